@@ -1,0 +1,44 @@
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+
+export interface Bus {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  kvm: Kvm;
+  close(): Promise<void>;
+}
+
+export class BusUnavailableError extends Error {
+  constructor(url: string, cause: unknown) {
+    super(`cannot reach NATS at ${url}: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = 'BusUnavailableError';
+  }
+}
+
+export async function connectBus(url: string, name: string): Promise<Bus> {
+  let nc: NatsConnection;
+  try {
+    // Reconnect forever: a NATS restart must not take the gateway down; /readyz reports the outage meanwhile.
+    nc = await connect({ servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+  } catch (err) {
+    throw new BusUnavailableError(url, err);
+  }
+  let jsm: JetStreamManager;
+  try {
+    jsm = await jetstreamManager(nc);
+  } catch (err) {
+    await nc.close();
+    throw new BusUnavailableError(url, new Error(`JetStream is not enabled (${(err as Error).message}); start nats-server with -js`));
+  }
+  return {
+    nc,
+    js: jetstream(nc),
+    jsm,
+    kvm: new Kvm(nc),
+    close: async () => {
+      if (!nc.isClosed()) await nc.drain();
+    },
+  };
+}

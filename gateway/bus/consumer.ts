@@ -1,0 +1,179 @@
+import { AckPolicy, DeliverPolicy, type JsMsg, type ConsumerMessages } from '@nats-io/jetstream';
+import { nanos, type MsgHdrs } from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+import type { Bus } from './connection.ts';
+import { deadLetter, type FailureRecord } from './dead-letter.ts';
+
+/** What a handler sees: a JetStream message, or a dead letter being replayed through the same handler. */
+export interface BusMessage {
+  subject: string;
+  seq: number;
+  data: Uint8Array;
+  headers?: MsgHdrs;
+}
+
+/**
+ * A durable pull consumer worked in batches: messages that arrive while a batch is being handled queue up and form
+ * the next batch, so the batch size follows the load (group commit). A batch that fails is retried message by
+ * message, so one poison message cannot hold its neighbours hostage; a message that keeps failing goes to the DLQ
+ * with its failure history after `maxDeliver` deliveries. Errors the handler marks transient (the store is down)
+ * are naked with a delay and never dead-lettered: an outage must not empty the stream into the DLQ.
+ */
+
+export interface ConsumerSpec {
+  stream: string;
+  durable: string;
+  filterSubject: string;
+  ackWaitMs: number;
+  /** unacknowledged messages the server lets this consumer hold */
+  maxAckPending?: number;
+}
+
+export interface BatchConsumerOptions extends ConsumerSpec {
+  bus: Bus;
+  maxDeliver: number;
+  batchMax: number;
+  handle: (batch: BusMessage[]) => Promise<void>;
+  isTransient?: (err: unknown) => boolean;
+  backoffMs?: (deliveryCount: number) => number;
+  logger: Logger;
+}
+
+export interface RunningConsumer {
+  durable: string;
+  stop(): Promise<void>;
+}
+
+export class TransientError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TransientError';
+  }
+}
+
+const defaultBackoff = (deliveryCount: number): number => Math.min(30_000, 250 * 2 ** Math.max(0, deliveryCount - 1));
+
+/** Creates the durable consumer or updates its settings; idempotent. */
+export async function ensureConsumer(bus: Bus, spec: ConsumerSpec): Promise<void> {
+  const config = {
+    durable_name: spec.durable,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    filter_subject: spec.filterSubject,
+    ack_wait: nanos(spec.ackWaitMs),
+    // Dead-lettering is ours (it keeps the failure history), so the server never gives up on a message by itself.
+    max_deliver: -1,
+    max_ack_pending: spec.maxAckPending ?? 10_000,
+  };
+  const existing = await bus.jsm.consumers.info(spec.stream, spec.durable).catch(() => null);
+  if (!existing) {
+    await bus.jsm.consumers.add(spec.stream, config);
+  } else {
+    await bus.jsm.consumers.update(spec.stream, spec.durable, {
+      ack_wait: config.ack_wait,
+      max_deliver: config.max_deliver,
+      max_ack_pending: config.max_ack_pending,
+      filter_subject: config.filter_subject,
+    });
+  }
+}
+
+export async function startBatchConsumer(o: BatchConsumerOptions): Promise<RunningConsumer> {
+  await ensureConsumer(o.bus, o);
+  const consumer = await o.bus.js.consumers.get(o.stream, o.durable);
+  const messages: ConsumerMessages = await consumer.consume({ max_messages: Math.max(o.batchMax * 2, 64) });
+  const queue: JsMsg[] = [];
+  const history = new Map<number, FailureRecord[]>();
+  const isTransient = o.isTransient ?? ((err: unknown) => err instanceof TransientError);
+  const backoff = o.backoffMs ?? defaultBackoff;
+  let wake: () => void = () => undefined;
+  let pumping = true;
+  let stopping = false;
+
+  const pump = (async () => {
+    try {
+      for await (const m of messages) {
+        queue.push(m);
+        wake();
+      }
+    } finally {
+      pumping = false;
+      wake();
+    }
+  })();
+
+  const fail = async (m: JsMsg, err: unknown): Promise<void> => {
+    const count = m.info.deliveryCount;
+    if (isTransient(err)) {
+      m.nak(backoff(count));
+      return;
+    }
+    const records = history.get(m.seq) ?? [];
+    records.push({ at: new Date().toISOString(), delivery: count, error: errorText(err) });
+    history.set(m.seq, records);
+    if (count >= o.maxDeliver) {
+      await deadLetter(o.bus, m, { stream: o.stream, consumer: o.durable, failures: records });
+      m.term(`dead-lettered after ${count} deliveries`);
+      history.delete(m.seq);
+      o.logger.warn(
+        { consumer: o.durable, stream_seq: m.seq, subject: m.subject, deliveries: count, error: errorText(err) },
+        'message moved to the dead-letter stream',
+      );
+    } else {
+      m.nak(backoff(count));
+    }
+  };
+
+  const handleBatch = async (batch: JsMsg[]): Promise<void> => {
+    try {
+      await o.handle(batch);
+      for (const m of batch) {
+        m.ack();
+        history.delete(m.seq);
+      }
+      return;
+    } catch (err) {
+      if (batch.length === 1 || isTransient(err)) {
+        if (isTransient(err)) o.logger.warn({ consumer: o.durable, error: errorText(err) }, 'transient failure, retrying later');
+        for (const m of batch) await fail(m, err);
+        return;
+      }
+    }
+    for (const m of batch) await handleBatch([m]);
+  };
+
+  const work = (async () => {
+    while (!stopping) {
+      if (queue.length === 0) {
+        if (!pumping) break;
+        await new Promise<void>((r) => (wake = r));
+        continue;
+      }
+      const batch = queue.splice(0, o.batchMax);
+      try {
+        await handleBatch(batch);
+      } catch (err) {
+        // Only the DLQ publish can throw here; leave the messages to be redelivered after ack_wait.
+        o.logger.error({ consumer: o.durable, error: errorText(err) }, 'batch left unacknowledged');
+      }
+    }
+  })();
+
+  return {
+    durable: o.durable,
+    stop: async () => {
+      stopping = true;
+      await messages.close().catch(() => undefined);
+      wake();
+      await pump.catch(() => undefined);
+      // Finish what is being handled; whatever is still queued goes back to the server at once.
+      await work;
+      for (const m of queue.splice(0)) m.nak();
+    },
+  };
+}
+
+export function errorText(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`.slice(0, 2000);
+  return String(err).slice(0, 2000);
+}

@@ -1,0 +1,164 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect as tcpConnect, createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/**
+ * The embedded bus: with NATS_URL unset the gateway runs `nats-server -js` on loopback with its store in
+ * DATA_DIR/nats. The caller must hold the DATA_DIR lock, which is what makes it safe to kill a nats-server left
+ * behind by a gateway that died with kill -9 (its pid is in DATA_DIR/nats/nats-server.pid).
+ */
+
+export type NatsSync = 'always' | 'interval';
+
+export interface EmbeddedNats {
+  url: string;
+  version: string;
+  /** `always` when this nats-server accepts `sync_interval: always` (2.10+); 2.9 fsyncs on a timer. */
+  sync: NatsSync;
+  stop(): Promise<void>;
+}
+
+export class NatsServerMissingError extends Error {
+  constructor(bin: string) {
+    super(
+      `nats-server not found (${bin}): install it with "apt-get install -y nats-server" (Debian) or set NATS_URL to an existing NATS with JetStream`,
+    );
+    this.name = 'NatsServerMissingError';
+  }
+}
+
+export class NatsServerStartError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NatsServerStartError';
+  }
+}
+
+export async function startEmbeddedNats(opts: { bin: string; dataDir: string; port?: number }): Promise<EmbeddedNats> {
+  const version = natsServerVersion(opts.bin);
+  const dir = resolve(opts.dataDir, 'nats');
+  await mkdir(dir, { recursive: true });
+  await killOrphan(dir, opts.bin);
+
+  const port = opts.port && opts.port > 0 ? opts.port : await freeLoopbackPort();
+  const sync = acceptsSyncAlways(opts.bin, dir) ? 'always' : 'interval';
+  const confPath = join(dir, 'nats-server.conf');
+  await writeFile(confPath, serverConfig({ port, storeDir: join(dir, 'jetstream'), sync }));
+
+  const child = spawn(opts.bin, ['-c', confPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  await writeFile(join(dir, 'nats-server.pid'), String(child.pid ?? ''));
+  await waitForPort(port, child, () => stderr);
+
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    version,
+    sync,
+    stop: async () => {
+      await stopChild(child);
+      await rm(join(dir, 'nats-server.pid'), { force: true });
+    },
+  };
+}
+
+export function natsServerVersion(bin: string): string {
+  const out = spawnSync(bin, ['--version'], { encoding: 'utf8' });
+  if (out.error || out.status !== 0) throw new NatsServerMissingError(bin);
+  return (out.stdout.match(/v?(\d+\.\d+\.\d+)/)?.[1] ?? out.stdout.trim()) || 'unknown';
+}
+
+/** Feature detection rather than version parsing: ask this very binary whether it accepts the setting. */
+function acceptsSyncAlways(bin: string, dir: string): boolean {
+  const probe = join(dir, 'sync-probe.conf');
+  writeFileSync(probe, `jetstream { store_dir: ${JSON.stringify(join(dir, 'probe'))}, sync_interval: always }\n`);
+  const out = spawnSync(bin, ['-c', probe, '-t'], { encoding: 'utf8' });
+  return out.status === 0;
+}
+
+function serverConfig(o: { port: number; storeDir: string; sync: NatsSync }): string {
+  return [
+    `listen: "127.0.0.1:${o.port}"`,
+    'jetstream {',
+    `  store_dir: ${JSON.stringify(o.storeDir)}`,
+    o.sync === 'always' ? '  sync_interval: always' : '',
+    '}',
+    '',
+  ].join('\n');
+}
+
+async function killOrphan(dir: string, bin: string): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number((await readFile(join(dir, 'nats-server.pid'), 'utf8')).trim());
+  } catch {
+    return;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  let cmdline = '';
+  try {
+    cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).replace(/\0/g, ' ');
+  } catch {
+    return; // not running
+  }
+  if (!cmdline.includes(bin.split('/').pop()!) || !cmdline.includes(dir)) return;
+  process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 50 && isAlive(pid); i++) await sleep(100);
+  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, child: ChildProcess, stderr: () => string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new NatsServerStartError(`nats-server exited with code ${child.exitCode}: ${stderr().trim()}`);
+    }
+    const ok = await new Promise<boolean>((done) => {
+      const socket = tcpConnect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        done(true);
+      });
+      socket.once('error', () => done(false));
+    });
+    if (ok) return;
+    await sleep(50);
+  }
+  child.kill('SIGKILL');
+  throw new NatsServerStartError(`nats-server did not accept connections on 127.0.0.1:${port} within 15 s`);
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}

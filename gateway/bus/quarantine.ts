@@ -1,0 +1,126 @@
+import type { Bus } from './connection.ts';
+import { getEntry, listEntries, recordState, toHeaders, type EvidenceEntry } from './evidence-stream.ts';
+import { STREAMS, quarantineSubject } from './subjects.ts';
+
+/**
+ * Rejected input is kept raw, with the reason, so nothing is lost: an analyst can read it and replay it once the
+ * cause is fixed. The details name fields and positions only; PHI stays in the raw bytes, which only privileged
+ * roles may read.
+ */
+
+export interface QuarantineInput {
+  adapter: string;
+  reason: string;
+  message: string;
+  details?: unknown;
+  correlation_id: string;
+  content_type?: string;
+  raw: Uint8Array;
+  received_at: string;
+}
+
+export interface QuarantineView {
+  id: number;
+  quarantined_at: string;
+  received_at: string;
+  adapter: string;
+  reason: string;
+  message: string;
+  details: unknown;
+  correlation_id: string;
+  content_type: string;
+  size: number;
+  state?: EvidenceEntry['state'];
+}
+
+export type QuarantineReplayOutcome = { accepted: true; event_ids: string[] } | { accepted: false; reason: string; details?: unknown };
+export type QuarantineReplayer = (raw: Uint8Array, entry: QuarantineView) => Promise<QuarantineReplayOutcome>;
+
+const H = {
+  adapter: 'Rxgate-Adapter',
+  reason: 'Rxgate-Reason',
+  message: 'Rxgate-Message',
+  details: 'Rxgate-Details',
+  correlationId: 'Rxgate-Correlation-Id',
+  contentType: 'Rxgate-Content-Type',
+  receivedAt: 'Rxgate-Received-At',
+} as const;
+
+export async function quarantine(bus: Bus, q: QuarantineInput): Promise<number> {
+  const ack = await bus.js.publish(quarantineSubject(q.adapter, q.reason), q.raw, {
+    headers: toHeaders({
+      [H.adapter]: q.adapter,
+      [H.reason]: q.reason,
+      [H.message]: q.message,
+      [H.details]: q.details === undefined ? undefined : JSON.stringify(q.details),
+      [H.correlationId]: q.correlation_id,
+      [H.contentType]: q.content_type ?? 'application/octet-stream',
+      [H.receivedAt]: q.received_at,
+    }),
+  });
+  return ack.seq;
+}
+
+function view(e: EvidenceEntry): QuarantineView {
+  let details: unknown = null;
+  try {
+    details = e.headers[H.details] ? JSON.parse(e.headers[H.details]!) : null;
+  } catch {
+    details = e.headers[H.details];
+  }
+  return {
+    id: e.seq,
+    quarantined_at: e.time,
+    received_at: e.headers[H.receivedAt] ?? e.time,
+    adapter: e.headers[H.adapter] ?? '',
+    reason: e.headers[H.reason] ?? '',
+    message: e.headers[H.message] ?? '',
+    details,
+    correlation_id: e.headers[H.correlationId] ?? '',
+    content_type: e.headers[H.contentType] ?? 'application/octet-stream',
+    size: e.data.length,
+    state: e.state,
+  };
+}
+
+export async function listQuarantine(bus: Bus, opts: { after?: number; limit: number; adapter?: string; reason?: string }) {
+  const page = await listEntries(bus, STREAMS.quarantine, {
+    ...opts,
+    filter: (e) =>
+      (!opts.adapter || e.headers[H.adapter] === opts.adapter) && (!opts.reason || e.headers[H.reason] === opts.reason),
+  });
+  return { entries: page.entries.map(view), next_after: page.next_after };
+}
+
+export async function getQuarantined(bus: Bus, id: number): Promise<{ entry: QuarantineView; raw: Uint8Array } | null> {
+  const e = await getEntry(bus, STREAMS.quarantine, id);
+  return e ? { entry: view(e), raw: e.data } : null;
+}
+
+export class NoReplayerError extends Error {
+  constructor(readonly adapter: string) {
+    super(`adapter ${adapter} has no replay handler in this gateway`);
+    this.name = 'NoReplayerError';
+  }
+}
+
+/** Feeds the raw bytes to their adapter again; the outcome is recorded beside the entry, which itself stays. */
+export async function replayQuarantined(
+  bus: Bus,
+  id: number,
+  replayers: ReadonlyMap<string, QuarantineReplayer>,
+  by: string,
+): Promise<QuarantineReplayOutcome | null> {
+  const found = await getQuarantined(bus, id);
+  if (!found) return null;
+  const replay = replayers.get(found.entry.adapter);
+  if (!replay) throw new NoReplayerError(found.entry.adapter);
+  const outcome = await replay(found.raw, found.entry);
+  await recordState(bus, STREAMS.quarantine, id, {
+    status: outcome.accepted ? 'replayed' : 'replay_failed',
+    at: new Date().toISOString(),
+    by,
+    result: outcome,
+  });
+  return outcome;
+}

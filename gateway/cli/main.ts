@@ -1,0 +1,163 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, type Config } from '../config.ts';
+import { createLogger } from '../log.ts';
+import { startGateway } from '../main.ts';
+import { DataDirLockedError } from '../store/data-dir-lock.ts';
+import { openStore } from '../store/db.ts';
+import { verifyLedger } from '../store/ledger.ts';
+import { migrateStore } from '../store/migrate.ts';
+
+const USAGE = `usage: gateway <command>
+
+  start                         run the gateway in the foreground (stops cleanly on SIGINT/SIGTERM)
+  migrate                       apply database migrations and exit
+  verify-ledger [--facility F]  recompute every ledger chain; exit 1 and name the first broken link if any
+  quarantine list [--adapter A] [--reason R] [--after N] [--limit N]
+  quarantine show <id>          the entry with its raw bytes (compliance role)
+  quarantine replay <id>        feed the raw bytes to their adapter again
+  dlq list [--after N] [--limit N]
+  dlq replay <id>               hand a dead letter to the consumer that gave up on it
+
+Settings come from the environment (see the README). quarantine and dlq talk to the running gateway's API at
+GATEWAY_URL (default http://127.0.0.1:HTTP_PORT) with GATEWAY_TOKEN (default: the token in DATA_DIR/admin.token).`;
+
+/** Returns the process exit code. Errors the user can fix are printed as one line, without a stack. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'start':
+        return await start(loadConfig());
+      case 'migrate':
+        return await migrate(loadConfig());
+      case 'verify-ledger':
+        return await verify(loadConfig(), rest);
+      case 'quarantine':
+      case 'dlq':
+        return await evidence(loadConfig(), command, rest);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        console.log(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        console.error(`gateway: unknown command "${command}"\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof DataDirLockedError || err instanceof CliError) {
+      console.error(`gateway: ${err.message}`);
+      return 2;
+    }
+    // Anything else that stops a command (store or bus unreachable, nats-server missing) is still one line;
+    // LOG_LEVEL=debug adds the stack.
+    const e = err instanceof Error ? err : new Error(String(err));
+    console.error(`gateway: ${e.message}`);
+    if (process.env.LOG_LEVEL === 'debug' || process.env.LOG_LEVEL === 'trace') console.error(e.stack);
+    return 1;
+  }
+}
+
+class CliError extends Error {}
+
+async function start(config: Config): Promise<number> {
+  const logger = createLogger(config.LOG_LEVEL);
+  const gateway = await startGateway(config, logger);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'stopping');
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await gateway.stop();
+  logger.info('stopped');
+  return 0;
+}
+
+async function migrate(config: Config): Promise<number> {
+  const store = await openStore({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: 1 });
+  try {
+    await migrateStore(store);
+    console.log(`migrations applied (${store.kind})`);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+async function verify(config: Config, args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { facility: { type: 'string' }, json: { type: 'boolean' } } });
+  let report;
+  try {
+    const store = await openStore({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: 2 });
+    try {
+      report = await verifyLedger(store, { chain: values.facility });
+    } finally {
+      await store.close();
+    }
+  } catch (err) {
+    // The embedded store is held by a running gateway: ask it instead.
+    if (!(err instanceof DataDirLockedError)) throw err;
+    const q = values.facility ? `?facility=${encodeURIComponent(values.facility)}` : '';
+    report = (await api(config, 'GET', `/api/ledger/verify${q}`)) as Awaited<ReturnType<typeof verifyLedger>>;
+  }
+  if (values.json) console.log(JSON.stringify(report, null, 2));
+  else {
+    for (const c of report.chains) console.log(`chain ${c.chain}: ${c.entries} entries, head ${c.head_seq} ${c.head_hash}`);
+    console.log(report.ok ? 'ledger verified: every chain is intact' : `LEDGER BROKEN: ${report.first_break?.message}`);
+  }
+  return report.ok ? 0 : 1;
+}
+
+async function evidence(config: Config, kind: 'quarantine' | 'dlq', args: string[]): Promise<number> {
+  const [action, ...rest] = args;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: { adapter: { type: 'string' }, reason: { type: 'string' }, after: { type: 'string' }, limit: { type: 'string' } },
+  });
+  const id = positionals[0];
+  switch (action) {
+    case 'list': {
+      const q = new URLSearchParams(Object.entries(values).filter(([, v]) => v !== undefined) as [string, string][]);
+      console.log(JSON.stringify(await api(config, 'GET', `/api/${kind}?${q}`), null, 2));
+      return 0;
+    }
+    case 'show':
+      if (!id) throw new CliError(`${kind} show needs an id`);
+      console.log(JSON.stringify(await api(config, 'GET', `/api/${kind}/${encodeURIComponent(id)}`), null, 2));
+      return 0;
+    case 'replay':
+      if (!id) throw new CliError(`${kind} replay needs an id`);
+      console.log(JSON.stringify(await api(config, 'POST', `/api/${kind}/${encodeURIComponent(id)}/replay`), null, 2));
+      return 0;
+    default:
+      throw new CliError(`${kind} needs one of: list, show <id>, replay <id>`);
+  }
+}
+
+async function api(config: Config, method: string, path: string): Promise<unknown> {
+  const base = config.GATEWAY_URL ?? `http://127.0.0.1:${config.HTTP_PORT}`;
+  let token = config.GATEWAY_TOKEN;
+  if (!token) {
+    try {
+      token = (await readFile(join(config.DATA_DIR, 'admin.token'), 'utf8')).trim();
+    } catch {
+      throw new CliError('set GATEWAY_TOKEN (no DATA_DIR/admin.token to fall back on)');
+    }
+  }
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, base), { method, headers: { authorization: `Bearer ${token}` } });
+  } catch (err) {
+    throw new CliError(`cannot reach the gateway at ${base}: ${(err as Error).message} (is it running? set GATEWAY_URL)`);
+  }
+  const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
+  if (!res.ok) throw new CliError(`${method} ${path} answered ${res.status}: ${body?.error?.message ?? res.statusText}`);
+  return body;
+}

@@ -1,0 +1,101 @@
+import { z } from 'zod';
+
+/**
+ * Every setting of the gateway, read from the environment. This schema is the one source of truth for the
+ * configuration: the README's configuration table is written from it, and nothing else reads process.env.
+ */
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export const configSchema = z.object({
+  HTTP_PORT: port.default(8080).describe('port of the HTTP API, FHIR and UI'),
+  HTTP_HOST: z.string().min(1).default('127.0.0.1').describe('address the HTTP server binds (0.0.0.0 for all)'),
+  DATA_DIR: z.string().min(1).default('./data').describe('folder for the embedded PGlite store and NATS store'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// URL')
+    .optional()
+    .describe('external PostgreSQL; unset means embedded PGlite in DATA_DIR/pg'),
+  DATABASE_POOL_SIZE: positiveInt.default(10).describe('PostgreSQL connections per gateway process'),
+  NATS_URL: z
+    .string()
+    .regex(/^(nats|tls|wss?):\/\//, 'a nats://host:port URL')
+    .optional()
+    .describe('external NATS with JetStream; unset means the gateway starts nats-server on loopback'),
+  NATS_SERVER_BIN: z.string().min(1).default('nats-server').describe('nats-server binary for the embedded bus'),
+  NATS_EMBEDDED_PORT: port.default(0).describe('port of the embedded nats-server (0 picks a free one)'),
+  ACK_POINT: z
+    .enum(['ledger', 'bus'])
+    .default('ledger')
+    .describe('when senders get a positive ack: after the ledger commit, or after the JetStream PubAck'),
+  ACK_TIMEOUT_MS: positiveInt.default(10_000).describe('how long an edge waits for its ack point before 503'),
+  PARTITIONS: z.coerce.number().int().min(1).max(256).default(4).describe('ordering partitions (fixed per deployment)'),
+  DUPLICATE_WINDOW_S: positiveInt.default(86_400).describe('JetStream duplicate window of the EVENTS stream'),
+  MAX_DELIVER: z.coerce.number().int().min(1).max(1000).default(5).describe('deliveries before a message goes to DLQ'),
+  ACK_WAIT_MS: positiveInt.default(30_000).describe('redelivery timeout of an unacknowledged message'),
+  LEDGER_BATCH_MAX: z.coerce.number().int().min(1).max(5000).default(500).describe('events per ledger transaction'),
+  LEASE_TTL_MS: z.coerce.number().int().min(1000).default(15_000).describe('partition ownership lease lifetime'),
+  AUTH_TOKENS: z
+    .string()
+    .optional()
+    .describe('comma-separated role:token pairs (roles: analyst, pharmacist, compliance, admin, system)'),
+  AUTH_TOKENS_FILE: z.string().optional().describe('file with one role:token pair per line (# comments allowed)'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  INSTANCE_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - (1-64)').optional()
+    .describe('name of this gateway instance (default: host-pid)'),
+  GATEWAY_URL: z.url().optional().describe('CLI only: the running gateway (default http://127.0.0.1:HTTP_PORT)'),
+  GATEWAY_TOKEN: z.string().min(16).optional().describe('CLI only: bearer token (default: DATA_DIR/admin.token)'),
+  TEST_CRASH_AFTER_PUBACK: bool.default(false).describe('test only: SIGKILL self after a PubAck, before the ledger write'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    readonly expected: string,
+  ) {
+    super(`configuration error: ${variable} ${expected}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment; the first bad variable becomes a ConfigError naming it and what it expects. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const relevant: Record<string, string> = {};
+  for (const key of Object.keys(configSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') relevant[key] = value;
+  }
+  const parsed = configSchema.safeParse(relevant);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const variable = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(variable, `must be ${describeExpectation(issue)} (got ${JSON.stringify(relevant[variable])})`);
+  }
+  if (parsed.data.AUTH_TOKENS && parsed.data.AUTH_TOKENS_FILE) {
+    throw new ConfigError('AUTH_TOKENS_FILE', 'must not be set together with AUTH_TOKENS (choose one)');
+  }
+  return parsed.data;
+}
+
+function describeExpectation(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_value':
+      return `one of ${issue.values.map((v) => String(v)).join(', ')}`;
+    case 'too_small':
+      return `at least ${String(issue.minimum)}`;
+    case 'too_big':
+      return `at most ${String(issue.maximum)}`;
+    case 'invalid_type':
+      return `a ${issue.expected}`;
+    case 'invalid_format':
+      return issue.message.startsWith('Invalid') ? `in the form ${issue.format}` : issue.message;
+    default:
+      return issue.message;
+  }
+}

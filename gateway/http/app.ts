@@ -1,0 +1,70 @@
+import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { Logger } from 'pino';
+import { requireRole } from '../auth/middleware.ts';
+import type { TokenGrant } from '../auth/tokens.ts';
+import type { Bus } from '../bus/connection.ts';
+import type { BusMessage } from '../bus/consumer.ts';
+import type { QuarantineReplayer } from '../bus/quarantine.ts';
+import type { IntakeDeps } from '../intake/accept.ts';
+import type { Metrics } from '../metrics.ts';
+import type { Store } from '../store/db.ts';
+import { requestContext, type AppEnv } from './context.ts';
+import { apiError } from './errors.ts';
+import { eventRoutes } from './routes/events.ts';
+import { dlqRoutes, quarantineRoutes } from './routes/evidence.ts';
+import { healthRoutes, schemaRoutes } from './routes/health.ts';
+import { ledgerRoutes } from './routes/ledger.ts';
+
+export interface AppDeps {
+  bus: Bus;
+  store: Store;
+  metrics: Metrics;
+  logger: Logger;
+  grants: TokenGrant[];
+  intake: IntakeDeps;
+  quarantineReplayers: ReadonlyMap<string, QuarantineReplayer>;
+  consumerHandlers: () => ReadonlyMap<string, (batch: BusMessage[]) => Promise<void>>;
+  refreshGauges: () => Promise<void>;
+}
+
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use('*', requestContext(deps.logger));
+
+  app.route('/', healthRoutes(deps));
+
+  app.use('/schemas/*', requireRole(deps.grants, 'analyst', 'pharmacist', 'compliance', 'system'));
+  app.route('/schemas', schemaRoutes());
+
+  app.use('/api/events/*', requireRole(deps.grants, 'system'));
+  app.route('/api/events', eventRoutes({ ...deps.intake, bus: deps.bus, metrics: deps.metrics }));
+
+  app.use('/api/ledger/*', requireRole(deps.grants, 'compliance', 'pharmacist'));
+  app.route('/api/ledger', ledgerRoutes(deps));
+
+  app.route('/api/quarantine', quarantineRoutes({ bus: deps.bus, grants: deps.grants, replayers: deps.quarantineReplayers }));
+  app.route('/api/dlq', dlqRoutes({ bus: deps.bus, grants: deps.grants, handlers: deps.consumerHandlers }));
+
+  // Unknown /api routes still need a token: an anonymous caller learns nothing about which routes exist.
+  app.use('/api/*', requireRole(deps.grants, 'analyst', 'pharmacist', 'compliance', 'system'));
+
+  app.notFound((c) => apiError(c, 404, 'not_found', `no route for ${c.req.method} ${c.req.path}`));
+  app.onError((err, c) => {
+    if (err instanceof HTTPException) return apiError(c, err.status, 'http_error', err.message);
+    const log = c.get('log') ?? deps.logger;
+    if (isBusOutage(err)) {
+      log.error({ error: err.message }, 'bus unavailable');
+      c.header('Retry-After', '5');
+      return apiError(c, 503, 'bus_unavailable', 'the message bus is unavailable; nothing was accepted, retry later');
+    }
+    log.error({ error: err.message, stack: err.stack }, 'unhandled error');
+    return apiError(c, 500, 'internal', 'internal error; the correlation id in X-Correlation-Id identifies it in the logs');
+  });
+  return app;
+}
+
+function isBusOutage(err: Error): boolean {
+  const name = err.name ?? '';
+  return /^(TimeoutError|ClosedConnectionError|NoRespondersError|ConnectionError|DrainingConnectionError|RequestError)$/.test(name);
+}

@@ -1,0 +1,103 @@
+import type { Logger } from 'pino';
+import type { Bus } from '../bus/connection.ts';
+import { publishEvent } from '../bus/publish.ts';
+import type { Config } from '../config.ts';
+import { eventClass, type CanonicalEvent } from '../events/schema.ts';
+import type { Metrics } from '../metrics.ts';
+import type { Store } from '../store/db.ts';
+import { findByIdempotencyKeys } from '../store/ledger.ts';
+import type { LedgerCommitWaiter } from '../workers/ledger-commits.ts';
+
+/**
+ * The edge's half of the delivery promise (DESIGN §2): publish, then wait for the configured ack point before
+ * telling the sender yes. Every adapter hands its canonical events to acceptEvents and answers its sender from
+ * the outcome.
+ */
+
+export interface IntakeDeps {
+  bus: Bus;
+  store: Store;
+  metrics: Metrics;
+  waiter: LedgerCommitWaiter;
+  logger: Logger;
+  config: Pick<Config, 'ACK_POINT' | 'ACK_TIMEOUT_MS' | 'PARTITIONS' | 'TEST_CRASH_AFTER_PUBACK'>;
+}
+
+export interface Accepted {
+  event_id: string;
+  idempotency_key: string;
+  /** the key had been accepted before; event_id is the first event's id where it is known */
+  duplicate: boolean;
+  ack_point: 'bus' | 'ledger';
+  ledger?: { chain: string; seq: number };
+}
+
+/** The events are on the bus but the ack point was not reached in time: the sender may retry safely. */
+export class AckTimeoutError extends Error {
+  constructor(readonly keys: string[], timeoutMs: number) {
+    super(`the ledger did not confirm ${keys.length} event(s) within ${timeoutMs} ms; they are on the bus and retrying is safe`);
+    this.name = 'AckTimeoutError';
+  }
+}
+
+export async function acceptEvents(deps: IntakeDeps, events: CanonicalEvent[]): Promise<Accepted[]> {
+  const { config } = deps;
+  const waitForLedger = config.ACK_POINT === 'ledger';
+  const expectations = waitForLedger ? events.map((e) => deps.waiter.expect(e.idempotency_key, config.ACK_TIMEOUT_MS)) : [];
+
+  let published;
+  try {
+    // Publishes are pipelined; the client writes them in call order, so JetStream keeps the order of `events`.
+    published = await Promise.all(events.map((e) => publishEvent(deps.bus, e, config.PARTITIONS)));
+  } catch (err) {
+    for (const x of expectations) x.cancel();
+    throw err;
+  }
+  events.forEach((e, i) =>
+    deps.metrics.eventsPublished.inc({ type: e.type, class: eventClass(e), duplicate: String(published[i]!.duplicate) }),
+  );
+  if (config.TEST_CRASH_AFTER_PUBACK) process.kill(process.pid, 'SIGKILL');
+
+  const duplicates = events.filter((_, i) => published[i]!.duplicate).map((e) => e.idempotency_key);
+  const known = duplicates.length > 0 ? await findByIdempotencyKeys(deps.store, duplicates) : new Map();
+
+  if (!waitForLedger) {
+    return events.map((e, i) => ({
+      event_id: known.get(e.idempotency_key)?.event_id ?? e.id,
+      idempotency_key: e.idempotency_key,
+      duplicate: published[i]!.duplicate,
+      ack_point: 'bus' as const,
+    }));
+  }
+
+  type Commit = { id: string; chain: string; seq: number };
+  const commits: (Commit | null)[] = await Promise.all(
+    events.map((e, i) => {
+      const before = known.get(e.idempotency_key);
+      if (!before) return expectations[i]!.committed;
+      expectations[i]!.cancel();
+      return { id: before.event_id, chain: before.chain, seq: before.seq };
+    }),
+  );
+  const late = events.filter((_, i) => !commits[i]).map((e) => e.idempotency_key);
+  if (late.length > 0) {
+    // The announcement may have been lost (core NATS is at-most-once); the store is the authority.
+    const found = await findByIdempotencyKeys(deps.store, late);
+    const missing = late.filter((k) => !found.has(k));
+    if (missing.length > 0) throw new AckTimeoutError(missing, config.ACK_TIMEOUT_MS);
+    events.forEach((e, i) => {
+      const row = found.get(e.idempotency_key);
+      if (row) commits[i] = { id: row.event_id, chain: row.chain, seq: row.seq };
+    });
+  }
+  return events.map((e, i) => {
+    const commit = commits[i]!;
+    return {
+      event_id: commit.id,
+      idempotency_key: e.idempotency_key,
+      duplicate: published[i]!.duplicate || commit.id !== e.id,
+      ack_point: 'ledger' as const,
+      ledger: { chain: commit.chain, seq: commit.seq },
+    };
+  });
+}

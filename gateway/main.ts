@@ -1,0 +1,173 @@
+import { serve, type ServerType } from '@hono/node-server';
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import { loadTokens } from './auth/tokens.ts';
+import { connectBus, type Bus } from './bus/connection.ts';
+import { startEmbeddedNats, type EmbeddedNats, type NatsSync } from './bus/embedded-nats.ts';
+import type { QuarantineReplayer } from './bus/quarantine.ts';
+import { ensureStreams } from './bus/streams.ts';
+import { STREAMS } from './bus/subjects.ts';
+import type { Config } from './config.ts';
+import { uuidv7 } from './events/ids.ts';
+import { createApp } from './http/app.ts';
+import { MAX_EVENT_BYTES } from './http/routes/events.ts';
+import { acceptEvents, type IntakeDeps } from './intake/accept.ts';
+import { toCanonicalEvent } from './intake/api-submission.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import { lockDataDir } from './store/data-dir-lock.ts';
+import { openStore, type Store } from './store/db.ts';
+import { migrateStore } from './store/migrate.ts';
+import { LedgerCommitWaiter } from './workers/ledger-commits.ts';
+import { startLedgerWriter, type LedgerWriter } from './workers/ledger-writer.ts';
+
+/**
+ * The composition root: opens the store and the bus (embedded or external), starts the workers and the HTTP
+ * server, and stops them in the reverse order. Everything else receives its dependencies from here.
+ */
+
+export interface RunningGateway {
+  httpPort: number;
+  natsUrl: string;
+  natsSync: NatsSync | 'external';
+  store: Store;
+  bus: Bus;
+  metrics: Metrics;
+  adminTokenFile?: string;
+  stop(): Promise<void>;
+}
+
+export async function startGateway(config: Config, logger: Logger): Promise<RunningGateway> {
+  const instanceId = config.INSTANCE_ID ?? `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64);
+  const cleanup: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const step of cleanup.reverse()) await step().catch((err) => logger.error({ error: (err as Error).message }, 'stop step failed'));
+  };
+  try {
+    const embedded = !config.DATABASE_URL || !config.NATS_URL;
+    if (embedded) {
+      // Taken before anything touches DATA_DIR: PGlite and nats-server must never be opened by two processes.
+      const lock = await lockDataDir(config.DATA_DIR);
+      cleanup.push(() => lock.release());
+    }
+
+    const store = await openStore({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: config.DATABASE_POOL_SIZE });
+    cleanup.push(() => store.close());
+    await migrateStore(store);
+    logger.info({ store: store.kind }, 'store ready');
+
+    let natsUrl = config.NATS_URL;
+    let natsSync: NatsSync | 'external' = 'external';
+    if (!natsUrl) {
+      const nats: EmbeddedNats = await startEmbeddedNats({ bin: config.NATS_SERVER_BIN, dataDir: config.DATA_DIR, port: config.NATS_EMBEDDED_PORT });
+      cleanup.push(() => nats.stop());
+      natsUrl = nats.url;
+      natsSync = nats.sync;
+      logger.info({ url: nats.url, version: nats.version, sync: nats.sync }, 'embedded nats-server started');
+      if (nats.sync === 'interval' && config.ACK_POINT === 'bus') {
+        logger.warn('ACK_POINT=bus with a nats-server that fsyncs on a timer: an acknowledged message can be lost in a power cut');
+      }
+    }
+    const bus = await connectBus(natsUrl, `rxgate-${instanceId}`);
+    cleanup.push(() => bus.close());
+    await ensureStreams(bus, { duplicateWindowMs: config.DUPLICATE_WINDOW_S * 1000 });
+
+    const metrics = createMetrics();
+    const waiter = new LedgerCommitWaiter(bus);
+    cleanup.push(async () => waiter.close());
+    await waiter.ready(bus);
+
+    const ledgerWriter: LedgerWriter = await startLedgerWriter({
+      bus,
+      store,
+      metrics,
+      logger,
+      instanceId,
+      partitions: config.PARTITIONS,
+      batchMax: config.LEDGER_BATCH_MAX,
+      maxDeliver: config.MAX_DELIVER,
+      ackWaitMs: config.ACK_WAIT_MS,
+      leaseTtlMs: config.LEASE_TTL_MS,
+    });
+    cleanup.push(() => ledgerWriter.stop());
+
+    const intake: IntakeDeps = { bus, store, metrics, waiter, logger, config };
+    const { grants, generatedFile } = await loadTokens(config);
+    if (generatedFile) logger.info({ file: generatedFile }, 'no AUTH_TOKENS configured: the admin token is in this file');
+
+    const app = createApp({
+      bus,
+      store,
+      metrics,
+      logger,
+      grants,
+      intake,
+      quarantineReplayers: new Map([['api', apiReplayer(intake)]]),
+      consumerHandlers: () => ledgerWriter.handlers,
+      refreshGauges: () => refreshConsumerGauges(bus, metrics, ledgerWriter.consumerNames()),
+    });
+    const server = await listen(app.fetch, config.HTTP_HOST, config.HTTP_PORT);
+    cleanup.push(() => closeServer(server.server));
+    logger.info({ port: server.port, host: config.HTTP_HOST, instance: instanceId, ack_point: config.ACK_POINT }, 'gateway listening');
+
+    return {
+      httpPort: server.port,
+      natsUrl,
+      natsSync,
+      store,
+      bus,
+      metrics,
+      adminTokenFile: generatedFile,
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/** Replays a quarantined POST /api/events body through the same validation and intake as the original request. */
+function apiReplayer(intake: IntakeDeps): QuarantineReplayer {
+  return async (raw, entry) => {
+    if (raw.length >= MAX_EVENT_BYTES) return { accepted: false, reason: 'the kept body was truncated at the size limit' };
+    let body: unknown;
+    try {
+      body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
+    } catch (err) {
+      return { accepted: false, reason: `not valid UTF-8 JSON: ${(err as Error).message}` };
+    }
+    const result = toCanonicalEvent(body, { receivedAt: new Date(), correlationId: entry.correlation_id || uuidv7(), newId: () => uuidv7() });
+    if (!result.ok) return { accepted: false, reason: 'still not a canonical event', details: result.issues };
+    const [accepted] = await acceptEvents(intake, [result.event]);
+    return { accepted: true, event_ids: [accepted!.event_id] };
+  };
+}
+
+async function refreshConsumerGauges(bus: Bus, metrics: Metrics, consumers: string[]): Promise<void> {
+  await Promise.all(
+    consumers.map(async (name) => {
+      const info = await bus.jsm.consumers.info(STREAMS.events, name).catch(() => null);
+      if (!info) return;
+      metrics.consumerPending.set({ stream: STREAMS.events, consumer: name }, info.num_pending);
+      metrics.consumerAckPending.set({ stream: STREAMS.events, consumer: name }, info.num_ack_pending);
+    }),
+  );
+}
+
+async function listen(
+  fetch: (req: Request) => Response | Promise<Response>,
+  hostname: string,
+  port: number,
+): Promise<{ server: ServerType; port: number }> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, hostname, port }, (info) => resolve({ server, port: info.port }));
+    server.once('error', reject);
+  });
+}
+
+async function closeServer(server: ServerType): Promise<void> {
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    // Idle keep-alive sockets would hold close() open; in-flight requests are let finish.
+    (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+  });
+}

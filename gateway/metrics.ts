@@ -1,0 +1,60 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Every metric the gateway exports, in one registry per process (tests create their own). */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'rxgate_process_' });
+  return {
+    registry,
+    eventsPublished: new Counter({
+      name: 'rxgate_events_published_total',
+      help: 'Canonical events accepted by JetStream, by type and class (duplicates counted apart)',
+      labelNames: ['type', 'class', 'duplicate'] as const,
+      registers: [registry],
+    }),
+    ledgerAppends: new Counter({
+      name: 'rxgate_ledger_appends_total',
+      help: 'Ledger rows written (duplicate=true: the idempotency key was already recorded)',
+      labelNames: ['duplicate'] as const,
+      registers: [registry],
+    }),
+    ledgerAppendSeconds: new Histogram({
+      name: 'rxgate_ledger_append_seconds',
+      help: 'Time of one ledger batch transaction',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    ledgerBatchSize: new Histogram({
+      name: 'rxgate_ledger_batch_events',
+      help: 'Events per ledger batch transaction',
+      buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000],
+      registers: [registry],
+    }),
+    consumerPending: new Gauge({
+      name: 'rxgate_consumer_pending_messages',
+      help: 'Messages not yet delivered to a durable consumer',
+      labelNames: ['stream', 'consumer'] as const,
+      registers: [registry],
+    }),
+    consumerAckPending: new Gauge({
+      name: 'rxgate_consumer_ack_pending_messages',
+      help: 'Messages delivered to a durable consumer and not yet acknowledged',
+      labelNames: ['stream', 'consumer'] as const,
+      registers: [registry],
+    }),
+    quarantined: new Counter({
+      name: 'rxgate_quarantined_total',
+      help: 'Messages kept in quarantine, by adapter and reason',
+      labelNames: ['adapter', 'reason'] as const,
+      registers: [registry],
+    }),
+    deadLettered: new Counter({
+      name: 'rxgate_dead_lettered_total',
+      help: 'Messages moved to the dead-letter stream, by consumer',
+      labelNames: ['consumer'] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,81 @@
+import type { Subscription } from '@nats-io/transport-node';
+import type { Bus } from '../bus/connection.ts';
+import { SUBJECTS } from '../bus/subjects.ts';
+
+/**
+ * The ledger ack point (DESIGN §2): an edge that must not answer before the ledger commit waits here. Ledger
+ * writers announce every committed key on a core NATS subject, so an edge learns of a commit made by any gateway
+ * instance; a key already committed before the edge asked is found in the store by the caller.
+ */
+
+export interface CommittedKey {
+  /** idempotency key */
+  k: string;
+  /** event id of the ledger row that holds the key (the first event with this key) */
+  id: string;
+  chain: string;
+  seq: number;
+}
+
+export function announceCommits(bus: Bus, committed: CommittedKey[]): void {
+  if (committed.length > 0) bus.nc.publish(SUBJECTS.ledgerCommitted, JSON.stringify(committed));
+}
+
+export class LedgerCommitWaiter {
+  private readonly waiting = new Map<string, Set<(c: CommittedKey) => void>>();
+  private readonly sub: Subscription;
+
+  constructor(bus: Bus) {
+    this.sub = bus.nc.subscribe(SUBJECTS.ledgerCommitted, {
+      callback: (err, msg) => {
+        if (err) return;
+        let keys: CommittedKey[];
+        try {
+          keys = msg.json<CommittedKey[]>();
+        } catch {
+          return;
+        }
+        for (const c of keys) {
+          const listeners = this.waiting.get(c.k);
+          if (!listeners) continue;
+          this.waiting.delete(c.k);
+          for (const resolve of listeners) resolve(c);
+        }
+      },
+    });
+  }
+
+  /**
+   * Starts listening for a key. Call before publishing so a fast commit is not missed; the returned promise
+   * resolves with the commit or with null after the timeout (or when cancelled).
+   */
+  expect(key: string, timeoutMs: number): { committed: Promise<CommittedKey | null>; cancel(): void } {
+    let listener!: (c: CommittedKey | null) => void;
+    const committed = new Promise<CommittedKey | null>((resolve) => (listener = resolve));
+    const set = this.waiting.get(key) ?? new Set();
+    const entry = (c: CommittedKey) => {
+      clearTimeout(timer);
+      listener(c);
+    };
+    set.add(entry);
+    this.waiting.set(key, set);
+    const cancel = () => {
+      clearTimeout(timer);
+      const s = this.waiting.get(key);
+      s?.delete(entry);
+      if (s && s.size === 0) this.waiting.delete(key);
+      listener(null);
+    };
+    const timer = setTimeout(cancel, timeoutMs);
+    return { committed, cancel };
+  }
+
+  /** Resolves once the server has registered the subscription, so no announcement made after it is missed. */
+  async ready(bus: Bus): Promise<void> {
+    await bus.nc.flush();
+  }
+
+  close(): void {
+    this.sub.unsubscribe();
+  }
+}

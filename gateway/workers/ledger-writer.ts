@@ -1,0 +1,133 @@
+import type { Logger } from 'pino';
+import type { Bus } from '../bus/connection.ts';
+import { startBatchConsumer, type BusMessage, type RunningConsumer } from '../bus/consumer.ts';
+import { startPartitionLeases, type PartitionLeases } from '../bus/partition-leases.ts';
+import { STREAMS, partitionFilter } from '../bus/subjects.ts';
+import { canonicalEventSchema, type CanonicalEvent } from '../events/schema.ts';
+import type { Metrics } from '../metrics.ts';
+import type { Store } from '../store/db.ts';
+import { appendEvents } from '../store/ledger.ts';
+import { announceCommits } from './ledger-commits.ts';
+
+/**
+ * The ledger writer: one durable consumer per partition (`ledger-p<k>`), each worked by the instance that holds
+ * the partition's lease, so the events of a facility reach its chain in the order JetStream accepted them.
+ */
+
+export interface LedgerWriterOptions {
+  bus: Bus;
+  store: Store;
+  metrics: Metrics;
+  logger: Logger;
+  instanceId: string;
+  partitions: number;
+  batchMax: number;
+  maxDeliver: number;
+  ackWaitMs: number;
+  leaseTtlMs: number;
+  now?: () => Date;
+}
+
+export interface LedgerWriter {
+  /** the handler of every partition's consumer, by consumer name: what a dead-letter replay calls */
+  handlers: ReadonlyMap<string, (batch: BusMessage[]) => Promise<void>>;
+  ownedPartitions(): number[];
+  consumerNames(): string[];
+  stop(): Promise<void>;
+}
+
+export class InvalidLedgerMessageError extends Error {
+  constructor(subject: string, seq: number, reason: string) {
+    super(`message ${seq} on ${subject} is not a canonical event: ${reason}`);
+    this.name = 'InvalidLedgerMessageError';
+  }
+}
+
+export const ledgerConsumerName = (partition: number) => `ledger-p${partition}`;
+
+export function decodeEvent(m: BusMessage): CanonicalEvent {
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(m.data));
+  } catch (err) {
+    throw new InvalidLedgerMessageError(m.subject, m.seq, `not JSON (${(err as Error).message})`);
+  }
+  const parsed = canonicalEventSchema.safeParse(json);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0]!;
+    throw new InvalidLedgerMessageError(m.subject, m.seq, `${first.path.join('.')}: ${first.message}`);
+  }
+  return parsed.data;
+}
+
+/** Connection-level failures of the store are transient: the messages wait in JetStream, they are never dead-lettered. */
+export function isStoreUnavailable(err: unknown): boolean {
+  const e = err as { code?: string; cause?: { code?: string } };
+  const code = e?.code ?? e?.cause?.code ?? '';
+  return (
+    /^(CONNECTION_|CONNECT_TIMEOUT|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT)/.test(code) ||
+    /^(08|53|57P0|40001|40P01|23505)/.test(code) // connection, resources, shutdown, serialisation, lost race
+  );
+}
+
+export async function startLedgerWriter(o: LedgerWriterOptions): Promise<LedgerWriter> {
+  const now = o.now ?? (() => new Date());
+  const running = new Map<number, RunningConsumer>();
+
+  const handle = async (batch: BusMessage[]): Promise<void> => {
+    const events = batch.map(decodeEvent);
+    const started = performance.now();
+    const outcomes = await appendEvents(o.store, events, now);
+    o.metrics.ledgerAppendSeconds.observe((performance.now() - started) / 1000);
+    o.metrics.ledgerBatchSize.observe(events.length);
+    let fresh = 0;
+    for (const r of outcomes) if (!r.duplicate) fresh++;
+    o.metrics.ledgerAppends.inc({ duplicate: 'false' }, fresh);
+    if (outcomes.length > fresh) o.metrics.ledgerAppends.inc({ duplicate: 'true' }, outcomes.length - fresh);
+    announceCommits(
+      o.bus,
+      outcomes.map((r) => ({ k: r.idempotency_key, id: r.event_id, chain: r.chain, seq: r.seq })),
+    );
+  };
+
+  const handlers = new Map<string, (batch: BusMessage[]) => Promise<void>>();
+  for (let p = 0; p < o.partitions; p++) handlers.set(ledgerConsumerName(p), handle);
+
+  const leases: PartitionLeases = await startPartitionLeases({
+    bus: o.bus,
+    name: 'ledger',
+    partitions: o.partitions,
+    instanceId: o.instanceId,
+    ttlMs: o.leaseTtlMs,
+    logger: o.logger,
+    onAcquire: async (p) => {
+      running.set(
+        p,
+        await startBatchConsumer({
+          bus: o.bus,
+          stream: STREAMS.events,
+          durable: ledgerConsumerName(p),
+          filterSubject: partitionFilter(p),
+          ackWaitMs: o.ackWaitMs,
+          maxDeliver: o.maxDeliver,
+          batchMax: o.batchMax,
+          handle,
+          isTransient: isStoreUnavailable,
+          logger: o.logger,
+        }),
+      );
+    },
+    onRelease: async (p) => {
+      await running.get(p)?.stop();
+      running.delete(p);
+    },
+  });
+
+  return {
+    handlers,
+    ownedPartitions: () => leases.owned(),
+    consumerNames: () => [...handlers.keys()],
+    stop: () => leases.stop(),
+  };
+}
+
