@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NAMESPACE_PATTERN } from './bus/subjects.ts';
 
 /**
  * Every setting of the gateway, read from the environment. This schema is the one source of truth for the
@@ -26,6 +27,11 @@ export const configSchema = z.object({
     .regex(/^(nats|tls|wss?):\/\//, 'a nats://host:port URL')
     .optional()
     .describe('external NATS with JetStream; unset means the gateway starts nats-server on loopback'),
+  BUS_NAMESPACE: z
+    .string()
+    .regex(NAMESPACE_PATTERN, 'letters, digits and - (at most 32)')
+    .default('')
+    .describe('prefix of every stream, subject and bucket, to share one NATS between deployments'),
   NATS_SERVER_BIN: z.string().min(1).default('nats-server').describe('nats-server binary for the embedded bus'),
   NATS_EMBEDDED_PORT: port.default(0).describe('port of the embedded nats-server (0 picks a free one)'),
   ACK_POINT: z
@@ -44,9 +50,9 @@ export const configSchema = z.object({
     .optional()
     .describe('comma-separated role:token pairs (roles: analyst, pharmacist, compliance, admin, system)'),
   AUTH_TOKENS_FILE: z.string().optional().describe('file with one role:token pair per line (# comments allowed)'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('log level of the JSON logs'),
   INSTANCE_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - (1-64)').optional()
-    .describe('name of this gateway instance (default: host-pid)'),
+    .describe('name of this gateway instance, unique per running process (default: host-pid)'),
   GATEWAY_URL: z.url().optional().describe('CLI only: the running gateway (default http://127.0.0.1:HTTP_PORT)'),
   GATEWAY_TOKEN: z.string().min(16).optional().describe('CLI only: bearer token (default: DATA_DIR/admin.token)'),
   TEST_CRASH_AFTER_PUBACK: bool.default(false).describe('test only: SIGKILL self after a PubAck, before the ledger write'),

@@ -6,7 +6,6 @@ import { connectBus, type Bus } from './bus/connection.ts';
 import { startEmbeddedNats, type EmbeddedNats, type NatsSync } from './bus/embedded-nats.ts';
 import type { QuarantineReplayer } from './bus/quarantine.ts';
 import { ensureStreams } from './bus/streams.ts';
-import { STREAMS } from './bus/subjects.ts';
 import type { Config } from './config.ts';
 import { uuidv7 } from './events/ids.ts';
 import { createApp } from './http/app.ts';
@@ -67,7 +66,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
         logger.warn('ACK_POINT=bus with a nats-server that fsyncs on a timer: an acknowledged message can be lost in a power cut');
       }
     }
-    const bus = await connectBus(natsUrl, `rxgate-${instanceId}`);
+    const bus = await connectBus(natsUrl, `rxgate-${instanceId}`, config.BUS_NAMESPACE);
     cleanup.push(() => bus.close());
     await ensureStreams(bus, { duplicateWindowMs: config.DUPLICATE_WINDOW_S * 1000 });
 
@@ -145,10 +144,11 @@ function apiReplayer(intake: IntakeDeps): QuarantineReplayer {
 async function refreshConsumerGauges(bus: Bus, metrics: Metrics, consumers: string[]): Promise<void> {
   await Promise.all(
     consumers.map(async (name) => {
-      const info = await bus.jsm.consumers.info(STREAMS.events, name).catch(() => null);
+      const stream = bus.names.streams.events;
+      const info = await bus.jsm.consumers.info(stream, name).catch(() => null);
       if (!info) return;
-      metrics.consumerPending.set({ stream: STREAMS.events, consumer: name }, info.num_pending);
-      metrics.consumerAckPending.set({ stream: STREAMS.events, consumer: name }, info.num_ack_pending);
+      metrics.consumerPending.set({ stream, consumer: name }, info.num_pending);
+      metrics.consumerAckPending.set({ stream, consumer: name }, info.num_ack_pending);
     }),
   );
 }

@@ -1,12 +1,14 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
+import { createBusNames, type BusNames } from './subjects.ts';
 
 export interface Bus {
   nc: NatsConnection;
   js: JetStreamClient;
   jsm: JetStreamManager;
   kvm: Kvm;
+  names: BusNames;
   close(): Promise<void>;
 }
 
@@ -17,7 +19,8 @@ export class BusUnavailableError extends Error {
   }
 }
 
-export async function connectBus(url: string, name: string): Promise<Bus> {
+export async function connectBus(url: string, name: string, namespace = ''): Promise<Bus> {
+  const names = createBusNames(namespace);
   let nc: NatsConnection;
   try {
     // Reconnect forever: a NATS restart must not take the gateway down; /readyz reports the outage meanwhile.
@@ -37,6 +40,7 @@ export async function connectBus(url: string, name: string): Promise<Bus> {
     js: jetstream(nc),
     jsm,
     kvm: new Kvm(nc),
+    names,
     close: async () => {
       if (!nc.isClosed()) await nc.drain();
     },

@@ -36,6 +36,7 @@ export interface BatchConsumerOptions extends ConsumerSpec {
   handle: (batch: BusMessage[]) => Promise<void>;
   isTransient?: (err: unknown) => boolean;
   backoffMs?: (deliveryCount: number) => number;
+  onDeadLetter?: (m: BusMessage) => void;
   logger: Logger;
 }
 
@@ -115,6 +116,7 @@ export async function startBatchConsumer(o: BatchConsumerOptions): Promise<Runni
       await deadLetter(o.bus, m, { stream: o.stream, consumer: o.durable, failures: records });
       m.term(`dead-lettered after ${count} deliveries`);
       history.delete(m.seq);
+      o.onDeadLetter?.(m);
       o.logger.warn(
         { consumer: o.durable, stream_seq: m.seq, subject: m.subject, deliveries: count, error: errorText(err) },
         'message moved to the dead-letter stream',

@@ -2,7 +2,6 @@ import type { JsMsg } from '@nats-io/jetstream';
 import type { Bus } from './connection.ts';
 import type { BusMessage } from './consumer.ts';
 import { getEntry, headerRecord, listEntries, recordState, toHeaders, type EvidenceEntry } from './evidence-stream.ts';
-import { STREAMS, dlqSubject } from './subjects.ts';
 
 export interface FailureRecord {
   at: string;
@@ -35,7 +34,7 @@ export async function deadLetter(
     [H.originalHeaders]: JSON.stringify(headerRecord(m.headers)),
   });
   // The msg id makes a retried dead-lettering of the same delivery land once.
-  await bus.js.publish(dlqSubject(ctx.stream, ctx.consumer), m.data, {
+  await bus.js.publish(bus.names.dlqSubject(ctx.stream, ctx.consumer), m.data, {
     headers: h,
     msgID: `${ctx.stream}.${ctx.consumer}.${m.seq}.${m.info.deliveryCount}`,
   });
@@ -70,12 +69,12 @@ export function viewDeadLetter(e: EvidenceEntry): DeadLetterView {
 }
 
 export async function listDeadLetters(bus: Bus, opts: { after?: number; limit: number }) {
-  const page = await listEntries(bus, STREAMS.dlq, opts);
+  const page = await listEntries(bus, bus.names.streams.dlq, opts);
   return { entries: page.entries.map(viewDeadLetter), next_after: page.next_after };
 }
 
 export async function getDeadLetter(bus: Bus, id: number): Promise<DeadLetterView | null> {
-  const e = await getEntry(bus, STREAMS.dlq, id);
+  const e = await getEntry(bus, bus.names.streams.dlq, id);
   return e ? viewDeadLetter(e) : null;
 }
 
@@ -96,7 +95,7 @@ export async function replayDeadLetter(
   handlers: ReadonlyMap<string, (batch: BusMessage[]) => Promise<void>>,
   by: string,
 ): Promise<{ replayed: boolean; error?: string } | null> {
-  const e = await getEntry(bus, STREAMS.dlq, id);
+  const e = await getEntry(bus, bus.names.streams.dlq, id);
   if (!e) return null;
   const view = viewDeadLetter(e);
   const handle = handlers.get(view.consumer);
@@ -104,11 +103,11 @@ export async function replayDeadLetter(
   const original = parseJson<Record<string, string>>(e.headers[H.originalHeaders], {});
   try {
     await handle([{ subject: view.subject, seq: view.stream_seq, data: e.data, headers: toHeaders(original) }]);
-    await recordState(bus, STREAMS.dlq, id, { status: 'replayed', at: new Date().toISOString(), by, result: 'ok' });
+    await recordState(bus, bus.names.streams.dlq, id, { status: 'replayed', at: new Date().toISOString(), by, result: 'ok' });
     return { replayed: true };
   } catch (err) {
     const error = err instanceof Error ? err.message : String(err);
-    await recordState(bus, STREAMS.dlq, id, { status: 'replay_failed', at: new Date().toISOString(), by, result: error });
+    await recordState(bus, bus.names.streams.dlq, id, { status: 'replay_failed', at: new Date().toISOString(), by, result: error });
     return { replayed: false, error };
   }
 }

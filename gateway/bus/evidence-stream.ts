@@ -23,10 +23,8 @@ export interface EntryState {
   result: unknown;
 }
 
-const STATE_BUCKET = 'rxgate_evidence_state';
-
 export async function stateBucket(bus: Bus): Promise<KV> {
-  return bus.kvm.create(STATE_BUCKET, { history: 10 });
+  return bus.kvm.create(bus.names.buckets.evidenceState, { history: 10 });
 }
 
 export function headerRecord(h: MsgHdrs | undefined): Record<string, string> {

@@ -25,15 +25,27 @@ export interface PartitionLeases {
   stop(): Promise<void>;
 }
 
-const BUCKET = 'rxgate_leases';
-
 export async function startPartitionLeases(o: LeaseOptions): Promise<PartitionLeases> {
-  const kv: KV = await o.bus.kvm.create(BUCKET, { ttl: o.ttlMs, history: 1 });
+  const kv: KV = await o.bus.kvm.create(o.bus.names.buckets.leases, { ttl: o.ttlMs, history: 1 });
   const held = new Map<number, number>(); // partition -> KV revision
   let stopped = false;
   let running: Promise<void> = Promise.resolve();
 
   const key = (p: number) => `${o.name}.p${p}`;
+
+  /**
+   * A free lease is created; a lease that names this very instance (a restart with the same INSTANCE_ID) is taken
+   * back at once instead of waiting for it to lapse. INSTANCE_ID must therefore be unique per running process.
+   */
+  const claim = async (k: string): Promise<number | null> => {
+    try {
+      return await kv.create(k, o.instanceId);
+    } catch {
+      const entry = await kv.get(k).catch(() => null);
+      if (!entry || entry.string() !== o.instanceId) return null;
+      return kv.update(k, o.instanceId, entry.revision).catch(() => null);
+    }
+  };
 
   const tick = async (): Promise<void> => {
     for (let p = 0; p < o.partitions && !stopped; p++) {
@@ -48,14 +60,11 @@ export async function startPartitionLeases(o: LeaseOptions): Promise<PartitionLe
         }
         continue;
       }
-      try {
-        const rev = await kv.create(key(p), o.instanceId);
-        held.set(p, rev);
-        o.logger.info({ lease: key(p), instance: o.instanceId }, 'partition lease acquired');
-        await o.onAcquire(p);
-      } catch {
-        // Another instance holds it; try again at the next tick.
-      }
+      const rev = await claim(key(p));
+      if (rev === null) continue; // another instance holds it; try again at the next tick
+      held.set(p, rev);
+      o.logger.info({ lease: key(p), instance: o.instanceId }, 'partition lease acquired');
+      await o.onAcquire(p);
     }
   };
 

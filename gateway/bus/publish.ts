@@ -1,7 +1,6 @@
 import { headers } from '@nats-io/transport-node';
 import type { CanonicalEvent } from '../events/schema.ts';
 import type { Bus } from './connection.ts';
-import { eventSubject } from './subjects.ts';
 
 export const HEADER = {
   correlationId: 'Rxgate-Correlation-Id',
@@ -21,7 +20,7 @@ export interface PublishOutcome {
  * ledger's unique key catches the rest. Resolves on the PubAck.
  */
 export async function publishEvent(bus: Bus, event: CanonicalEvent, partitions: number, msgId?: string): Promise<PublishOutcome> {
-  const subject = eventSubject(event, partitions);
+  const subject = bus.names.eventSubject(event, partitions);
   const h = headers();
   h.set(HEADER.correlationId, event.correlation_id);
   h.set(HEADER.eventType, event.type);

@@ -1,6 +1,5 @@
 import type { Bus } from './connection.ts';
 import { getEntry, listEntries, recordState, toHeaders, type EvidenceEntry } from './evidence-stream.ts';
-import { STREAMS, quarantineSubject } from './subjects.ts';
 
 /**
  * Rejected input is kept raw, with the reason, so nothing is lost: an analyst can read it and replay it once the
@@ -47,7 +46,7 @@ const H = {
 } as const;
 
 export async function quarantine(bus: Bus, q: QuarantineInput): Promise<number> {
-  const ack = await bus.js.publish(quarantineSubject(q.adapter, q.reason), q.raw, {
+  const ack = await bus.js.publish(bus.names.quarantineSubject(q.adapter, q.reason), q.raw, {
     headers: toHeaders({
       [H.adapter]: q.adapter,
       [H.reason]: q.reason,
@@ -84,7 +83,7 @@ function view(e: EvidenceEntry): QuarantineView {
 }
 
 export async function listQuarantine(bus: Bus, opts: { after?: number; limit: number; adapter?: string; reason?: string }) {
-  const page = await listEntries(bus, STREAMS.quarantine, {
+  const page = await listEntries(bus, bus.names.streams.quarantine, {
     ...opts,
     filter: (e) =>
       (!opts.adapter || e.headers[H.adapter] === opts.adapter) && (!opts.reason || e.headers[H.reason] === opts.reason),
@@ -93,7 +92,7 @@ export async function listQuarantine(bus: Bus, opts: { after?: number; limit: nu
 }
 
 export async function getQuarantined(bus: Bus, id: number): Promise<{ entry: QuarantineView; raw: Uint8Array } | null> {
-  const e = await getEntry(bus, STREAMS.quarantine, id);
+  const e = await getEntry(bus, bus.names.streams.quarantine, id);
   return e ? { entry: view(e), raw: e.data } : null;
 }
 
@@ -116,7 +115,7 @@ export async function replayQuarantined(
   const replay = replayers.get(found.entry.adapter);
   if (!replay) throw new NoReplayerError(found.entry.adapter);
   const outcome = await replay(found.raw, found.entry);
-  await recordState(bus, STREAMS.quarantine, id, {
+  await recordState(bus, bus.names.streams.quarantine, id, {
     status: outcome.accepted ? 'replayed' : 'replay_failed',
     at: new Date().toISOString(),
     by,

@@ -2,25 +2,53 @@ import type { CanonicalEvent, EventClass } from '../events/schema.ts';
 import { eventClass } from '../events/schema.ts';
 
 /**
- * Subject and stream names: the only place they are spelled out.
+ * Stream, subject and bucket names: the only place they are spelled out.
  *
  * Events:      ev.<class>.p<k>.<facility>.<type>      k = partition of the facility (fixed PARTITIONS)
  * Quarantine:  quarantine.<adapter>.<reason>
  * Dead letter: dlq.<stream>.<consumer>
  * Commits:     rxgate.ledger.committed                 (core NATS, tells edges waiting on the ledger ack point)
+ *
+ * A non-empty BUS_NAMESPACE prefixes every one of them (`<ns>.ev.>`, stream `<ns>_EVENTS`, bucket
+ * `<ns>_rxgate_leases`), so that several deployments (staging beside production, or parallel test runs) can share
+ * one NATS without seeing each other's messages.
  */
-export const STREAMS = {
-  events: 'EVENTS',
-  quarantine: 'QUARANTINE',
-  dlq: 'DLQ',
-} as const;
 
-export const SUBJECTS = {
-  eventsAll: 'ev.>',
-  quarantineAll: 'quarantine.>',
-  dlqAll: 'dlq.>',
-  ledgerCommitted: 'rxgate.ledger.committed',
-} as const;
+export const NAMESPACE_PATTERN = /^[A-Za-z0-9-]{0,32}$/;
+
+export function createBusNames(namespace = '') {
+  if (!NAMESPACE_PATTERN.test(namespace)) throw new Error(`bus namespace ${JSON.stringify(namespace)} must match ${NAMESPACE_PATTERN}`);
+  const subj = (s: string) => (namespace ? `${namespace}.${s}` : s);
+  const named = (s: string) => (namespace ? `${namespace}_${s}` : s);
+  return {
+    namespace,
+    streams: { events: named('EVENTS'), quarantine: named('QUARANTINE'), dlq: named('DLQ') },
+    buckets: { leases: named('rxgate_leases'), evidenceState: named('rxgate_evidence_state') },
+    subjects: {
+      eventsAll: subj('ev.>'),
+      quarantineAll: subj('quarantine.>'),
+      dlqAll: subj('dlq.>'),
+      ledgerCommitted: subj('rxgate.ledger.committed'),
+    },
+    eventSubject(event: Pick<CanonicalEvent, 'facility_id' | 'type' | 'drug'>, partitions: number): string {
+      const cls: EventClass = eventClass(event);
+      return subj(`ev.${cls}.p${partitionOf(event.facility_id, partitions)}.${event.facility_id}.${event.type}`);
+    },
+    /** All events of one partition, every class: what an ordered per-partition consumer filters on. */
+    partitionFilter(partition: number): string {
+      return subj(`ev.*.p${partition}.>`);
+    },
+    /** Reason tokens are subject-safe words such as `schema`, `parse`, `auth`. */
+    quarantineSubject(adapter: string, reason: string): string {
+      return subj(`quarantine.${subjectToken(adapter)}.${subjectToken(reason)}`);
+    },
+    dlqSubject(stream: string, consumer: string): string {
+      return subj(`dlq.${subjectToken(stream)}.${subjectToken(consumer)}`);
+    },
+  };
+}
+
+export type BusNames = ReturnType<typeof createBusNames>;
 
 /** FNV-1a 32-bit: stable across processes and releases, so a facility keeps its partition. */
 export function partitionOf(facilityId: string, partitions: number): number {
@@ -30,25 +58,6 @@ export function partitionOf(facilityId: string, partitions: number): number {
     h = Math.imul(h, 0x01000193) >>> 0;
   }
   return h % partitions;
-}
-
-export function eventSubject(event: Pick<CanonicalEvent, 'facility_id' | 'type' | 'drug'>, partitions: number): string {
-  const cls: EventClass = eventClass(event);
-  return `ev.${cls}.p${partitionOf(event.facility_id, partitions)}.${event.facility_id}.${event.type}`;
-}
-
-/** All events of one partition, every class: what an ordered per-partition consumer filters on. */
-export function partitionFilter(partition: number): string {
-  return `ev.*.p${partition}.>`;
-}
-
-/** Reason tokens are subject-safe words such as `schema`, `parse`, `auth`. */
-export function quarantineSubject(adapter: string, reason: string): string {
-  return `quarantine.${subjectToken(adapter)}.${subjectToken(reason)}`;
-}
-
-export function dlqSubject(stream: string, consumer: string): string {
-  return `dlq.${subjectToken(stream)}.${subjectToken(consumer)}`;
 }
 
 function subjectToken(text: string): string {

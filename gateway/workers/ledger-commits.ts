@@ -1,6 +1,5 @@
 import type { Subscription } from '@nats-io/transport-node';
 import type { Bus } from '../bus/connection.ts';
-import { SUBJECTS } from '../bus/subjects.ts';
 
 /**
  * The ledger ack point (DESIGN §2): an edge that must not answer before the ledger commit waits here. Ledger
@@ -18,7 +17,7 @@ export interface CommittedKey {
 }
 
 export function announceCommits(bus: Bus, committed: CommittedKey[]): void {
-  if (committed.length > 0) bus.nc.publish(SUBJECTS.ledgerCommitted, JSON.stringify(committed));
+  if (committed.length > 0) bus.nc.publish(bus.names.subjects.ledgerCommitted, JSON.stringify(committed));
 }
 
 export class LedgerCommitWaiter {
@@ -26,7 +25,7 @@ export class LedgerCommitWaiter {
   private readonly sub: Subscription;
 
   constructor(bus: Bus) {
-    this.sub = bus.nc.subscribe(SUBJECTS.ledgerCommitted, {
+    this.sub = bus.nc.subscribe(bus.names.subjects.ledgerCommitted, {
       callback: (err, msg) => {
         if (err) return;
         let keys: CommittedKey[];

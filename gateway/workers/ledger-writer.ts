@@ -2,7 +2,6 @@ import type { Logger } from 'pino';
 import type { Bus } from '../bus/connection.ts';
 import { startBatchConsumer, type BusMessage, type RunningConsumer } from '../bus/consumer.ts';
 import { startPartitionLeases, type PartitionLeases } from '../bus/partition-leases.ts';
-import { STREAMS, partitionFilter } from '../bus/subjects.ts';
 import { canonicalEventSchema, type CanonicalEvent } from '../events/schema.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/db.ts';
@@ -105,14 +104,15 @@ export async function startLedgerWriter(o: LedgerWriterOptions): Promise<LedgerW
         p,
         await startBatchConsumer({
           bus: o.bus,
-          stream: STREAMS.events,
+          stream: o.bus.names.streams.events,
           durable: ledgerConsumerName(p),
-          filterSubject: partitionFilter(p),
+          filterSubject: o.bus.names.partitionFilter(p),
           ackWaitMs: o.ackWaitMs,
           maxDeliver: o.maxDeliver,
           batchMax: o.batchMax,
           handle,
           isTransient: isStoreUnavailable,
+          onDeadLetter: () => o.metrics.deadLettered.inc({ consumer: ledgerConsumerName(p) }),
           logger: o.logger,
         }),
       );

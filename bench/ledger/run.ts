@@ -1,0 +1,206 @@
+/**
+ * bench/ledger: canonical events (~1 KB) from JetStream publish to ledger row, through the real ledger writer.
+ *
+ *   npx tsx bench/ledger/run.ts [--events 50000] [--rate 5000] [--seconds 10] [--stores postgres,pglite]
+ *
+ * Prints one JSON line per case:
+ *   - `ledger` saturating: publish with a window of in-flight events, report events/s and publish→commit latency;
+ *   - `ledger` paced: offer --rate events/s for --seconds and report the latency a sender sees at that rate;
+ *   - `jetstream_publish`: the raw publish rate with the server's default fsync and (where the server accepts it)
+ *     `sync_interval: always`, awaiting each publish and with 256 in flight.
+ * Needs PostgreSQL on 127.0.0.1:5432 (BENCH_DATABASE_ADMIN_URL) and nats-server on PATH; it starts its own
+ * nats-servers in a temporary folder so that nothing else on the machine shares them.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import postgres from 'postgres';
+import { connectBus, type Bus } from '../../gateway/bus/connection.ts';
+import { startEmbeddedNats, type EmbeddedNats } from '../../gateway/bus/embedded-nats.ts';
+import { publishEvent } from '../../gateway/bus/publish.ts';
+import { ensureStreams } from '../../gateway/bus/streams.ts';
+import { idempotencyKey, sha256Hex, uuidv7 } from '../../gateway/events/ids.ts';
+import type { CanonicalEvent } from '../../gateway/events/schema.ts';
+import { createMetrics } from '../../gateway/metrics.ts';
+import { openStore, type Store } from '../../gateway/store/db.ts';
+import { migrateStore } from '../../gateway/store/migrate.ts';
+import { LedgerCommitWaiter } from '../../gateway/workers/ledger-commits.ts';
+import { startLedgerWriter } from '../../gateway/workers/ledger-writer.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    events: { type: 'string', default: '50000' },
+    rate: { type: 'string', default: '5000' },
+    seconds: { type: 'string', default: '10' },
+    window: { type: 'string', default: '1024' },
+    stores: { type: 'string', default: 'postgres,pglite' },
+  },
+});
+const ADMIN_URL = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const logger = pino({ level: 'warn' });
+const FACILITIES = Array.from({ length: 20 }, (_, i) => `FAC${String(i).padStart(2, '0')}`);
+const FILLER = 'x'.repeat(560); // brings the serialised event to ~1 KB
+
+function makeEvent(n: number, run: string): CanonicalEvent {
+  const messageId = `${run}-${n}`;
+  const raw = sha256Hex(messageId);
+  return {
+    id: uuidv7(),
+    type: 'rx.dispense',
+    facility_id: FACILITIES[n % FACILITIES.length]!,
+    occurred_at: new Date().toISOString(),
+    received_at: new Date().toISOString(),
+    source: { adapter: 'bench', sender: 'BENCH^HOSP', message_id: messageId, raw_sha256: raw },
+    correlation_id: messageId,
+    idempotency_key: idempotencyKey('BENCH^HOSP', messageId, raw),
+    drug: { ndc11: '00591036901', ndc_raw: '0591-3690-01', schedule: 'II', lot: 'L123', expiry: '2027-12-31' },
+    quantity: { value: 30, unit: 'TAB' },
+    patient_ref: `pt_${sha256Hex(String(n % 500)).slice(0, 32)}`,
+    payload: { prescription_number: `RX${n}`, filler: FILLER },
+  } as CanonicalEvent;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+
+async function freshPostgres(): Promise<{ url: string; drop(): Promise<void> }> {
+  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => undefined });
+  const name = `rxgate_bench_${Date.now()}`;
+  await admin.unsafe(`create database ${name}`);
+  await admin.end();
+  const url = ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
+  return {
+    url,
+    drop: async () => {
+      const a = postgres(ADMIN_URL, { max: 1, onnotice: () => undefined });
+      await a.unsafe(`drop database if exists ${name} with (force)`);
+      await a.end();
+    },
+  };
+}
+
+/** Publishes `count` events (or paces them at `rate`/s) and measures publish → ledger commit per event. */
+async function runLedgerCase(
+  bus: Bus,
+  store: Store,
+  o: { count: number; window: number; rate?: number },
+): Promise<{ events_per_s: number; p50_ms: number; p99_ms: number; events: number }> {
+  const metrics = createMetrics();
+  const writer = await startLedgerWriter({
+    bus, store, metrics, logger, instanceId: 'bench', partitions: 4, batchMax: 500, maxDeliver: 5, ackWaitMs: 30_000, leaseTtlMs: 15_000,
+  });
+  const waiter = new LedgerCommitWaiter(bus);
+  await waiter.ready(bus);
+  const run = uuidv7().slice(-8);
+  const latencies: number[] = [];
+  const started = performance.now();
+  let inFlight = 0;
+  let next = 0;
+  await new Promise<void>((resolve, reject) => {
+    const launch = () => {
+      while (next < o.count && inFlight < o.window) {
+        if (o.rate && next > ((performance.now() - started) / 1000) * o.rate) {
+          setTimeout(launch, 1);
+          return;
+        }
+        const e = makeEvent(next++, run);
+        inFlight++;
+        const t0 = performance.now();
+        const expectation = waiter.expect(e.idempotency_key, 60_000);
+        publishEvent(bus, e, 4)
+          .then(() => expectation.committed)
+          .then((c) => {
+            if (!c) throw new Error('commit not announced');
+            latencies.push(performance.now() - t0);
+            inFlight--;
+            if (latencies.length === o.count) resolve();
+            else launch();
+          })
+          .catch(reject);
+      }
+    };
+    launch();
+  });
+  const seconds = (performance.now() - started) / 1000;
+  await writer.stop();
+  waiter.close();
+  latencies.sort((a, b) => a - b);
+  return { events: o.count, events_per_s: round(o.count / seconds, 0), p50_ms: round(percentile(latencies, 50), 2), p99_ms: round(percentile(latencies, 99), 2) };
+}
+
+async function rawPublishRate(bus: Bus, count: number, window: number): Promise<number> {
+  const payload = JSON.stringify(makeEvent(0, 'raw'));
+  const subject = `${bus.names.namespace ? `${bus.names.namespace}.` : ''}ev.gen.p0.RAW.inv.count`;
+  const started = performance.now();
+  let sent = 0;
+  const worker = async () => {
+    while (sent < count) {
+      const n = sent++;
+      await bus.js.publish(subject, payload, { msgID: `raw-${window}-${n}-${started}` });
+    }
+  };
+  await Promise.all(Array.from({ length: window }, worker));
+  return round(count / ((performance.now() - started) / 1000), 0);
+}
+
+async function withNats<T>(fn: (nats: EmbeddedNats, bus: Bus) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'rxgate-bench-'));
+  const nats = await startEmbeddedNats({ bin: 'nats-server', dataDir: dir });
+  const bus = await connectBus(nats.url, 'bench');
+  await ensureStreams(bus, { duplicateWindowMs: 120_000 });
+  try {
+    return await fn(nats, bus);
+  } finally {
+    await bus.close();
+    await nats.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function emit(line: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+}
+
+const machine = { cores: (await import('node:os')).cpus().length, node: process.version, nats_server: spawnSync('nats-server', ['--version'], { encoding: 'utf8' }).stdout.trim() };
+
+for (const storeKind of args.stores!.split(',')) {
+  const pg = storeKind === 'postgres' ? await freshPostgres() : null;
+  const dataDir = await mkdtemp(join(tmpdir(), 'rxgate-bench-store-'));
+  const store = await openStore({ databaseUrl: pg?.url, dataDir, poolSize: 10 });
+  await migrateStore(store);
+  try {
+    const count = storeKind === 'pglite' ? Math.min(Number(args.events), 20_000) : Number(args.events);
+    await withNats(async (nats, bus) => {
+      const saturating = await runLedgerCase(bus, store, { count, window: Number(args.window) });
+      emit({ bench: 'ledger', mode: 'saturating', store: storeKind, nats_sync: nats.sync, window: Number(args.window), ...saturating, machine });
+    });
+    await withNats(async (nats, bus) => {
+      const rate = Number(args.rate);
+      const paced = await runLedgerCase(bus, store, { count: rate * Number(args.seconds), window: 100_000, rate });
+      emit({ bench: 'ledger', mode: 'paced', offered_per_s: rate, store: storeKind, nats_sync: nats.sync, ...paced, machine });
+    });
+  } finally {
+    await store.close();
+    await pg?.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+await withNats(async (nats, bus) => {
+  const awaitEach = await rawPublishRate(bus, 10_000, 1);
+  const windowed = await rawPublishRate(bus, 50_000, 256);
+  emit({ bench: 'jetstream_publish', nats_sync: nats.sync, await_each_msgs_per_s: awaitEach, in_flight_256_msgs_per_s: windowed, machine });
+  if (nats.sync !== 'always') {
+    emit({
+      bench: 'jetstream_publish',
+      nats_sync: 'always',
+      skipped: `nats-server ${nats.version} refuses sync_interval (it exists from 2.10); see README "Durability"`,
+    });
+  }
+});

@@ -1,0 +1,11 @@
+import { defineConfig } from 'drizzle-kit';
+
+// `npx drizzle-kit generate` writes SQL migrations from the store schema into migrations/, which migrateStore()
+// applies on PostgreSQL and on PGlite alike. Hand-written SQL (triggers) goes in with `generate --custom --name ...`.
+export default defineConfig({
+  dialect: 'postgresql',
+  schema: './gateway/store/schema.ts',
+  out: './migrations',
+  strict: true,
+  verbose: true,
+});

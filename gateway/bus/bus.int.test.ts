@@ -1,0 +1,208 @@
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { idempotencyKey, sha256Hex, uuidv7 } from '../events/ids.ts';
+import type { CanonicalEvent } from '../events/schema.ts';
+import { startBatchConsumer, TransientError, type BusMessage } from './consumer.ts';
+import { getDeadLetter, listDeadLetters, replayDeadLetter } from './dead-letter.ts';
+import { startPartitionLeases } from './partition-leases.ts';
+import { publishEvent } from './publish.ts';
+import { getQuarantined, listQuarantine, quarantine, replayQuarantined } from './quarantine.ts';
+import { ensureStreams } from './streams.ts';
+import { openTestBus, TEST_NATS_URL } from './test-support.ts';
+import { connectBus, type Bus } from './connection.ts';
+
+const logger = pino({ level: 'silent' });
+type TestBus = Awaited<ReturnType<typeof openTestBus>>;
+
+function event(facility: string, messageId: string, type: CanonicalEvent['type'] = 'rx.dispense'): CanonicalEvent {
+  const raw = sha256Hex(`raw-${messageId}`);
+  return {
+    id: uuidv7(),
+    type,
+    facility_id: facility,
+    occurred_at: '2026-11-01T10:00:00Z',
+    received_at: '2026-11-01T10:00:01.000Z',
+    source: { adapter: 'test', sender: 'EHR^HOSP', message_id: messageId, raw_sha256: raw },
+    correlation_id: `c-${messageId}`,
+    idempotency_key: idempotencyKey('EHR^HOSP', messageId, raw),
+    drug: { ndc11: '00591036901', schedule: 'II' },
+    payload: { n: messageId },
+  } as CanonicalEvent;
+}
+
+async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('bus on real NATS JetStream', () => {
+  let bus: TestBus;
+  beforeEach(async () => {
+    bus = await openTestBus();
+  });
+  afterEach(async () => {
+    await bus.cleanup();
+  });
+
+  it('creates the streams idempotently with the configured duplicate window', async () => {
+    await ensureStreams(bus, { duplicateWindowMs: 120_000 });
+    await ensureStreams(bus, { duplicateWindowMs: 120_000 });
+    const info = await bus.jsm.streams.info(bus.names.streams.events);
+    expect(info.config.subjects).toEqual([`${bus.names.namespace}.ev.>`]);
+    expect(info.config.duplicate_window).toBe(120_000 * 1_000_000);
+    expect(info.config.storage).toBe('file');
+  });
+
+  it('publishes on the class/partition subject and drops a repeat of the same idempotency key', async () => {
+    const e = event('HOSP1', 'MSG1');
+    const first = await publishEvent(bus, e, 4);
+    const again = await publishEvent(bus, { ...e, id: uuidv7() }, 4);
+    expect(first.duplicate).toBe(false);
+    expect(again.duplicate).toBe(true);
+    expect(again.stream_seq).toBe(first.stream_seq);
+    expect(first.subject).toMatch(new RegExp(`^${bus.names.namespace}\\.ev\\.ctl\\.p[0-3]\\.HOSP1\\.rx\\.dispense$`));
+    const info = await bus.jsm.streams.info(bus.names.streams.events);
+    expect(info.state.messages).toBe(1);
+  });
+
+  it('dead-letters a poison message with its failure history and lets its neighbours through', async () => {
+    for (const id of ['A', 'POISON', 'B']) await publishEvent(bus, event('HOSP1', id), 1);
+    const handled: string[] = [];
+    const handle = async (batch: BusMessage[]) => {
+      const ids = batch.map((m) => (JSON.parse(new TextDecoder().decode(m.data)) as CanonicalEvent).source.message_id);
+      if (ids.includes('POISON')) throw new Error(`cannot handle ${ids.join(',')}`);
+      handled.push(...ids);
+    };
+    const consumer = await startBatchConsumer({
+      bus,
+      stream: bus.names.streams.events,
+      durable: 'test-poison',
+      filterSubject: bus.names.partitionFilter(0),
+      ackWaitMs: 5_000,
+      maxDeliver: 3,
+      batchMax: 10,
+      backoffMs: () => 50,
+      logger,
+      handle,
+    });
+    try {
+      await until(async () => (await listDeadLetters(bus, { limit: 10 })).entries.length === 1);
+      const { entries } = await listDeadLetters(bus, { limit: 10 });
+      const dead = entries[0]!;
+      expect(dead.consumer).toBe('test-poison');
+      expect(dead.deliveries).toBe(3);
+      expect(dead.failures.map((f) => f.delivery)).toEqual([1, 2, 3]);
+      expect(dead.failures[2]!.error).toContain('cannot handle POISON');
+      expect(JSON.parse(dead.body).source.message_id).toBe('POISON');
+      expect(handled.sort()).toEqual(['A', 'B']);
+
+      // Replay goes to the named consumer's handler only; here it still fails, and that is recorded.
+      const failed = await replayDeadLetter(bus, dead.id, new Map([['test-poison', handle]]), 'admin:test');
+      expect(failed).toEqual({ replayed: false, error: 'cannot handle POISON' });
+      const fixed = await replayDeadLetter(bus, dead.id, new Map([['test-poison', async () => undefined]]), 'admin:test');
+      expect(fixed).toEqual({ replayed: true });
+      expect((await getDeadLetter(bus, dead.id))!.state).toMatchObject({ status: 'replayed', by: 'admin:test' });
+    } finally {
+      await consumer.stop();
+    }
+  });
+
+  it('naks transient failures without dead-lettering them, and handles them once the outage ends', async () => {
+    for (const id of ['T1', 'T2']) await publishEvent(bus, event('HOSP2', id), 1);
+    let outage = true;
+    let attempts = 0;
+    const handled: string[] = [];
+    const consumer = await startBatchConsumer({
+      bus,
+      stream: bus.names.streams.events,
+      durable: 'test-transient',
+      filterSubject: bus.names.partitionFilter(0),
+      ackWaitMs: 5_000,
+      maxDeliver: 2,
+      batchMax: 10,
+      backoffMs: () => 50,
+      logger,
+      handle: async (batch) => {
+        attempts++;
+        if (outage) throw new TransientError('store down');
+        handled.push(...batch.map((m) => String(m.seq)));
+      },
+    });
+    try {
+      await until(() => attempts >= 4); // past maxDeliver, still no dead letter
+      expect((await listDeadLetters(bus, { limit: 10 })).entries).toHaveLength(0);
+      outage = false;
+      await until(() => handled.length === 2);
+      expect(handled).toEqual(['1', '2']);
+    } finally {
+      await consumer.stop();
+    }
+  });
+
+  it('keeps rejected input raw in quarantine and replays it through its adapter', async () => {
+    const raw = new TextEncoder().encode('{"not":"an event"}');
+    const id = await quarantine(bus, {
+      adapter: 'api',
+      reason: 'invalid_event',
+      message: 'bad',
+      details: [{ field: 'type', message: 'required' }],
+      correlation_id: 'corr-1',
+      content_type: 'application/json',
+      raw,
+      received_at: '2026-11-01T00:00:00.000Z',
+    });
+    await quarantine(bus, { adapter: 'hl7v2', reason: 'parse', message: 'x', correlation_id: 'c2', raw, received_at: '2026-11-01T00:00:00.000Z' });
+    const listed = await listQuarantine(bus, { limit: 10, adapter: 'api' });
+    expect(listed.entries.map((e) => e.id)).toEqual([id]);
+    expect(listed.entries[0]).toMatchObject({ reason: 'invalid_event', correlation_id: 'corr-1', size: raw.length });
+    const found = await getQuarantined(bus, id);
+    expect(new TextDecoder().decode(found!.raw)).toBe('{"not":"an event"}');
+    expect(found!.entry.details).toEqual([{ field: 'type', message: 'required' }]);
+
+    let seen = '';
+    const outcome = await replayQuarantined(
+      bus,
+      id,
+      new Map([['api', async (bytes: Uint8Array) => ((seen = new TextDecoder().decode(bytes)), { accepted: true as const, event_ids: ['e1'] })]]),
+      'analyst:test',
+    );
+    expect(outcome).toEqual({ accepted: true, event_ids: ['e1'] });
+    expect(seen).toBe('{"not":"an event"}');
+    // The entry stays (evidence) and records what became of it.
+    expect((await getQuarantined(bus, id))!.entry.state).toMatchObject({ status: 'replayed', by: 'analyst:test' });
+  });
+
+  it('gives each partition one owner, hands partitions over on stop, and moves a dead owner\'s after its TTL', async () => {
+    const owners: Record<string, Set<number>> = { a: new Set(), b: new Set(), c: new Set() };
+    const start = (who: 'a' | 'b' | 'c', on: Bus) =>
+      startPartitionLeases({
+        bus: on,
+        name: 'test',
+        partitions: 4,
+        instanceId: who,
+        ttlMs: 1_500,
+        logger,
+        onAcquire: async (p) => void owners[who]!.add(p),
+        onRelease: async (p) => void owners[who]!.delete(p),
+      });
+    const a = await start('a', bus);
+    const busB = await connectBus(TEST_NATS_URL, 'lease-b', bus.names.namespace);
+    const b = await start('b', busB);
+    expect(owners.a!.size).toBe(4);
+    expect(owners.b!.size).toBe(0);
+
+    await a.stop(); // a clean stop releases at once
+    await until(() => owners.b!.size === 4, 5_000);
+    expect(b.owned()).toEqual([0, 1, 2, 3]);
+
+    const c = await start('c', bus);
+    expect(owners.c!.size).toBe(0);
+    await busB.close(); // b dies without releasing: its leases lapse after the TTL
+    await until(() => owners.c!.size === 4, 8_000);
+    await b.stop();
+    await c.stop();
+  });
+});

@@ -1,0 +1,57 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+describe('configuration from the environment', () => {
+  it('has working defaults for the embedded mode', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ HTTP_PORT: 8080, DATA_DIR: './data', ACK_POINT: 'ledger', PARTITIONS: 4, DUPLICATE_WINDOW_S: 86_400 });
+    expect(c.DATABASE_URL).toBeUndefined();
+    expect(c.NATS_URL).toBeUndefined();
+  });
+
+  it('coerces numbers and treats empty values as unset', () => {
+    const c = loadConfig({ HTTP_PORT: '9090', PARTITIONS: '16', NATS_URL: '' });
+    expect(c.HTTP_PORT).toBe(9090);
+    expect(c.PARTITIONS).toBe(16);
+    expect(c.NATS_URL).toBeUndefined();
+  });
+
+  it.each([
+    [{ HTTP_PORT: 'eighty' }, 'HTTP_PORT', /must be a number/],
+    [{ HTTP_PORT: '70000' }, 'HTTP_PORT', /at most 65535/],
+    [{ ACK_POINT: 'sometimes' }, 'ACK_POINT', /one of ledger, bus/],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL', /postgres:\/\//],
+    [{ NATS_URL: 'http://x' }, 'NATS_URL', /nats:\/\/host:port/],
+    [{ PARTITIONS: '0' }, 'PARTITIONS', /at least 1/],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', /one of/],
+    [{ BUS_NAMESPACE: 'a.b' }, 'BUS_NAMESPACE', /letters, digits/],
+  ])('names the variable and what it expects: %o', (env, variable, expectation) => {
+    let error: unknown;
+    try {
+      loadConfig(env as Record<string, string>);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toBe(variable);
+    expect((error as ConfigError).message).toMatch(new RegExp(`^configuration error: ${variable} `));
+    expect((error as ConfigError).message).toMatch(expectation);
+  });
+
+  it('refuses AUTH_TOKENS and AUTH_TOKENS_FILE together', () => {
+    expect(() => loadConfig({ AUTH_TOKENS: 'admin:0123456789abcdef', AUTH_TOKENS_FILE: '/x' })).toThrow(/AUTH_TOKENS_FILE/);
+  });
+
+  it('stops `gateway start` with one line and a non-zero exit code', () => {
+    const out = spawnSync(process.execPath, ['bin/gateway.js', 'start'], {
+      env: { ...process.env, HTTP_PORT: 'not-a-port' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(out.status).not.toBe(0);
+    expect(out.stderr.trim().split('\n')).toEqual([
+      'gateway: configuration error: HTTP_PORT must be a number (got "not-a-port")',
+    ]);
+  });
+});

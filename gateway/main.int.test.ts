@@ -1,0 +1,165 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import postgres from 'postgres';
+import { afterAll, describe, expect, it } from 'vitest';
+import { connectBus } from './bus/connection.ts';
+import { deleteNamespace, testNamespace, TEST_NATS_URL } from './bus/test-support.ts';
+import { createTestDatabase } from './store/test-support.ts';
+
+/**
+ * The gateway as its users run it: `gateway start` in a child process. Covers the embedded defaults, the data
+ * folder lock, a clean stop, and a kill -9 between the JetStream PubAck and the ledger write.
+ */
+
+const SYSTEM_TOKEN = 'system-token-0123456789';
+const COMPLIANCE_TOKEN = 'compliance-token-0123456789';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+interface Proc {
+  child: ChildProcess;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stderr: () => string;
+}
+
+function startProcess(env: Record<string, string>): Proc {
+  const child = spawn(process.execPath, ['bin/gateway.js', 'start'], {
+    env: { PATH: `${process.env.PATH}:/usr/sbin`, HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { child, exited, stderr: () => stderr };
+}
+
+async function waitHealthy(port: number, proc: Proc, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (proc.child.exitCode !== null) throw new Error(`gateway exited early: ${proc.stderr()}`);
+    const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok).catch(() => false);
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`gateway not ready in time: ${proc.stderr()}`);
+}
+
+const event = (messageId: string) => ({
+  type: 'rx.dispense',
+  facility_id: 'CRASH1',
+  occurred_at: '2026-11-21T10:00:00Z',
+  source: { adapter: 'api', sender: 'PHARM^HOSP', message_id: messageId },
+  drug: { ndc11: '00591036901', schedule: 'II' },
+  payload: { prescription_number: messageId },
+});
+
+const post = (port: number, token: string, body: unknown) =>
+  fetch(`http://127.0.0.1:${port}/api/events`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+
+async function ledgerRows(port: number, token: string, facility: string) {
+  const res = await fetch(`http://127.0.0.1:${port}/api/ledger?facility=${facility}`, { headers: { authorization: `Bearer ${token}` } });
+  return ((await res.json()) as { entries: { idempotency_key: string; seq: number }[] }).entries;
+}
+
+describe('gateway process', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterAll(async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+  });
+
+  it('comes up with the embedded defaults, refuses a second gateway on its data folder, and stops cleanly', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'rxgate-embedded-'));
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const port = await freePort();
+    const first = startProcess({ DATA_DIR: dataDir, HTTP_PORT: String(port) });
+    cleanups.push(async () => void first.child.kill('SIGKILL'));
+    await waitHealthy(port, first);
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+
+    // No tokens configured: an admin token was generated into the data folder, and it works.
+    const admin = (await readFile(join(dataDir, 'admin.token'), 'utf8')).trim();
+    const accepted = await post(port, admin, event('EMB1'));
+    expect(accepted.status).toBe(202);
+    expect(await accepted.json()).toMatchObject({ ack_point: 'ledger', ledger: { chain: 'CRASH1', seq: 1 } });
+
+    const second = startProcess({ DATA_DIR: dataDir, HTTP_PORT: String(await freePort()) });
+    const secondExit = await second.exited;
+    expect(secondExit.code).not.toBe(0);
+    expect(second.stderr()).toMatch(/data folder .* is in use by another gateway \(pid \d+\)/);
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+
+    const natsPid = Number(await readFile(join(dataDir, 'nats', 'nats-server.pid'), 'utf8'));
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toEqual({ code: 0, signal: null });
+    expect(() => process.kill(natsPid, 0)).toThrow(); // the embedded nats-server went with it
+  });
+
+  it('after a kill -9 between the PubAck and the ledger write, the event is in the ledger exactly once after restart', async () => {
+    const db = await createTestDatabase();
+    cleanups.push(db.drop);
+    const namespace = testNamespace();
+    cleanups.push(async () => {
+      const bus = await connectBus(TEST_NATS_URL, 'cleanup', namespace);
+      await deleteNamespace(bus);
+      await bus.close();
+    });
+    const port = await freePort();
+    const env = {
+      HTTP_PORT: String(port),
+      DATABASE_URL: db.url,
+      NATS_URL: TEST_NATS_URL,
+      BUS_NAMESPACE: namespace,
+      INSTANCE_ID: 'crash-test',
+      ACK_WAIT_MS: '2000',
+      AUTH_TOKENS: `system:${SYSTEM_TOKEN},compliance:${COMPLIANCE_TOKEN}`,
+    };
+
+    const doomed = startProcess({ ...env, TEST_CRASH_AFTER_PUBACK: 'true' });
+    cleanups.push(async () => void doomed.child.kill('SIGKILL'));
+    await waitHealthy(port, doomed);
+    await expect(post(port, SYSTEM_TOKEN, event('KILL1'))).rejects.toThrow(); // the connection dies with the process
+    expect(await doomed.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    // The process died before its ledger write: the event exists only as an unacknowledged JetStream message.
+    const sql = postgres(db.url, { max: 1, onnotice: () => undefined });
+    expect((await sql`select count(*)::int as n from ledger`)[0]!.n).toBe(0);
+    await sql.end();
+    const bus = await connectBus(TEST_NATS_URL, 'check', namespace);
+    expect((await bus.jsm.streams.info(bus.names.streams.events)).state.messages).toBe(1);
+    await bus.close();
+
+    const revived = startProcess(env);
+    cleanups.push(async () => void revived.child.kill('SIGKILL'));
+    await waitHealthy(port, revived);
+    let rows: Awaited<ReturnType<typeof ledgerRows>> = [];
+    for (let i = 0; i < 200 && rows.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      rows = await ledgerRows(port, COMPLIANCE_TOKEN, 'CRASH1');
+    }
+    expect(rows).toHaveLength(1);
+
+    // The sender never got its answer, so it retries: same event, same row, a positive answer.
+    const retry = await post(port, SYSTEM_TOKEN, event('KILL1'));
+    expect(retry.status).toBe(202);
+    expect(await retry.json()).toMatchObject({ duplicate: true, ledger: { chain: 'CRASH1', seq: 1 } });
+    expect(await ledgerRows(port, COMPLIANCE_TOKEN, 'CRASH1')).toHaveLength(1);
+
+    revived.child.kill('SIGTERM');
+    expect((await revived.exited).code).toBe(0);
+  });
+});

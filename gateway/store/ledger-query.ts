@@ -1,0 +1,97 @@
+import { and, asc, eq, gt, gte, inArray, lt } from 'drizzle-orm';
+import type { CanonicalEvent } from '../events/schema.ts';
+import type { Store } from './db.ts';
+import { iso } from './iso.ts';
+import { isoUtcMillis } from './iso-timestamp-sql.ts';
+import { ledger } from './schema.ts';
+
+export interface LedgerEntry {
+  /** Global insertion order; pass the last one seen as `after` to read the next page. */
+  position: number;
+  chain: string;
+  seq: number;
+  event_id: string;
+  idempotency_key: string;
+  type: string;
+  class: string;
+  /** ISO-8601 UTC with milliseconds (the event's own occurred_at text is in `event`). */
+  occurred_at: string;
+  /** ISO-8601 UTC with milliseconds, exactly as hashed. */
+  recorded_at: string;
+  prev_hash: string;
+  hash: string;
+  event: CanonicalEvent;
+}
+
+export interface LedgerListQuery {
+  facility?: string;
+  type?: string;
+  /** recorded_at >= since */
+  since?: Date;
+  /** recorded_at < until */
+  until?: Date;
+  /** position cursor: entries after this one */
+  after?: number;
+  /** page size, 1..MAX_LEDGER_PAGE (larger values are capped) */
+  limit: number;
+}
+
+export const MAX_LEDGER_PAGE = 1000;
+
+const entryColumns = {
+  position: ledger.position,
+  chain: ledger.chain,
+  seq: ledger.seq,
+  event_id: ledger.eventId,
+  idempotency_key: ledger.idempotencyKey,
+  type: ledger.type,
+  class: ledger.class,
+  occurred_at: isoUtcMillis(ledger.occurredAt),
+  recorded_at: isoUtcMillis(ledger.recordedAt),
+  prev_hash: ledger.prevHash,
+  hash: ledger.hash,
+  event: ledger.event,
+};
+
+/** The ledger in insertion order, filtered and paged by position (keyset paging: stable while rows are appended). */
+export async function listLedger(store: Store, q: LedgerListQuery): Promise<{ entries: LedgerEntry[]; next_after?: number }> {
+  if (!Number.isInteger(q.limit) || q.limit < 1) throw new RangeError(`ledger page limit must be a positive integer (got ${q.limit})`);
+  const limit = Math.min(q.limit, MAX_LEDGER_PAGE);
+  const rows: LedgerEntry[] = await store.db
+    .select(entryColumns)
+    .from(ledger)
+    .where(
+      and(
+        q.facility !== undefined ? eq(ledger.chain, q.facility) : undefined,
+        q.type !== undefined ? eq(ledger.type, q.type) : undefined,
+        q.since !== undefined ? gte(ledger.recordedAt, iso(q.since, 'since')) : undefined,
+        q.until !== undefined ? lt(ledger.recordedAt, iso(q.until, 'until')) : undefined,
+        q.after !== undefined ? gt(ledger.position, q.after) : undefined,
+      ),
+    )
+    .orderBy(asc(ledger.position))
+    // One row more than asked tells whether there is a next page without a count.
+    .limit(limit + 1);
+  const entries = rows.slice(0, limit);
+  const last = entries.at(-1);
+  return rows.length > limit && last ? { entries, next_after: last.position } : { entries };
+}
+
+const KEYS_PER_LOOKUP = 5000;
+
+/** Which of these idempotency keys are in the ledger, and where. Keys not found are absent from the map. */
+export async function findByIdempotencyKeys(
+  store: Store,
+  keys: string[],
+): Promise<Map<string, { event_id: string; chain: string; seq: number }>> {
+  const found = new Map<string, { event_id: string; chain: string; seq: number }>();
+  const unique = [...new Set(keys)];
+  for (let i = 0; i < unique.length; i += KEYS_PER_LOOKUP) {
+    const rows = await store.db
+      .select({ key: ledger.idempotencyKey, event_id: ledger.eventId, chain: ledger.chain, seq: ledger.seq })
+      .from(ledger)
+      .where(inArray(ledger.idempotencyKey, unique.slice(i, i + KEYS_PER_LOOKUP)));
+    for (const { key, ...where } of rows) found.set(key, where);
+  }
+  return found;
+}

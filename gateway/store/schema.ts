@@ -1,0 +1,45 @@
+import { sql } from 'drizzle-orm';
+import { bigint, check, index, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import { canonicalEventColumn } from './canonical-event-column.ts';
+
+/**
+ * The relational schema of the store (drizzle pg-core). Migrations in migrations/ are generated from this file with
+ * `npx drizzle-kit generate`; the append-only triggers live in a hand-written (custom) migration beside them.
+ */
+
+/**
+ * DESIGN §4: one row per accepted event, chained per facility. `position` is the global insertion order and the
+ * paging cursor; `(chain, seq)` is gapless per chain and unique, which is the last guard against two writers on a
+ * chain. Only `chain`, `seq`, `recorded_at`, `event` and `prev_hash` feed the hash; the other columns are copies of
+ * event fields kept for indexing, and verifyLedger checks them against the event.
+ */
+export const ledger = pgTable(
+  'ledger',
+  {
+    position: bigint('position', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    chain: text('chain').notNull(),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    eventId: uuid('event_id').notNull(),
+    idempotencyKey: text('idempotency_key').notNull(),
+    type: text('type').notNull(),
+    class: text('class').notNull(),
+    occurredAt: timestamp('occurred_at', { withTimezone: true, mode: 'string' }).notNull(),
+    // Milliseconds, because the hash covers recorded_at as an ISO string with milliseconds: a finer column would
+    // hold digits the hash never saw.
+    recordedAt: timestamp('recorded_at', { withTimezone: true, precision: 3, mode: 'string' }).notNull(),
+    event: canonicalEventColumn('event').notNull(),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [
+    unique('ledger_idempotency_key_key').on(t.idempotencyKey),
+    unique('ledger_chain_seq_key').on(t.chain, t.seq),
+    index('ledger_chain_position_idx').on(t.chain, t.position),
+    index('ledger_type_position_idx').on(t.type, t.position),
+    index('ledger_recorded_at_idx').on(t.recordedAt),
+    index('ledger_event_id_idx').on(t.eventId),
+    check('ledger_seq_positive', sql`${t.seq} >= 1`),
+    check('ledger_class_known', sql`${t.class} in ('ctl', 'gen', 'unm')`),
+    check('ledger_hash_hex', sql`${t.hash} ~ '^[0-9a-f]{64}$' and ${t.prevHash} ~ '^[0-9a-f]{64}$'`),
+  ],
+);
