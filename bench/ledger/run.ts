@@ -6,8 +6,9 @@
  * Prints one JSON line per case:
  *   - `ledger` saturating: publish with a window of in-flight events, report events/s and publish→commit latency;
  *   - `ledger` paced: offer --rate events/s for --seconds and report the latency a sender sees at that rate;
- *   - `jetstream_publish`: the raw publish rate with the server's default fsync and (where the server accepts it)
- *     `sync_interval: always`, awaiting each publish and with 256 in flight.
+ *   - `jetstream_publish`: the raw publish rate with the server's default fsync, with `sync_interval: always` where
+ *     the server accepts it (2.10+), and into an R3 stream of a three-node loopback cluster (the durable setting
+ *     2.9 offers), awaiting each publish and with 256 in flight.
  * Needs PostgreSQL on 127.0.0.1:5432 (BENCH_DATABASE_ADMIN_URL) and nats-server on PATH; it starts its own
  * nats-servers in a temporary folder so that nothing else on the machine shares them.
  */
@@ -27,6 +28,7 @@ import type { CanonicalEvent } from '../../gateway/events/schema.ts';
 import { createMetrics } from '../../gateway/metrics.ts';
 import { openStore, type Store } from '../../gateway/store/db.ts';
 import { migrateStore } from '../../gateway/store/migrate.ts';
+import { startLocalCluster } from './nats-cluster.ts';
 import { LedgerCommitWaiter } from '../../gateway/workers/ledger-commits.ts';
 import { startLedgerWriter } from '../../gateway/workers/ledger-writer.ts';
 
@@ -90,7 +92,7 @@ async function runLedgerCase(
   bus: Bus,
   store: Store,
   o: { count: number; window: number; rate?: number },
-): Promise<{ events_per_s: number; p50_ms: number; p99_ms: number; events: number }> {
+): Promise<Record<string, number>> {
   const metrics = createMetrics();
   const writer = await startLedgerWriter({
     bus, store, metrics, logger, instanceId: 'bench', partitions: 4, batchMax: 500, maxDeliver: 5, ackWaitMs: 30_000, leaseTtlMs: 15_000,
@@ -99,44 +101,65 @@ async function runLedgerCase(
   await waiter.ready(bus);
   const run = uuidv7().slice(-8);
   const latencies: number[] = [];
+  const pubAck: number[] = [];
   const started = performance.now();
   let inFlight = 0;
   let next = 0;
   await new Promise<void>((resolve, reject) => {
-    const launch = () => {
-      while (next < o.count && inFlight < o.window) {
-        if (o.rate && next > ((performance.now() - started) / 1000) * o.rate) {
-          setTimeout(launch, 1);
-          return;
-        }
-        const e = makeEvent(next++, run);
-        inFlight++;
-        const t0 = performance.now();
-        const expectation = waiter.expect(e.idempotency_key, 60_000);
-        publishEvent(bus, e, 4)
-          .then(() => expectation.committed)
-          .then((c) => {
-            if (!c) throw new Error('commit not announced');
-            latencies.push(performance.now() - t0);
-            inFlight--;
-            if (latencies.length === o.count) resolve();
-            else launch();
-          })
-          .catch(reject);
-      }
+    const send = () => {
+      const e = makeEvent(next++, run);
+      inFlight++;
+      const t0 = performance.now();
+      const expectation = waiter.expect(e.idempotency_key, 60_000);
+      publishEvent(bus, e, 4)
+        .then(() => {
+          pubAck.push(performance.now() - t0);
+          return expectation.committed;
+        })
+        .then((c) => {
+          if (!c) throw new Error('commit not announced');
+          latencies.push(performance.now() - t0);
+          inFlight--;
+          if (latencies.length === o.count) resolve();
+          else if (!o.rate) fill();
+        })
+        .catch(reject);
     };
-    launch();
+    // Saturating: keep `window` events in flight. Paced: every 2 ms send what the schedule says is due.
+    const fill = () => {
+      while (next < o.count && inFlight < o.window) send();
+    };
+    if (!o.rate) return fill();
+    const ticker = setInterval(() => {
+      const due = Math.min(o.count, Math.floor(((performance.now() - started) / 1000) * o.rate!));
+      while (next < due) send();
+      if (next >= o.count) clearInterval(ticker);
+    }, 2);
   });
   const seconds = (performance.now() - started) / 1000;
+  const batches = await metrics.ledgerBatchSize.get();
+  const appends = await metrics.ledgerAppendSeconds.get();
+  const total = (m: typeof batches, name: string) => m.values.find((v) => v.metricName === name)?.value ?? 0;
+  const batchCount = total(batches, 'rxgate_ledger_batch_events_count');
   await writer.stop();
   waiter.close();
   latencies.sort((a, b) => a - b);
-  return { events: o.count, events_per_s: round(o.count / seconds, 0), p50_ms: round(percentile(latencies, 50), 2), p99_ms: round(percentile(latencies, 99), 2) };
+  pubAck.sort((a, b) => a - b);
+  return {
+    events: o.count,
+    events_per_s: round(o.count / seconds, 0),
+    p50_ms: round(percentile(latencies, 50), 2),
+    p99_ms: round(percentile(latencies, 99), 2),
+    // what a sender would wait for with ACK_POINT=bus
+    puback_p50_ms: round(percentile(pubAck, 50), 2),
+    puback_p99_ms: round(percentile(pubAck, 99), 2),
+    mean_batch_events: round(total(batches, 'rxgate_ledger_batch_events_sum') / batchCount, 1),
+    mean_batch_ms: round((1000 * total(appends, 'rxgate_ledger_append_seconds_sum')) / batchCount, 2),
+  };
 }
 
-async function rawPublishRate(bus: Bus, count: number, window: number): Promise<number> {
+async function rawPublishRate(bus: Bus, count: number, window: number, subject = 'ev.gen.p0.RAW.inv.count'): Promise<number> {
   const payload = JSON.stringify(makeEvent(0, 'raw'));
-  const subject = `${bus.names.namespace ? `${bus.names.namespace}.` : ''}ev.gen.p0.RAW.inv.count`;
   const started = performance.now();
   let sent = 0;
   const worker = async () => {
@@ -147,6 +170,35 @@ async function rawPublishRate(bus: Bus, count: number, window: number): Promise<
   };
   await Promise.all(Array.from({ length: window }, worker));
   return round(count / ((performance.now() - started) / 1000), 0);
+}
+
+/** Raw publish rate into an R3 stream of a three-node loopback cluster. */
+async function clusterPublishRates(): Promise<Record<string, number>> {
+  const dir = await mkdtemp(join(tmpdir(), 'rxgate-bench-cluster-'));
+  const cluster = await startLocalCluster(dir);
+  try {
+    const { connect } = await import('@nats-io/transport-node');
+    const { jetstream, jetstreamManager } = await import('@nats-io/jetstream');
+    const nc = await connect({ servers: cluster.url.split(','), noAsyncTraces: true });
+    let jsm;
+    for (let i = 0; ; i++) {
+      try {
+        jsm = await jetstreamManager(nc);
+        await jsm.streams.add({ name: 'R3', subjects: ['r3.>'], num_replicas: 3 });
+        break;
+      } catch (err) {
+        if (i > 100) throw err; // JetStream needs a meta leader first
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    const bus = { js: jetstream(nc), names: { namespace: '' } } as unknown as Bus;
+    const result = { await_each_msgs_per_s: await rawPublishRate(bus, 5_000, 1, 'r3.x'), in_flight_256_msgs_per_s: await rawPublishRate(bus, 30_000, 256, 'r3.x') };
+    await nc.close();
+    return result;
+  } finally {
+    await cluster.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 async function withNats<T>(fn: (nats: EmbeddedNats, bus: Bus) => Promise<T>): Promise<T> {
@@ -204,3 +256,4 @@ await withNats(async (nats, bus) => {
     });
   }
 });
+emit({ bench: 'jetstream_publish', nats_sync: 'r3_cluster', ...(await clusterPublishRates()), machine });

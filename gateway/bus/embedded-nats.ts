@@ -121,7 +121,7 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function freeLoopbackPort(): Promise<number> {
+export async function freeLoopbackPort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const srv = createServer();
     srv.once('error', reject);
@@ -133,7 +133,7 @@ async function freeLoopbackPort(): Promise<number> {
   });
 }
 
-async function waitForPort(port: number, child: ChildProcess, stderr: () => string): Promise<void> {
+export async function waitForPort(port: number, child: ChildProcess, stderr: () => string): Promise<void> {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
@@ -154,7 +154,7 @@ async function waitForPort(port: number, child: ChildProcess, stderr: () => stri
   throw new NatsServerStartError(`nats-server did not accept connections on 127.0.0.1:${port} within 15 s`);
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
+export async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   child.kill('SIGTERM');

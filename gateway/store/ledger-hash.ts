@@ -19,5 +19,15 @@ export interface LedgerHashedEntry {
  * rewritten either.
  */
 export function ledgerEntryHash(prevHash: string, entry: LedgerHashedEntry): string {
-  return sha256Hex(prevHash + canonicalJson({ chain: entry.chain, seq: entry.seq, recorded_at: entry.recorded_at, event: entry.event }));
+  return ledgerEntryHashFromJson(prevHash, entry, canonicalJson(entry.event));
+}
+
+/**
+ * The same hash when the event's canonical JSON is already at hand (the writer sends that very text to the
+ * database). The entry's keys in RFC 8785 order are chain, event, recorded_at, seq, so the entry's canonical JSON
+ * is assembled around the event's without serialising the event a second time.
+ */
+export function ledgerEntryHashFromJson(prevHash: string, entry: Omit<LedgerHashedEntry, 'event'>, eventJson: string): string {
+  const entryJson = `{"chain":${JSON.stringify(entry.chain)},"event":${eventJson},"recorded_at":${JSON.stringify(entry.recorded_at)},"seq":${canonicalJson(entry.seq)}}`;
+  return sha256Hex(prevHash + entryJson);
 }

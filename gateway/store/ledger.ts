@@ -2,7 +2,7 @@
  * The hash-chained, append-only ledger (DESIGN §4): appending, verifying, listing. Each job lives in its own file;
  * this module is the one callers import.
  */
-export { appendEvents, LedgerConflictError, type AppendOutcome } from './ledger-append.ts';
+export { appendEvents, ChainHeads, LedgerConflictError, type AppendOutcome } from './ledger-append.ts';
 export { GENESIS_PREV_HASH, ledgerEntryHash, type LedgerHashedEntry } from './ledger-hash.ts';
 export { findByIdempotencyKeys, listLedger, MAX_LEDGER_PAGE, type LedgerEntry, type LedgerListQuery } from './ledger-query.ts';
 export { verifyLedger, type LedgerBreak, type VerifyReport } from './ledger-verify.ts';

@@ -22,6 +22,19 @@ export function isRetryableWriteConflict(error: unknown): boolean {
   return code === SQLSTATE.uniqueViolation || code === SQLSTATE.serializationFailure || code === SQLSTATE.deadlockDetected;
 }
 
+/**
+ * The store cannot be reached or cannot take the write just now (connection lost or refused, server shutting down,
+ * out of resources): the write may succeed later unchanged, so callers wait and retry instead of giving up on it.
+ */
+export function isStoreUnavailable(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = String((e as { code?: unknown }).code ?? '');
+    if (/^(CONNECTION_|CONNECT_TIMEOUT|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT)/.test(code)) return true;
+    if (/^(08|53|57P0)/.test(code)) return true; // connection exception, insufficient resources, admin shutdown
+  }
+  return isRetryableWriteConflict(error);
+}
+
 /** The driver's own message (drizzle's wrapper message is the whole failed SQL, too long for a log line). */
 export function rootMessage(error: unknown): string {
   let e: unknown = error;

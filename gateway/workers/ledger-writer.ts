@@ -5,7 +5,8 @@ import { startPartitionLeases, type PartitionLeases } from '../bus/partition-lea
 import { canonicalEventSchema, type CanonicalEvent } from '../events/schema.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/db.ts';
-import { appendEvents } from '../store/ledger.ts';
+import { appendEvents, ChainHeads, LedgerConflictError } from '../store/ledger.ts';
+import { isStoreUnavailable } from '../store/pg-errors.ts';
 import { announceCommits } from './ledger-commits.ts';
 
 /**
@@ -59,24 +60,15 @@ export function decodeEvent(m: BusMessage): CanonicalEvent {
   return parsed.data;
 }
 
-/** Connection-level failures of the store are transient: the messages wait in JetStream, they are never dead-lettered. */
-export function isStoreUnavailable(err: unknown): boolean {
-  const e = err as { code?: string; cause?: { code?: string } };
-  const code = e?.code ?? e?.cause?.code ?? '';
-  return (
-    /^(CONNECTION_|CONNECT_TIMEOUT|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT)/.test(code) ||
-    /^(08|53|57P0|40001|40P01|23505)/.test(code) // connection, resources, shutdown, serialisation, lost race
-  );
-}
-
 export async function startLedgerWriter(o: LedgerWriterOptions): Promise<LedgerWriter> {
   const now = o.now ?? (() => new Date());
   const running = new Map<number, RunningConsumer>();
 
-  const handle = async (batch: BusMessage[]): Promise<void> => {
+  /** One handler per partition, each remembering the heads of its partition's chains between batches. */
+  const handlerFor = (heads: ChainHeads) => async (batch: BusMessage[]): Promise<void> => {
     const events = batch.map(decodeEvent);
     const started = performance.now();
-    const outcomes = await appendEvents(o.store, events, now);
+    const outcomes = await appendEvents(o.store, events, now, heads);
     o.metrics.ledgerAppendSeconds.observe((performance.now() - started) / 1000);
     o.metrics.ledgerBatchSize.observe(events.length);
     let fresh = 0;
@@ -89,8 +81,9 @@ export async function startLedgerWriter(o: LedgerWriterOptions): Promise<LedgerW
     );
   };
 
+  const heads = Array.from({ length: o.partitions }, () => new ChainHeads());
   const handlers = new Map<string, (batch: BusMessage[]) => Promise<void>>();
-  for (let p = 0; p < o.partitions; p++) handlers.set(ledgerConsumerName(p), handle);
+  for (let p = 0; p < o.partitions; p++) handlers.set(ledgerConsumerName(p), handlerFor(heads[p]!));
 
   const leases: PartitionLeases = await startPartitionLeases({
     bus: o.bus,
@@ -100,6 +93,8 @@ export async function startLedgerWriter(o: LedgerWriterOptions): Promise<LedgerW
     ttlMs: o.leaseTtlMs,
     logger: o.logger,
     onAcquire: async (p) => {
+      // Whoever held the partition before may have appended: start from what the store says.
+      heads[p]!.clear();
       running.set(
         p,
         await startBatchConsumer({
@@ -110,8 +105,8 @@ export async function startLedgerWriter(o: LedgerWriterOptions): Promise<LedgerW
           ackWaitMs: o.ackWaitMs,
           maxDeliver: o.maxDeliver,
           batchMax: o.batchMax,
-          handle,
-          isTransient: isStoreUnavailable,
+          handle: handlers.get(ledgerConsumerName(p))!,
+          isTransient: (err) => isStoreUnavailable(err) || err instanceof LedgerConflictError,
           onDeadLetter: () => o.metrics.deadLettered.inc({ consumer: ledgerConsumerName(p) }),
           logger: o.logger,
         }),
