@@ -106,8 +106,9 @@ describe('canonicalJson (RFC 8785)', () => {
   // \udXXX escapes instead of refusing them. Kept as an expected failure so the gap stays visible: when
   // canonicalJson starts refusing them, turn this into a plain `it`. (The ledger refuses such events itself,
   // see gateway/store/unstorable-text.ts.)
-  it.fails('refuses strings with an unpaired surrogate (I-JSON)', () => {
-    expect(() => canonicalJson('\ud800')).toThrow();
-    expect(() => canonicalJson({ '\udc00': 1 })).toThrow();
+  it('refuses strings with an unpaired surrogate (I-JSON)', () => {
+    expect(() => canonicalJson('\ud800')).toThrow(/unpaired UTF-16 surrogate/);
+    expect(() => canonicalJson({ '\udc00': 1 })).toThrow(/unpaired UTF-16 surrogate/);
+    expect(() => canonicalJson('a\ud83d\ude00b')).not.toThrow(); // a pair is one character
   });
 });

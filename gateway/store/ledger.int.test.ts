@@ -5,6 +5,7 @@ import type { CanonicalEvent } from '../events/schema.ts';
 import type { Store } from './db.ts';
 import {
   appendEvents,
+  ChainHeads,
   findByIdempotencyKeys,
   GENESIS_PREV_HASH,
   ledgerEntryHash,
@@ -295,6 +296,30 @@ describe.each(stores)('ledger on $kind', ({ kind, store }) => {
     const [outcome] = await appending;
     expect(outcome).toMatchObject({ chain: 'W1', seq: 3, duplicate: false });
     expect(await verifyLedger(store, { chain: 'W1' })).toMatchObject({ ok: true, chains: [{ chain: 'W1', entries: 3, head_seq: 3 }] });
+  });
+
+  it('with remembered heads, appends in one statement and falls back when a key is stored or another writer moved the chain', async () => {
+    const heads = new ChainHeads();
+    const first = await appendEvents(store, [testEvent('H1', 1), testEvent('H1', 2)], at('2026-03-04T05:06:07.000Z'), heads);
+    expect(first.map((o) => o.seq)).toEqual([1, 2]);
+    expect(heads.get('H1')).toEqual({ seq: 2, hash: first[1]!.hash });
+
+    // A redelivered event (key already stored) with a new one: the single INSERT fails on the key, the careful path
+    // reports the duplicate and appends the new one right after the head.
+    const again = await appendEvents(store, [testEvent('H1', 2), testEvent('H1', 3)], at('2026-03-04T05:06:08.000Z'), heads);
+    expect(again.map((o) => [o.seq, o.duplicate])).toEqual([
+      [2, true],
+      [3, false],
+    ]);
+
+    // Another writer (no shared memory) appends to the chain: the remembered head is stale, (chain, seq) refuses the
+    // fast INSERT, and the careful path continues from the real head.
+    await appendEvents(store, [testEvent('H1', 4)], at('2026-03-04T05:06:09.000Z'));
+    heads.set('H1', { seq: 3, hash: again[1]!.hash }); // what this writer still believes
+    const after = await appendEvents(store, [testEvent('H1', 5)], at('2026-03-04T05:06:10.000Z'), heads);
+    expect(after[0]).toMatchObject({ seq: 5, duplicate: false });
+    expect((await allEntries(store, 'H1')).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(await verifyLedger(store, { chain: 'H1' })).toMatchObject({ ok: true });
   });
 
   it('refuses an event jsonb cannot hold, naming it, and stores nothing of its batch', async () => {
