@@ -266,6 +266,8 @@ describe.each(stores)('ledger on $kind', ({ kind, store }) => {
     const rogueRecordedAt = '2026-03-04T05:06:08.000Z';
     let letRogueCommit!: () => void;
     const rogueMayCommit = new Promise<void>((resolve) => (letRogueCommit = resolve));
+    let rogueHasInserted!: () => void;
+    const rogueInserted = new Promise<void>((resolve) => (rogueHasInserted = resolve));
     const rogue = store.db.transaction(async (tx) => {
       await tx.insert(ledger).values({
         chain: 'W1',
@@ -280,8 +282,11 @@ describe.each(stores)('ledger on $kind', ({ kind, store }) => {
         prevHash: head!.hash,
         hash: ledgerEntryHash(head!.hash, { chain: 'W1', seq: 2, recorded_at: rogueRecordedAt, event: rogueEvent }),
       });
+      rogueHasInserted();
       await rogueMayCommit;
     });
+    // The rogue's seq 2 must be in place (uncommitted) before the append starts, or the append simply wins.
+    await rogueInserted;
     const appending = appendEvents(store, [testEvent('W1', 3)], at('2026-03-04T05:06:09.000Z'));
     // Wait until appendEvents is blocked on the rogue's uncommitted seq 2, then let the rogue commit.
     for (let i = 0; i < 200; i++) {
