@@ -50,6 +50,8 @@ export const configSchema = z.object({
     .optional()
     .describe('comma-separated role:token pairs (roles: analyst, pharmacist, compliance, admin, system)'),
   AUTH_TOKENS_FILE: z.string().optional().describe('file with one role:token pair per line (# comments allowed)'),
+  PHI_TOKEN_KEY: z.string().optional().describe('HMAC key of patient tokens: 32 bytes as base64 or 64 hex (default: made once in DATA_DIR/keys)'),
+  PHI_VAULT_KEY: z.string().optional().describe('AES-256-GCM key of the PHI vault: 32 bytes as base64 or 64 hex (default: made once in DATA_DIR/keys)'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('log level of the JSON logs'),
   INSTANCE_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - (1-64)').optional()
     .describe('name of this gateway instance, unique per running process (default: host-pid)'),

@@ -13,6 +13,8 @@ import { MAX_EVENT_BYTES } from './http/routes/events.ts';
 import { acceptEvents, type IntakeDeps } from './intake/accept.ts';
 import { toCanonicalEvent } from './intake/api-submission.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { loadPhiKeys, type PhiKeys } from './phi/keys.ts';
+import { PhiVault } from './phi/vault.ts';
 import { lockDataDir } from './store/data-dir-lock.ts';
 import { openStore, type Store } from './store/db.ts';
 import { migrateStore } from './store/migrate.ts';
@@ -32,6 +34,7 @@ export interface RunningGateway {
   bus: Bus;
   metrics: Metrics;
   adminTokenFile?: string;
+  phi: { keys: PhiKeys; vault: PhiVault };
   stop(): Promise<void>;
 }
 
@@ -90,6 +93,11 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     cleanup.push(() => ledgerWriter.stop());
 
     const intake: IntakeDeps = { bus, store, metrics, waiter, logger, config };
+    const phiKeys = await loadPhiKeys(config);
+    if (phiKeys.generated.length > 0) {
+      logger.warn({ files: phiKeys.generated }, 'PHI keys created in DATA_DIR/keys: gateways that share a store must share these keys');
+    }
+    const phiVault = new PhiVault(store, phiKeys);
     const { grants, generatedFile } = await loadTokens(config);
     if (generatedFile) logger.info({ file: generatedFile }, 'no AUTH_TOKENS configured: the admin token is in this file');
 
@@ -116,6 +124,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       bus,
       metrics,
       adminTokenFile: generatedFile,
+      phi: { keys: phiKeys, vault: phiVault },
       stop: stopAll,
     };
   } catch (err) {

@@ -1,7 +1,7 @@
 /**
  * bench/ledger: canonical events (~1 KB) from JetStream publish to ledger row, through the real ledger writer.
  *
- *   npx tsx bench/ledger/run.ts [--events 50000] [--rate 5000] [--seconds 10] [--stores postgres,pglite]
+ *   npx tsx bench/ledger/run.ts [--events 50000] [--rate 5000] [--pglite-rate 1000] [--seconds 10] [--stores postgres,pglite]
  *
  * Prints one JSON line per case:
  *   - `ledger` saturating: publish with a window of in-flight events, report events/s and publish→commit latency;
@@ -36,6 +36,7 @@ const { values: args } = parseArgs({
   options: {
     events: { type: 'string', default: '50000' },
     rate: { type: 'string', default: '5000' },
+    'pglite-rate': { type: 'string', default: '1000' },
     seconds: { type: 'string', default: '10' },
     window: { type: 'string', default: '1024' },
     stores: { type: 'string', default: 'postgres,pglite' },
@@ -233,7 +234,7 @@ for (const storeKind of args.stores!.split(',')) {
       emit({ bench: 'ledger', mode: 'saturating', store: storeKind, nats_sync: nats.sync, window: Number(args.window), ...saturating, machine });
     });
     await withNats(async (nats, bus) => {
-      const rate = Number(args.rate);
+      const rate = Number(storeKind === 'pglite' ? args['pglite-rate'] : args.rate);
       const paced = await runLedgerCase(bus, store, { count: rate * Number(args.seconds), window: 100_000, rate });
       emit({ bench: 'ledger', mode: 'paced', offered_per_s: rate, store: storeKind, nats_sync: nats.sync, ...paced, machine });
     });

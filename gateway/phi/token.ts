@@ -1,0 +1,24 @@
+import { createHmac } from 'node:crypto';
+
+/**
+ * DESIGN §6: a patient identifier becomes a keyed token before anything reaches the bus. The token is
+ * HMAC-SHA256(key, authority | type | identifier): the same patient from the same assigning authority always gets
+ * the same token (so events join up), and without the key nobody can go from token back to identifier, nor test a
+ * guessed MRN against it.
+ */
+export interface PatientIdentifier {
+  /** Assigning authority (HL7 CX-4), e.g. a hospital's MRN namespace; '' when the sender gives none. */
+  authority: string;
+  /** Identifier type code (HL7 CX-5), e.g. MR, SS; '' when absent. */
+  type: string;
+  value: string;
+}
+
+export function patientToken(key: Buffer, id: PatientIdentifier): string {
+  const mac = createHmac('sha256', key);
+  // Length prefixes keep ("a|b", "c") and ("a", "b|c") apart.
+  for (const part of [id.authority.trim().toUpperCase(), id.type.trim().toUpperCase(), id.value.trim()]) {
+    mac.update(`${Buffer.byteLength(part)}:${part}|`);
+  }
+  return `pt_${mac.digest('hex')}`;
+}

@@ -1,0 +1,64 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { eq, sql } from 'drizzle-orm';
+import type { Store } from '../store/db.ts';
+import type { PhiKeys } from './keys.ts';
+import { phiVault } from './schema.ts';
+import type { PatientIdentifier } from './token.ts';
+
+/** What the vault keeps behind a token: the identifiers and whatever demographics the sender gave. */
+export interface PhiRecord {
+  identifiers: PatientIdentifier[];
+  demographics?: Record<string, string>;
+}
+
+export class PhiVaultKeyError extends Error {
+  constructor(token: string, keyId: string) {
+    super(`vault row ${token.slice(0, 12)}… was sealed with key ${keyId}, which this gateway does not hold`);
+    this.name = 'PhiVaultKeyError';
+  }
+}
+
+const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
+
+export function seal(keys: PhiKeys, token: string, record: PhiRecord): Buffer {
+  const nonce = randomBytes(NONCE_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', keys.vaultKey, nonce);
+  cipher.setAAD(Buffer.from(token));
+  const body = Buffer.concat([cipher.update(JSON.stringify(record), 'utf8'), cipher.final()]);
+  return Buffer.concat([nonce, body, cipher.getAuthTag()]);
+}
+
+export function unseal(keys: PhiKeys, token: string, sealed: Buffer): PhiRecord {
+  const nonce = sealed.subarray(0, NONCE_BYTES);
+  const tag = sealed.subarray(sealed.length - TAG_BYTES);
+  const decipher = createDecipheriv('aes-256-gcm', keys.vaultKey, nonce);
+  decipher.setAAD(Buffer.from(token));
+  decipher.setAuthTag(tag);
+  const plain = Buffer.concat([decipher.update(sealed.subarray(NONCE_BYTES, sealed.length - TAG_BYTES)), decipher.final()]);
+  return JSON.parse(plain.toString('utf8')) as PhiRecord;
+}
+
+export class PhiVault {
+  constructor(
+    private readonly store: Store,
+    private readonly keys: PhiKeys,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Keeps (or replaces) what is known behind a token. */
+  async put(token: string, record: PhiRecord): Promise<void> {
+    const row = { token, keyId: this.keys.vaultKeyId, sealed: seal(this.keys, token, record), updatedAt: this.now().toISOString() };
+    await this.store.db
+      .insert(phiVault)
+      .values(row)
+      .onConflictDoUpdate({ target: phiVault.token, set: { keyId: sql`excluded.key_id`, sealed: sql`excluded.sealed`, updatedAt: sql`excluded.updated_at` } });
+  }
+
+  async get(token: string): Promise<PhiRecord | undefined> {
+    const [row] = await this.store.db.select().from(phiVault).where(eq(phiVault.token, token));
+    if (!row) return undefined;
+    if (row.keyId !== this.keys.vaultKeyId) throw new PhiVaultKeyError(token, row.keyId);
+    return unseal(this.keys, token, row.sealed);
+  }
+}
