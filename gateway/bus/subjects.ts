@@ -23,7 +23,11 @@ export function createBusNames(namespace = '') {
   return {
     namespace,
     streams: { events: named('EVENTS'), quarantine: named('QUARANTINE'), dlq: named('DLQ') },
-    buckets: { leases: named('rxgate_leases'), evidenceState: named('rxgate_evidence_state') },
+    buckets: {
+      leases: named('rxgate_leases'),
+      evidenceState: named('rxgate_evidence_state'),
+      hl7Seen: named('rxgate_hl7_seen'),
+    },
     subjects: {
       eventsAll: subj('ev.>'),
       quarantineAll: subj('quarantine.>'),

@@ -1,0 +1,38 @@
+import type { KV } from '@nats-io/kv';
+import type { Bus } from '../../../gateway/bus/connection.ts';
+import { sha256Hex } from '../../../gateway/events/ids.ts';
+
+/**
+ * Messages already answered, by sender and control id (MSH-10), for the dedupe window: a sender that repeats a
+ * message (it lost our ACK) gets the very same ACK bytes back and no second event. Kept in a JetStream KV bucket
+ * whose TTL is the window, so every gateway instance sees it and it survives restarts.
+ */
+export interface SeenMessage {
+  /** the ACK frame payload we sent, base64 (byte-exact) */
+  ack: string;
+  event_ids: string[];
+  at: string;
+}
+
+export class SeenMessages {
+  private constructor(private readonly kv: KV) {}
+
+  static async open(bus: Bus, windowMs: number): Promise<SeenMessages> {
+    return new SeenMessages(await bus.kvm.create(bus.names.buckets.hl7Seen, { ttl: windowMs, history: 1 }));
+  }
+
+  /** KV keys allow only a few characters; sender and control id are free text, so the key is their hash. */
+  private key(sender: string, controlId: string): string {
+    return sha256Hex(`${sender.length}:${sender}|${controlId}`);
+  }
+
+  async get(sender: string, controlId: string): Promise<SeenMessage | null> {
+    const entry = await this.kv.get(this.key(sender, controlId));
+    if (!entry || entry.operation !== 'PUT' || entry.value.length === 0) return null;
+    return entry.json<SeenMessage>();
+  }
+
+  async remember(sender: string, controlId: string, seen: SeenMessage): Promise<void> {
+    await this.kv.put(this.key(sender, controlId), JSON.stringify(seen));
+  }
+}

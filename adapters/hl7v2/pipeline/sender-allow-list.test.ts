@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { AllowListSyntaxError, connectionIdentities, parseAllowList, senderAllowed } from './sender-allow-list.ts';
+
+describe('MLLP sender allow-list', () => {
+  const rules = parseAllowList('CN=ehr1.hosp.example=EPIC^HOSP1,EPIC^HOSP2; ip:127.0.0.1=LAB^*');
+
+  it('parses identity=APP^FACILITY rules', () => {
+    expect(rules).toEqual([
+      { identity: 'CN=ehr1.hosp.example', senders: [{ application: 'EPIC', facility: 'HOSP1' }, { application: 'EPIC', facility: 'HOSP2' }] },
+      { identity: 'ip:127.0.0.1', senders: [{ application: 'LAB', facility: '*' }] },
+    ]);
+  });
+
+  it('lets a verified certificate speak only for its senders', () => {
+    const ids = connectionIdentities({ peerIdentity: 'CN=ehr1.hosp.example', remoteAddress: '10.1.2.3' });
+    expect(senderAllowed(rules, ids, { application: 'EPIC', facility: 'HOSP2' })).toBe(true);
+    expect(senderAllowed(rules, ids, { application: 'epic', facility: 'hosp1' })).toBe(true);
+    expect(senderAllowed(rules, ids, { application: 'EPIC', facility: 'HOSP3' })).toBe(false);
+    expect(senderAllowed(rules, ids, { application: 'LAB', facility: 'HOSP1' })).toBe(false);
+  });
+
+  it('matches plain connections by address, IPv4-mapped included, with wildcards', () => {
+    const ids = connectionIdentities({ remoteAddress: '::ffff:127.0.0.1' });
+    expect(ids).toEqual(['ip:127.0.0.1']);
+    expect(senderAllowed(rules, ids, { application: 'LAB', facility: 'ANY' })).toBe(true);
+    expect(senderAllowed(rules, ids, { application: 'EPIC', facility: 'HOSP1' })).toBe(false);
+  });
+
+  it('allows everyone without rules', () => {
+    expect(senderAllowed(parseAllowList(undefined), ['ip:1.2.3.4'], { application: 'X', facility: 'Y' })).toBe(true);
+  });
+
+  it.each(['nobody', 'CN=x=', 'ip:1.2.3.4=EPIC', 'ip:1.2.3.4=A^B^C'])('refuses the malformed rule %j with its position', (text) => {
+    expect(() => parseAllowList(text)).toThrow(AllowListSyntaxError);
+    expect(() => parseAllowList(text)).toThrow(/rule 1/);
+  });
+});
