@@ -2,18 +2,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { pidIsAlive } from '../os/processes.ts';
 import { connectBus } from './connection.ts';
 import { NatsServerMissingError, natsServerVersion, startEmbeddedNats, type EmbeddedNats } from './embedded-nats.ts';
 import { ensureStreams } from './streams.ts';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('embedded nats-server', () => {
   const started: EmbeddedNats[] = [];
@@ -47,10 +39,10 @@ describe('embedded nats-server', () => {
     dirs.push(dir);
     await startEmbeddedNats({ bin: 'nats-server', dataDir: dir }); // never stopped: an orphan
     const orphanPid = Number(await readFile(join(dir, 'nats', 'nats-server.pid'), 'utf8'));
-    expect(isAlive(orphanPid)).toBe(true);
+    expect(pidIsAlive(orphanPid)).toBe(true);
     const second = await startEmbeddedNats({ bin: 'nats-server', dataDir: dir });
     started.push(second);
-    expect(isAlive(orphanPid)).toBe(false);
+    expect(pidIsAlive(orphanPid)).toBe(false);
     const bus = await connectBus(second.url, 'embedded-test-2');
     await ensureStreams(bus, { duplicateWindowMs: 60_000 });
     await bus.close();

@@ -4,6 +4,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect as tcpConnect, createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pidIsAlive } from '../os/processes.ts';
 
 /**
  * The embedded bus: with NATS_URL unset the gateway runs `nats-server -js` on loopback with its store in
@@ -108,17 +109,8 @@ async function killOrphan(dir: string, bin: string): Promise<void> {
   }
   if (!cmdline.includes(bin.split('/').pop()!) || !cmdline.includes(dir)) return;
   process.kill(pid, 'SIGTERM');
-  for (let i = 0; i < 50 && isAlive(pid); i++) await sleep(100);
-  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  for (let i = 0; i < 50 && pidIsAlive(pid); i++) await sleep(100);
+  if (pidIsAlive(pid)) process.kill(pid, 'SIGKILL');
 }
 
 export async function freeLoopbackPort(): Promise<number> {

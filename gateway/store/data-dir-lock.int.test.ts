@@ -5,7 +5,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DataDirLockedError, LOCK_FILE_NAME, lockDataDir } from './data-dir-lock.ts';
-import { processStartTime } from './process-start-time.ts';
+import { processStartTime } from '../os/processes.ts';
 import { spawnLockHolder, type LockHolderProcess } from './test-fixtures/child-process.ts';
 
 const folders: string[] = [];

@@ -3,7 +3,7 @@ import { unlinkSync, readFileSync } from 'node:fs';
 import { mkdir, open, readFile, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { pidIsAlive, processStartTime } from './process-start-time.ts';
+import { pidIsAlive, processStartTime } from '../os/processes.ts';
 
 /**
  * An exclusive lock on DATA_DIR. PGlite has no cross-process lock, and two processes on one data folder silently

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { pidIsAlive, processStartTime } from './process-start-time.ts';
+import { pidIsAlive, processStartTime } from './processes.ts';
 
 describe.runIf(existsSync('/proc/self/stat'))('processStartTime (Linux /proc)', () => {
   it('reads field 22 of /proc/<pid>/stat: digits, stable for a process, different for an older one', () => {
