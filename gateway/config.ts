@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { NAMESPACE_PATTERN } from './bus/subjects.ts';
+import { facilityIdSchema } from './events/schema.ts';
+import { hl7ConfigShape } from '../adapters/hl7v2/config.ts';
 
 /**
  * Every setting of the gateway, read from the environment. This schema is the one source of truth for the
@@ -52,6 +54,17 @@ export const configSchema = z.object({
   AUTH_TOKENS_FILE: z.string().optional().describe('file with one role:token pair per line (# comments allowed)'),
   PHI_TOKEN_KEY: z.string().optional().describe('HMAC key of patient tokens: 32 bytes as base64 or 64 hex (default: made once in DATA_DIR/keys)'),
   PHI_VAULT_KEY: z.string().optional().describe('AES-256-GCM key of the PHI vault: 32 bytes as base64 or 64 hex (default: made once in DATA_DIR/keys)'),
+  MAPPINGS_CHAIN: facilityIdSchema
+    .default('MAPPINGS')
+    .describe('ledger chain (facility_id) of the mapping.change compliance events written when a DEA schedule mapping changes'),
+  MAPPINGS_REFRESH_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(30_000)
+    .describe('how often the drug resolver cache reloads the mapping tables (changes made through this gateway apply at once) and parked events are swept'),
+  MAPPINGS_IMPORT_MAX_BYTES: positiveInt.default(256 * 1024 * 1024).describe('largest mapping import (FDA directory files, CSV) accepted over HTTP'),
+  ...hl7ConfigShape,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('log level of the JSON logs'),
   INSTANCE_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - (1-64)').optional()
     .describe('name of this gateway instance, unique per running process (default: host-pid)'),

@@ -87,7 +87,7 @@ describe('gateway process', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'rxgate-embedded-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
     const port = await freePort();
-    const first = startProcess({ DATA_DIR: dataDir, HTTP_PORT: String(port) });
+    const first = startProcess({ DATA_DIR: dataDir, HTTP_PORT: String(port), MLLP_PORT: '0' });
     cleanups.push(async () => void first.child.kill('SIGKILL'));
     await waitHealthy(port, first);
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
@@ -98,7 +98,7 @@ describe('gateway process', () => {
     expect(accepted.status).toBe(202);
     expect(await accepted.json()).toMatchObject({ ack_point: 'ledger', ledger: { chain: 'CRASH1', seq: 1 } });
 
-    const second = startProcess({ DATA_DIR: dataDir, HTTP_PORT: String(await freePort()) });
+    const second = startProcess({ DATA_DIR: dataDir, HTTP_PORT: String(await freePort()), MLLP_PORT: '0' });
     const secondExit = await second.exited;
     expect(secondExit.code).not.toBe(0);
     expect(second.stderr()).toMatch(/data folder .* is in use by another gateway \(pid \d+\)/);
@@ -122,6 +122,7 @@ describe('gateway process', () => {
     const port = await freePort();
     const env = {
       HTTP_PORT: String(port),
+      MLLP_PORT: '0',
       DATABASE_URL: db.url,
       NATS_URL: TEST_NATS_URL,
       BUS_NAMESPACE: namespace,

@@ -20,6 +20,10 @@ import { openStore, type Store } from './store/db.ts';
 import { migrateStore } from './store/migrate.ts';
 import { LedgerCommitWaiter } from './workers/ledger-commits.ts';
 import { startLedgerWriter, type LedgerWriter } from './workers/ledger-writer.ts';
+import { startHl7Adapter, type Hl7Adapter } from '../adapters/hl7v2/module.ts';
+import { startMappings, type Mappings } from '../mappings/module.ts';
+import { findParkedByKeys } from '../mappings/pending/store.ts';
+import { PARKING_CONSUMER } from '../mappings/pending/parking-worker.ts';
 
 /**
  * The composition root: opens the store and the bus (embedded or external), starts the workers and the HTTP
@@ -35,6 +39,10 @@ export interface RunningGateway {
   metrics: Metrics;
   adminTokenFile?: string;
   phi: { keys: PhiKeys; vault: PhiVault };
+  /** the mapping engine: `mappings.resolver` is the DrugResolver translators use */
+  mappings: Mappings;
+  /** where the MLLP listeners are bound (useful with MLLP_PORT=0) */
+  mllp: { port?: number; tlsPort?: number };
   stop(): Promise<void>;
 }
 
@@ -92,12 +100,27 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     });
     cleanup.push(() => ledgerWriter.stop());
 
-    const intake: IntakeDeps = { bus, store, metrics, waiter, logger, config };
+    const intake: IntakeDeps = { bus, store, metrics, waiter, logger, config, findParked: (keys) => findParkedByKeys(store.db, keys) };
+    // The mapping engine: resolver cache, service layer, parking worker for unmapped events (class unm).
+    const mappings = await startMappings({ store, bus, metrics, logger, intake, waiter, config });
+    cleanup.push(() => mappings.stop());
     const phiKeys = await loadPhiKeys(config);
     if (phiKeys.generated.length > 0) {
       logger.warn({ files: phiKeys.generated }, 'PHI keys created in DATA_DIR/keys: gateways that share a store must share these keys');
     }
     const phiVault = new PhiVault(store, phiKeys);
+    const hl7: Hl7Adapter = await startHl7Adapter({
+      config,
+      bus,
+      intake,
+      metrics,
+      logger,
+      vault: phiVault,
+      tokenKey: phiKeys.tokenKey,
+      drugs: mappings.resolver,
+    });
+    cleanup.push(() => hl7.stop());
+    logger.info({ plain: hl7.listener.address.plain?.port, tls: hl7.listener.address.tls?.port }, 'MLLP listening');
     const { grants, generatedFile } = await loadTokens(config);
     if (generatedFile) logger.info({ file: generatedFile }, 'no AUTH_TOKENS configured: the admin token is in this file');
 
@@ -108,9 +131,13 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       logger,
       grants,
       intake,
-      quarantineReplayers: new Map([['api', apiReplayer(intake)]]),
-      consumerHandlers: () => ledgerWriter.handlers,
-      refreshGauges: () => refreshConsumerGauges(bus, metrics, ledgerWriter.consumerNames()),
+      quarantineReplayers: new Map([
+        ['api', apiReplayer(intake)],
+        ['hl7v2', hl7.replayer],
+      ]),
+      consumerHandlers: () => new Map([...ledgerWriter.handlers, ...mappings.consumerHandlers]),
+      refreshGauges: () => refreshConsumerGauges(bus, metrics, [...ledgerWriter.consumerNames(), PARKING_CONSUMER]),
+      mappings: { module: mappings, importMaxBytes: config.MAPPINGS_IMPORT_MAX_BYTES },
     });
     const server = await listen(app.fetch, config.HTTP_HOST, config.HTTP_PORT);
     cleanup.push(() => closeServer(server.server));
@@ -125,6 +152,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       metrics,
       adminTokenFile: generatedFile,
       phi: { keys: phiKeys, vault: phiVault },
+      mappings,
+      mllp: { port: hl7.listener.address.plain?.port, tlsPort: hl7.listener.address.tls?.port },
       stop: stopAll,
     };
   } catch (err) {

@@ -66,12 +66,146 @@ export const quantitySchema = z.object({
 /** A patient reference is a keyed token (DESIGN §6), never a name or MRN. */
 export const patientRefSchema = z.string().regex(/^pt_[0-9a-f]{32,64}$/, 'a patient token pt_<hex>');
 
+/*
+ * Pharmacy and patient bodies (first written for the HL7 v2 translator, adapters/hl7v2/translate/README.md).
+ * They are named in domain terms so every adapter can fill them; each is a loose object (an adapter may add
+ * fields), and the fields listed are type-checked when present. Protocol provenance goes under a key named after
+ * the adapter (`hl7v2`). No body holds patient names, identifiers, birth dates or addresses: patients appear only
+ * as tokens (patient_ref, prior_patient_ref).
+ */
+const codedSchema = z.looseObject({ code: z.string().min(1), display: z.string().optional(), system: z.string().optional() });
+/** A prescriber, pharmacist or nurse by identifier (NPI, DEA, local id); never by name. */
+const providerRefSchema = z.looseObject({ id: z.string().min(1), id_type: z.string().optional(), authority: z.string().optional() });
+const orderRefSchema = z.looseObject({ placer: z.string().optional(), filler: z.string().optional(), group: z.string().optional() });
+const countSchema = z.number().int().nonnegative();
+const timingSchema = z.looseObject({
+  source: z.string().optional(),
+  quantity: z.looseObject({ value: z.number(), unit: z.string().optional() }).optional(),
+  repeat: z.array(z.string()).optional(),
+  explicit_times: z.array(z.string()).optional(),
+  duration: z.string().optional(),
+  start: isoInstant.optional(),
+  end: isoInstant.optional(),
+  priority: z.string().optional(),
+  total_occurrences: countSchema.optional(),
+});
+const giveSchema = z.looseObject({
+  amount_min: z.number().optional(),
+  amount_max: z.number().optional(),
+  unit: z.string().optional(),
+  dosage_form: codedSchema.optional(),
+});
+const hl7v2OriginSchema = z.looseObject({
+  message_type: z.string().min(1),
+  order_control: z.string().optional(),
+  group: z.number().int().positive().optional(),
+});
+
+export const rxOrderPayloadSchema = z.looseObject({
+  /** finer than the type: new, accepted, change, replace, hold, release, refill, status, cancel, discontinue, … */
+  action: z.string().min(1).optional(),
+  order: orderRefSchema.optional(),
+  status: z.string().optional(),
+  prescription_number: z.string().optional(),
+  /** the drug codes as the sender wrote them (the resolved drug is the event's `drug`) */
+  codes: z.array(codedSchema).optional(),
+  give: giveSchema.optional(),
+  dispense: z.looseObject({ amount: z.number().optional(), unit: z.string().optional() }).optional(),
+  refills: countSchema.optional(),
+  refills_remaining: countSchema.optional(),
+  route: codedSchema.optional(),
+  site: codedSchema.optional(),
+  timing: z.array(timingSchema).optional(),
+  prescriber: providerRefSchema.optional(),
+  prescriber_dea: z.string().optional(),
+  verifier: providerRefSchema.optional(),
+  hl7v2: hl7v2OriginSchema.optional(),
+});
+
+export const rxDispensePayloadSchema = z.looseObject({
+  order: orderRefSchema.optional(),
+  prescription_number: z.string().optional(),
+  dispense_sub_id: z.number().optional(),
+  codes: z.array(codedSchema).optional(),
+  amount: z.number().optional(),
+  unit: z.string().optional(),
+  dosage_form: codedSchema.optional(),
+  refills_remaining: countSchema.optional(),
+  dispensing_provider: providerRefSchema.optional(),
+  substitution: z.string().optional(),
+  /** lots after the first of a multi-lot dispense (the first is drug.lot / drug.expiry) */
+  more_lots: z.array(z.looseObject({ lot: z.string().optional(), expiry: z.iso.date().optional() })).optional(),
+  dispense_type: codedSchema.optional(),
+  route: codedSchema.optional(),
+  site: codedSchema.optional(),
+  hl7v2: hl7v2OriginSchema.optional(),
+});
+
+export const rxAdministrationPayloadSchema = z.looseObject({
+  /** `administered`: it was given (or not: see completion_status); `give`: the pharmacy's instruction for a dose. Absent means administered. */
+  kind: z.enum(['administered', 'give']).optional(),
+  order: orderRefSchema.optional(),
+  codes: z.array(codedSchema).optional(),
+  amount: z.number().optional(),
+  unit: z.string().optional(),
+  dosage_form: codedSchema.optional(),
+  give: giveSchema.optional(),
+  start: isoInstant.optional(),
+  end: isoInstant.optional(),
+  administering_providers: z.array(providerRefSchema).optional(),
+  notes: z.array(codedSchema).optional(),
+  manufacturer: codedSchema.optional(),
+  /** HL7 table 0322: CP complete, PA partial, NA not administered, RE refused */
+  completion_status: z.string().optional(),
+  /** HL7 table 0206: A add, D delete, U update */
+  action_code: z.string().optional(),
+  timing: z.array(timingSchema).optional(),
+  route: codedSchema.optional(),
+  site: codedSchema.optional(),
+  hl7v2: hl7v2OriginSchema.optional(),
+});
+
+export const patientUpdatePayloadSchema = z.looseObject({
+  trigger: z.string().optional(),
+  /** identifier type codes present (MR, SS, …), never the identifiers */
+  identifier_types: z.array(z.string()).optional(),
+  patient_class: z.string().optional(),
+  hl7v2: hl7v2OriginSchema.optional(),
+});
+
+export const patientMergePayloadSchema = z.looseObject({
+  /** the patient merged into the event's patient_ref (which survives) */
+  prior_patient_ref: patientRefSchema,
+  hl7v2: hl7v2OriginSchema.optional(),
+});
+
+/** An HL7 v2 message of a type that is not translated, kept whole. `raw` is the message text and may hold PHI. */
+export const hl7v2UnhandledPayloadSchema = z.looseObject({
+  message_type: z.string().min(1),
+  structure: z.string().optional(),
+  version: z.string().optional(),
+  reason: z.string().min(1),
+  raw: z.string().min(1),
+});
+
+const specificPayloads: Partial<Record<EventType, z.ZodType<Record<string, unknown>>>> = {
+  'rx.order.new': rxOrderPayloadSchema,
+  'rx.order.change': rxOrderPayloadSchema,
+  'rx.order.cancel': rxOrderPayloadSchema,
+  'rx.dispense': rxDispensePayloadSchema,
+  'rx.dispense.reversal': rxDispensePayloadSchema,
+  'rx.administration': rxAdministrationPayloadSchema,
+  'patient.update': patientUpdatePayloadSchema,
+  'patient.merge': patientMergePayloadSchema,
+  'hl7v2.unhandled': hl7v2UnhandledPayloadSchema,
+};
+
 /**
  * Type-specific bodies. Each adapter's translator owns the fields of the types it emits; until a type has its
  * translator the body is an open object, so that the foundation never refuses an adapter's extra fields.
  */
 export const payloadSchemas = Object.fromEntries(
-  EVENT_TYPES.map((t) => [t, z.looseObject({})]),
+  EVENT_TYPES.map((t) => [t, specificPayloads[t] ?? z.looseObject({})]),
 ) as unknown as Record<EventType, z.ZodType<Record<string, unknown>>>;
 
 const baseFields = {

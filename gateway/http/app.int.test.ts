@@ -29,6 +29,7 @@ describe('HTTP API on PostgreSQL and NATS JetStream', () => {
     dropDb = db.drop;
     const config = loadConfig({
       HTTP_PORT: '0',
+      MLLP_PORT: '0',
       DATABASE_URL: db.url,
       NATS_URL: TEST_NATS_URL,
       BUS_NAMESPACE: testNamespace(),

@@ -9,6 +9,8 @@ import type { QuarantineReplayer } from '../bus/quarantine.ts';
 import type { IntakeDeps } from '../intake/accept.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/db.ts';
+import type { Mappings } from '../../mappings/module.ts';
+import { mappingRoutes } from '../../mappings/routes/index.ts';
 import { requestContext, type AppEnv } from './context.ts';
 import { apiError } from './errors.ts';
 import { eventRoutes } from './routes/events.ts';
@@ -26,6 +28,8 @@ export interface AppDeps {
   quarantineReplayers: ReadonlyMap<string, QuarantineReplayer>;
   consumerHandlers: () => ReadonlyMap<string, (batch: BusMessage[]) => Promise<void>>;
   refreshGauges: () => Promise<void>;
+  /** the mapping engine (mappings/module.ts): /api/mappings/* when present */
+  mappings?: { module: Pick<Mappings, 'service' | 'pending' | 'diagnostics'>; importMaxBytes: number };
 }
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
@@ -45,6 +49,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.route('/api/quarantine', quarantineRoutes({ bus: deps.bus, grants: deps.grants, replayers: deps.quarantineReplayers }));
   app.route('/api/dlq', dlqRoutes({ bus: deps.bus, grants: deps.grants, handlers: deps.consumerHandlers }));
+  if (deps.mappings) {
+    // Each route checks its own roles (mappings/permissions.ts).
+    app.route('/api/mappings', mappingRoutes({ grants: deps.grants, mappings: deps.mappings.module, importMaxBytes: deps.mappings.importMaxBytes }));
+  }
 
   // Unknown /api routes still need a token: an anonymous caller learns nothing about which routes exist.
   app.use('/api/*', requireRole(deps.grants, 'analyst', 'pharmacist', 'compliance', 'system'));

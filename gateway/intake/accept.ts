@@ -21,6 +21,12 @@ export interface IntakeDeps {
   waiter: LedgerCommitWaiter;
   logger: Logger;
   config: Pick<Config, 'ACK_POINT' | 'ACK_TIMEOUT_MS' | 'PARTITIONS' | 'TEST_CRASH_AFTER_PUBACK'>;
+  /**
+   * Unmapped events (class `unm`) are parked by the mapping engine instead of written to the ledger; this finds
+   * parked events by idempotency key (mappings/pending/store.ts findParkedByKeys), for repeats and missed
+   * announcements. Without it a parked event is only known from its announcement.
+   */
+  findParked?: (keys: string[]) => Promise<Map<string, { event_id: string; facility_id: string }>>;
 }
 
 export interface Accepted {
@@ -30,6 +36,11 @@ export interface Accepted {
   duplicate: boolean;
   ack_point: 'bus' | 'ledger';
   ledger?: { chain: string; seq: number };
+  /**
+   * The drug is unmapped: the event is durably parked (ACK_POINT=ledger: that is its ack point) and reaches the
+   * ledger once an analyst maps the drug; it has no ledger position yet.
+   */
+  parked?: true;
 }
 
 /** The events are on the bus but the ack point was not reached in time: the sender may retry safely. */
@@ -60,6 +71,8 @@ export async function acceptEvents(deps: IntakeDeps, events: CanonicalEvent[]): 
 
   const duplicates = events.filter((_, i) => published[i]!.duplicate).map((e) => e.idempotency_key);
   const known = duplicates.length > 0 ? await findByIdempotencyKeys(deps.store, duplicates) : new Map();
+  const notInLedger = duplicates.filter((k) => !known.has(k));
+  const parkedBefore = notInLedger.length > 0 && deps.findParked ? await deps.findParked(notInLedger) : new Map<string, { event_id: string; facility_id: string }>();
 
   if (!waitForLedger) {
     return events.map((e, i) => ({
@@ -70,34 +83,43 @@ export async function acceptEvents(deps: IntakeDeps, events: CanonicalEvent[]): 
     }));
   }
 
-  type Commit = { id: string; chain: string; seq: number };
+  type Commit = { id: string; chain: string; seq: number; parked?: true };
   const commits: (Commit | null)[] = await Promise.all(
     events.map((e, i) => {
       const before = known.get(e.idempotency_key);
-      if (!before) return expectations[i]!.committed;
+      const parked = parkedBefore.get(e.idempotency_key);
+      if (!before && !parked) return expectations[i]!.committed;
       expectations[i]!.cancel();
-      return { id: before.event_id, chain: before.chain, seq: before.seq };
+      if (before) return { id: before.event_id, chain: before.chain, seq: before.seq };
+      return { id: parked!.event_id, chain: parked!.facility_id, seq: 0, parked: true as const };
     }),
   );
   const late = events.filter((_, i) => !commits[i]).map((e) => e.idempotency_key);
   if (late.length > 0) {
     // The announcement may have been lost (core NATS is at-most-once); the store is the authority.
     const found = await findByIdempotencyKeys(deps.store, late);
-    const missing = late.filter((k) => !found.has(k));
+    const notFound = late.filter((k) => !found.has(k));
+    const parked = notFound.length > 0 && deps.findParked ? await deps.findParked(notFound) : new Map<string, { event_id: string; facility_id: string }>();
+    const missing = notFound.filter((k) => !parked.has(k));
     if (missing.length > 0) throw new AckTimeoutError(missing, config.ACK_TIMEOUT_MS);
     events.forEach((e, i) => {
+      if (commits[i]) return;
       const row = found.get(e.idempotency_key);
+      const p = parked.get(e.idempotency_key);
       if (row) commits[i] = { id: row.event_id, chain: row.chain, seq: row.seq };
+      else if (p) commits[i] = { id: p.event_id, chain: p.facility_id, seq: 0, parked: true };
     });
   }
   return events.map((e, i) => {
     const commit = commits[i]!;
-    return {
+    const answer: Accepted = {
       event_id: commit.id,
       idempotency_key: e.idempotency_key,
       duplicate: published[i]!.duplicate || commit.id !== e.id,
       ack_point: 'ledger' as const,
-      ledger: { chain: commit.chain, seq: commit.seq },
     };
+    if (commit.parked) answer.parked = true;
+    else answer.ledger = { chain: commit.chain, seq: commit.seq };
+    return answer;
   });
 }

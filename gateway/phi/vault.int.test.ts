@@ -43,6 +43,10 @@ describe.each(stores)('PHI vault on $kind', ({ store }) => {
     await vault.put(token, { identifiers: [{ authority: 'HOSP', type: 'MR', value: 'MRN-778899' }], demographics: { family: 'ZZSMITH' } });
     expect((await vault.get(token))!.demographics).toEqual({ family: 'ZZSMITH' });
     expect(await vault.get(`pt_${'d'.repeat(64)}`)).toBeUndefined();
+    await vault.putIfAbsent(token, { identifiers: [] });
+    expect((await vault.get(token))!.demographics).toEqual({ family: 'ZZSMITH' }); // known: left alone
+    await vault.putIfAbsent(`pt_${'e'.repeat(64)}`, { identifiers: [{ authority: 'HOSP', type: 'MR', value: 'OLD-1' }] });
+    expect((await vault.get(`pt_${'e'.repeat(64)}`))!.identifiers[0]!.value).toBe('OLD-1');
 
     const otherKeys = await loadPhiKeys({ DATA_DIR: '/unused', PHI_TOKEN_KEY: 'aa'.repeat(32), PHI_VAULT_KEY: 'cc'.repeat(32) });
     await expect(new PhiVault(store, otherKeys).get(token)).rejects.toThrow(PhiVaultKeyError);

@@ -55,6 +55,12 @@ export class PhiVault {
       .onConflictDoUpdate({ target: phiVault.token, set: { keyId: sql`excluded.key_id`, sealed: sql`excluded.sealed`, updatedAt: sql`excluded.updated_at` } });
   }
 
+  /** Keeps a record only when the vault knows nothing of the token yet (a merge's prior identifiers). */
+  async putIfAbsent(token: string, record: PhiRecord): Promise<void> {
+    const row = { token, keyId: this.keys.vaultKeyId, sealed: seal(this.keys, token, record), updatedAt: this.now().toISOString() };
+    await this.store.db.insert(phiVault).values(row).onConflictDoNothing({ target: phiVault.token });
+  }
+
   async get(token: string): Promise<PhiRecord | undefined> {
     const [row] = await this.store.db.select().from(phiVault).where(eq(phiVault.token, token));
     if (!row) return undefined;

@@ -13,7 +13,13 @@ export interface CommittedKey {
   /** event id of the ledger row that holds the key (the first event with this key) */
   id: string;
   chain: string;
+  /** ledger sequence in the chain; 0 when parked */
   seq: number;
+  /**
+   * The event is unmapped (class `unm`) and durably parked by the mapping engine (mappings/pending/), not in the
+   * ledger yet: it reaches the ledger once its drug is mapped. `chain` is then the facility and `seq` 0.
+   */
+  parked?: true;
 }
 
 export function announceCommits(bus: Bus, committed: CommittedKey[]): void {

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Bus } from '../bus/connection.ts';
 import { startBatchConsumer, type BusMessage, type RunningConsumer } from '../bus/consumer.ts';
 import { startPartitionLeases, type PartitionLeases } from '../bus/partition-leases.ts';
-import { canonicalEventSchema, type CanonicalEvent } from '../events/schema.ts';
+import { canonicalEventSchema, eventClass, type CanonicalEvent } from '../events/schema.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/db.ts';
 import { appendEvents, ChainHeads, LedgerConflictError } from '../store/ledger.ts';
@@ -66,7 +66,10 @@ export async function startLedgerWriter(o: LedgerWriterOptions): Promise<LedgerW
 
   /** One handler per partition, each remembering the heads of its partition's chains between batches. */
   const handlerFor = (heads: ChainHeads) => async (batch: BusMessage[]): Promise<void> => {
-    const events = batch.map(decodeEvent);
+    // Unmapped events (class unm) are parked by the mapping engine and come back as ctl/gen once mapped
+    // (mappings/pending/): acknowledged here without a ledger row, so each reaches the ledger exactly once.
+    const events = batch.map(decodeEvent).filter((e) => eventClass(e) !== 'unm');
+    if (events.length === 0) return;
     const started = performance.now();
     const outcomes = await appendEvents(o.store, events, now, heads);
     o.metrics.ledgerAppendSeconds.observe((performance.now() - started) / 1000);

@@ -2,17 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { AllowListSyntaxError, connectionIdentities, parseAllowList, senderAllowed } from './sender-allow-list.ts';
 
 describe('MLLP sender allow-list', () => {
-  const rules = parseAllowList('CN=ehr1.hosp.example=EPIC^HOSP1,EPIC^HOSP2; ip:127.0.0.1=LAB^*');
+  const rules = parseAllowList('ehr1.hosp.example=EPIC^HOSP1,EPIC^HOSP2; ip:127.0.0.1=LAB^*');
 
   it('parses identity=APP^FACILITY rules', () => {
     expect(rules).toEqual([
-      { identity: 'CN=ehr1.hosp.example', senders: [{ application: 'EPIC', facility: 'HOSP1' }, { application: 'EPIC', facility: 'HOSP2' }] },
+      { identity: 'ehr1.hosp.example', senders: [{ application: 'EPIC', facility: 'HOSP1' }, { application: 'EPIC', facility: 'HOSP2' }] },
       { identity: 'ip:127.0.0.1', senders: [{ application: 'LAB', facility: '*' }] },
     ]);
   });
 
   it('lets a verified certificate speak only for its senders', () => {
-    const ids = connectionIdentities({ peerIdentity: 'CN=ehr1.hosp.example', remoteAddress: '10.1.2.3' });
+    const ids = connectionIdentities({ peerIdentity: 'ehr1.hosp.example', remoteAddress: '10.1.2.3' });
     expect(senderAllowed(rules, ids, { application: 'EPIC', facility: 'HOSP2' })).toBe(true);
     expect(senderAllowed(rules, ids, { application: 'epic', facility: 'hosp1' })).toBe(true);
     expect(senderAllowed(rules, ids, { application: 'EPIC', facility: 'HOSP3' })).toBe(false);

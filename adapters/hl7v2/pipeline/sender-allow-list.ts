@@ -1,11 +1,11 @@
 /**
  * Which senders (MSH-3 application ^ MSH-4 facility, their first components) a connection may speak for. A rule is
- * `identity=sender,sender…`; rules are separated by `;`. The identity is the verified client-certificate subject
- * (mutual TLS, e.g. `CN=ehr1.hosp.example`), or `ip:<address>` for plain TCP, or `*` for any connection. A sender is
+ * `identity=sender,sender…`; rules are separated by `;`. The identity is the CN of the verified client
+ * certificate (mutual TLS, e.g. `ehr1.hosp.example`), or `ip:<address>` for plain TCP, or `*` for any connection. A sender is
  * `APP^FACILITY` where either part may be `*`. With no rules at all every sender is allowed (the listener should
  * then be reachable only from trusted networks, or require mutual TLS).
  *
- *   MLLP_ALLOWED_SENDERS="CN=ehr1.hosp.example=EPIC^HOSP1,EPIC^HOSP2; ip:127.0.0.1=*^*"
+ *   MLLP_ALLOWED_SENDERS="ehr1.hosp.example=EPIC^HOSP1,EPIC^HOSP2; ip:127.0.0.1=*^*"
  */
 
 export interface AllowRule {

@@ -1,0 +1,55 @@
+/**
+ * Which acknowledgements a message asks for (HL7 v2.5 §2.9, table 0155).
+ *
+ * Original mode — MSH-15 and MSH-16 both empty: one application acknowledgement (AA/AE/AR), always.
+ * Enhanced mode — either one valued: a commit (accept) acknowledgement CA/CE/CR under the MSH-15 condition,
+ * then an application acknowledgement AA/AE/AR under the MSH-16 condition.
+ *   AL always · NE never · ER only on error/reject · SU only on success.
+ * In enhanced mode an empty MSH-15 reads as AL (an MLLP sender is waiting on the socket for an answer) and an
+ * empty MSH-16 as NE (nobody asked for one). A value outside table 0155 reads as AL, for the same reason: the
+ * sender is better served by an answer than by silence.
+ */
+export type AckCondition = 'always' | 'never' | 'error' | 'success';
+export type AckOutcome = 'accept' | 'error' | 'reject';
+export type AckCode = 'AA' | 'AE' | 'AR' | 'CA' | 'CE' | 'CR';
+
+export interface AckPlan {
+  readonly mode: 'original' | 'enhanced';
+  /** When to send the commit acknowledgement; 'never' in original mode. */
+  readonly commit: AckCondition;
+  /** When to send the application acknowledgement; 'always' in original mode. */
+  readonly application: AckCondition;
+}
+
+const CONDITIONS: Readonly<Record<string, AckCondition>> = { AL: 'always', NE: 'never', ER: 'error', SU: 'success' };
+
+export function ackPlan(message: { readonly acceptAckType: string; readonly applicationAckType: string }): AckPlan {
+  const accept = message.acceptAckType.trim().toUpperCase();
+  const application = message.applicationAckType.trim().toUpperCase();
+  if (accept === '' && application === '') return { mode: 'original', commit: 'never', application: 'always' };
+  return {
+    mode: 'enhanced',
+    commit: accept === '' ? 'always' : CONDITIONS[accept] ?? 'always',
+    application: application === '' ? 'never' : CONDITIONS[application] ?? 'always',
+  };
+}
+
+/** Whether an acknowledgement under this condition is due for this outcome. */
+export function shouldAcknowledge(condition: AckCondition, outcome: AckOutcome): boolean {
+  switch (condition) {
+    case 'always':
+      return true;
+    case 'never':
+      return false;
+    case 'error':
+      return outcome !== 'accept';
+    case 'success':
+      return outcome === 'accept';
+  }
+}
+
+/** MSA-1 for a commit (CA/CE/CR) or application (AA/AE/AR) acknowledgement. */
+export function ackCode(kind: 'commit' | 'application', outcome: AckOutcome): AckCode {
+  const letter = outcome === 'accept' ? 'A' : outcome === 'error' ? 'E' : 'R';
+  return `${kind === 'commit' ? 'C' : 'A'}${letter}` as AckCode;
+}

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+
+/**
+ * The HL7 v2 adapter's settings. gateway/config.ts spreads this shape into the one configuration schema, so the
+ * variables are validated, documented and listed in the README with all the others.
+ */
+const port = z.coerce.number().int().min(0).max(65535);
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** `KEY=FACILITY` pairs separated by commas: an HD value as the sender writes it → a facility id. */
+const facilityMap = z
+  .string()
+  .regex(/^\s*[^=,\s]+=[A-Za-z0-9_-]{1,64}\s*(,\s*[^=,\s]+=[A-Za-z0-9_-]{1,64}\s*)*$/, 'KEY=FACILITY pairs separated by commas')
+  .transform((text) => Object.fromEntries(text.split(',').map((pair) => pair.trim().split('=') as [string, string])));
+
+export const hl7ConfigShape = {
+  MLLP_PORT: port.default(2575).describe('MLLP listener for HL7 v2 (0 picks a free port)'),
+  MLLP_HOST: z.string().min(1).default('127.0.0.1').describe('address the MLLP listeners bind'),
+  MLLP_TLS_PORT: port.optional().describe('MLLP over TLS; unset means no TLS listener'),
+  MLLP_TLS_CERT: z.string().optional().describe('PEM certificate of the MLLP TLS listener'),
+  MLLP_TLS_KEY: z.string().optional().describe('PEM private key of the MLLP TLS listener'),
+  MLLP_TLS_CA: z.string().optional().describe('PEM CA bundle that client certificates must chain to (mutual TLS)'),
+  MLLP_TLS_REQUIRE_CLIENT_CERT: bool.default(true).describe('refuse TLS clients without a valid certificate'),
+  MLLP_MAX_FRAME_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024).describe('largest MLLP frame; larger ones are answered AR'),
+  MLLP_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(300_000).describe('close an MLLP connection idle this long'),
+  MLLP_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(1000).describe('concurrent MLLP connections'),
+  MLLP_ALLOWED_SENDERS: z
+    .string()
+    .optional()
+    .describe('who may send what: `identity=APP^FACILITY,…;…` with identity a client-certificate CN, ip:ADDRESS or *'),
+  HL7_DEDUPE_WINDOW_S: z.coerce.number().int().min(1).default(86_400).describe('a repeated MSH-10 from the same sender within this window gets the same ACK'),
+  HL7_FACILITY_DEFAULT: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a facility id').default('DEFAULT').describe('facility of HL7 messages whose PV1-3.4/MSH-4/MSH-6 is not in HL7_FACILITY_MAP'),
+  HL7_FACILITY_MAP: facilityMap.optional().describe('HD values (PV1-3.4, MSH-4, MSH-6) to facility ids: `HOSP1=FAC1,1.2.3.4=FAC2`'),
+  HL7_TIME_ZONE: z.string().min(1).default('UTC').describe('IANA zone of HL7 date/times written without an offset'),
+};
+
+export type Hl7Config = z.output<z.ZodObject<typeof hl7ConfigShape>>;

@@ -1,0 +1,188 @@
+import { readFile } from 'node:fs/promises';
+import { connect as tlsConnect } from 'node:tls';
+import pino from 'pino';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createMllpClient } from './client.ts';
+import { MllpDeliveryError, MllpListenError, MllpTlsConfigError } from './errors.ts';
+import { frame } from './framing.ts';
+import { startMllpListener, type MllpListenerOptions, type MllpTlsListenerOptions } from './listener.ts';
+import { CLIENT_CN, hasOpenssl, makeTestCertificates, type TestCertificates } from './testkit/certs.ts';
+import { captureLogs, waitFor } from './testkit/log-capture.ts';
+import { rdeMessage } from './testkit/messages.ts';
+import { acknowledgedIdOf, transportOnlyHandler } from './testkit/minimal-ack.ts';
+import { connectNodeHl7Client } from './testkit/node-hl7-client-sender.ts';
+
+const opensslPresent = await hasOpenssl();
+if (!opensslPresent) console.warn('openssl is not on PATH: the MLLP TLS tests are skipped');
+
+const bytes = (s: string) => Buffer.from(s, 'latin1');
+let certs: TestCertificates;
+const cleanups: (() => Promise<unknown>)[] = [];
+
+beforeAll(async () => {
+  if (opensslPresent) certs = await makeTestCertificates();
+});
+afterAll(async () => certs?.remove());
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+});
+
+async function tlsListener(tls: Partial<MllpTlsListenerOptions>, extra: Partial<MllpListenerOptions> = {}) {
+  const logs = captureLogs();
+  const handler = transportOnlyHandler();
+  const listener = await startMllpListener({
+    handler,
+    logger: logs.logger,
+    port: null,
+    tls: { port: 0, certFile: certs.serverCert, keyFile: certs.serverKey, caFile: certs.caCert, ...tls },
+    ...extra,
+  });
+  cleanups.push(() => listener.stop({ graceMs: 1000 }));
+  return { listener, handler, logs, port: listener.address.tls!.port };
+}
+
+/** A TLS connection made with node:tls directly, to see exactly how the listener treats it. */
+async function rawTlsExchange(port: number, options: { cert?: string; key?: string }) {
+  const ca = await readFile(certs.caCert);
+  const socket = tlsConnect({
+    host: '127.0.0.1',
+    port,
+    ca,
+    ...(options.cert ? { cert: await readFile(options.cert), key: await readFile(options.key!) } : {}),
+  });
+  const received: Buffer[] = [];
+  let error: Error | undefined;
+  socket.on('data', (d: Buffer) => {
+    received.push(d);
+    if (Buffer.concat(received).includes('\x1c\r')) socket.destroy(); // one answer is all this exchange waits for
+  });
+  socket.on('error', (e) => (error = e));
+  socket.once('secureConnect', () => socket.write(frame(bytes(rdeMessage('NOCERT')))));
+  const timer = setTimeout(() => socket.destroy(), 3000);
+  await new Promise((resolve) => socket.once('close', resolve));
+  clearTimeout(timer);
+  return { received: Buffer.concat(received), error };
+}
+
+describe.skipIf(!opensslPresent)('MLLP over TLS', () => {
+  it('serves node-hl7-client over TLS without a client certificate when none is required', async () => {
+    const { port, handler } = await tlsListener({ requireClientCert: false });
+    const client = await connectNodeHl7Client({ port, tls: { ca: await readFile(certs.caCert) } });
+    cleanups.push(() => client.close());
+    expect(await client.send(rdeMessage('TLS1'))).toMatchObject({ code: 'AA', controlId: 'TLS1' });
+    expect(handler.calls[0]!.conn).toMatchObject({ tls: true });
+    expect(handler.calls[0]!.conn.peerIdentity).toBeUndefined();
+  });
+
+  it('exposes the verified identity of a node-hl7-client presenting its certificate (mutual TLS)', async () => {
+    const { port, handler } = await tlsListener({});
+    const client = await connectNodeHl7Client({
+      port,
+      tls: { ca: await readFile(certs.caCert), cert: await readFile(certs.clientCert), key: await readFile(certs.clientKey) },
+    });
+    cleanups.push(() => client.close());
+    expect(await client.send(rdeMessage('MTLS1'))).toMatchObject({ code: 'AA', controlId: 'MTLS1' });
+    const conn = handler.calls[0]!.conn;
+    expect(conn.peerIdentity).toBe(CLIENT_CN);
+    expect(conn.peerCertificate).toMatchObject({ subjectCN: CLIENT_CN, issuerCN: 'rxgate test CA', subjectAltNames: ['DNS:ehr.example.org'] });
+  });
+
+  it('refuses a client without a certificate when mutual TLS is required, with a logged reason', async () => {
+    const { port, handler, logs } = await tlsListener({});
+    const { received } = await rawTlsExchange(port, {});
+    expect(received.length).toBe(0);
+    expect(handler.calls).toHaveLength(0);
+    await waitFor(() => logs.lines.some((l) => l.reason === 'tls_handshake_failed'), 'handshake failure log');
+    expect(logs.lines.find((l) => l.reason === 'tls_handshake_failed')?.code).toBe('ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE');
+  });
+
+  it('counts TLS connections against the limit and refuses before the handshake, logged once', async () => {
+    const { port, logs, listener } = await tlsListener({}, { maxConnections: 1 });
+    const options = { host: '127.0.0.1', port, ca: await readFile(certs.caCert), cert: await readFile(certs.clientCert), key: await readFile(certs.clientKey) };
+    const first = tlsConnect(options);
+    cleanups.push(async () => first.destroy());
+    await new Promise((resolve) => first.once('secureConnect', resolve));
+    await waitFor(() => listener.connectionCount() === 1, 'one connection');
+    const second = tlsConnect(options);
+    second.on('error', () => undefined);
+    await new Promise((resolve) => second.once('close', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(logs.lines.filter((l) => l.reason === 'max_connections')).toMatchObject([{ limit: 1, tls: true }]);
+    expect(logs.lines.some((l) => l.reason === 'tls_handshake_failed')).toBe(false);
+  });
+
+  it('refuses a client whose certificate another CA signed', async () => {
+    const { port, handler } = await tlsListener({});
+    const { received } = await rawTlsExchange(port, { cert: certs.strangerCert, key: certs.strangerKey });
+    expect(received.length).toBe(0);
+    expect(handler.calls).toHaveLength(0);
+  });
+
+  it('lets a client with an untrusted certificate in, without identity, when certificates are optional', async () => {
+    const { port, handler } = await tlsListener({ requireClientCert: false });
+    const { received } = await rawTlsExchange(port, { cert: certs.strangerCert, key: certs.strangerKey });
+    expect(acknowledgedIdOf(Uint8Array.from(received).subarray(1, received.length - 2))?.controlId).toBe('NOCERT');
+    expect(handler.calls[0]!.conn.peerIdentity).toBeUndefined();
+  });
+
+  it('our client speaks mutual TLS, and fails with its history when it has no certificate', async () => {
+    const { port, handler } = await tlsListener({});
+    const withCert = createMllpClient({
+      host: '127.0.0.1',
+      port,
+      logger: pino({ level: 'silent' }),
+      tls: { caFile: certs.caCert, certFile: certs.clientCert, keyFile: certs.clientKey },
+      answerTimeoutMs: 2000,
+    });
+    cleanups.push(() => withCert.close());
+    const { answer } = await withCert.send(bytes(rdeMessage('OUT1')), (a) => acknowledgedIdOf(a)?.controlId === 'OUT1');
+    expect(acknowledgedIdOf(answer)).toEqual({ code: 'AA', controlId: 'OUT1' });
+    expect(handler.calls[0]!.conn.peerIdentity).toBe(CLIENT_CN);
+
+    const withoutCert = createMllpClient({
+      host: '127.0.0.1',
+      port,
+      logger: pino({ level: 'silent' }),
+      tls: { caFile: certs.caCert },
+      answerTimeoutMs: 2000,
+      retry: { attempts: 2, initialDelayMs: 1 },
+    });
+    cleanups.push(() => withoutCert.close());
+    const failure = await withoutCert.send(bytes(rdeMessage('OUT2')), () => true).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(MllpDeliveryError);
+    expect((failure as MllpDeliveryError).attempts.map((a) => a.outcome)).toEqual(['closed_before_answer', 'closed_before_answer']);
+  });
+});
+
+describe.skipIf(!opensslPresent)('MLLP TLS configuration errors', () => {
+  it('requires a CA when client certificates are required', async () => {
+    const error = await startMllpListener({
+      handler: transportOnlyHandler(),
+      logger: pino({ level: 'silent' }),
+      port: null,
+      tls: { port: 0, certFile: certs.serverCert, keyFile: certs.serverKey },
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MllpTlsConfigError);
+    expect((error as MllpTlsConfigError).setting).toBe('MLLP_TLS_CA');
+  });
+
+  it('names the setting and the file that cannot be read', async () => {
+    const error = await startMllpListener({
+      handler: transportOnlyHandler(),
+      logger: pino({ level: 'silent' }),
+      port: null,
+      tls: { port: 0, certFile: '/nonexistent/server.crt', keyFile: certs.serverKey, caFile: certs.caCert },
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'MllpTlsConfigError', setting: 'MLLP_TLS_CERT', file: '/nonexistent/server.crt' });
+  });
+
+  it('reports a port already in use with host, port and cause', async () => {
+    const first = await startMllpListener({ handler: transportOnlyHandler(), logger: pino({ level: 'silent' }), port: 0 });
+    cleanups.push(() => first.stop());
+    const port = first.address.plain!.port;
+    const error = await startMllpListener({ handler: transportOnlyHandler(), logger: pino({ level: 'silent' }), port }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MllpListenError);
+    expect(error).toMatchObject({ host: '127.0.0.1', port, tls: false });
+    expect(String((error as Error).message)).toContain('EADDRINUSE');
+  });
+});

@@ -1,0 +1,232 @@
+import type { Logger } from 'pino';
+import type { Bus } from '../../../gateway/bus/connection.ts';
+import { quarantine } from '../../../gateway/bus/quarantine.ts';
+import { correlationId, sha256Hex, uuidv7 } from '../../../gateway/events/ids.ts';
+import { acceptEvents, type Accepted, type IntakeDeps } from '../../../gateway/intake/accept.ts';
+import type { Metrics } from '../../../gateway/metrics.ts';
+import type { PhiVault } from '../../../gateway/phi/vault.ts';
+import { ackFor, ackPlan, buildAck, buildRejectForUnparseable, issueFromError, type AckIssue } from '../ack.ts';
+import { encodeText } from '../charset.ts';
+import type { Hl7Message } from '../message.ts';
+import type { MllpConnectionInfo, MllpDiscardReason, MllpHandler } from '../mllp/handler.ts';
+import { parseMessage } from '../parse.ts';
+import { translate } from '../translate/index.ts';
+import type { TranslateContext, TranslateIssue } from '../translate/types.ts';
+import type { Lanes } from './lanes.ts';
+import type { SeenMessages } from './seen-messages.ts';
+import { connectionIdentities, senderAllowed, type AllowRule } from './sender-allow-list.ts';
+
+/**
+ * The HL7 v2 pipeline behind the MLLP listener: parse → sender check → repeat check → translate → PHI to the
+ * vault → publish and wait for the ack point (in the lane of the facility and patient) → ACK. Every rejected
+ * payload is kept in quarantine with its reason; a positive ACK goes out only once the events are durable.
+ */
+
+export interface Hl7PipelineDeps {
+  bus: Bus;
+  intake: IntakeDeps;
+  metrics: Metrics;
+  logger: Logger;
+  vault: PhiVault;
+  seen: SeenMessages;
+  lanes: Lanes;
+  allowRules: AllowRule[];
+  /** The configured, message-independent part of the translation context. */
+  translation: Pick<TranslateContext, 'facility' | 'tokenKey' | 'drugs' | 'defaultTimeZone'>;
+  now?: () => Date;
+  newControlId?: () => string;
+}
+
+/** JetStream's default max payload is 1 MiB; quarantine keeps the first bytes of anything larger, and says so. */
+const QUARANTINE_MAX_BYTES = 900 * 1024;
+
+export interface Processed {
+  /** the answer frames, in order (enhanced mode: commit ACK, then the application ACK when asked) */
+  frames: Uint8Array[];
+  outcome: 'accept' | 'error' | 'reject';
+  /** quarantine reason when not accepted */
+  reason?: string;
+  eventIds: string[];
+  issues?: unknown[];
+}
+
+export interface Hl7Handler extends MllpHandler {
+  /** What onMessage does, with the outcome spelled out; a quarantine replay calls it without the sender check. */
+  process(payload: Uint8Array, conn: MllpConnectionInfo, opts: { checkSender: boolean }): Promise<Processed>;
+}
+
+export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
+  const now = deps.now ?? (() => new Date());
+  const newControlId = deps.newControlId ?? (() => uuidv7().replace(/-/g, '').slice(0, 20));
+
+  const keep = async (
+    raw: Uint8Array,
+    reason: string,
+    message: string,
+    details: unknown,
+    correlation: string,
+    conn: MllpConnectionInfo,
+    receivedAt: Date,
+  ): Promise<number | undefined> => {
+    try {
+      const id = await quarantine(deps.bus, {
+        adapter: 'hl7v2',
+        reason,
+        message,
+        details: raw.length > QUARANTINE_MAX_BYTES ? { issues: details, kept_bytes: QUARANTINE_MAX_BYTES, size: raw.length } : details,
+        correlation_id: correlation,
+        content_type: 'application/hl7-v2',
+        raw: raw.subarray(0, QUARANTINE_MAX_BYTES),
+        received_at: receivedAt.toISOString(),
+      });
+      deps.metrics.quarantined.inc({ adapter: 'hl7v2', reason });
+      return id;
+    } catch (err) {
+      // The sender gets a negative ACK either way and will resend; the log line is what remains of this copy.
+      deps.logger.error({ correlation_id: correlation, connection: conn.id, reason, error: (err as Error).message }, 'quarantine unavailable');
+      return undefined;
+    }
+  };
+
+  const encode = (text: string, charset: string): Uint8Array => {
+    try {
+      return encodeText(text, charset);
+    } catch {
+      return new TextEncoder().encode(text);
+    }
+  };
+
+  const reject = async (
+    raw: Uint8Array,
+    error: unknown,
+    reason: string,
+    conn: MllpConnectionInfo,
+    receivedAt: Date,
+  ): Promise<Uint8Array> => {
+    const correlation = uuidv7();
+    const issue = issueFromError(error);
+    const id = await keep(raw, reason, issue.diagnostic ?? reason, [locationOnly(issue)], correlation, conn, receivedAt);
+    deps.logger.warn(
+      { correlation_id: correlation, connection: conn.id, reason, code: issue.code, location: issue.location, quarantine_id: id },
+      'hl7 message rejected',
+    );
+    const ack = buildRejectForUnparseable(raw, error, { controlId: newControlId(), timestamp: receivedAt });
+    return encode(ack.toString(), ack.charset);
+  };
+
+  /** The answer frames for a message that was understood: negative ones quarantine the message first. */
+  const answer = (message: Hl7Message, outcome: 'accept' | 'error' | 'reject', issues: AckIssue[], text?: string): Uint8Array[] => {
+    const plan = ackPlan(message);
+    const frames: Uint8Array[] = [];
+    const timestamp = now();
+    if (plan.mode === 'enhanced') {
+      const commit = ackFor(plan, 'commit', outcome === 'accept' ? 'accept' : outcome);
+      // A message that cannot be processed is still received: its commit ACK is CA unless it was rejected outright.
+      if (commit.send) frames.push(encode(buildAck(message, { code: commit.code, controlId: newControlId(), timestamp, issues, text }).toString(), message.charset));
+      const application = ackFor(plan, 'application', outcome);
+      if (application.send && outcome !== 'reject') {
+        frames.push(encode(buildAck(message, { code: application.code, controlId: newControlId(), timestamp, issues, text }).toString(), message.charset));
+      }
+      return frames;
+    }
+    const code = ackFor(plan, 'application', outcome).code;
+    return [encode(buildAck(message, { code, controlId: newControlId(), timestamp, issues, text }).toString(), message.charset)];
+  };
+
+  const process = async (payload: Uint8Array, conn: MllpConnectionInfo, opts: { checkSender: boolean }): Promise<Processed> => {
+    const receivedAt = now();
+    let message: Hl7Message;
+    try {
+      message = parseMessage(payload);
+    } catch (err) {
+      return { frames: [await reject(payload, err, 'parse', conn, receivedAt)], outcome: 'reject', reason: 'parse', eventIds: [] };
+    }
+    const correlation = correlationId(message.controlId);
+    const log = deps.logger.child({ correlation_id: correlation, connection: conn.id, adapter: 'hl7v2' });
+    const type = `${message.messageCode}^${message.triggerEvent}`;
+
+    const sender = { application: message.msh.get(3), facility: message.msh.get(4) };
+    if (opts.checkSender && !senderAllowed(deps.allowRules, connectionIdentities(conn), sender)) {
+      const issue: AckIssue = { code: 207, diagnostic: 'sender is not allowed on this connection', location: { segment: 'MSH', field: 3 } };
+      const id = await keep(payload, 'sender_not_allowed', issue.diagnostic!, [locationOnly(issue)], correlation, conn, receivedAt);
+      log.warn({ sender: `${sender.application}^${sender.facility}`, identity: conn.peerIdentity, quarantine_id: id }, 'sender not allowed');
+      return { frames: answer(message, 'reject', [issue], 'sender not allowed on this connection'), outcome: 'reject', reason: 'sender_not_allowed', eventIds: [] };
+    }
+
+    const senderKey = `${message.sendingApplication}^${message.sendingFacility}`;
+    const seen = await deps.seen.get(senderKey, message.controlId);
+    if (seen) {
+      log.info({ type, event_ids: seen.event_ids }, 'repeated message: same ACK, no new event');
+      return { frames: seen.ack.split(',').map((part) => Buffer.from(part, 'base64')), outcome: 'accept', eventIds: seen.event_ids };
+    }
+
+    const result = translate(message, {
+      ...deps.translation,
+      receivedAt,
+      newId: () => uuidv7(receivedAt.getTime()),
+      rawSha256: sha256Hex(payload),
+      correlationId: correlation,
+    });
+    if (result.errors.length > 0) {
+      const issues = result.errors.map(translateIssue);
+      const id = await keep(payload, 'translate', result.errors[0]!.detail, issues.map(locationOnly), correlation, conn, receivedAt);
+      log.warn({ type, codes: issues.map((i) => i.code), quarantine_id: id }, 'hl7 message not processed (AE)');
+      return { frames: answer(message, 'error', issues), outcome: 'error', reason: 'translate', eventIds: [], issues: issues.map(locationOnly) };
+    }
+
+    let accepted: Accepted[];
+    try {
+      for (const entry of result.phi) {
+        if (entry.source === 'PID') await deps.vault.put(entry.token, entry.record);
+        else await deps.vault.putIfAbsent(entry.token, entry.record);
+      }
+      const first = result.events[0];
+      const lane = first ? `${first.facility_id}|${first.patient_ref ?? ''}` : 'none';
+      accepted = await deps.lanes.run(lane, () => acceptEvents(deps.intake, result.events));
+    } catch (err) {
+      // Not durable, so not acknowledged: the sender keeps the message and sends it again.
+      log.error({ type, error: (err as Error).message }, 'hl7 message not stored durably; answered AR so the sender resends');
+      const frames = answer(message, 'reject', [{ code: 207, diagnostic: 'temporarily unable to store the message; resend' }], 'temporarily unable to store; resend');
+      return { frames, outcome: 'reject', reason: 'not_durable', eventIds: [] };
+    }
+    const frames = answer(message, 'accept', []);
+    const eventIds = accepted.map((a) => a.event_id);
+    await deps.seen
+      .remember(senderKey, message.controlId, {
+        ack: frames.map((f) => Buffer.from(f).toString('base64')).join(','),
+        event_ids: eventIds,
+        at: receivedAt.toISOString(),
+      })
+      .catch((err) => log.warn({ error: (err as Error).message }, 'could not remember the answered message'));
+    log.info({ type, events: eventIds.length, unhandled: result.unhandled === true, duplicate: accepted.some((a) => a.duplicate) }, 'hl7 message accepted');
+    return { frames, outcome: 'accept', eventIds };
+  };
+
+  return {
+    process,
+    onMessage: async (payload, conn) => (await process(payload, conn, { checkSender: true })).frames,
+    onOversize: async (prefix, conn, size) => {
+      const receivedAt = now();
+      const error = new Error(`frame of ${size} bytes exceeds the maximum frame size`);
+      const correlation = uuidv7();
+      const id = await keep(prefix, 'oversize', error.message, { size, kept_bytes: prefix.length }, correlation, conn, receivedAt);
+      deps.logger.warn({ correlation_id: correlation, connection: conn.id, size, quarantine_id: id }, 'oversize MLLP frame rejected');
+      const ack = buildRejectForUnparseable(prefix, error, { controlId: newControlId(), timestamp: receivedAt, text: error.message });
+      return encode(ack.toString(), ack.charset);
+    },
+    onDiscard: (bytes: Uint8Array, conn: MllpConnectionInfo, reason: MllpDiscardReason, size: number) => {
+      const correlation = uuidv7();
+      deps.logger.warn({ correlation_id: correlation, connection: conn.id, reason, size }, 'bytes outside an MLLP frame discarded');
+      if (bytes.length > 0) void keep(bytes, reason, `bytes outside a frame: ${reason}`, { size }, correlation, conn, now());
+    },
+  };
+}
+
+function translateIssue(issue: TranslateIssue): AckIssue {
+  return { code: issue.code, diagnostic: issue.detail, severity: issue.severity, location: issue.location };
+}
+
+/** What goes into quarantine details and logs: codes and positions, never values (they may be PHI). */
+function locationOnly(issue: AckIssue): { code: number; location?: AckIssue['location'] } {
+  return { code: issue.code, ...(issue.location ? { location: issue.location } : {}) };
+}

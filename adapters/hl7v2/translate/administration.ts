@@ -1,0 +1,127 @@
+import type { Hl7Segment } from '../message.ts';
+import { cweFirst, providersOf, unitOf, type Coded } from './codes.ts';
+import type { Job } from './job.ts';
+import { orderControlOf, orderIds } from './orders.ts';
+import { orderGroups } from './reader.ts';
+import { fromTq, fromTq1, type Timing } from './timing.ts';
+
+/** Each segment named `name`, with the ORC group it sits in (none when it comes before any ORC). */
+function withGroups(job: Job, name: string): { seg: Hl7Segment; orc?: Hl7Segment; segments: Hl7Segment[]; gi?: number }[] {
+  const { head, groups } = orderGroups(job.r.segments);
+  const out: { seg: Hl7Segment; orc?: Hl7Segment; segments: Hl7Segment[]; gi?: number }[] = [];
+  for (const seg of head) if (seg.name === name) out.push({ seg, segments: head });
+  groups.forEach((g, i) => {
+    for (const seg of g.segments) if (seg.name === name) out.push({ seg, orc: g.orc, segments: g.segments, gi: i + 1 });
+  });
+  return out;
+}
+
+/**
+ * RAS^O17 and VXU^V04: one `rx.administration` (payload.kind `administered`) per RXA. Administrations that did not
+ * happen are still events: RXA-20 completion status (`NA` not administered, `RE` refused, `PA` partial) and
+ * RXA-21 action code (`D` delete, `U` update) are in the payload for consumers to act on.
+ */
+export function translateAdministrations(job: Job): void {
+  const r = job.r;
+  const rxas = withGroups(job, 'RXA');
+  if (rxas.length === 0) {
+    r.issue(100, { seg: job.msh }, `${job.messageType} has no RXA`);
+    return;
+  }
+  const checked = new Map<Hl7Segment, string | null>();
+  for (const { seg: rxa, orc, segments, gi } of rxas) {
+    let code: string | undefined;
+    if (orc) {
+      if (!checked.has(orc)) checked.set(orc, orderControlOf(job, orc)?.code ?? null);
+      const c = checked.get(orc);
+      if (c === null) continue;
+      code = c;
+    }
+    const rxr = r.following(segments, rxa, ['RXA', 'ORC']).find((s) => s.name === 'RXR');
+    const codes = job.drugCodes(rxa, 5, 'administered code');
+    const amount = r.num({ seg: rxa, field: 6 });
+    const unit = unitOf(r, rxa, 7);
+    const start = r.dtm({ seg: rxa, field: 3, component: 1 });
+    const notes: Coded[] = [];
+    for (let i = 0; i < r.reps(rxa, 9); i++) {
+      const n = cweFirst(r, rxa, 9, i);
+      if (n) notes.push(n);
+    }
+    job.add({
+      type: 'rx.administration',
+      occurred_at: start ?? (orc ? r.dtm({ seg: orc, field: 9, component: 1 }) : undefined),
+      drug: job.drug(codes, { seg: rxa, field: 5 }, { lot: { seg: rxa, field: 15 }, expiry: { seg: rxa, field: 16, component: 1 } }),
+      quantity: job.quantity(amount, unit, { seg: rxa, field: 7 }),
+      patient_ref: job.patient()?.token,
+      payload: {
+        kind: 'administered',
+        order: orderIds(job, orc),
+        codes,
+        amount,
+        unit,
+        dosage_form: cweFirst(r, rxa, 8),
+        start,
+        end: r.dtm({ seg: rxa, field: 4, component: 1 }),
+        give_sub_id: r.num({ seg: rxa, field: 1 }),
+        administration_sub_id: r.num({ seg: rxa, field: 2 }),
+        administering_providers: providersOf(r, rxa, 10),
+        notes,
+        manufacturer: cweFirst(r, rxa, 17),
+        completion_status: r.val(rxa, 20) || undefined,
+        action_code: r.val(rxa, 21) || undefined,
+        route: cweFirst(r, rxr, 1),
+        site: cweFirst(r, rxr, 2),
+        hl7v2: { message_type: job.messageType, order_control: code, group: gi },
+      },
+    });
+  }
+}
+
+/**
+ * RGV^O15: one `rx.administration` with payload.kind `give` per RXG. A give is the pharmacy's instruction for a
+ * dose (what to give, when), not a record that it was given; consumers counting administrations filter on kind.
+ */
+export function translateGives(job: Job): void {
+  const r = job.r;
+  const rxgs = withGroups(job, 'RXG');
+  if (rxgs.length === 0) {
+    r.issue(100, { seg: job.msh }, `${job.messageType} has no RXG`);
+    return;
+  }
+  const checked = new Map<Hl7Segment, string | null>();
+  for (const { seg: rxg, orc, segments, gi } of rxgs) {
+    let code: string | undefined;
+    if (orc) {
+      if (!checked.has(orc)) checked.set(orc, orderControlOf(job, orc)?.code ?? null);
+      const c = checked.get(orc);
+      if (c === null) continue;
+      code = c;
+    }
+    const after = r.following(segments, rxg, ['RXG', 'ORC']);
+    const rxr = after.find((s) => s.name === 'RXR');
+    let timing: Timing[] = after.filter((s) => s.name === 'TQ1').map((t) => fromTq1(r, t));
+    if (timing.length === 0) timing = [fromTq(r, rxg, 3)].filter((t): t is Timing => t !== undefined);
+    const codes = job.drugCodes(rxg, 4, 'give code');
+    const amount = r.num({ seg: rxg, field: 5 });
+    const unit = unitOf(r, rxg, 7);
+    job.add({
+      type: 'rx.administration',
+      occurred_at: orc ? r.dtm({ seg: orc, field: 9, component: 1 }) : undefined,
+      drug: job.drug(codes, { seg: rxg, field: 4 }, { lot: { seg: rxg, field: 19 }, expiry: { seg: rxg, field: 20, component: 1 } }),
+      quantity: job.quantity(amount, unit, { seg: rxg, field: 7 }),
+      patient_ref: job.patient()?.token,
+      payload: {
+        kind: 'give',
+        order: orderIds(job, orc),
+        codes,
+        give: { amount_min: amount, amount_max: r.num({ seg: rxg, field: 6 }), unit, dosage_form: cweFirst(r, rxg, 8) },
+        give_sub_id: r.num({ seg: rxg, field: 1 }),
+        dispense_sub_id: r.num({ seg: rxg, field: 2 }),
+        timing,
+        route: cweFirst(r, rxr, 1),
+        site: cweFirst(r, rxr, 2),
+        hl7v2: { message_type: job.messageType, order_control: code, group: gi },
+      },
+    });
+  }
+}

@@ -1,0 +1,231 @@
+import { idempotencyKey } from '../../../gateway/events/ids.ts';
+import { canonicalEventSchema, facilityIdSchema, type CanonicalEvent, type EventType } from '../../../gateway/events/schema.ts';
+import type { Hl7Message, Hl7Segment } from '../message.ts';
+import { cweCodes, drugSystem, firstNdc, toDrugCodes, type Coded } from './codes.ts';
+import { hl7DtmToIso, isValidTimeZone } from './datetime.ts';
+import { resolveFacility } from './facility.ts';
+import { readPatient, type PatientRead } from './patient.ts';
+import { Reader, type Loc } from './reader.ts';
+import type { DrugResolution, PhiEntry, TranslateContext, TranslationResult } from './types.ts';
+
+type Drug = NonNullable<CanonicalEvent['drug']>;
+
+/** An event before the envelope (id, facility, source, keys) is put around it. */
+export interface Draft {
+  type: EventType;
+  occurred_at?: string;
+  drug?: Drug;
+  quantity?: { value: number; unit: string };
+  patient_ref?: string;
+  payload: Record<string, unknown>;
+}
+
+/** Limits of the canonical event schema that sender data can exceed (reported as 102: 0357 code 104 "value too long" is not in the set the parser and ACK builder use, errors.ts). */
+const MAX = { ndcRaw: 64, lot: 64, unit: 32, sender: 256, messageId: 256 } as const;
+
+/** Drops undefined members and empty arrays/objects, so payloads carry only what the message said. */
+export function compact<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((v) => compact(v)) as T;
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      if (v === undefined) continue;
+      const c = compact(v);
+      if (Array.isArray(c) && c.length === 0) continue;
+      if (c !== null && typeof c === 'object' && !Array.isArray(c) && Object.keys(c).length === 0) continue;
+      out[k] = c;
+    }
+    return out as T;
+  }
+  return value;
+}
+
+/** One translation of one message: the reader, the facility, the patient, and the drafts so far. */
+export class Job {
+  readonly r: Reader;
+  readonly drafts: Draft[] = [];
+  readonly phi: PhiEntry[] = [];
+  /** Parts of the message that are kept only as raw text (becomes one hl7v2.unhandled event). */
+  readonly untranslated: string[] = [];
+  readonly facility: string;
+  readonly messageType: string;
+  private patientRead: PatientRead | undefined | null = null;
+
+  constructor(
+    readonly message: Hl7Message,
+    readonly ctx: TranslateContext,
+  ) {
+    const tz = ctx.defaultTimeZone ?? 'UTC';
+    this.r = new Reader(message, isValidTimeZone(tz) ? tz : 'UTC');
+    if (!isValidTimeZone(tz)) this.r.issue(207, { seg: message.msh }, `configured default time zone ${JSON.stringify(tz)} is unknown`);
+    const facility = resolveFacility(this.r, message, ctx.facility);
+    // The whole rule is checked at start-up (checkTranslateConfig); per message only the id actually used.
+    if (!facilityIdSchema.safeParse(facility.id).success) {
+      this.r.issue(207, { seg: message.msh }, `configured facility id for ${facility.source} is not a valid facility id`);
+    }
+    this.facility = facility.id;
+    this.messageType = [message.messageCode, message.triggerEvent].filter(Boolean).join('^');
+  }
+
+  get msh(): Hl7Segment {
+    return this.message.msh;
+  }
+
+  /** MSH-7 when it is a valid date/time (reported when not), otherwise the time the gateway received the message. */
+  messageTime(report = true): string {
+    const loc = { seg: this.msh, field: 7, component: 1 };
+    const iso = report ? this.r.dtm(loc) : (() => {
+      const text = this.r.val(this.msh, 7, 1);
+      const res = text ? hl7DtmToIso(text, this.r.timeZone) : undefined;
+      return res?.ok ? res.iso : undefined;
+    })();
+    return iso ?? this.ctx.receivedAt.toISOString();
+  }
+
+  /** The patient of the message (first PID), tokenised; its PHI goes to the vault list once. */
+  patient(): PatientRead | undefined {
+    if (this.patientRead !== null) return this.patientRead;
+    const pid = this.message.segment('PID');
+    this.patientRead = pid ? this.readPid(pid) : undefined;
+    return this.patientRead;
+  }
+
+  readPid(pid: Hl7Segment): PatientRead | undefined {
+    const p = readPatient(this.r, pid, this.ctx.tokenKey);
+    if (p) this.addPhi({ token: p.token, record: p.record, source: 'PID' });
+    return p;
+  }
+
+  addPhi(entry: PhiEntry): void {
+    const same = this.phi.findIndex((e) => e.token === entry.token);
+    if (same < 0) this.phi.push(entry);
+    else if (entry.source === 'PID') this.phi[same] = entry;
+  }
+
+  /**
+   * The canonical `drug` of a coded field: the resolver's answer, with `ndc_raw` the NDC as the message wrote it,
+   * `ndc11` from the resolver or, when it has none, from an unambiguous layout (never from a bare 10 digits).
+   */
+  drug(codes: readonly Coded[], codeLoc: Loc, extras: { lot?: Loc; expiry?: Loc } = {}): Drug {
+    let resolution: DrugResolution;
+    try {
+      resolution = this.ctx.drugs.resolve(toDrugCodes(codes), this.facility);
+    } catch (e) {
+      this.r.issue(207, codeLoc, `drug resolver failed: ${e instanceof Error ? e.message : String(e)}`);
+      resolution = { drug: { schedule: 'UNMAPPED' }, matchedBy: 'none' };
+    }
+    const drug: Drug = { ...resolution.drug };
+    delete drug.ndc_raw;
+    const ndc = firstNdc(codes);
+    if (ndc) {
+      if (ndc.raw.length > MAX.ndcRaw) this.r.issue(102, codeLoc, `${Reader.where(codeLoc)} NDC is longer than ${MAX.ndcRaw} characters`);
+      else drug.ndc_raw = ndc.raw;
+      if (!drug.ndc11 && ndc.ndc11) drug.ndc11 = ndc.ndc11;
+    }
+    if (!drug.rxnorm) {
+      const rx = codes.find((c) => drugSystem(c.system) === 'RXNORM' && /^\d{1,12}$/.test(c.code));
+      if (rx) drug.rxnorm = rx.code;
+    }
+    if (!drug.gtin) {
+      const gtin = codes.find((c) => drugSystem(c.system) === 'GTIN' && /^\d{14}$/.test(c.code));
+      if (gtin) drug.gtin = gtin.code;
+    }
+    if (extras.lot) {
+      const lot = this.r.limited(extras.lot, MAX.lot);
+      if (lot) drug.lot = lot;
+    }
+    if (extras.expiry) {
+      const expiry = this.r.date(extras.expiry);
+      if (expiry) drug.expiry = expiry;
+    }
+    return drug;
+  }
+
+  /** Codes of a drug field; 101 when the field is empty (a drug event without a drug cannot be translated). */
+  drugCodes(seg: Hl7Segment, field: number, what: string): Coded[] {
+    const codes = cweCodes(this.r, seg, field);
+    if (codes.length === 0) this.r.issue(101, { seg, field }, `${seg.name}-${field} (${what}) is required`);
+    return codes;
+  }
+
+  /** The event-level quantity, when both amount and unit are given. */
+  quantity(value: number | undefined, unit: string | undefined, unitLoc: Loc): { value: number; unit: string } | undefined {
+    if (value === undefined || !unit) return undefined;
+    if (unit.length > MAX.unit) {
+      this.r.issue(102, unitLoc, `${Reader.where(unitLoc)} unit is longer than ${MAX.unit} characters`);
+      return undefined;
+    }
+    return { value, unit };
+  }
+
+  add(draft: Draft): void {
+    this.drafts.push(draft);
+  }
+
+  /** Puts the envelope around every draft, validates, and returns the result. */
+  finish(): TranslationResult {
+    const r = this.r;
+    if (this.untranslated.length > 0) this.drafts.push(this.unhandledDraft(this.untranslated.join('; ')));
+    let sender = `${this.msh.rawField(3)}^${this.msh.rawField(4)}`;
+    if (sender.length > MAX.sender) {
+      r.issue(102, { seg: this.msh, field: 3 }, `MSH-3^MSH-4 (sender) is longer than ${MAX.sender} characters`);
+      sender = sender.slice(0, MAX.sender);
+    }
+    let messageId = this.message.controlId.trim();
+    if (messageId === '') {
+      r.issue(101, { seg: this.msh, field: 10 }, 'MSH-10 (message control id) is required');
+      messageId = `sha256:${this.ctx.rawSha256.slice(0, 16)}`;
+    } else if (messageId.length > MAX.messageId) {
+      r.issue(102, { seg: this.msh, field: 10 }, `MSH-10 is longer than ${MAX.messageId} characters`);
+      messageId = messageId.slice(0, MAX.messageId);
+    }
+    // MSH-7 is checked for every translated message (a malformed one is a 102), and is the fallback occurred_at.
+    const fallback = this.messageTime(this.drafts.some((d) => d.type !== 'hl7v2.unhandled'));
+    const events: CanonicalEvent[] = [];
+    const receivedAt = this.ctx.receivedAt.toISOString();
+    const source = { adapter: 'hl7v2', sender, message_id: messageId, raw_sha256: this.ctx.rawSha256 };
+    this.drafts.forEach((d, i) => {
+      const event: Record<string, unknown> = {
+        id: this.ctx.newId(),
+        type: d.type,
+        facility_id: this.facility,
+        occurred_at: d.occurred_at ?? fallback,
+        received_at: receivedAt,
+        source,
+        correlation_id: this.ctx.correlationId,
+        idempotency_key: idempotencyKey(sender, `${messageId}#${i + 1}`, this.ctx.rawSha256),
+      };
+      if (d.drug) event.drug = d.drug;
+      if (d.quantity) event.quantity = d.quantity;
+      if (d.patient_ref) event.patient_ref = d.patient_ref;
+      event.payload = compact(d.payload);
+      const check = canonicalEventSchema.safeParse(event);
+      if (check.success) {
+        events.push(check.data);
+      } else {
+        const first = check.error.issues[0];
+        r.issue(207, { seg: this.msh }, `event ${i + 1} (${d.type}) fails the canonical event schema at ${first?.path.join('.') ?? '?'}: ${first?.message ?? ''}`);
+      }
+    });
+    const result: TranslationResult = { events, phi: this.phi, errors: r.issues };
+    if (events.some((e) => e.type === 'hl7v2.unhandled')) result.unhandled = true;
+    return result;
+  }
+
+  /** The raw message as an `hl7v2.unhandled` event (the raw text can hold PHI; it goes to the ledger as is). */
+  unhandledDraft(reason: string): Draft {
+    const patient = this.patient();
+    return {
+      type: 'hl7v2.unhandled',
+      occurred_at: this.messageTime(false),
+      patient_ref: patient?.token,
+      payload: {
+        message_type: this.messageType || '(none)',
+        structure: this.message.messageStructure || undefined,
+        version: this.message.version || undefined,
+        reason,
+        raw: this.message.toString(),
+      },
+    };
+  }
+}

@@ -1,0 +1,708 @@
+import { describe, expect, it } from 'vitest';
+import { idempotencyKey } from '../../../gateway/events/ids.ts';
+import { canonicalEventSchema, payloadSchemas } from '../../../gateway/events/schema.ts';
+import { patientToken } from '../../../gateway/phi/token.ts';
+import { parseMessage } from '../parse.ts';
+import { checkTranslateConfig, translate } from './translate.ts';
+import { RAW_SHA, TOKEN_KEY, resolverWith, spying, testContext } from './test-support.ts';
+import type { TranslateContext, TranslationResult } from './types.ts';
+
+// ---- hand-written messages -------------------------------------------------------------------------------------
+
+/** A segment from its fields by number (unlisted fields empty). */
+function seg(name: string, fields: Record<number, string>): string {
+  const max = Math.max(0, ...Object.keys(fields).map(Number));
+  const parts = [name];
+  for (let i = 1; i <= max; i++) parts.push(fields[i] ?? '');
+  return parts.join('|');
+}
+
+/** MSH with defaults: EHR^HOSP → RXGATE^PHARM, sent 2024-05-01 08:30 -04:00, control id CTRL1. */
+function msh(type: string, extra: Record<number, string> = {}): string {
+  const f: Record<number, string> = { 3: 'EHR', 4: 'HOSP', 5: 'RXGATE', 6: 'PHARM', 7: '20240501083000-0400', 9: type, 10: 'CTRL1', 11: 'P', 12: '2.5.1', ...extra };
+  const max = Math.max(...Object.keys(f).map(Number));
+  const parts = ['MSH', '^~\\&'];
+  for (let i = 3; i <= max; i++) parts.push(f[i] ?? '');
+  return parts.join('|');
+}
+
+const PID = seg('PID', {
+  1: '1',
+  2: 'EXT999',
+  3: 'SSN111223333^^^USSSA^SS~MRN4455^^^HOSP^MR',
+  5: 'Zebedee^Quincy^Q',
+  7: '19700214',
+  8: 'F',
+  11: '12 Juniper Lane^^Springfield^IL^62701',
+  13: '(217)555-0199',
+  18: 'ACCT5566',
+  19: '123-45-6789',
+});
+/** Everything in PID that identifies the patient: none of it may appear in a domain event. */
+const PHI_VALUES = ['EXT999', 'SSN111223333', 'MRN4455', 'Zebedee', 'Quincy', '19700214', '1970-02-14', 'Juniper', 'Springfield', '62701', '555-0199', 'ACCT5566', '123-45-6789'];
+const PATIENT = patientToken(TOKEN_KEY, { authority: 'HOSP', type: 'MR', value: 'MRN4455' });
+
+const ORC = (control: string, extra: Record<number, string> = {}) =>
+  seg('ORC', {
+    1: control,
+    2: 'PLC100^EHR',
+    3: 'FIL200^RX',
+    5: 'IP',
+    9: '20240501081500-0400',
+    12: '1234567890^Welby^Marcus^^^^^^NPI&2.16.840.1.113883.4.6&ISO^L^^^NPI',
+    ...extra,
+  });
+const RXE = (extra: Record<number, string> = {}) =>
+  seg('RXE', {
+    1: '^BID^^20240501090000-0400',
+    2: '0093-0058-01^Amoxicillin 500 MG Cap^NDC^AMOX500^amox local^L',
+    3: '1',
+    4: '2',
+    5: 'CAP^capsule',
+    6: 'CAP^Capsule^HL70292',
+    7: '^take with food',
+    9: 'G',
+    10: '60',
+    11: 'CAP^capsule',
+    12: '3',
+    13: 'AB1234563^Welby^Marcus',
+    14: 'PH001^Pharm^Ann',
+    15: 'RX778899',
+    16: '2',
+    ...extra,
+  });
+const TQ1 = seg('TQ1', { 1: '1', 2: '1^CAP', 3: 'Q12H^every 12 hours^HL70335', 7: '20240501090000-0400', 8: '20240511090000-0400', 9: 'R', 10: 'Patient Zebedee prefers mornings' });
+const RXR = seg('RXR', { 1: 'PO^Oral^HL70162', 2: 'LA^Left arm' });
+
+function rde(control = 'NW', type = 'RDE^O11^RDE_O11'): string[] {
+  return [msh(type), PID, seg('PV1', { 1: '1', 2: 'I', 3: 'W9^12^A^WARD9' }), ORC(control), RXE(), TQ1, RXR];
+}
+
+const text = (lines: string[]) => lines.join('\r');
+function run(lines: string[], ctx: Partial<TranslateContext> = {}): TranslationResult {
+  return translate(parseMessage(text(lines)), testContext(ctx));
+}
+function leaksPhi(result: TranslationResult): string[] {
+  const json = JSON.stringify(result.events.filter((e) => e.type !== 'hl7v2.unhandled'));
+  return PHI_VALUES.filter((v) => json.includes(v));
+}
+function expectValid(result: TranslationResult): void {
+  for (const e of result.events) expect(canonicalEventSchema.safeParse(e).success).toBe(true);
+}
+
+// ---- orders ----------------------------------------------------------------------------------------------------
+
+describe('RDE^O11 / RDE^O25 → rx.order.*', () => {
+  it('translates an encoded order: drug, amounts, dispense, refills, Rx number, route, TQ1 timing, prescriber by id', () => {
+    const result = run(rde());
+    expect(result.errors).toEqual([]);
+    expect(result.unhandled).toBeUndefined();
+    expect(result.events).toHaveLength(1);
+    const e = result.events[0]!;
+    expect(e).toEqual({
+      id: '01900000-0000-7000-8000-000000000001',
+      type: 'rx.order.new',
+      facility_id: 'fac-ward9',
+      occurred_at: '2024-05-01T12:15:00.000Z',
+      received_at: '2024-05-01T12:00:00.000Z',
+      source: { adapter: 'hl7v2', sender: 'EHR^HOSP', message_id: 'CTRL1', raw_sha256: RAW_SHA },
+      correlation_id: 'test-correlation',
+      idempotency_key: idempotencyKey('EHR^HOSP', 'CTRL1#1', RAW_SHA),
+      drug: { ndc11: '00093005801', ndc_raw: '0093-0058-01', schedule: 'UNMAPPED' },
+      quantity: { value: 60, unit: 'CAP' },
+      patient_ref: PATIENT,
+      payload: {
+        action: 'new',
+        order: { placer: 'PLC100^EHR', filler: 'FIL200^RX' },
+        status: 'IP',
+        prescription_number: 'RX778899',
+        codes: [
+          { code: '0093-0058-01', display: 'Amoxicillin 500 MG Cap', system: 'NDC' },
+          { code: 'AMOX500', display: 'amox local', system: 'L' },
+        ],
+        give: { amount_min: 1, amount_max: 2, unit: 'CAP', dosage_form: { code: 'CAP', display: 'Capsule', system: 'HL70292' } },
+        dispense: { amount: 60, unit: 'CAP' },
+        refills: 3,
+        refills_remaining: 2,
+        route: { code: 'PO', display: 'Oral', system: 'HL70162' },
+        site: { code: 'LA', display: 'Left arm' },
+        timing: [
+          {
+            source: 'TQ1',
+            quantity: { value: 1, unit: 'CAP' },
+            repeat: ['Q12H'],
+            start: '2024-05-01T13:00:00.000Z',
+            end: '2024-05-11T13:00:00.000Z',
+            priority: 'R',
+          },
+        ],
+        prescriber: { id: '1234567890', id_type: 'NPI', authority: 'NPI' },
+        prescriber_dea: 'AB1234563',
+        verifier: { id: 'PH001' },
+        hl7v2: { message_type: 'RDE^O11', order_control: 'NW', group: 1 },
+      },
+    });
+    expect(leaksPhi(result)).toEqual([]);
+    // Free text (RXE-7 instructions, TQ1-10 condition) is not carried.
+    expect(JSON.stringify(e)).not.toContain('food');
+    expect(JSON.stringify(e)).not.toContain('mornings');
+  });
+
+  it('sends every code of RXE-2 to the resolver with normalised systems and the facility', () => {
+    const drugs = spying(resolverWith());
+    run(rde(), { drugs });
+    expect(drugs.calls).toEqual([
+      {
+        codes: [
+          { system: 'NDC', code: '0093-0058-01', display: 'Amoxicillin 500 MG Cap' },
+          { system: 'LOCAL', code: 'AMOX500', display: 'amox local' },
+        ],
+        facilityId: 'fac-ward9',
+      },
+    ]);
+  });
+
+  it.each([
+    ['NW', 'rx.order.new', 'new'],
+    ['OK', 'rx.order.new', 'accepted'],
+    ['SN', 'rx.order.new', 'number-requested'],
+    ['NA', 'rx.order.new', 'number-assigned'],
+    ['OP', 'rx.order.new', 'outside-dispense'],
+    ['XO', 'rx.order.change', 'change'],
+    ['XX', 'rx.order.change', 'change'],
+    ['RP', 'rx.order.change', 'replace'],
+    ['RO', 'rx.order.change', 'replace'],
+    ['HD', 'rx.order.change', 'hold'],
+    ['RL', 'rx.order.change', 'release'],
+    ['FU', 'rx.order.change', 'refill'],
+    ['SC', 'rx.order.change', 'status'],
+    ['RE', 'rx.order.change', 'status'],
+    ['CA', 'rx.order.cancel', 'cancel'],
+    ['CR', 'rx.order.cancel', 'cancel'],
+    ['OC', 'rx.order.cancel', 'cancel'],
+    ['DC', 'rx.order.cancel', 'discontinue'],
+    ['OD', 'rx.order.cancel', 'discontinue'],
+    ['DE', 'rx.order.cancel', 'data-errors'],
+  ])('ORC-1 %s → %s (action %s)', (control, type, action) => {
+    const result = run(rde(control));
+    expect(result.errors).toEqual([]);
+    expect(result.events.map((e) => [e.type, e.payload.action, (e.payload.hl7v2 as { order_control: string }).order_control])).toEqual([
+      [type, action, control],
+    ]);
+  });
+
+  it('RDE^O25 translates the same way', () => {
+    const result = run(rde('XO', 'RDE^O25^RDE_O25'));
+    expect(result.errors).toEqual([]);
+    expect(result.events[0]!.type).toBe('rx.order.change');
+    expect(result.events[0]!.payload.hl7v2).toEqual({ message_type: 'RDE^O25', order_control: 'XO', group: 1 });
+  });
+
+  it('keeps a group whose ORC-1 is not a state change (RF) as hl7v2.unhandled beside the translated ones', () => {
+    const lines = [...rde('NW'), ORC('RF', { 2: 'PLC101^EHR' }), RXE(), RXR];
+    const result = run(lines);
+    expect(result.errors).toEqual([]);
+    expect(result.unhandled).toBe(true);
+    expect(result.events.map((e) => e.type)).toEqual(['rx.order.new', 'hl7v2.unhandled']);
+    expect(result.events[1]!.payload).toMatchObject({ message_type: 'RDE^O11', raw: text(lines) });
+    expect(result.events[1]!.payload.reason).toMatch(/order group 2: ORC-1 RF/);
+  });
+
+  it('refuses an order control code that is not in table 0119 (103) and an empty one (101), naming ORC-1', () => {
+    const bad = run(rde('ZZ'));
+    expect(bad.events).toEqual([]);
+    expect(bad.errors).toEqual([
+      {
+        code: 103,
+        severity: 'E',
+        detail: expect.stringContaining('table 0119'),
+        location: expect.objectContaining({ segment: 'ORC', occurrence: 1, segmentIndex: 4, field: 1, repetition: 1 }),
+      },
+    ]);
+    expect(run(rde('')).errors.map((e) => [e.code, e.location.segment, e.location.field])).toEqual([[101, 'ORC', 1]]);
+  });
+
+  it('reports a group without RXE (100) and an RDE without any ORC (100)', () => {
+    const noRxe = run([msh('RDE^O11'), PID, ORC('NW'), RXR]);
+    expect(noRxe.errors.map((e) => [e.code, e.location.segment])).toEqual([[100, 'ORC']]);
+    const noOrc = run([msh('RDE^O11'), PID]);
+    expect(noOrc.errors.map((e) => [e.code, e.location.segment])).toEqual([[100, 'MSH']]);
+  });
+
+  it('takes timing from TQ1 after RXE, else TQ1 of the order, else RXE-1, else ORC-7', () => {
+    const orderTq1 = seg('TQ1', { 1: '1', 3: 'TID' });
+    const fromOrderTq1 = run([msh('RDE^O11'), PID, ORC('NW'), orderTq1, seg('RXO', { 1: 'X^x' }), RXE(), RXR]);
+    expect(fromOrderTq1.events[0]!.payload.timing).toEqual([{ source: 'TQ1', repeat: ['TID'] }]);
+    const both = run([msh('RDE^O11'), PID, ORC('NW'), orderTq1, RXE(), TQ1, RXR]);
+    expect((both.events[0]!.payload.timing as { repeat: string[] }[]).map((t) => t.repeat)).toEqual([['Q12H']]);
+    const fromRxe1 = run([msh('RDE^O11'), PID, ORC('NW'), RXE(), RXR]);
+    expect(fromRxe1.events[0]!.payload.timing).toEqual([{ source: 'RXE-1', repeat: ['BID'], start: '2024-05-01T13:00:00.000Z' }]);
+    const fromOrc7 = run([msh('RDE^O11'), PID, ORC('NW', { 7: '2^Q6H^D5^^^S' }), RXE({ 1: '' }), RXR]);
+    expect(fromOrc7.events[0]!.payload.timing).toEqual([{ source: 'ORC-7', quantity: { value: 2 }, repeat: ['Q6H'], duration: 'D5', priority: 'S' }]);
+  });
+
+  it('gives one event per ORC group, with deterministic idempotency keys MSH-10#n', () => {
+    const lines = [...rde('NW'), ORC('NW', { 2: 'PLC101^EHR' }), RXE({ 15: 'RX2' }), RXR, ORC('CA', { 2: 'PLC102^EHR' }), RXE({ 15: 'RX3' }), RXR];
+    const a = run(lines);
+    expect(a.events.map((e) => [e.type, e.payload.prescription_number])).toEqual([
+      ['rx.order.new', 'RX778899'],
+      ['rx.order.new', 'RX2'],
+      ['rx.order.cancel', 'RX3'],
+    ]);
+    expect(a.events.map((e) => e.idempotency_key)).toEqual([1, 2, 3].map((n) => idempotencyKey('EHR^HOSP', `CTRL1#${n}`, RAW_SHA)));
+    const again = run(lines, { newId: () => '01900000-0000-7000-8000-0000000000ff', receivedAt: new Date('2030-01-01T00:00:00Z') });
+    expect(again.events.map((e) => e.idempotency_key)).toEqual(a.events.map((e) => e.idempotency_key));
+    const otherBytes = run(lines, { rawSha256: 'cd'.repeat(32) });
+    expect(otherBytes.events[0]!.idempotency_key).not.toBe(a.events[0]!.idempotency_key);
+  });
+
+  it('reports bad numbers with their location (102) and a missing give code (101), still translating the rest', () => {
+    const result = run([msh('RDE^O11'), PID, ORC('NW'), RXE({ 2: '', 3: 'one', 12: '2.5' }), RXR]);
+    expect(result.errors.map((e) => [e.code, e.location.segment, e.location.field, e.location.occurrence])).toEqual([
+      [101, 'RXE', 2, 1],
+      [102, 'RXE', 3, 1],
+      [102, 'RXE', 12, 1],
+    ]);
+    expect(result.events[0]!.drug).toEqual({ schedule: 'UNMAPPED' });
+  });
+
+  it('never quotes field contents in issue texts (they may hold PHI and reach logs)', () => {
+    const result = run([msh('RDE^O11'), PID, ORC('NW', { 9: 'Zebedee' }), RXE({ 3: 'Quincy' }), RXR]);
+    expect(result.errors.map((e) => [e.code, e.location.segment, e.location.field])).toEqual([
+      [102, 'ORC', 9],
+      [102, 'RXE', 3],
+    ]);
+    for (const e of result.errors) expect(e.detail).not.toMatch(/Zebedee|Quincy/);
+  });
+});
+
+describe('OMP^O09 → rx.order.*', () => {
+  it('translates the RXO order with TQ1 timing and RXR route', () => {
+    const result = run([
+      msh('OMP^O09^OMP_O09'),
+      PID,
+      ORC('NW'),
+      seg('TQ1', { 1: '1', 2: '1^TAB', 3: 'QD', 7: '20240502' }),
+      seg('RXO', { 1: '00591-0369-01^Warfarin 5 MG Tab^NDC', 2: '5', 4: 'mg^milligram', 5: 'TAB^Tablet', 11: '30', 12: 'TAB^tablet', 13: '1', 14: 'AB1234563' }),
+      RXR,
+    ]);
+    expect(result.errors).toEqual([]);
+    const e = result.events[0]!;
+    expect(e.type).toBe('rx.order.new');
+    expect(e.drug).toEqual({ ndc11: '00591036901', ndc_raw: '00591-0369-01', schedule: 'UNMAPPED' });
+    expect(e.quantity).toEqual({ value: 30, unit: 'TAB' });
+    expect(e.payload).toMatchObject({
+      give: { amount_min: 5, unit: 'mg', dosage_form: { code: 'TAB', display: 'Tablet' } },
+      dispense: { amount: 30, unit: 'TAB' },
+      refills: 1,
+      prescriber_dea: 'AB1234563',
+      route: { code: 'PO' },
+      timing: [{ source: 'TQ1', quantity: { value: 1, unit: 'TAB' }, repeat: ['QD'], start: '2024-05-02T00:00:00.000Z' }],
+      hl7v2: { message_type: 'OMP^O09', order_control: 'NW', group: 1 },
+    });
+    expect(leaksPhi(result)).toEqual([]);
+  });
+
+  it('maps a discontinue to rx.order.cancel and needs an RXO (100)', () => {
+    expect(run([msh('OMP^O09'), PID, ORC('DC'), seg('RXO', { 1: 'X1^thing' })]).events[0]!.type).toBe('rx.order.cancel');
+    expect(run([msh('OMP^O09'), PID, ORC('NW')]).errors.map((e) => [e.code, e.location.segment])).toEqual([[100, 'ORC']]);
+  });
+});
+
+// ---- dispenses -------------------------------------------------------------------------------------------------
+
+const RXD = (extra: Record<number, string> = {}) =>
+  seg('RXD', {
+    1: '1',
+    2: '0093-0058-01^Amoxicillin 500 MG Cap^NDC',
+    3: '20240502101000-0400',
+    4: '60',
+    5: 'CAP^capsule',
+    6: 'CAP^Capsule',
+    7: 'RX778899',
+    8: '2',
+    9: 'Zebedee asked for easy-open cap',
+    10: '1112223334^Pill^Paula^^^^^^^^^^NPI',
+    11: 'G',
+    18: 'LOT-A~LOT-B',
+    19: '202612~20270131',
+    ...extra,
+  });
+
+describe('RDS^O13 → rx.dispense', () => {
+  const rds = (extra: Record<number, string> = {}, control = 'RE') => [msh('RDS^O13^RDS_O13'), PID, ORC(control), RXE(), RXD(extra), RXR];
+
+  it('translates one RXD: NDC-11, date, quantity, Rx number, dispensing provider by id, lots and expiries', () => {
+    const result = run(rds());
+    expect(result.errors).toEqual([]);
+    const e = result.events[0]!;
+    expect(e.type).toBe('rx.dispense');
+    expect(e.occurred_at).toBe('2024-05-02T14:10:00.000Z');
+    expect(e.facility_id).toBe('fac-hosp'); // no PV1: MSH-4
+    expect(e.patient_ref).toBe(PATIENT);
+    expect(e.drug).toEqual({ ndc11: '00093005801', ndc_raw: '0093-0058-01', lot: 'LOT-A', expiry: '2026-12-31', schedule: 'UNMAPPED' });
+    expect(e.quantity).toEqual({ value: 60, unit: 'CAP' });
+    expect(e.payload).toEqual({
+      order: { placer: 'PLC100^EHR', filler: 'FIL200^RX' },
+      prescription_number: 'RX778899',
+      dispense_sub_id: 1,
+      codes: [{ code: '0093-0058-01', display: 'Amoxicillin 500 MG Cap', system: 'NDC' }],
+      amount: 60,
+      unit: 'CAP',
+      dosage_form: { code: 'CAP', display: 'Capsule' },
+      refills_remaining: 2,
+      dispensing_provider: { id: '1112223334', id_type: 'NPI' },
+      substitution: 'G',
+      more_lots: [{ lot: 'LOT-B', expiry: '2027-01-31' }],
+      route: { code: 'PO', display: 'Oral', system: 'HL70162' },
+      site: { code: 'LA', display: 'Left arm' },
+      hl7v2: { message_type: 'RDS^O13', order_control: 'RE', group: 1 },
+    });
+    expect(leaksPhi(result)).toEqual([]);
+    expect(JSON.stringify(e)).not.toContain('Pill'); // provider names are not carried either
+  });
+
+  it.each([
+    ['0093-0058-01', '00093005801'], // 4-4-2: zero before the labeler
+    ['50580-506-02', '50580050602'], // 5-3-2: zero before the product
+    ['12345-6789-1', '12345678901'], // 5-4-1: zero before the package
+    ['12345-6789-01', '12345678901'], // 5-4-2
+    ['00093005801', '00093005801'], // 11 digits
+    ['0093005801', undefined], // bare 10 digits: ambiguous, never padded
+    ['62756-017', undefined], // product code only
+    ['999', undefined],
+  ])('NDC %s → ndc11 %s, ndc_raw as written, never an error', (ndc, ndc11) => {
+    const result = run(rds({ 2: `${ndc}^Some drug^NDC` }));
+    expect(result.errors).toEqual([]);
+    const drug = result.events[0]!.drug!;
+    expect(drug.ndc_raw).toBe(ndc);
+    expect(drug.ndc11).toBe(ndc11);
+    expect(drug.schedule).toBe('UNMAPPED');
+  });
+
+  it('leaves a bare 10-digit NDC to the resolver, whose product table can settle it', () => {
+    const drugs = resolverWith([{ ndc11: '00093005801', schedule: 'II' }]);
+    const result = run(rds({ 2: '0093005801^Some drug^NDC' }), { drugs });
+    expect(result.events[0]!.drug).toEqual({ ndc11: '00093005801', ndc_raw: '0093005801', lot: 'LOT-A', expiry: '2026-12-31', schedule: 'II' });
+  });
+
+  it('uses RxNorm codes (the resolver first, the code itself otherwise) and keeps NDC fields for NDC codes only', () => {
+    const known = run(rds({ 2: '308191^amoxicillin 500 MG^RXNORM' }), { drugs: resolverWith([{ ndc11: '00093310905', rxnorm: '308191', schedule: 'NC' }]) });
+    expect(known.events[0]!.drug).toMatchObject({ rxnorm: '308191', schedule: 'NC' });
+    expect(known.events[0]!.drug).not.toHaveProperty('ndc_raw');
+    const unknown = run(rds({ 2: '999999^unknown^RxNorm' }));
+    expect(unknown.events[0]!.drug).toMatchObject({ rxnorm: '999999', schedule: 'UNMAPPED' });
+  });
+
+  it('turns ORC-1 CA / CR / OC into rx.dispense.reversal', () => {
+    for (const control of ['CA', 'CR', 'OC']) expect(run(rds({}, control)).events[0]!.type).toBe('rx.dispense.reversal');
+    expect(run(rds({}, 'DC')).events[0]!.type).toBe('rx.dispense');
+  });
+
+  it('gives one event per RXD and names the RXD occurrence of a malformed date (102)', () => {
+    const result = run([msh('RDS^O13'), PID, ORC('RE'), RXE(), RXD(), RXR, ORC('RE', { 2: 'PLC2' }), RXD({ 1: '2', 3: '2024050225', 4: 'sixty' })]);
+    expect(result.events.map((e) => e.type)).toEqual(['rx.dispense', 'rx.dispense']);
+    expect(result.errors.map((e) => e.location)).toEqual([
+      expect.objectContaining({ segment: 'RXD', occurrence: 2, segmentIndex: 8, field: 4, repetition: 1 }),
+      expect.objectContaining({ segment: 'RXD', occurrence: 2, segmentIndex: 8, field: 3, repetition: 1, component: 1 }),
+    ]);
+    // falls back to ORC-9 for occurred_at
+    expect(result.events[1]!.occurred_at).toBe('2024-05-01T12:15:00.000Z');
+    expect(result.events[1]!.payload.prescription_number).toBe('RX778899');
+  });
+
+  it('still publishes an unmapped drug (schedule UNMAPPED, no error) and reports a failing resolver (207)', () => {
+    const unmapped = run(rds({ 2: 'LOCAL42^Mystery^99LOC' }));
+    expect(unmapped.errors).toEqual([]);
+    expect(unmapped.events[0]!.drug).toMatchObject({ schedule: 'UNMAPPED' });
+    const broken = run(rds(), {
+      drugs: {
+        resolve() {
+          throw new Error('cache not loaded');
+        },
+      },
+    });
+    expect(broken.errors.map((e) => [e.code, e.location.segment, e.location.field])).toEqual([[207, 'RXD', 2]]);
+    expect(broken.events[0]!.drug).toMatchObject({ schedule: 'UNMAPPED' });
+  });
+
+  it('reports a lot longer than the event allows (102) instead of emitting an invalid event', () => {
+    const result = run(rds({ 18: 'L'.repeat(65) }));
+    expect(result.errors.map((e) => [e.code, e.location.field])).toEqual([[102, 18]]);
+    expectValid(result);
+  });
+});
+
+// ---- administrations -------------------------------------------------------------------------------------------
+
+describe('RAS^O17, VXU^V04, RGV^O15 → rx.administration', () => {
+  it('RAS: one administered event per RXA with provider ids, status, lot and route', () => {
+    const result = run([
+      msh('RAS^O17^RAS_O17'),
+      PID,
+      ORC('RE'),
+      seg('RXA', { 1: '0', 2: '1', 3: '20240501140500-0400', 4: '20240501141000-0400', 5: '00409-1234-01^Morphine 2 mg/mL^NDC', 6: '2', 7: 'mg', 10: 'RN77^Nurse^Nora', 15: 'M-LOT', 16: '20250630', 20: 'CP', 21: 'A' }),
+      seg('RXR', { 1: 'IV^Intravenous' }),
+      seg('RXA', { 1: '0', 2: '2', 3: '20240501200000-0400', 5: '00409-1234-01^Morphine^NDC', 6: '0', 7: 'mg', 20: 'RE' }),
+    ], { drugs: resolverWith([{ ndc11: '00409123401', schedule: 'II' }]) });
+    expect(result.errors).toEqual([]);
+    expect(result.events.map((e) => [e.type, e.payload.kind, e.occurred_at, e.payload.completion_status])).toEqual([
+      ['rx.administration', 'administered', '2024-05-01T18:05:00.000Z', 'CP'],
+      ['rx.administration', 'administered', '2024-05-02T00:00:00.000Z', 'RE'],
+    ]);
+    const first = result.events[0]!;
+    expect(first.drug).toEqual({ ndc11: '00409123401', ndc_raw: '00409-1234-01', lot: 'M-LOT', expiry: '2025-06-30', schedule: 'II' });
+    expect(first.quantity).toEqual({ value: 2, unit: 'mg' });
+    expect(first.payload).toMatchObject({
+      start: '2024-05-01T18:05:00.000Z',
+      end: '2024-05-01T18:10:00.000Z',
+      administering_providers: [{ id: 'RN77' }],
+      action_code: 'A',
+      route: { code: 'IV' },
+      hl7v2: { message_type: 'RAS^O17', order_control: 'RE', group: 1 },
+    });
+    expect(result.events[1]!.payload).not.toHaveProperty('route'); // the RXR belongs to the first RXA
+    expect(leaksPhi(result)).toEqual([]);
+  });
+
+  it('VXU without ORC: RXA still translates', () => {
+    const result = run([msh('VXU^V04^VXU_V04'), PID, seg('RXA', { 1: '0', 2: '1', 3: '20240301', 5: '08^HepB^CVX', 6: '0.5', 7: 'mL' })]);
+    expect(result.errors).toEqual([]);
+    expect(result.events[0]).toMatchObject({ type: 'rx.administration', occurred_at: '2024-03-01T00:00:00.000Z', quantity: { value: 0.5, unit: 'mL' } });
+    expect(result.events[0]!.payload.hl7v2).toEqual({ message_type: 'VXU^V04' });
+  });
+
+  it('RGV: one give event per RXG, with TQ1 timing and the give amount', () => {
+    const result = run([
+      msh('RGV^O15^RGV_O15'),
+      PID,
+      ORC('NW'),
+      seg('RXG', { 1: '1', 2: '1', 4: '0093-0058-01^Amoxicillin^NDC', 5: '1', 7: 'CAP' }),
+      seg('TQ1', { 1: '1', 3: 'Q12H', 7: '20240501090000-0400' }),
+      seg('RXR', { 1: 'PO' }),
+    ]);
+    expect(result.errors).toEqual([]);
+    const e = result.events[0]!;
+    expect(e.type).toBe('rx.administration');
+    expect(e.occurred_at).toBe('2024-05-01T12:15:00.000Z'); // ORC-9: when the give was ordered
+    expect(e.quantity).toEqual({ value: 1, unit: 'CAP' });
+    expect(e.payload).toMatchObject({
+      kind: 'give',
+      give: { amount_min: 1, unit: 'CAP' },
+      give_sub_id: 1,
+      timing: [{ source: 'TQ1', repeat: ['Q12H'], start: '2024-05-01T13:00:00.000Z' }],
+      route: { code: 'PO' },
+    });
+  });
+
+  it('reports an administration message without RXA or RXG (100)', () => {
+    expect(run([msh('RAS^O17'), PID, ORC('RE')]).errors.map((e) => e.code)).toEqual([100]);
+    expect(run([msh('RGV^O15'), PID, ORC('NW')]).errors.map((e) => e.code)).toEqual([100]);
+  });
+});
+
+// ---- patients --------------------------------------------------------------------------------------------------
+
+describe('ADT → patient.update / patient.merge', () => {
+  const EVN = seg('EVN', { 1: 'A08', 2: '20240501080000-0400', 6: '20240501075500-0400' });
+
+  it.each(['A01', 'A04', 'A08', 'A31'])('ADT^%s → one patient.update carrying only the token; identifiers and demographics go to phi', (trigger) => {
+    const result = run([msh(`ADT^${trigger}`), EVN, PID, seg('PV1', { 1: '1', 2: 'O' })]);
+    expect(result.errors).toEqual([]);
+    expect(result.events).toHaveLength(1);
+    expect(result.events[0]).toMatchObject({
+      type: 'patient.update',
+      occurred_at: '2024-05-01T11:55:00.000Z', // EVN-6 before EVN-2
+      patient_ref: PATIENT,
+      payload: { trigger, identifier_types: ['SS', 'MR'], patient_class: 'O', hl7v2: { message_type: `ADT^${trigger}`, event_type_code: 'A08' } },
+    });
+    expect(result.events[0]).not.toHaveProperty('drug');
+    expect(leaksPhi(result)).toEqual([]);
+    expect(result.phi).toEqual([
+      {
+        token: PATIENT,
+        source: 'PID',
+        record: {
+          identifiers: [
+            { authority: 'USSSA', type: 'SS', value: 'SSN111223333' },
+            { authority: 'HOSP', type: 'MR', value: 'MRN4455' },
+            { authority: '', type: '', value: 'EXT999' },
+            { authority: '', type: 'AN', value: 'ACCT5566' },
+            { authority: '', type: 'SS', value: '123-45-6789' },
+          ],
+          demographics: {
+            family_name: 'Zebedee',
+            given_name: 'Quincy',
+            middle_name: 'Q',
+            birth_date: '1970-02-14',
+            sex: 'F',
+            address_street: '12 Juniper Lane',
+            address_city: 'Springfield',
+            address_state: 'IL',
+            address_postal_code: '62701',
+            phone_home: '(217)555-0199',
+          },
+        },
+      },
+    ]);
+  });
+
+  it('gives the same token for the patient in ADT and in an order from the same sender', () => {
+    const adt = run([msh('ADT^A08'), EVN, PID]);
+    const order = run(rde());
+    expect(adt.events[0]!.patient_ref).toBe(order.events[0]!.patient_ref);
+  });
+
+  it('tokenises the first identifier when none is typed MR, and PID-2 when PID-3 is empty', () => {
+    const noMr = run([msh('ADT^A08'), EVN, seg('PID', { 1: '1', 3: 'X1^^^LAB^PI~X2^^^LAB^MR2', 5: 'Doe^Jo' })]);
+    expect(noMr.events[0]!.patient_ref).toBe(patientToken(TOKEN_KEY, { authority: 'LAB', type: 'PI', value: 'X1' }));
+    const pid2 = run([msh('ADT^A04'), EVN, seg('PID', { 1: '1', 2: 'OLD77^^^CLINIC', 5: 'Doe^Jo' })]);
+    expect(pid2.events[0]!.patient_ref).toBe(patientToken(TOKEN_KEY, { authority: 'CLINIC', type: '', value: 'OLD77' }));
+  });
+
+  it('needs a PID (100) with an identifier (101)', () => {
+    expect(run([msh('ADT^A01'), EVN]).errors.map((e) => [e.code, e.location.segment])).toEqual([[100, 'MSH']]);
+    const noId = run([msh('ADT^A01'), EVN, seg('PID', { 1: '1', 5: 'Doe^Jo' })]);
+    expect(noId.events).toEqual([]);
+    expect(noId.errors.map((e) => [e.code, e.location.segment, e.location.field])).toEqual([[101, 'PID', 3]]);
+  });
+
+  it('falls back to EVN-2 and then to MSH-7 for occurred_at', () => {
+    expect(run([msh('ADT^A08'), seg('EVN', { 1: 'A08', 2: '20240501080000-0400' }), PID]).events[0]!.occurred_at).toBe('2024-05-01T12:00:00.000Z');
+    expect(run([msh('ADT^A08'), PID]).events[0]!.occurred_at).toBe('2024-05-01T12:30:00.000Z');
+  });
+
+  it('ADT^A40 → patient.merge from the prior (MRG-1) token to the surviving (PID-3) token, per PID/MRG pair', () => {
+    const result = run([
+      msh('ADT^A40^ADT_A39'),
+      seg('EVN', { 1: 'A40', 2: '20240501080000-0400' }),
+      PID,
+      seg('MRG', { 1: 'MRN0001^^^HOSP^MR', 3: 'ACCT0001' }),
+      seg('PID', { 1: '2', 3: 'MRN7777^^^HOSP^MR', 5: 'Other^Person' }),
+      seg('MRG', { 1: 'MRN0002^^^HOSP^MR' }),
+    ]);
+    expect(result.errors).toEqual([]);
+    const prior1 = patientToken(TOKEN_KEY, { authority: 'HOSP', type: 'MR', value: 'MRN0001' });
+    const survivor2 = patientToken(TOKEN_KEY, { authority: 'HOSP', type: 'MR', value: 'MRN7777' });
+    const prior2 = patientToken(TOKEN_KEY, { authority: 'HOSP', type: 'MR', value: 'MRN0002' });
+    expect(result.events.map((e) => [e.type, e.patient_ref, e.payload.prior_patient_ref])).toEqual([
+      ['patient.merge', PATIENT, prior1],
+      ['patient.merge', survivor2, prior2],
+    ]);
+    expect(result.phi.map((p) => [p.source, p.token])).toEqual([
+      ['PID', PATIENT],
+      ['MRG', prior1],
+      ['PID', survivor2],
+      ['MRG', prior2],
+    ]);
+    expect(result.phi[1]!.record).toEqual({
+      identifiers: [
+        { authority: 'HOSP', type: 'MR', value: 'MRN0001' },
+        { authority: '', type: 'AN', value: 'ACCT0001' },
+      ],
+    });
+    expect(JSON.stringify(result.events)).not.toContain('MRN0001');
+    expect(leaksPhi(result)).toEqual([]);
+  });
+
+  it('ADT^A40 needs an MRG per PID (100) with an identifier (101)', () => {
+    expect(run([msh('ADT^A40'), EVN, PID]).errors.map((e) => [e.code, e.location.segment])).toEqual([[100, 'PID']]);
+    expect(run([msh('ADT^A40'), EVN, PID, seg('MRG', { 7: 'x' })]).errors.map((e) => [e.code, e.location.segment, e.location.field])).toEqual([
+      [101, 'MRG', 1],
+    ]);
+  });
+});
+
+// ---- everything else -------------------------------------------------------------------------------------------
+
+describe('other message types → hl7v2.unhandled', () => {
+  it('keeps an ORU^R01 whole, with its raw text, its patient token and the message time', () => {
+    const lines = [msh('ORU^R01^ORU_R01'), PID, seg('OBR', { 1: '1', 4: '24331-1^Lipid panel^LN' }), seg('OBX', { 1: '1', 2: 'NM', 3: '2093-3^Cholesterol^LN', 5: '182' })];
+    const result = run(lines);
+    expect(result.errors).toEqual([]);
+    expect(result.unhandled).toBe(true);
+    expect(result.events).toHaveLength(1);
+    expect(result.events[0]).toMatchObject({
+      type: 'hl7v2.unhandled',
+      occurred_at: '2024-05-01T12:30:00.000Z',
+      facility_id: 'fac-hosp',
+      patient_ref: PATIENT,
+      payload: { message_type: 'ORU^R01', structure: 'ORU_R01', version: '2.5.1', raw: text(lines) },
+    });
+    expect(result.phi.map((p) => p.token)).toEqual([PATIENT]);
+  });
+
+  it('never rejects an unhandled message for a bad MSH-7: it uses the time received', () => {
+    const result = run([msh('SIU^S12', { 7: '2024-05-01' })]);
+    expect(result.errors).toEqual([]);
+    expect(result.events[0]!.occurred_at).toBe('2024-05-01T12:00:00.000Z');
+  });
+
+  it('treats a known code with an untranslated trigger (RDE^O12, ADT^A03) as unhandled', () => {
+    expect(run([msh('ADT^A03'), PID]).events.map((e) => e.type)).toEqual(['hl7v2.unhandled']);
+    expect(run([msh('RRE^O12'), PID]).events.map((e) => e.type)).toEqual(['hl7v2.unhandled']);
+  });
+});
+
+describe('envelope, facility, configuration', () => {
+  it('keeps MSH-3^MSH-4 as received as the sender', () => {
+    const result = run([msh('ADT^A08', { 3: 'EPIC^1.2.3^ISO', 4: 'HOSP^2.16.840.1.1^ISO' }), PID]);
+    expect(result.events[0]!.source.sender).toBe('EPIC^1.2.3^ISO^HOSP^2.16.840.1.1^ISO');
+  });
+
+  it('derives the facility from PV1-3.4, then MSH-4, then MSH-6 (namespace or universal id), else the default', () => {
+    const fac = (lines: string[], map: Record<string, string>) => run(lines, { facility: { defaultId: 'fac-default', map } }).events[0]!.facility_id;
+    const pv1 = seg('PV1', { 1: '1', 2: 'I', 3: 'W9^12^A^WARD9&1.2.840.99&ISO' });
+    const all = { WARD9: 'ward', HOSP: 'hosp', PHARM: 'pharm' };
+    expect(fac([msh('ADT^A08'), PID, pv1], all)).toBe('ward');
+    expect(fac([msh('ADT^A08'), PID, pv1], { '1.2.840.99': 'ward-by-oid', HOSP: 'hosp' })).toBe('ward-by-oid');
+    expect(fac([msh('ADT^A08'), PID, pv1], { HOSP: 'hosp', PHARM: 'pharm' })).toBe('hosp');
+    expect(fac([msh('ADT^A08'), PID, pv1], { PHARM: 'pharm' })).toBe('pharm');
+    expect(fac([msh('ADT^A08'), PID, pv1], {})).toBe('fac-default');
+  });
+
+  it('reports configuration problems as 207 and emits no invalid event', () => {
+    const badFacility = run(rde(), { facility: { defaultId: 'not a facility!' } });
+    expect(badFacility.events).toEqual([]);
+    expect(badFacility.errors.map((e) => e.code)).toEqual([207, 207]); // the rule, then the event that failed the schema
+    const badZone = run(rde(), { defaultTimeZone: 'Mars/Olympus' });
+    expect(badZone.errors.map((e) => [e.code, e.detail])).toEqual([[207, expect.stringContaining('Mars/Olympus')]]);
+    expect(checkTranslateConfig({ facility: { defaultId: 'ok', map: { A: 'bad id' } }, defaultTimeZone: 'Nowhere/City', tokenKey: Buffer.alloc(8) })).toEqual([
+      expect.stringContaining('"A"'),
+      expect.stringContaining('Nowhere/City'),
+      expect.stringContaining('32 bytes'),
+    ]);
+    expect(checkTranslateConfig(testContext())).toEqual([]);
+  });
+
+  it('reads times without offset in the configured zone', () => {
+    const lines = [msh('RDS^O13'), PID, ORC('RE'), RXD({ 3: '20240115093000' })];
+    expect(run(lines, { defaultTimeZone: 'America/Chicago' }).events[0]!.occurred_at).toBe('2024-01-15T15:30:00.000Z');
+    expect(run(lines, { defaultTimeZone: 'Europe/Paris' }).events[0]!.occurred_at).toBe('2024-01-15T08:30:00.000Z');
+    expect(run(lines).events[0]!.occurred_at).toBe('2024-01-15T09:30:00.000Z');
+  });
+
+  it('checks MSH-7 of a translated message (102)', () => {
+    const result = run([msh('ADT^A08', { 7: '20241301' }), PID]);
+    expect(result.errors.map((e) => [e.code, e.location.segment, e.location.field])).toEqual([[102, 'MSH', 7]]);
+  });
+
+  it('gives issue positions as offsets of the field in the message text', () => {
+    const lines = rde('ZZ');
+    const result = run(lines);
+    const at = result.errors[0]!.location.position;
+    expect(text(lines).slice(at, at + 3)).toBe('ZZ|');
+  });
+});
+
+describe('payload schemas', () => {
+  it('accept what the translator emits and refuse wrong shapes', () => {
+    expect(payloadSchemas['patient.merge'].safeParse({}).success).toBe(false);
+    expect(payloadSchemas['patient.merge'].safeParse({ prior_patient_ref: 'MRN123' }).success).toBe(false);
+    expect(payloadSchemas['rx.administration'].safeParse({ kind: 'maybe' }).success).toBe(false);
+    expect(payloadSchemas['rx.order.new'].safeParse({ refills: -1 }).success).toBe(false);
+    expect(payloadSchemas['rx.order.new'].safeParse({ timing: [{ start: '2024-13-01' }] }).success).toBe(false);
+    expect(payloadSchemas['hl7v2.unhandled'].safeParse({ message_type: 'ORU^R01', reason: 'x' }).success).toBe(false);
+    expect(payloadSchemas['rx.order.new'].safeParse({ fhir: { resource: 'MedicationRequest/1' } }).success).toBe(true);
+  });
+});

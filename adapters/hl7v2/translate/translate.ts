@@ -1,0 +1,79 @@
+import type { Hl7Message } from '../message.ts';
+import { translateAdministrations, translateGives } from './administration.ts';
+import { translateMerge, translatePatientUpdate } from './adt.ts';
+import { isValidTimeZone } from './datetime.ts';
+import { translateRds } from './dispense.ts';
+import { checkFacilityRule } from './facility.ts';
+import { Job } from './job.ts';
+import { translateOmp, translateRde } from './orders.ts';
+import type { TranslateContext, TranslationResult } from './types.ts';
+
+type Handler = (job: Job) => void;
+
+/**
+ * Handled message types: `CODE^TRIGGER` → translator. Everything else becomes one `hl7v2.unhandled` event.
+ * O01 triggers are the v2.3 pharmacy messages (before O09–O25 were split out).
+ */
+export const HANDLERS: Readonly<Record<string, Handler>> = {
+  'RDE^O11': translateRde,
+  'RDE^O25': translateRde,
+  'RDE^O01': translateRde,
+  'OMP^O09': translateOmp,
+  'RDS^O13': translateRds,
+  'RDS^O01': translateRds,
+  'RAS^O17': translateAdministrations,
+  'RAS^O01': translateAdministrations,
+  'VXU^V04': translateAdministrations,
+  'RGV^O15': translateGives,
+  'RGV^O01': translateGives,
+  'ADT^A01': translatePatientUpdate,
+  'ADT^A04': translatePatientUpdate,
+  'ADT^A08': translatePatientUpdate,
+  'ADT^A31': translatePatientUpdate,
+  'ADT^A40': translateMerge,
+};
+
+/**
+ * A parsed HL7 v2 message → canonical events, PHI for the vault, and the issues that make it an AE.
+ * Pure: everything it needs comes in `ctx` (time, ids, keys, facility rule, drug resolver); it never throws for
+ * anything a message can contain, and reports configuration problems as code 207 issues.
+ */
+export function translate(message: Hl7Message, ctx: TranslateContext): TranslationResult {
+  let job: Job | undefined;
+  try {
+    job = new Job(message, ctx);
+    const handler = HANDLERS[`${message.messageCode.trim()}^${message.triggerEvent.trim()}`];
+    try {
+      if (handler) handler(job);
+      else job.add(job.unhandledDraft(`message type ${job.messageType || '(none)'} is not translated`));
+    } catch (e) {
+      job.r.issue(207, { seg: message.msh }, `translation failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    return job.finish();
+  } catch (e) {
+    // Only a broken context or message object gets here; still an answer, never an exception.
+    return {
+      events: [],
+      phi: [],
+      errors: [
+        ...(job?.r.issues ?? []),
+        {
+          code: 207,
+          severity: 'E',
+          detail: `translation failed: ${e instanceof Error ? e.message : String(e)}`,
+          location: { segment: 'MSH', segmentIndex: 1, occurrence: 1, position: 0 },
+        },
+      ],
+    };
+  }
+}
+
+/** Start-up check of the configuration part of a context; returns the problems (empty when fine). */
+export function checkTranslateConfig(config: Pick<TranslateContext, 'facility' | 'defaultTimeZone' | 'tokenKey'>): string[] {
+  const problems = checkFacilityRule(config.facility);
+  if (config.defaultTimeZone !== undefined && !isValidTimeZone(config.defaultTimeZone)) {
+    problems.push(`default time zone ${JSON.stringify(config.defaultTimeZone)} is not a known IANA zone`);
+  }
+  if (config.tokenKey.length < 32) problems.push('the patient token key must be at least 32 bytes');
+  return problems;
+}

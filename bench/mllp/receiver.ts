@@ -1,0 +1,57 @@
+/**
+ * A benchmark receiver in its own process, so that sender and receiver do not share one event loop:
+ *
+ *   node --import tsx bench/mllp/receiver.ts --kind node-hl7-server
+ *   node --import tsx bench/mllp/receiver.ts --kind rxgate [--handler ./path/to/module.ts]
+ *
+ * Prints one JSON line {"ready":true,"port":N,"label":"…"} on stdout, then serves on 127.0.0.1 until SIGTERM or
+ * until its stdin closes (the parent went away).
+ */
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { startMllpListener } from '../../adapters/hl7v2/mllp/listener.ts';
+import { startNodeHl7ServerPeer } from '../../adapters/hl7v2/mllp/testkit/node-hl7-server-peer.ts';
+import { loadBenchHandler } from './handler-module.ts';
+
+import { NODE_HL7_SERVER_LABEL } from './receiver-label.ts';
+
+const { values } = parseArgs({ options: { kind: { type: 'string' }, handler: { type: 'string' } } });
+
+let label: string;
+let port: number;
+let stop: () => Promise<void>;
+if (values.kind === 'node-hl7-server') {
+  const peer = await startNodeHl7ServerPeer({ host: '127.0.0.1' });
+  label = NODE_HL7_SERVER_LABEL;
+  port = peer.port;
+  stop = () => peer.close();
+} else if (values.kind === 'rxgate') {
+  const bench = await loadBenchHandler(values.handler);
+  const listener = await startMllpListener({
+    handler: bench.handler,
+    logger: pino({ level: 'warn' }, pino.destination(2)),
+    host: '127.0.0.1',
+    port: 0,
+  });
+  label = bench.label;
+  port = listener.address.plain!.port;
+  stop = async () => {
+    await listener.stop({ graceMs: 2000 });
+    await bench.close?.();
+  };
+} else {
+  throw new Error(`--kind must be node-hl7-server or rxgate, got ${values.kind}`);
+}
+
+let stopping = false;
+const shutdown = async () => {
+  if (stopping) return;
+  stopping = true;
+  await stop();
+  process.exit(0);
+};
+process.on('SIGTERM', () => void shutdown());
+process.stdin.on('end', () => void shutdown());
+process.stdin.on('close', () => void shutdown());
+process.stdin.resume();
+process.stdout.write(`${JSON.stringify({ ready: true, port, label })}\n`);

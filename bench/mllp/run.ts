@@ -1,0 +1,159 @@
+/**
+ * bench/mllp: HL7 v2 over MLLP, each sender waiting for its ACK (original mode).
+ *
+ *   npx tsx bench/mllp/run.ts [--messages 50000] [--connections 1,8] [--senders node-hl7-client,net]
+ *                             [--receivers node-hl7-server,rxgate] [--handler ./module.ts]
+ *                             [--min-bytes 1024] [--max-bytes 8192] [--warmup 1000] [--seed 1]
+ *
+ * Senders: node-hl7-client 3.2.0 and a plain node:net sender. Receivers, each in its own process:
+ * node-hl7-server 2.4.0 (the peer baseline: parse and AA, no durability) and our listener with a pluggable handler
+ * (default: the transport-only handler, labelled 'rxgate-transport-only'). Messages: RDE^O11/RDS^O13 of 1–8 KB.
+ * One JSON line per case on stdout; a line of ours carries `ratio_to_peer` (its msgs/s over the peer's, same
+ * sender, same connections, same messages, same run).
+ *
+ * `runMllpBench(options)` does the same from code, so that the gateway pipeline can be measured by passing its
+ * handler module (see handler-module.ts).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { generateTemplates } from './messages.ts';
+import { NODE_HL7_SERVER_LABEL } from './receiver-label.ts';
+import { runSender, type SenderKind } from './senders.ts';
+import { percentile, round } from './stats.ts';
+
+export type ReceiverKind = 'node-hl7-server' | 'rxgate';
+
+export interface MllpBenchOptions {
+  messages: number;
+  connections: number[];
+  senders: SenderKind[];
+  receivers: ReceiverKind[];
+  /** handler module for the rxgate receiver (default: the transport-only handler) */
+  handlerModule?: string | undefined;
+  minBytes: number;
+  maxBytes: number;
+  /** messages sent before each measured case, not counted */
+  warmup: number;
+  seed: number;
+  ackTimeoutMs: number;
+  /** called with each result line as it is measured */
+  onResult?: ((result: MllpBenchResult) => void) | undefined;
+}
+
+export interface MllpBenchResult {
+  bench: 'mllp';
+  sender: string;
+  receiver: string;
+  connections: number;
+  messages: number;
+  msgs_per_s: number;
+  p50_ms: number;
+  p99_ms: number;
+  avg_bytes: number;
+  ratio_to_peer?: number;
+  error?: string;
+}
+
+const SENDER_LABELS: Record<SenderKind, string> = { 'node-hl7-client': 'node-hl7-client-3.2.0', net: 'node:net' };
+
+export async function runMllpBench(options: MllpBenchOptions): Promise<MllpBenchResult[]> {
+  const templates = generateTemplates({ count: 512, minBytes: options.minBytes, maxBytes: options.maxBytes, seed: options.seed });
+  // the peer first, so that each of our lines can carry its ratio
+  const receiverOrder = [...options.receivers].sort((a, b) => (a === 'node-hl7-server' ? -1 : b === 'node-hl7-server' ? 1 : 0));
+  const receivers = new Map<ReceiverKind, { port: number; label: string; child: ChildProcess }>();
+  const results: MllpBenchResult[] = [];
+  try {
+    for (const kind of receiverOrder) receivers.set(kind, await startReceiver(kind, options.handlerModule));
+    let caseNumber = 0;
+    for (const sender of options.senders) {
+      for (const connections of options.connections) {
+        let peerRate: number | undefined;
+        for (const kind of receiverOrder) {
+          const receiver = receivers.get(kind)!;
+          caseNumber += 1;
+          const base = { bench: 'mllp' as const, sender: SENDER_LABELS[sender], receiver: receiver.label, connections, messages: options.messages };
+          let result: MllpBenchResult;
+          try {
+            if (options.warmup > 0) {
+              await runSender(sender, { port: receiver.port, connections, messages: options.warmup, templates, idPrefix: `W${caseNumber}`, ackTimeoutMs: options.ackTimeoutMs });
+            }
+            const run = await runSender(sender, { port: receiver.port, connections, messages: options.messages, templates, idPrefix: `B${caseNumber}`, ackTimeoutMs: options.ackTimeoutMs });
+            const sorted = run.latenciesMs.slice().sort();
+            const rate = options.messages / (run.elapsedMs / 1000);
+            result = {
+              ...base,
+              msgs_per_s: Math.round(rate),
+              p50_ms: round(percentile(sorted, 50)),
+              p99_ms: round(percentile(sorted, 99)),
+              avg_bytes: Math.round(run.payloadBytes / options.messages),
+            };
+            if (kind === 'node-hl7-server') peerRate = rate;
+            else if (peerRate !== undefined) result.ratio_to_peer = round(rate / peerRate);
+          } catch (err) {
+            result = { ...base, msgs_per_s: 0, p50_ms: 0, p99_ms: 0, avg_bytes: 0, error: err instanceof Error ? err.message : String(err) };
+          }
+          results.push(result);
+          options.onResult?.(result);
+        }
+      }
+    }
+  } finally {
+    for (const { child } of receivers.values()) child.kill('SIGTERM');
+  }
+  return results;
+}
+
+async function startReceiver(kind: ReceiverKind, handlerModule: string | undefined) {
+  const script = fileURLToPath(new URL('./receiver.ts', import.meta.url));
+  const args = ['--import', 'tsx', script, '--kind', kind, ...(kind === 'rxgate' && handlerModule ? ['--handler', handlerModule] : [])];
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! });
+  const ready = await new Promise<{ port: number; label: string }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`receiver ${kind} did not start within 30 s`)), 30_000);
+    lines.once('line', (line) => {
+      clearTimeout(timer);
+      resolve(JSON.parse(line) as { port: number; label: string });
+    });
+    child.once('exit', (code) => reject(new Error(`receiver ${kind} exited with ${code}`)));
+  });
+  return { ...ready, child };
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      messages: { type: 'string', default: '50000' },
+      connections: { type: 'string', default: '1,8' },
+      senders: { type: 'string', default: 'node-hl7-client,net' },
+      receivers: { type: 'string', default: 'node-hl7-server,rxgate' },
+      handler: { type: 'string' },
+      'min-bytes': { type: 'string', default: '1024' },
+      'max-bytes': { type: 'string', default: '8192' },
+      warmup: { type: 'string', default: '1000' },
+      seed: { type: 'string', default: '1' },
+      'ack-timeout-ms': { type: 'string', default: '10000' },
+    },
+  });
+  const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
+  await runMllpBench({
+    messages: Number(values.messages),
+    connections: list(values.connections).map(Number),
+    senders: list(values.senders) as SenderKind[],
+    receivers: list(values.receivers) as ReceiverKind[],
+    handlerModule: values.handler,
+    minBytes: Number(values['min-bytes']),
+    maxBytes: Number(values['max-bytes']),
+    warmup: Number(values.warmup),
+    seed: Number(values.seed),
+    ackTimeoutMs: Number(values['ack-timeout-ms']),
+    onResult: (result) => process.stdout.write(`${JSON.stringify(result)}\n`),
+  });
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await main();
+}
+
+export { NODE_HL7_SERVER_LABEL };
