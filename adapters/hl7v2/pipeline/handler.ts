@@ -9,7 +9,9 @@ import { ackFor, ackPlan, buildAck, buildRejectForUnparseable, issueFromError, t
 import { encodeText } from '../charset.ts';
 import type { Hl7Message } from '../message.ts';
 import type { MllpConnectionInfo, MllpDiscardReason, MllpHandler } from '../mllp/handler.ts';
-import { parseMessage } from '../parse.ts';
+import { parseBatch, parseMessage, type Hl7Batch } from '../parse.ts';
+import { findMissingValues } from '../validate.ts';
+import { batchAck, isBatch } from './batch-ack.ts';
 import { translate } from '../translate/index.ts';
 import type { TranslateContext, TranslateIssue } from '../translate/types.ts';
 import type { Lanes } from './lanes.ts';
@@ -47,7 +49,10 @@ export interface Processed {
   /** quarantine reason when not accepted */
   reason?: string;
   eventIds: string[];
+  /** codes and locations only, for quarantine details and replay results */
   issues?: unknown[];
+  /** what went into the ERR segments of a negative answer */
+  ackIssues?: AckIssue[];
 }
 
 export interface Hl7Handler extends MllpHandler {
@@ -135,12 +140,56 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
 
   const process = async (payload: Uint8Array, conn: MllpConnectionInfo, opts: { checkSender: boolean }): Promise<Processed> => {
     const receivedAt = now();
+    if (isBatch(payload)) return processBatch(payload, conn, opts, receivedAt);
     let message: Hl7Message;
     try {
       message = parseMessage(payload);
     } catch (err) {
       return { frames: [await reject(payload, err, 'parse', conn, receivedAt)], outcome: 'reject', reason: 'parse', eventIds: [] };
     }
+    return processParsed(message, payload, conn, opts, receivedAt);
+  };
+
+  /**
+   * A batch (FHS/BHS … BTS/FTS) in one frame gets one frame back: a batch holding the ACKs its messages asked for
+   * (none for a message whose MSH-15/16 say NE), in order, each message handled as if it had come alone; the
+   * envelope is sent even when empty, so the sender knows the batch arrived. A batch that does not parse (wrong
+   * counts, missing trailer) is rejected whole.
+   */
+  const processBatch = async (payload: Uint8Array, conn: MllpConnectionInfo, opts: { checkSender: boolean }, receivedAt: Date): Promise<Processed> => {
+    let batch: Hl7Batch;
+    try {
+      batch = parseBatch(payload);
+    } catch (err) {
+      return { frames: [await reject(payload, err, 'parse', conn, receivedAt)], outcome: 'reject', reason: 'parse', eventIds: [] };
+    }
+    const acks: string[] = [];
+    const eventIds: string[] = [];
+    let worst: Processed['outcome'] = 'accept';
+    for (const message of batch.messages) {
+      const bytes = encode(message.toString(), message.charset);
+      const one = await processParsed(message, bytes, conn, opts, receivedAt);
+      eventIds.push(...one.eventIds);
+      if (one.outcome !== 'accept') worst = worst === 'reject' ? worst : one.outcome;
+      // Inside a batch every answer the message asked for is included (enhanced mode: commit, then application),
+      // and a message in error is always answered: the batch ACK is the only way the sender learns of it.
+      const frames =
+        one.outcome !== 'accept' && one.frames.length === 0
+          ? [encode(buildAck(message, { code: one.outcome === 'error' ? 'AE' : 'AR', controlId: newControlId(), timestamp: now(), issues: one.ackIssues }).toString(), message.charset)]
+          : one.frames;
+      for (const f of frames) acks.push(new TextDecoder().decode(f).replace(/\r$/, ''));
+    }
+    const text = batchAck(batch, acks, { controlId: newControlId(), timestamp: now() });
+    return { frames: [encode(text, batch.messages[0]?.charset ?? '')], outcome: worst, reason: worst === 'accept' ? undefined : 'batch', eventIds };
+  };
+
+  const processParsed = async (
+    message: Hl7Message,
+    payload: Uint8Array,
+    conn: MllpConnectionInfo,
+    opts: { checkSender: boolean },
+    receivedAt: Date,
+  ): Promise<Processed> => {
     const correlation = correlationId(message.controlId);
     const log = deps.logger.child({ correlation_id: correlation, connection: conn.id, adapter: 'hl7v2' });
     const type = `${message.messageCode}^${message.triggerEvent}`;
@@ -150,14 +199,22 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
       const issue: AckIssue = { code: 207, diagnostic: 'sender is not allowed on this connection', location: { segment: 'MSH', field: 3 } };
       const id = await keep(payload, 'sender_not_allowed', issue.diagnostic!, [locationOnly(issue)], correlation, conn, receivedAt);
       log.warn({ sender: `${sender.application}^${sender.facility}`, identity: conn.peerIdentity, quarantine_id: id }, 'sender not allowed');
-      return { frames: answer(message, 'reject', [issue], 'sender not allowed on this connection'), outcome: 'reject', reason: 'sender_not_allowed', eventIds: [] };
+      return { frames: answer(message, 'reject', [issue], 'sender not allowed on this connection'), outcome: 'reject', reason: 'sender_not_allowed', eventIds: [], ackIssues: [issue] };
     }
 
     const senderKey = `${message.sendingApplication}^${message.sendingFacility}`;
     const seen = await deps.seen.get(senderKey, message.controlId);
     if (seen) {
       log.info({ type, event_ids: seen.event_ids }, 'repeated message: same ACK, no new event');
-      return { frames: seen.ack.split(',').map((part) => Buffer.from(part, 'base64')), outcome: 'accept', eventIds: seen.event_ids };
+      return { frames: seen.acks.map((part) => Buffer.from(part, 'base64')), outcome: 'accept', eventIds: seen.event_ids };
+    }
+
+    const missing = findMissingValues(message);
+    if (missing.length > 0) {
+      const issues = missing.map(issueFromError);
+      const id = await keep(payload, 'validation', missing[0]!.detail, issues.map(locationOnly), correlation, conn, receivedAt);
+      log.warn({ type, codes: issues.map((i) => i.code), quarantine_id: id }, 'hl7 message lacks required values (AE)');
+      return { frames: answer(message, 'error', issues), outcome: 'error', reason: 'validation', eventIds: [], issues: issues.map(locationOnly), ackIssues: issues };
     }
 
     const result = translate(message, {
@@ -171,7 +228,7 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
       const issues = result.errors.map(translateIssue);
       const id = await keep(payload, 'translate', result.errors[0]!.detail, issues.map(locationOnly), correlation, conn, receivedAt);
       log.warn({ type, codes: issues.map((i) => i.code), quarantine_id: id }, 'hl7 message not processed (AE)');
-      return { frames: answer(message, 'error', issues), outcome: 'error', reason: 'translate', eventIds: [], issues: issues.map(locationOnly) };
+      return { frames: answer(message, 'error', issues), outcome: 'error', reason: 'translate', eventIds: [], issues: issues.map(locationOnly), ackIssues: issues };
     }
 
     let accepted: Accepted[];
@@ -186,14 +243,14 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
     } catch (err) {
       // Not durable, so not acknowledged: the sender keeps the message and sends it again.
       log.error({ type, error: (err as Error).message }, 'hl7 message not stored durably; answered AR so the sender resends');
-      const frames = answer(message, 'reject', [{ code: 207, diagnostic: 'temporarily unable to store the message; resend' }], 'temporarily unable to store; resend');
-      return { frames, outcome: 'reject', reason: 'not_durable', eventIds: [] };
+      const issue: AckIssue = { code: 207, diagnostic: 'temporarily unable to store the message; resend' };
+      return { frames: answer(message, 'reject', [issue], 'temporarily unable to store; resend'), outcome: 'reject', reason: 'not_durable', eventIds: [], ackIssues: [issue] };
     }
     const frames = answer(message, 'accept', []);
     const eventIds = accepted.map((a) => a.event_id);
     await deps.seen
       .remember(senderKey, message.controlId, {
-        ack: frames.map((f) => Buffer.from(f).toString('base64')).join(','),
+        acks: frames.map((f) => Buffer.from(f).toString('base64')),
         event_ids: eventIds,
         at: receivedAt.toISOString(),
       })

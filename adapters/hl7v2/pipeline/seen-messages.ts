@@ -8,8 +8,8 @@ import { sha256Hex } from '../../../gateway/events/ids.ts';
  * whose TTL is the window, so every gateway instance sees it and it survives restarts.
  */
 export interface SeenMessage {
-  /** the ACK frame payload we sent, base64 (byte-exact) */
-  ack: string;
+  /** the answer frames we sent, each base64 (byte-exact); empty when the sender asked for none (NE) */
+  acks: string[];
   event_ids: string[];
   at: string;
 }

@@ -1,0 +1,213 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectBus } from '../../gateway/bus/connection.ts';
+import { listQuarantine } from '../../gateway/bus/quarantine.ts';
+import { deleteNamespace, testNamespace, TEST_NATS_URL } from '../../gateway/bus/test-support.ts';
+import { loadConfig } from '../../gateway/config.ts';
+import { createLogger } from '../../gateway/log.ts';
+import { startGateway, type RunningGateway } from '../../gateway/main.ts';
+import { listLedger } from '../../gateway/store/ledger.ts';
+import { createTestDatabase } from '../../gateway/store/test-support.ts';
+import { frame } from './mllp/framing.ts';
+import { connectNodeHl7Client } from './mllp/testkit/node-hl7-client-sender.ts';
+import { openRawSocket } from './mllp/testkit/raw-socket.ts';
+
+/**
+ * The HL7 v2 adapter end to end: real MLLP listener, real NATS JetStream, real PostgreSQL, the real mapping engine.
+ * Senders are node-hl7-client (a third-party MLLP client) and a raw socket for what no library sends.
+ */
+
+const CORPUS = join(import.meta.dirname, '../../conformance/hl7v2');
+const ANALYST = 'analyst-token-0123456789';
+const COMPLIANCE = 'compliance-token-0123456789';
+const MRN = 'ZZMRN4455';
+
+/** RDS^O13 written by hand from HL7 v2.5 §4.13.5: one dispense of 30 tablets of NDC 0591-0369-01. */
+function rds(controlId: string, ndc = '00591-0369-01', extraMsh = ''): string {
+  return [
+    `MSH|^~\\&|PHARM|HOSP1|EHR|HOSP1|20261121101500||RDS^O13^RDS_O13|${controlId}|P|2.5${extraMsh}`,
+    `PID|1||${MRN}^^^HOSP1^MR||ZZTEST^PATIENT||19700101|F`,
+    'ORC|RE|ORD-1|FIL-1',
+    `RXD|1|${ndc}^Hydrocodone 5mg/APAP 325mg^NDC|20261121101000|30|TAB^tablet^HL70292||RX-778|||1234567893^DISPENSER^DAN||||||||LOT-9|20271231`,
+  ].join('\r');
+}
+
+describe('HL7 v2 over MLLP, end to end', () => {
+  let gw: RunningGateway;
+  let dropDb: () => Promise<void>;
+  const logLines: string[] = [];
+
+  beforeAll(async () => {
+    const db = await createTestDatabase();
+    dropDb = db.drop;
+    gw = await startGateway(
+      loadConfig({
+        HTTP_PORT: '0',
+        MLLP_PORT: '0',
+        DATABASE_URL: db.url,
+        NATS_URL: TEST_NATS_URL,
+        BUS_NAMESPACE: testNamespace(),
+        AUTH_TOKENS: `analyst:${ANALYST},compliance:${COMPLIANCE}`,
+        HL7_FACILITY_MAP: 'HOSP1=HOSP1',
+        LOG_LEVEL: 'info',
+      }),
+      createLogger('info', { write: (line: string) => void logLines.push(line) }),
+    );
+    const ctx = { actor: 'analyst:test', reason: 'test fixture' };
+    await gw.mappings.service.create('drugs', { ndc11: '00591-0369-01', description: 'Hydrocodone/APAP 5/325 tablet' }, ctx);
+    await gw.mappings.service.create('schedules', { ndc11: '00591036901', schedule: 'II' }, ctx);
+  });
+
+  afterAll(async () => {
+    const namespace = gw?.bus.names.namespace;
+    await gw?.stop();
+    if (namespace) {
+      const bus = await connectBus(TEST_NATS_URL, 'cleanup', namespace);
+      await deleteNamespace(bus);
+      await bus.close();
+    }
+    await dropDb?.();
+  });
+
+  const ledger = async (facility: string) => (await listLedger(gw.store, { facility, limit: 1000 })).entries;
+
+  it('acknowledges an RDS^O13 from node-hl7-client with AA only once the dispense is in the ledger', async () => {
+    const sender = await connectNodeHl7Client({ port: gw.mllp.port! });
+    try {
+      const ack = await sender.send(rds('RDS-1'));
+      expect(ack.code).toBe('AA');
+      expect(ack.controlId).toBe('RDS-1');
+    } finally {
+      await sender.close();
+    }
+    const rows = await ledger('HOSP1');
+    expect(rows).toHaveLength(1);
+    const event = rows[0]!.event;
+    expect(event).toMatchObject({
+      type: 'rx.dispense',
+      facility_id: 'HOSP1',
+      occurred_at: '2026-11-21T10:10:00.000Z',
+      source: { adapter: 'hl7v2', sender: 'PHARM^HOSP1', message_id: 'RDS-1' },
+      drug: { ndc11: '00591036901', schedule: 'II', lot: 'LOT-9', expiry: '2027-12-31' },
+      quantity: { value: 30, unit: 'TAB' },
+    });
+    expect(event.patient_ref).toMatch(/^pt_[0-9a-f]{64}$/);
+    // The MRN and the name went to the vault, not to the bus or the ledger.
+    expect(JSON.stringify(rows)).not.toContain(MRN);
+    expect(JSON.stringify(rows)).not.toContain('ZZTEST');
+    const vault = await gw.phi.vault.get(event.patient_ref!);
+    expect(vault!.identifiers).toContainEqual(expect.objectContaining({ value: MRN }));
+  });
+
+  it('answers a repeated message with the very same ACK bytes and records no second event', async () => {
+    const socket = await openRawSocket(gw.mllp.port!);
+    await socket.write(frame(new TextEncoder().encode(rds('RDS-2'))));
+    const [first] = await socket.waitForAnswers(1);
+    await socket.write(frame(new TextEncoder().encode(rds('RDS-2'))));
+    const [, second] = await socket.waitForAnswers(2);
+    socket.socket.destroy();
+    expect(Buffer.from(second!).equals(Buffer.from(first!))).toBe(true);
+    const rows = (await ledger('HOSP1')).filter((r) => r.event.source.message_id === 'RDS-2');
+    expect(rows).toHaveLength(1);
+  });
+
+  it('answers enhanced mode with a commit ACK, then the application ACK the sender asked for', async () => {
+    const socket = await openRawSocket(gw.mllp.port!);
+    await socket.write(frame(new TextEncoder().encode(rds('RDS-3', '00591-0369-01', '|||AL|AL'))));
+    const answers = (await socket.waitForAnswers(2)).map((a) => new TextDecoder().decode(a));
+    socket.socket.destroy();
+    expect(answers[0]).toMatch(/\rMSA\|CA\|RDS-3/);
+    expect(answers[1]).toMatch(/\rMSA\|AA\|RDS-3/);
+    expect(answers[0]).toMatch(/^MSH\|\^~\\&\|EHR\|HOSP1\|PHARM\|HOSP1\|/);
+  });
+
+  it('parks a dispense of an unmapped drug, answers AA, and opens a pending mapping', async () => {
+    const sender = await connectNodeHl7Client({ port: gw.mllp.port! });
+    try {
+      expect((await sender.send(rds('RDS-4', '12345-6789-01'))).code).toBe('AA');
+    } finally {
+      await sender.close();
+    }
+    expect((await ledger('HOSP1')).filter((r) => r.event.source.message_id === 'RDS-4')).toHaveLength(0);
+    const pending = await gw.mappings.pending.list({ limit: 100 });
+    expect(JSON.stringify(pending)).toContain('12345');
+  });
+
+  it('rejects a message without MSH-9 with AR and an ERR naming the field, and keeps it in quarantine', async () => {
+    const broken = rds('BAD-1').replace('RDS^O13^RDS_O13', '');
+    const socket = await openRawSocket(gw.mllp.port!);
+    await socket.write(frame(new TextEncoder().encode(broken)));
+    const [answer] = await socket.waitForAnswers(1);
+    socket.socket.destroy();
+    const text = new TextDecoder().decode(answer);
+    expect(text).toMatch(/\rMSA\|AR\|BAD-1/);
+    expect(text).toMatch(/\rERR\|\|MSH\^1\^9/);
+    const kept = await listQuarantine(gw.bus, { limit: 100, adapter: 'hl7v2' });
+    expect(kept.entries.some((e) => e.reason === 'parse' && e.size === new TextEncoder().encode(broken).length)).toBe(true);
+  });
+
+  it('answers every corpus message as the standard requires, through the real listener', async () => {
+    // A file holding MLLP's own start or end byte cannot travel inside a frame (the parser tests cover it).
+    const files = readdirSync(CORPUS)
+      .filter((f) => /\.(hl7|er7|txt)$/.test(f) && !f.startsWith('LICENSE'))
+      .filter((f) => !readFileSync(join(CORPUS, f)).some((b) => b === 0x0b || b === 0x1c));
+    expect(files.length).toBeGreaterThan(50);
+    // Written by reading each file's MSH-15/MSH-16 (enhanced mode; HL7 v2.5 §2.9.3): AL|NE → a commit ACK only,
+    // AL|ER → CA and no application ACK on success, ER|AL → no commit ACK on success and an AA, AL|AL → both,
+    // NE|NE → no answer at all. An OBX without OBX-3.1 (required in every version) is an error: ORU-R01-01 (AL|NE)
+    // gets CE, and in the bad batch (both OBX-3.1 blanked) each message gets an AE inside the batch ACK, errors being
+    // always reported in a batch. The "empty" batch (BTS-1 says 2, none present) is rejected whole; the good batch
+    // gets its envelope with the ACKs its messages asked for (none: NE|NE). Everything else is in original
+    // mode and accepted: pharmacy types translated, the rest kept as hl7v2.unhandled.
+    const expected: Record<string, string[]> = {
+      'lfh__OMP_O09_identifiers.hl7': ['CA'],
+      'lfh__RDE_O11_identifiers.hl7': ['CA'],
+      'msfhirconv__ADT-A40-02.hl7': [],
+      'msfhirconv__IZ_1_1.1_Admin_Child_Max_Message.hl7': ['CA'],
+      'msfhirconv__LRI_2.0-NG_CBC_Typ_Message.hl7': ['CA'],
+      'msfhirconv__ORU-R01-01.hl7': ['CE'],
+      'msfhirconv__VXU.hl7': ['AA'],
+      'rubyhl7__adt_a01.hl7': ['CA'],
+      'rubyhl7__obxobr.hl7': ['CA', 'AA'],
+      'rubyhl7__realm_realm-bad-batch.hl7': ['batch:AE,AE'],
+      'rubyhl7__realm_realm-batch.hl7': ['batch:'],
+      'rubyhl7__empty-batch.hl7': ['AR'],
+      'rubyhl7__realm_realm-cj.hl7': [],
+      'rubyhl7__realm_realm-lead-laboratory-result.hl7': [],
+      'rubyhl7__realm_realm-minimal-message.hl7': [],
+      'rubyhl7__rqi_r04.hl7': [],
+    };
+    const socket = await openRawSocket(gw.mllp.port!);
+    let answered = 0;
+    for (const file of files) {
+      const want = expected[file] ?? ['AA'];
+      await socket.write(frame(readFileSync(join(CORPUS, file))));
+      // A connection is served in order, so the answers to a message that wants none are simply absent.
+      const answers = await socket.waitForAnswers(answered + want.length, 15_000);
+      const got = answers.slice(answered).map((a) => {
+        const text = new TextDecoder().decode(a);
+        const codes = [...text.matchAll(/(?:^|\r)MSA\|([A-Z]{2})/g)].map((m) => m[1]);
+        return /^(FHS|BHS)/.test(text) ? `batch:${codes.join(',')}` : codes.join(',');
+      });
+      answered += want.length;
+      expect(got, file).toEqual(want);
+    }
+    // The last message asked for no answer either: a final message proves the connection is still served.
+    await socket.write(frame(new TextEncoder().encode(rds('RDS-LAST'))));
+    const [last] = (await socket.waitForAnswers(answered + 1)).slice(answered);
+    expect(new TextDecoder().decode(last)).toMatch(/\rMSA\|AA\|RDS-LAST/);
+    socket.socket.destroy();
+  });
+
+  it('logs correlation ids and never a patient identifier', () => {
+    expect(logLines.length).toBeGreaterThan(5);
+    for (const line of logLines) {
+      expect(line).not.toContain(MRN);
+      expect(line).not.toContain('ZZTEST');
+    }
+    const accepted = logLines.map((l) => JSON.parse(l) as { msg: string; correlation_id?: string }).filter((l) => l.msg === 'hl7 message accepted');
+    expect(accepted.length).toBeGreaterThan(3);
+    for (const l of accepted) expect(l.correlation_id).toBeTruthy();
+  });
+});

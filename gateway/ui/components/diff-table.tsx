@@ -1,0 +1,39 @@
+import type { FieldChange } from '../../../mappings/versioning.ts';
+import { fieldLabel } from '../labels.ts';
+import { Value } from './value.tsx';
+
+/** Field by field, old value → new value. */
+export function DiffTable(props: { changes: FieldChange[]; caption: string; before?: string; after?: string }) {
+  if (props.changes.length === 0) return <p class="muted">No field changed.</p>;
+  return (
+    <div class="table-wrap">
+      <table>
+        <caption>{props.caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">Field</th>
+            <th scope="col">{props.before ?? 'Before'}</th>
+            <th scope="col">{props.after ?? 'After'}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.changes.map((ch) => (
+            <tr>
+              <th scope="row">{fieldLabel(ch.field)}</th>
+              <td>
+                <del>
+                  <Value v={ch.before} />
+                </del>
+              </td>
+              <td>
+                <ins>
+                  <Value v={ch.after} />
+                </ins>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

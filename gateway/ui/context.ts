@@ -1,0 +1,54 @@
+import type { Context } from 'hono';
+import type { Role, TokenGrant } from '../auth/tokens.ts';
+import type { RequestVariables } from '../http/context.ts';
+import type { Mappings } from '../../mappings/module.ts';
+import { mayDo, type MappingAction } from '../../mappings/permissions.ts';
+import type { Flash, SessionStore, UiSession } from './session.ts';
+
+/** What the UI's routes are given, and what every page knows about the request. */
+
+export interface UiDeps {
+  grants: TokenGrant[];
+  /** the mapping engine's service layer, called directly (never over HTTP) */
+  mappings: Pick<Mappings, 'service' | 'pending' | 'diagnostics'>;
+  /** the largest import upload (MAPPINGS_IMPORT_MAX_BYTES) */
+  importMaxBytes: number;
+  /** defaults to a new in-memory store */
+  sessions?: SessionStore;
+}
+
+export type UiEnv = { Variables: RequestVariables & { session: UiSession; sessionId: string } };
+export type UiContext = Context<UiEnv>;
+
+/** Where the UI is mounted (gateway/http/app.ts). */
+export const UI_BASE = '/ui';
+
+/** A path under /ui from segments (each URL-encoded) and an optional query (empty values left out). */
+export function uiPath(segments: (string | number)[] = [], query: Record<string, string | number | undefined> = {}): string {
+  const path = [UI_BASE, ...segments.map((s) => encodeURIComponent(String(s)))].join('/');
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') params.set(k, String(v));
+  const qs = params.toString();
+  return qs ? `${path}?${qs}` : path;
+}
+
+/** What the layout needs: who is logged in, the CSRF token for forms, the message to show once. */
+export interface PageContext {
+  role: Role;
+  label: string;
+  csrf: string;
+  flash?: Flash;
+  may(action: MappingAction): boolean;
+}
+
+export function pageContext(c: UiContext, sessions: SessionStore): PageContext {
+  const session = c.get('session');
+  const flash = sessions.takeFlash(session);
+  return {
+    role: session.grant.role,
+    label: session.grant.label,
+    csrf: session.csrf,
+    ...(flash ? { flash } : {}),
+    may: (action) => mayDo(session.grant.role, action),
+  };
+}

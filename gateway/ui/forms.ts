@@ -1,0 +1,47 @@
+import type { FieldProblem } from '../../mappings/errors.ts';
+import type { SummaryProblem } from './components/error-summary.tsx';
+import { fieldId } from './components/form-field.tsx';
+import { fieldLabel } from './labels.ts';
+
+/** Reading posted forms, and turning the service's field problems into messages beside fields. */
+
+export type FormBody = Record<string, string | File | (string | File)[]>;
+
+/** A text field of a posted form ('' when absent or not text). */
+export function text(body: FormBody, name: string): string {
+  const v = body[name];
+  return typeof v === 'string' ? v : '';
+}
+
+/** A positive integer field, or undefined. */
+export function positiveInt(body: FormBody | Record<string, string | undefined>, name: string): number | undefined {
+  const v = body[name];
+  if (typeof v !== 'string' || !/^\d{1,9}$/.test(v)) return undefined;
+  const n = Number(v);
+  return n > 0 ? n : undefined;
+}
+
+/**
+ * Problems → messages per field (for the fields the form shows) and the summary list (every problem; a link to
+ * its field when the form has it). `ids` maps a problem's field name to the control's id; by default `f-<field>`.
+ */
+export function placeProblems(
+  problems: readonly FieldProblem[],
+  shown: ReadonlySet<string>,
+  opts: { ids?: (field: string) => string; label?: (field: string) => string } = {},
+): { errors: Record<string, string[]>; summary: SummaryProblem[] } {
+  const errors: Record<string, string[]> = {};
+  const summary: SummaryProblem[] = [];
+  for (const p of problems) {
+    const where = p.line !== undefined ? ` (line ${p.line}${p.column !== undefined ? `, column ${p.column}` : ''})` : '';
+    const message = `${p.message}${where}`;
+    const label = opts.label ? opts.label(p.field) : p.field === '(body)' ? 'Form' : fieldLabel(p.field);
+    if (shown.has(p.field)) {
+      (errors[p.field] ??= []).push(message);
+      summary.push({ label, message, target: opts.ids ? opts.ids(p.field) : fieldId(p.field) });
+    } else {
+      summary.push({ label, message });
+    }
+  }
+  return { errors, summary };
+}
