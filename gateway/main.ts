@@ -43,6 +43,10 @@ export interface RunningGateway {
   mappings: Mappings;
   /** where the MLLP listeners are bound (useful with MLLP_PORT=0) */
   mllp: { port?: number; tlsPort?: number };
+  /** the HL7 v2 adapter (its pipeline handler serves the MLLP listeners) */
+  hl7: Hl7Adapter;
+  /** the edge's intake, for further adapters started beside the gateway */
+  intake: IntakeDeps;
   stop(): Promise<void>;
 }
 
@@ -135,8 +139,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
         ['api', apiReplayer(intake)],
         ['hl7v2', hl7.replayer],
       ]),
-      consumerHandlers: () => new Map([...ledgerWriter.handlers, ...mappings.consumerHandlers]),
-      refreshGauges: () => refreshConsumerGauges(bus, metrics, [...ledgerWriter.consumerNames(), PARKING_CONSUMER]),
+      consumerHandlers: () => new Map([...ledgerWriter.handlers, ...mappings.consumerHandlers, ...hl7.consumerHandlers]),
+      refreshGauges: () => refreshConsumerGauges(bus, metrics, [...ledgerWriter.consumerNames(), PARKING_CONSUMER, ...hl7.consumerHandlers.keys()]),
       mappings: { module: mappings, importMaxBytes: config.MAPPINGS_IMPORT_MAX_BYTES },
     });
     const server = await listen(app.fetch, config.HTTP_HOST, config.HTTP_PORT);
@@ -154,6 +158,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       phi: { keys: phiKeys, vault: phiVault },
       mappings,
       mllp: { port: hl7.listener.address.plain?.port, tlsPort: hl7.listener.address.tls?.port },
+      hl7,
+      intake,
       stop: stopAll,
     };
   } catch (err) {

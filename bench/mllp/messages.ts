@@ -17,7 +17,7 @@ export interface BenchMessageTemplate {
 
 const LAST = ['GARCIA', 'SMITH', 'NGUYEN', 'JOHNSON', 'OKAFOR', 'MULLER', 'ROSSI', 'KOWALSKI', 'TANAKA', 'HASSAN'];
 const FIRST = ['MARIA', 'JAMES', 'LINH', 'ROBERT', 'CHIOMA', 'ANNA', 'LUCA', 'PIOTR', 'YUKI', 'AMIR'];
-const DRUGS = [
+export const DRUGS = [
   ['00591036901', 'Oxycodone HCl 5 mg oral tablet', '5', 'mg', 'TAB^Tablet^HL70292', 'PO^Oral^HL70162'],
   ['00093721401', 'Lisinopril 10 mg oral tablet', '10', 'mg', 'TAB^Tablet^HL70292', 'PO^Oral^HL70162'],
   ['00409490234', 'Morphine sulfate 4 mg/mL injection', '4', 'mg', 'INJ^Injection^HL70292', 'IV^Intravenous^HL70162'],
@@ -67,7 +67,7 @@ export function generateTemplates(options: { count: number; minBytes: number; ma
     const facility = `GENHOSP${randomInt(random, 1, 4)}`;
     const dispenseQty = String(randomInt(random, 1, 60));
     const segments = [
-      `MSH|^~\\&|EPICRX|${facility}|RXGATE|PHARM01|${ts}||${isDispense ? 'RDS^O13^RDS_O13' : 'RDE^O11^RDE_O11'}|${CONTROL_ID_PLACEHOLDER}|P|2.5|||AL|NE||UNICODE UTF-8`,
+      `MSH|^~\\&|EPICRX|${facility}|RXGATE|PHARM01|${ts}||${isDispense ? 'RDS^O13^RDS_O13' : 'RDE^O11^RDE_O11'}|${CONTROL_ID_PLACEHOLDER}|P|2.5|||||UNICODE UTF-8`, // original mode (MSH-15/16 empty): the sender waits for AA
       `PID|1||${mrn}^^^${facility}^MR~${digits(9)}^^^USSSA^SS||${last}^${first}^${String.fromCharCode(65 + randomInt(random, 0, 25))}||19${randomInt(random, 30, 99)}0${randomInt(random, 1, 9)}1${randomInt(random, 0, 9)}|${random() < 0.5 ? 'F' : 'M'}|||${randomInt(random, 1, 9999)} MAIN ST^^SPRINGFIELD^IL^627${digits(2)}^USA||^PRN^PH^^1^217^${digits(7)}|||||${digits(9)}`,
       `PV1|1|I|${pick(['4WEST', 'ICU', '5EAST', 'ONC'])}^${randomInt(random, 100, 499)}^${pick(['A', 'B'])}^${facility}||||${npi}^${pick(LAST)}^${pick(FIRST)}^^^DR^^^NPI|||MED||||||||${digits(10)}^^^${facility}^VN`,
       `ORC|${isDispense ? 'RE' : 'NW'}|${digits(9)}^EPICRX|${digits(9)}^RXGATE||${isDispense ? 'CM' : 'IP'}||^^^${ts}^^R||${ts}|${digits(6)}^${pick(LAST)}^${pick(FIRST)}|||${npi}^${pick(LAST)}^${pick(FIRST)}^^^DR^^^NPI|${pick(['4WEST', 'ICU'])}^^^${facility}`,

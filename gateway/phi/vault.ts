@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { canonicalJson } from '../events/canonical-json.ts';
 import { eq, sql } from 'drizzle-orm';
 import type { Store } from '../store/db.ts';
 import type { PhiKeys } from './keys.ts';
@@ -39,20 +40,34 @@ export function unseal(keys: PhiKeys, token: string, sealed: Buffer): PhiRecord 
   return JSON.parse(plain.toString('utf8')) as PhiRecord;
 }
 
+/** How many tokens the vault remembers having written, to skip rewriting what it already holds. */
+const WRITTEN_CACHE_SIZE = 50_000;
+
 export class PhiVault {
+  /** token → digest of the record last written by this process (insertion order = age, for eviction) */
+  private readonly written = new Map<string, string>();
+
   constructor(
     private readonly store: Store,
     private readonly keys: PhiKeys,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** Keeps (or replaces) what is known behind a token. */
+  /**
+   * Keeps (or replaces) what is known behind a token. The same patient arrives with every message about them;
+   * a record identical to the one this process last wrote is not written again.
+   */
   async put(token: string, record: PhiRecord): Promise<void> {
+    const digest = createHash('sha256').update(canonicalJson(record)).digest('base64');
+    if (this.written.get(token) === digest) return;
     const row = { token, keyId: this.keys.vaultKeyId, sealed: seal(this.keys, token, record), updatedAt: this.now().toISOString() };
     await this.store.db
       .insert(phiVault)
       .values(row)
       .onConflictDoUpdate({ target: phiVault.token, set: { keyId: sql`excluded.key_id`, sealed: sql`excluded.sealed`, updatedAt: sql`excluded.updated_at` } });
+    this.written.delete(token);
+    this.written.set(token, digest);
+    if (this.written.size > WRITTEN_CACHE_SIZE) this.written.delete(this.written.keys().next().value!);
   }
 
   /** Keeps a record only when the vault knows nothing of the token yet (a merge's prior identifiers). */

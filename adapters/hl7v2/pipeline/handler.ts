@@ -203,27 +203,30 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
     }
 
     const senderKey = `${message.sendingApplication}^${message.sendingFacility}`;
-    const seen = await deps.seen.get(senderKey, message.controlId);
-    if (seen) {
-      log.info({ type, event_ids: seen.event_ids }, 'repeated message: same ACK, no new event');
-      return { frames: seen.acks.map((part) => Buffer.from(part, 'base64')), outcome: 'accept', eventIds: seen.event_ids };
-    }
-
+    // The repeat lookup is a round trip to the bus: it runs while the message is checked and translated.
+    const seenLookup = deps.seen.get(senderKey, message.controlId);
+    seenLookup.catch(() => undefined);
     const missing = findMissingValues(message);
-    if (missing.length > 0) {
-      const issues = missing.map(issueFromError);
-      const id = await keep(payload, 'validation', missing[0]!.detail, issues.map(locationOnly), correlation, conn, receivedAt);
-      log.warn({ type, codes: issues.map((i) => i.code), quarantine_id: id }, 'hl7 message lacks required values (AE)');
-      return { frames: answer(message, 'error', issues), outcome: 'error', reason: 'validation', eventIds: [], issues: issues.map(locationOnly), ackIssues: issues };
-    }
-
-    const result = translate(message, {
+    const result = missing.length > 0 ? undefined : translate(message, {
       ...deps.translation,
       receivedAt,
       newId: () => uuidv7(receivedAt.getTime()),
       rawSha256: sha256Hex(payload),
       correlationId: correlation,
     });
+    const seen = await seenLookup;
+    if (seen) {
+      log.info({ type, event_ids: seen.event_ids }, 'repeated message: same ACK, no new event');
+      return { frames: seen.acks.map((part) => Buffer.from(part, 'base64')), outcome: 'accept', eventIds: seen.event_ids };
+    }
+
+    if (missing.length > 0 || !result) {
+      const issues = missing.map(issueFromError);
+      const id = await keep(payload, 'validation', missing[0]!.detail, issues.map(locationOnly), correlation, conn, receivedAt);
+      log.warn({ type, codes: issues.map((i) => i.code), quarantine_id: id }, 'hl7 message lacks required values (AE)');
+      return { frames: answer(message, 'error', issues), outcome: 'error', reason: 'validation', eventIds: [], issues: issues.map(locationOnly), ackIssues: issues };
+    }
+
     if (result.errors.length > 0) {
       const issues = result.errors.map(translateIssue);
       const id = await keep(payload, 'translate', result.errors[0]!.detail, issues.map(locationOnly), correlation, conn, receivedAt);
@@ -233,13 +236,13 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
 
     let accepted: Accepted[];
     try {
-      for (const entry of result.phi) {
-        if (entry.source === 'PID') await deps.vault.put(entry.token, entry.record);
-        else await deps.vault.putIfAbsent(entry.token, entry.record);
-      }
       const first = result.events[0];
       const lane = first ? `${first.facility_id}|${first.patient_ref ?? ''}` : 'none';
-      accepted = await deps.lanes.run(lane, () => acceptEvents(deps.intake, result.events));
+      // Both must be durable before the ACK; neither needs the other, so they run side by side.
+      [, accepted] = await Promise.all([
+        Promise.all(result.phi.map((entry) => (entry.source === 'PID' ? deps.vault.put(entry.token, entry.record) : deps.vault.putIfAbsent(entry.token, entry.record)))),
+        deps.lanes.run(lane, () => acceptEvents(deps.intake, result.events)),
+      ]);
     } catch (err) {
       // Not durable, so not acknowledged: the sender keeps the message and sends it again.
       log.error({ type, error: (err as Error).message }, 'hl7 message not stored durably; answered AR so the sender resends');
@@ -248,7 +251,9 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
     }
     const frames = answer(message, 'accept', []);
     const eventIds = accepted.map((a) => a.event_id);
-    await deps.seen
+    // Remembered after answering is fine: if this copy were lost, a repeat would get a fresh ACK of the same
+    // outcome, and still no second event (the idempotency keys see to that).
+    void deps.seen
       .remember(senderKey, message.controlId, {
         acks: frames.map((f) => Buffer.from(f).toString('base64')),
         event_ids: eventIds,
