@@ -12,6 +12,10 @@ import { createTestDatabase } from '../../gateway/store/test-support.ts';
 import { frame } from './mllp/framing.ts';
 import { connectNodeHl7Client } from './mllp/testkit/node-hl7-client-sender.ts';
 import { openRawSocket } from './mllp/testkit/raw-socket.ts';
+import { parseBatch, parseMessage } from './parse.ts';
+import { corpusFiles, readCorpusBytes } from './testing/corpus.ts';
+import { MUTATION_NAMES, MUTATIONS } from './testing/mutations.ts';
+import { createPrng } from './testing/prng.ts';
 
 /**
  * The HL7 v2 adapter end to end: real MLLP listener, real NATS JetStream, real PostgreSQL, the real mapping engine.
@@ -198,6 +202,43 @@ describe('HL7 v2 over MLLP, end to end', () => {
     const [last] = (await socket.waitForAnswers(answered + 1)).slice(answered);
     expect(new TextDecoder().decode(last)).toMatch(/\rMSA\|AA\|RDS-LAST/);
     socket.socket.destroy();
+  });
+
+  it('survives mutated and random frames: every answer is a well-formed ACK, every rejection is in quarantine', async () => {
+    const prng = createPrng(20261121);
+    const seeds = corpusFiles().map(readCorpusBytes).filter((b) => !b.some((x) => x === 0x0b || x === 0x1c));
+    const names = MUTATION_NAMES;
+    const iterations = Number(process.env.FUZZ_LISTENER_ITERATIONS ?? 300);
+    const before = (await listQuarantine(gw.bus, { limit: 500, adapter: 'hl7v2' })).entries.length;
+    const socket = await openRawSocket(gw.mllp.port!);
+    let rejected = 0;
+    let read = 0;
+    for (let i = 0; i < iterations; i++) {
+      let input: Uint8Array =
+        i % 10 === 9
+          ? Uint8Array.from({ length: prng.int(300) }, () => prng.int(256))
+          : MUTATIONS[prng.pick(names)]!(prng.pick(seeds), prng);
+      input = input.filter((b) => b !== 0x0b && b !== 0x1c); // bytes MLLP itself reserves cannot be inside a frame
+      await socket.write(frame(input));
+      // A known message right behind it: everything answered before its AA belongs to the fuzzed frame.
+      const sentinel = `FZ-${i}`;
+      await socket.write(frame(new TextEncoder().encode(rds(sentinel))));
+      for (;;) {
+        const [answer] = (await socket.waitForAnswers(read + 1, 15_000)).slice(read);
+        read++;
+        const text = new TextDecoder('latin1').decode(answer);
+        if (text.includes(`MSA|AA|${sentinel}`)) break;
+        // Read with our parser: a fuzzed sender's delimiters are mirrored into its ACK.
+        const acks = /^(FHS|BHS)/.test(text) ? parseBatch(answer!).messages : [parseMessage(answer!)];
+        const codes = acks.map((m) => m.segment('MSA')?.get(1) ?? '');
+        expect(codes.every((c) => /^[AC][ARE]$/.test(c)), `answer to fuzz input ${i}: ${codes.join(',')}`).toBe(true);
+        if (codes.some((c) => c !== 'AA' && c !== 'CA')) rejected++;
+      }
+    }
+    socket.socket.destroy();
+    const after = (await listQuarantine(gw.bus, { limit: 1000, adapter: 'hl7v2' })).entries.length;
+    expect(rejected).toBeGreaterThan(iterations / 10);
+    expect(after - before).toBeGreaterThanOrEqual(rejected);
   });
 
   it('logs correlation ids and never a patient identifier', () => {
