@@ -149,6 +149,14 @@ describe('HTTP API on PostgreSQL and NATS JetStream', () => {
     expect(replay.status).toBe(422);
   });
 
+  it('refuses with 422 an event the ledger could not hold, naming the field, instead of waiting for a commit that never comes', async () => {
+    const res = await call('POST', '/api/events', { token: TOKENS.system, body: { ...dispense('NUL1'), payload: { note: 'a\u0000b' } } });
+    expect(res.status).toBe(422);
+    const err = (await res.json()) as { error: { details: { issues: { field: string }[]; quarantine_id: number } } };
+    expect(err.error.details.issues.map((i) => i.field)).toEqual(['payload.note']);
+    expect(err.error.details.quarantine_id).toBeGreaterThan(0);
+  });
+
   it('answers malformed JSON with 400 and a wrong media type with 415, quarantining both; a replay can accept the latter', async () => {
     const malformed = await call('POST', '/api/events', { token: TOKENS.system, raw: '{"type": "rx.dispense",' });
     expect(malformed.status).toBe(400);
@@ -198,7 +206,7 @@ describe('HTTP API on PostgreSQL and NATS JetStream', () => {
     expect(text).toMatch(/rxgate_events_published_total\{type="rx.dispense",class="ctl",duplicate="false"\} [1-9]/);
     expect(text).toMatch(/rxgate_ledger_appends_total\{duplicate="false"\} [1-9]/);
     expect(text).toMatch(/rxgate_ledger_append_seconds_count [1-9]/);
-    expect(text).toMatch(/rxgate_quarantined_total\{adapter="api",reason="invalid_event"\} 1/);
+    expect(text).toMatch(/rxgate_quarantined_total\{adapter="api",reason="invalid_event"\} [1-9]/);
     expect(text).toMatch(/rxgate_dead_lettered_total\{consumer="ledger-p0"\} 1/);
     expect(text).toMatch(/rxgate_consumer_pending_messages\{stream="[^"]+",consumer="ledger-p0"\} \d+/);
   });

@@ -11,6 +11,7 @@ import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/db.ts';
 import type { Mappings } from '../../mappings/module.ts';
 import { mappingRoutes } from '../../mappings/routes/index.ts';
+import { uiRoutes } from '../ui/index.tsx';
 import { requestContext, type AppEnv } from './context.ts';
 import { apiError } from './errors.ts';
 import { eventRoutes } from './routes/events.ts';
@@ -28,7 +29,7 @@ export interface AppDeps {
   quarantineReplayers: ReadonlyMap<string, QuarantineReplayer>;
   consumerHandlers: () => ReadonlyMap<string, (batch: BusMessage[]) => Promise<void>>;
   refreshGauges: () => Promise<void>;
-  /** the mapping engine (mappings/module.ts): /api/mappings/* when present */
+  /** the mapping engine (mappings/module.ts): /api/mappings/* and the web UI at /ui when present */
   mappings?: { module: Pick<Mappings, 'service' | 'pending' | 'diagnostics'>; importMaxBytes: number };
 }
 
@@ -52,6 +53,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   if (deps.mappings) {
     // Each route checks its own roles (mappings/permissions.ts).
     app.route('/api/mappings', mappingRoutes({ grants: deps.grants, mappings: deps.mappings.module, importMaxBytes: deps.mappings.importMaxBytes }));
+    // The analysts' web UI: its own session log-in with the same tokens and roles (gateway/ui/).
+    app.route('/ui', uiRoutes({ grants: deps.grants, mappings: deps.mappings.module, importMaxBytes: deps.mappings.importMaxBytes }));
   }
 
   // Unknown /api routes still need a token: an anonymous caller learns nothing about which routes exist.

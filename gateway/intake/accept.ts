@@ -6,6 +6,7 @@ import { eventClass, type CanonicalEvent } from '../events/schema.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/db.ts';
 import { findByIdempotencyKeys } from '../store/ledger.ts';
+import { assertStorableEvent } from '../store/unstorable-text.ts';
 import type { LedgerCommitWaiter } from '../workers/ledger-commits.ts';
 
 /**
@@ -52,6 +53,9 @@ export class AckTimeoutError extends Error {
 }
 
 export async function acceptEvents(deps: IntakeDeps, events: CanonicalEvent[]): Promise<Accepted[]> {
+  // An event the ledger cannot hold (NUL, half a surrogate pair) would wait in vain for its ack point: refuse it
+  // here, naming the field, so the sender gets a negative answer at once (UnstorableEventError).
+  for (const e of events) assertStorableEvent(e);
   const { config } = deps;
   const waitForLedger = config.ACK_POINT === 'ledger';
   const expectations = waitForLedger ? events.map((e) => deps.waiter.expect(e.idempotency_key, config.ACK_TIMEOUT_MS)) : [];

@@ -11,6 +11,7 @@ import type { Hl7Message } from '../message.ts';
 import type { MllpConnectionInfo, MllpDiscardReason, MllpHandler } from '../mllp/handler.ts';
 import { parseBatch, parseMessage, type Hl7Batch } from '../parse.ts';
 import { findMissingValues } from '../validate.ts';
+import { UnstorableEventError } from '../../../gateway/store/unstorable-text.ts';
 import { batchAck, isBatch } from './batch-ack.ts';
 import { translate } from '../translate/index.ts';
 import type { TranslateContext, TranslateIssue } from '../translate/types.ts';
@@ -244,7 +245,14 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
         deps.lanes.run(lane, () => acceptEvents(deps.intake, result.events)),
       ]);
     } catch (err) {
-      // Not durable, so not acknowledged: the sender keeps the message and sends it again.
+      if (err instanceof UnstorableEventError) {
+        const issue: AckIssue = { code: 102, diagnostic: `a value cannot be stored: ${err.reason} at ${err.path}` };
+        const id = await keep(payload, 'unstorable', issue.diagnostic!, [locationOnly(issue)], correlation, conn, receivedAt);
+        log.warn({ type, path: err.path, quarantine_id: id }, 'hl7 message holds a value the ledger cannot store (AE)');
+        return { frames: answer(message, 'error', [issue]), outcome: 'error', reason: 'unstorable', eventIds: [], ackIssues: [issue] };
+      }
+      // Not durable, so not acknowledged: the sender keeps the message and sends it again. The attempt is kept too.
+      await keep(payload, 'not_durable', (err as Error).message, [], correlation, conn, receivedAt);
       log.error({ type, error: (err as Error).message }, 'hl7 message not stored durably; answered AR so the sender resends');
       const issue: AckIssue = { code: 207, diagnostic: 'temporarily unable to store the message; resend' };
       return { frames: answer(message, 'reject', [issue], 'temporarily unable to store; resend'), outcome: 'reject', reason: 'not_durable', eventIds: [], ackIssues: [issue] };

@@ -5,6 +5,7 @@ import { uuidv7 } from '../../events/ids.ts';
 import { AckTimeoutError, acceptEvents, type IntakeDeps } from '../../intake/accept.ts';
 import { toCanonicalEvent, type FieldIssue } from '../../intake/api-submission.ts';
 import type { Metrics } from '../../metrics.ts';
+import { UnstorableEventError } from '../../store/unstorable-text.ts';
 import type { AppEnv } from '../context.ts';
 import { apiError } from '../errors.ts';
 
@@ -52,6 +53,9 @@ export function eventRoutes(deps: IntakeDeps & { bus: Bus; metrics: Metrics }) {
       log.info({ event_id: accepted!.event_id, type: result.event.type, duplicate: accepted!.duplicate }, 'event accepted');
       return c.json(accepted!, 202);
     } catch (err) {
+      if (err instanceof UnstorableEventError) {
+        return reject(422, 'invalid_event', 'the event holds a value the ledger cannot store', [{ field: err.path.replace(/^\$\.?/, ''), message: err.message }]);
+      }
       if (err instanceof AckTimeoutError) {
         c.header('Retry-After', '5');
         return apiError(c, 503, 'ack_timeout', err.message);
