@@ -12,6 +12,9 @@ import { createTestDatabase } from '../../gateway/store/test-support.ts';
 import { frame } from './mllp/framing.ts';
 import { connectNodeHl7Client } from './mllp/testkit/node-hl7-client-sender.ts';
 import { openRawSocket } from './mllp/testkit/raw-socket.ts';
+import { CLIENT_CN, makeTestCertificates } from './mllp/testkit/certs.ts';
+import { startHl7Adapter } from './module.ts';
+import { connect as tlsConnect } from 'node:tls';
 import { parseBatch, parseMessage } from './parse.ts';
 import { corpusFiles, readCorpusBytes } from './testing/corpus.ts';
 import { MUTATION_NAMES, MUTATIONS } from './testing/mutations.ts';
@@ -240,6 +243,58 @@ describe('HL7 v2 over MLLP, end to end', () => {
     const after = await kept();
     expect(rejected).toBeGreaterThan(iterations / 10);
     expect(after - before).toBeGreaterThanOrEqual(rejected);
+  });
+
+  it('over mutual TLS, lets a client certificate speak only for the senders the allow-list gives its CN', async () => {
+    const certs = await makeTestCertificates();
+    const adapter = await startHl7Adapter({
+      config: loadConfig({
+        MLLP_PORT: '0',
+        MLLP_TLS_PORT: '0',
+        MLLP_TLS_CERT: certs.serverCert,
+        MLLP_TLS_KEY: certs.serverKey,
+        MLLP_TLS_CA: certs.caCert,
+        MLLP_ALLOWED_SENDERS: `${CLIENT_CN}=PHARM^HOSP1`,
+        HL7_FACILITY_MAP: 'HOSP1=HOSP1',
+      }),
+      bus: gw.bus,
+      intake: gw.intake,
+      metrics: gw.metrics,
+      logger: createLogger('silent'),
+      vault: gw.phi.vault,
+      tokenKey: gw.phi.keys.tokenKey,
+      drugs: gw.mappings.resolver,
+    });
+    try {
+      const port = adapter.listener.address.tls!.port;
+      const tlsOptions = { ca: readFileSync(certs.caCert), cert: readFileSync(certs.clientCert), key: readFileSync(certs.clientKey), servername: 'localhost' };
+      const sender = await connectNodeHl7Client({ port, tls: tlsOptions });
+      try {
+        expect((await sender.send(rds('TLS-1'))).code).toBe('AA');
+        // The same certificate claiming another facility is refused, and the message kept.
+        const other = await sender.send(rds('TLS-2').replace('|PHARM|HOSP1|', '|PHARM|HOSP9|'));
+        expect(other.code).toBe('AR');
+        expect(other.text).toMatch(/ERR\|\|MSH\^1\^3/);
+      } finally {
+        await sender.close();
+      }
+      const kept = await listQuarantine(gw.bus, { limit: 500, adapter: 'hl7v2', reason: 'sender_not_allowed' });
+      expect(kept.entries.length).toBeGreaterThanOrEqual(1);
+
+      // A client without a certificate does not get through the handshake at all.
+      const refused = await new Promise<string>((resolve) => {
+        const socket = tlsConnect({ port, host: '127.0.0.1', ca: readFileSync(certs.caCert), servername: 'localhost' }, () => {
+          socket.write(frame(new TextEncoder().encode(rds('TLS-3'))));
+        });
+        socket.on('data', () => resolve('answered'));
+        socket.on('error', (e) => resolve(`error: ${e.message}`));
+        socket.on('close', () => resolve('closed'));
+      });
+      expect(refused).not.toBe('answered');
+    } finally {
+      await adapter.stop();
+      await certs.remove();
+    }
   });
 
   it('logs correlation ids and never a patient identifier', () => {

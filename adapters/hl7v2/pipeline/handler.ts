@@ -197,7 +197,7 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
 
     const sender = { application: message.msh.get(3), facility: message.msh.get(4) };
     if (opts.checkSender && !senderAllowed(deps.allowRules, connectionIdentities(conn), sender)) {
-      const issue: AckIssue = { code: 207, diagnostic: 'sender is not allowed on this connection', location: { segment: 'MSH', field: 3 } };
+      const issue: AckIssue = { code: 207, diagnostic: 'sender is not allowed on this connection', location: { segment: 'MSH', segmentIndex: 1, occurrence: 1, field: 3 } };
       const id = await keep(payload, 'sender_not_allowed', issue.diagnostic!, [locationOnly(issue)], correlation, conn, receivedAt);
       log.warn({ sender: `${sender.application}^${sender.facility}`, identity: conn.peerIdentity, quarantine_id: id }, 'sender not allowed');
       return { frames: answer(message, 'reject', [issue], 'sender not allowed on this connection'), outcome: 'reject', reason: 'sender_not_allowed', eventIds: [], ackIssues: [issue] };
