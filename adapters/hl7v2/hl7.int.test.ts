@@ -14,6 +14,7 @@ import { connectNodeHl7Client } from './mllp/testkit/node-hl7-client-sender.ts';
 import { openRawSocket } from './mllp/testkit/raw-socket.ts';
 import { CLIENT_CN, makeTestCertificates } from './mllp/testkit/certs.ts';
 import { startHl7Adapter } from './module.ts';
+import { mllpSend } from '../../gateway/cli/mllp-send.ts';
 import { connect as tlsConnect } from 'node:tls';
 import { parseBatch, parseMessage } from './parse.ts';
 import { corpusFiles, readCorpusBytes } from './testing/corpus.ts';
@@ -295,6 +296,19 @@ describe('HL7 v2 over MLLP, end to end', () => {
       await adapter.stop();
       await certs.remove();
     }
+  });
+
+  it('sends files with `gateway mllp-send` and reports each ACK', async () => {
+    const printed: string[] = [];
+    const log = console.log;
+    console.log = (line: string) => void printed.push(line);
+    try {
+      const code = await mllpSend([join(CORPUS, 'msfhirconv__RDS-O13-01.hl7'), join(CORPUS, 'msfhirconv__RDE-O11-01.hl7')], { host: '127.0.0.1', port: gw.mllp.port! });
+      expect(code).toBe(0);
+    } finally {
+      console.log = log;
+    }
+    expect(printed).toEqual([expect.stringMatching(/RDS-O13-01\.hl7: AA MSG00001$/), expect.stringMatching(/RDE-O11-01\.hl7: AA MSG00001$/)]);
   });
 
   it('logs correlation ids and never a patient identifier', () => {

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { createLogger } from '../log.ts';
 import { startGateway } from '../main.ts';
+import { mllpSend } from './mllp-send.ts';
 import { DataDirLockedError } from '../store/data-dir-lock.ts';
 import { openStore } from '../store/db.ts';
 import { verifyLedger } from '../store/ledger.ts';
@@ -19,6 +20,8 @@ const USAGE = `usage: gateway <command>
   quarantine replay <id>        feed the raw bytes to their adapter again
   dlq list [--after N] [--limit N]
   dlq replay <id>               hand a dead letter to the consumer that gave up on it
+  mllp-send FILE… [--host H] [--port P]
+                                send HL7 v2 files over MLLP (default: this gateway's MLLP_HOST:MLLP_PORT), print each ACK
 
 Settings come from the environment (see the README). quarantine and dlq talk to the running gateway's API at
 GATEWAY_URL (default http://127.0.0.1:HTTP_PORT) with GATEWAY_TOKEN (default: the token in DATA_DIR/admin.token).`;
@@ -34,6 +37,10 @@ export async function main(argv: string[]): Promise<number> {
         return await migrate(loadConfig());
       case 'verify-ledger':
         return await verify(loadConfig(), rest);
+      case 'mllp-send': {
+        const config = loadConfig();
+        return await mllpSend(rest, { host: config.MLLP_HOST, port: config.MLLP_PORT });
+      }
       case 'quarantine':
       case 'dlq':
         return await evidence(loadConfig(), command, rest);
