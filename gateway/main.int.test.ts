@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -103,6 +103,27 @@ describe('gateway process', () => {
     expect(secondExit.code).not.toBe(0);
     expect(second.stderr()).toMatch(/data folder .* is in use by another gateway \(pid \d+\)/);
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+
+    // The command line talks to the running gateway: the embedded store is locked by it, so verify-ledger asks its API.
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, ['bin/gateway.js', ...args], {
+        env: { PATH: process.env.PATH, HOME: process.env.HOME ?? '/tmp', DATA_DIR: dataDir, HTTP_PORT: String(port) },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+    const verified = cli('verify-ledger');
+    expect(verified.status).toBe(0);
+    expect(verified.stdout).toContain('ledger verified: every chain is intact');
+    expect(verified.stdout).toMatch(/chain CRASH1: 1 entries/);
+    await post(port, admin, { ...event('EMB2'), facility_id: 'not a facility' }); // rejected: kept in quarantine
+    const listed = cli('quarantine', 'list', '--adapter', 'api');
+    expect(listed.status).toBe(0);
+    const entries = (JSON.parse(listed.stdout) as { entries: { id: number; reason: string }[] }).entries;
+    expect(entries.map((e) => e.reason)).toEqual(['invalid_event']);
+    const shown = cli('quarantine', 'show', String(entries[0]!.id));
+    expect(JSON.parse(shown.stdout)).toMatchObject({ adapter: 'api', reason: 'invalid_event' });
+    expect(cli('dlq', 'list').status).toBe(0);
+    expect(cli('quarantine', 'replay').stderr).toMatch(/quarantine replay needs an id/);
 
     const natsPid = Number(await readFile(join(dataDir, 'nats', 'nats-server.pid'), 'utf8'));
     first.child.kill('SIGTERM');
