@@ -54,6 +54,12 @@ export function createMetrics() {
       labelNames: ['consumer'] as const,
       registers: [registry],
     }),
+    hl7Outbound: new Counter({
+      name: 'rxgate_hl7_outbound_messages_total',
+      help: 'Dispense events handled by the HL7 v2 outbound workers, by target facility and outcome (sent, skipped_echo, rejected, error, unreachable, no_answer, invalid, dead_lettered)',
+      labelNames: ['target', 'outcome'] as const,
+      registers: [registry],
+    }),
   };
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OutboundTargetsError, parseOutboundTargets } from './outbound/targets.ts';
 
 /**
  * The HL7 v2 adapter's settings. gateway/config.ts spreads this shape into the one configuration schema, so the
@@ -14,6 +15,9 @@ const facilityMap = z
   .string()
   .regex(/^\s*[^=,\s]+=[A-Za-z0-9_-]{1,64}\s*(,\s*[^=,\s]+=[A-Za-z0-9_-]{1,64}\s*)*$/, 'KEY=FACILITY pairs separated by commas')
   .transform((text) => Object.fromEntries(text.split(',').map((pair) => pair.trim().split('=') as [string, string])));
+
+/** An HD value of our own MSH-3/MSH-4: `^` separates its components (namespace id^universal id^type). */
+const hdText = z.string().regex(/^[^|~\\&\r\n]{1,180}$/, 'an HD value (no | ~ \\ & or line breaks)');
 
 export const hl7ConfigShape = {
   MLLP_PORT: port.default(2575).describe('MLLP listener for HL7 v2 (0 picks a free port)'),
@@ -34,6 +38,28 @@ export const hl7ConfigShape = {
   HL7_FACILITY_DEFAULT: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a facility id').default('DEFAULT').describe('facility of HL7 messages whose PV1-3.4/MSH-4/MSH-6 is not in HL7_FACILITY_MAP'),
   HL7_FACILITY_MAP: facilityMap.optional().describe('HD values (PV1-3.4, MSH-4, MSH-6) to facility ids: `HOSP1=FAC1,1.2.3.4=FAC2`'),
   HL7_TIME_ZONE: z.string().min(1).default('UTC').describe('IANA zone of HL7 date/times written without an offset'),
+  HL7_OUTBOUND_TARGETS: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return parseOutboundTargets(text);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: err instanceof OutboundTargetsError ? err.message : String(err) });
+        return z.NEVER;
+      }
+    })
+    .optional()
+    .describe('EHRs that get dispenses back as HL7 v2 (RDS^O13), one per facility: `FAC1=host:port[,tls][,app=APP][,facility=FAC][,reversal=rds-ca|rde-ca][,sender=APP^FAC];FAC2=…` (adapters/hl7v2/README.md)'),
+  HL7_OUTBOUND_APP: hdText.default('RXGATE').describe('MSH-3 (sending application) of outbound HL7 messages'),
+  HL7_OUTBOUND_FACILITY: hdText.optional().describe('MSH-4 (sending facility) of outbound HL7 messages (default: the event\'s facility id)'),
+  HL7_OUTBOUND_PROCESSING_ID: z.enum(['P', 'T', 'D']).default('P').describe('MSH-11 of outbound HL7 messages: production, training, debugging'),
+  HL7_OUTBOUND_ANSWER_TIMEOUT_MS: z.coerce.number().int().min(1).default(30_000).describe('wait for an EHR\'s ACK; then the connection is dropped and the message resent'),
+  HL7_OUTBOUND_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(1).default(10_000).describe('wait for the TCP/TLS connection to an EHR'),
+  HL7_OUTBOUND_RETRY_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3).describe('sends of one message per delivery before it is handed back to the bus to wait'),
+  HL7_OUTBOUND_RETRY_DELAY_MS: z.coerce.number().int().min(0).default(1000).describe('first wait between sends (doubling, at most 60 s); also the first redelivery delay'),
+  HL7_OUTBOUND_TLS_CA: z.string().optional().describe('PEM CA bundle that EHR certificates must chain to (targets with `tls`; default: Node\'s public roots)'),
+  HL7_OUTBOUND_TLS_CERT: z.string().optional().describe('PEM client certificate for EHRs that require mutual TLS'),
+  HL7_OUTBOUND_TLS_KEY: z.string().optional().describe('PEM private key of HL7_OUTBOUND_TLS_CERT'),
 };
 
 export type Hl7Config = z.output<z.ZodObject<typeof hl7ConfigShape>>;

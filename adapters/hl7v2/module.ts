@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Bus } from '../../gateway/bus/connection.ts';
+import type { BusMessage } from '../../gateway/bus/consumer.ts';
 import type { QuarantineReplayer } from '../../gateway/bus/quarantine.ts';
 import type { IntakeDeps } from '../../gateway/intake/accept.ts';
 import type { Metrics } from '../../gateway/metrics.ts';
@@ -8,6 +9,7 @@ import type { DrugResolver } from '../../mappings/resolver.ts';
 import type { Hl7Config } from './config.ts';
 import { listenerOptionsFromConfig } from './mllp/config.ts';
 import type { MllpConnectionInfo } from './mllp/handler.ts';
+import { startOutboundWorkers, type OutboundWorkers } from './outbound/worker.ts';
 import { startMllpListener, type MllpListener } from './mllp/listener.ts';
 import { createHl7Handler, type Hl7Handler } from './pipeline/handler.ts';
 import { Lanes } from './pipeline/lanes.ts';
@@ -22,6 +24,8 @@ export interface Hl7Adapter {
   handler: Hl7Handler;
   /** Feeds a quarantined payload through the pipeline again (an analyst's replay skips the sender check). */
   replayer: QuarantineReplayer;
+  /** The outbound workers' consumer handlers (durable `hl7-outbound-<facility>` → handler), for DLQ replay; empty without HL7_OUTBOUND_TARGETS. */
+  consumerHandlers: ReadonlyMap<string, (batch: BusMessage[]) => Promise<void>>;
   stop(): Promise<void>;
 }
 
@@ -35,7 +39,8 @@ export class Hl7ConfigError extends Error {
 const REPLAY_CONNECTION: MllpConnectionInfo = { id: 'quarantine-replay', remoteAddress: 'replay', remotePort: 0, tls: false };
 
 export async function startHl7Adapter(deps: {
-  config: Hl7Config;
+  /** MAX_DELIVER and ACK_WAIT_MS: the gateway's, for the outbound consumers */
+  config: Hl7Config & { MAX_DELIVER: number; ACK_WAIT_MS: number };
   bus: Bus;
   intake: IntakeDeps;
   metrics: Metrics;
@@ -73,5 +78,41 @@ export async function startHl7Adapter(deps: {
       ? { accepted: true, event_ids: processed.eventIds }
       : { accepted: false, reason: processed.reason ?? processed.outcome, details: processed.issues };
   };
-  return { listener, handler, replayer, stop: () => listener.stop() };
+  // Outbound to EHRs (README, "Outbound to EHRs"): one worker per configured target.
+  let outbound: OutboundWorkers | undefined;
+  if (config.HL7_OUTBOUND_TARGETS && config.HL7_OUTBOUND_TARGETS.length > 0) {
+    try {
+      outbound = await startOutboundWorkers({
+        targets: config.HL7_OUTBOUND_TARGETS,
+        bus: deps.bus,
+        vault: deps.vault,
+        metrics: deps.metrics,
+        logger: deps.logger,
+        maxDeliver: config.MAX_DELIVER,
+        ackWaitMs: config.ACK_WAIT_MS,
+        settings: {
+          sendingApplication: config.HL7_OUTBOUND_APP,
+          sendingFacility: config.HL7_OUTBOUND_FACILITY,
+          processingId: config.HL7_OUTBOUND_PROCESSING_ID,
+          answerTimeoutMs: config.HL7_OUTBOUND_ANSWER_TIMEOUT_MS,
+          connectTimeoutMs: config.HL7_OUTBOUND_CONNECT_TIMEOUT_MS,
+          retry: { attempts: config.HL7_OUTBOUND_RETRY_ATTEMPTS, initialDelayMs: config.HL7_OUTBOUND_RETRY_DELAY_MS },
+          tls: { caFile: config.HL7_OUTBOUND_TLS_CA, certFile: config.HL7_OUTBOUND_TLS_CERT, keyFile: config.HL7_OUTBOUND_TLS_KEY },
+        },
+      });
+    } catch (err) {
+      await listener.stop();
+      throw err;
+    }
+  }
+  return {
+    listener,
+    handler,
+    replayer,
+    consumerHandlers: outbound?.handlers ?? new Map(),
+    stop: async () => {
+      await listener.stop();
+      await outbound?.stop();
+    },
+  };
 }

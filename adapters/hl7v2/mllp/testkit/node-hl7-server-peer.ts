@@ -33,6 +33,8 @@ export interface NodeHl7ServerPeer {
   readonly port: number;
   /** TCP connections accepted so far (to check connection reuse) */
   connections(): number;
+  /** the text of every message received, in order (as node-hl7-client's Message gives it back) */
+  readonly received: string[];
   close(): Promise<void>;
 }
 
@@ -42,7 +44,11 @@ export async function startNodeHl7ServerPeer(
   const host = options.host ?? '127.0.0.1';
   const server = new Server({ bindAddress: host });
   let connections = 0;
-  const handler: InboundHandler = (_req, res) => void res.sendResponse(options.answer ?? 'AA');
+  const received: string[] = [];
+  const handler: InboundHandler = (req, res) => {
+    received.push(req.getMessage().toString());
+    void res.sendResponse(options.answer ?? 'AA');
+  };
   const inbound = new LoopbackInbound(server, { port: options.port ?? 0, host }, handler);
   inbound.on('client.connect', () => (connections += 1));
   await new Promise<void>((resolve, reject) => {
@@ -53,6 +59,7 @@ export async function startNodeHl7ServerPeer(
   return {
     port,
     connections: () => connections,
+    received,
     async close() {
       const closed = new Promise<void>((resolve) => inbound._socket.once('close', () => resolve()));
       await inbound.close();

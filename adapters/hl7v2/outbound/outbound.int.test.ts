@@ -1,0 +1,320 @@
+import { createServer, type AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectBus } from '../../../gateway/bus/connection.ts';
+import { deleteNamespace, testNamespace, TEST_NATS_URL } from '../../../gateway/bus/test-support.ts';
+import { loadConfig } from '../../../gateway/config.ts';
+import { createLogger } from '../../../gateway/log.ts';
+import { startGateway, type RunningGateway } from '../../../gateway/main.ts';
+import { patientToken } from '../../../gateway/phi/token.ts';
+import { createTestDatabase } from '../../../gateway/store/test-support.ts';
+import type { Hl7Message } from '../message.ts';
+import { connectNodeHl7Client } from '../mllp/testkit/node-hl7-client-sender.ts';
+import { startNodeHl7ServerPeer, type NodeHl7ServerPeer } from '../mllp/testkit/node-hl7-server-peer.ts';
+import { minimalAck } from '../mllp/testkit/minimal-ack.ts';
+import { startScriptedPeer, type ScriptedPeer } from '../mllp/testkit/scripted-peer.ts';
+import { parseMessage } from '../parse.ts';
+import { controlIdForEvent } from './rds-builder.ts';
+
+/**
+ * Outbound to EHRs end to end: the real gateway (real NATS JetStream, real PostgreSQL, real MLLP listener), dispense
+ * events posted to POST /api/events, EHR peers that receive them over MLLP: node-hl7-server 2.4.0 (a third-party
+ * receiver) where a well-behaved EHR is enough, the hand-written scripted peer for AE answers and late ACKs.
+ */
+
+const SYSTEM = 'system-token-0123456789';
+const ANALYST = 'analyst-token-0123456789';
+const MRN = 'ZZMRN7788';
+const NAME = 'ZZOUTBOUND';
+const NDC = '00591036901';
+
+/** A port nothing listens on (yet). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('HL7 v2 outbound to EHRs, end to end', () => {
+  let gw: RunningGateway;
+  let dropDb: () => Promise<void>;
+  let ehr: NodeHl7ServerPeer; // FACOK: EPIC^HOSP1, answers AA
+  let refusing: ScriptedPeer; // FACAE: answers AE (or AA once told to)
+  let late: ScriptedPeer; // FACLATE: answers some frames after the timeout
+  let down: NodeHl7ServerPeer | undefined; // FACDOWN: not there at first
+  let downPort: number;
+  let aeMode: 'AE' | 'AA' = 'AE';
+  const lateAnswers = new Map<string, number>();
+  const logLines: string[] = [];
+  let patientRef: string;
+  let seq = 0;
+
+  beforeAll(async () => {
+    ehr = await startNodeHl7ServerPeer();
+    refusing = await startScriptedPeer(({ payload }) => ({ answers: [minimalAck(payload, aeMode)] }));
+    // The first frame of each message (and every frame of RX-NEVER) is answered with an AE after the client's
+    // timeout: were a late answer ever read, the message would be counted as refused.
+    late = await startScriptedPeer(({ payload }) => {
+      const message = parseMessage(payload);
+      const seen = lateAnswers.get(message.controlId) ?? 0;
+      lateAnswers.set(message.controlId, seen + 1);
+      const always = message.segment('RXD')?.get(7) === 'RX-NEVER';
+      return seen === 0 || always ? { delayMs: 500, answers: [minimalAck(payload, 'AE')] } : { answers: [minimalAck(payload, 'AA')] };
+    });
+    downPort = await freePort();
+    const db = await createTestDatabase();
+    dropDb = db.drop;
+    gw = await startGateway(
+      loadConfig({
+        HTTP_PORT: '0',
+        MLLP_PORT: '0',
+        DATABASE_URL: db.url,
+        NATS_URL: TEST_NATS_URL,
+        BUS_NAMESPACE: testNamespace(),
+        AUTH_TOKENS: `system:${SYSTEM},analyst:${ANALYST}`,
+        HL7_FACILITY_MAP: 'HOSP1=FACOK',
+        MAX_DELIVER: '2',
+        HL7_OUTBOUND_TARGETS: [
+          `FACOK=127.0.0.1:${ehr.port},app=EPIC,facility=HOSP1`,
+          `FACAE=127.0.0.1:${refusing.port},app=EHR2`,
+          `FACLATE=127.0.0.1:${late.port},app=EHR3`,
+          `FACDOWN=127.0.0.1:${downPort},app=EHR4`,
+        ].join(';'),
+        HL7_OUTBOUND_FACILITY: 'PHARM1',
+        HL7_OUTBOUND_ANSWER_TIMEOUT_MS: '250',
+        HL7_OUTBOUND_CONNECT_TIMEOUT_MS: '500',
+        HL7_OUTBOUND_RETRY_ATTEMPTS: '2',
+        HL7_OUTBOUND_RETRY_DELAY_MS: '50',
+        LOG_LEVEL: 'debug',
+      }),
+      createLogger('debug', { write: (line: string) => void logLines.push(line) }),
+    );
+    const ctx = { actor: 'analyst:test', reason: 'test fixture' };
+    await gw.mappings.service.create('drugs', { ndc11: '00591-0369-01', description: 'Hydrocodone/APAP 5/325 tablet' }, ctx);
+    await gw.mappings.service.create('schedules', { ndc11: NDC, schedule: 'II' }, ctx);
+    const mr = { authority: 'HOSP1', type: 'MR', value: MRN };
+    patientRef = patientToken(gw.phi.keys.tokenKey, mr);
+    await gw.phi.vault.put(patientRef, {
+      identifiers: [mr, { authority: 'USSSA', type: 'SS', value: '999-88-7777' }],
+      demographics: { family_name: NAME, given_name: 'PAT', birth_date: '1970-02-03', sex: 'F' },
+    });
+  });
+
+  afterAll(async () => {
+    const namespace = gw?.bus.names.namespace;
+    await gw?.stop();
+    if (namespace) {
+      const bus = await connectBus(TEST_NATS_URL, 'cleanup', namespace);
+      await deleteNamespace(bus);
+      await bus.close();
+    }
+    await dropDb?.();
+    await Promise.all([ehr?.close(), refusing?.close(), late?.close(), down?.close()]);
+  });
+
+  const call = async (method: string, path: string, token: string, body?: unknown) =>
+    fetch(`http://127.0.0.1:${gw.httpPort}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? null : JSON.stringify(body),
+    });
+
+  /** Posts a canonical dispense (or reversal) of the vault's patient; resolves with the MSH-10 it will be sent under. */
+  const post = async (facility: string, overrides: { type?: string; rx?: string; patient_ref?: string; amount?: number } = {}) => {
+    const n = ++seq;
+    const res = await call('POST', '/api/events', SYSTEM, {
+      type: overrides.type ?? 'rx.dispense',
+      facility_id: facility,
+      occurred_at: '2026-11-21T10:10:00.000Z',
+      source: { adapter: 'pharmacy-system', sender: 'PHARM1', message_id: `D-${n}` },
+      drug: { ndc11: NDC, schedule: 'II', lot: 'LOT-9', expiry: '2027-12-31' },
+      quantity: { value: overrides.amount ?? 30, unit: 'TAB' },
+      patient_ref: overrides.patient_ref ?? patientRef,
+      payload: {
+        order: { placer: `ORD-${n}` },
+        prescription_number: overrides.rx ?? `RX-${n}`,
+        codes: [{ code: '00591-0369-01', display: 'Hydrocodone 5mg/APAP 325mg', system: 'NDC' }],
+        dispensing_provider: { id: '1234567893', id_type: 'NPI' },
+      },
+    });
+    expect(res.status).toBe(202);
+    const { event_id } = (await res.json()) as { event_id: string };
+    return controlIdForEvent(event_id);
+  };
+
+  const receivedBy = (peer: { received: string[] }, controlId: string): Hl7Message[] =>
+    peer.received.map((text) => parseMessage(text)).filter((m) => m.controlId === controlId);
+
+  const outcomes = async (target: string) => {
+    const { values } = await gw.metrics.hl7Outbound.get();
+    return Object.fromEntries(values.filter((v) => v.labels.target === target).map((v) => [String(v.labels.outcome), v.value]));
+  };
+
+  type DlqEntry = { id: number; consumer: string; deliveries: number; failures: { error: string }[] };
+  const deadLetters = async (consumer: string): Promise<DlqEntry[]> => {
+    const res = await call('GET', '/api/dlq', ANALYST);
+    return ((await res.json()) as { entries: DlqEntry[] }).entries.filter((e) => e.consumer === consumer);
+  };
+
+  it('sends a posted dispense to its facility’s EHR as RDS^O13 with the vault’s PID-3, the RXD values and ORC-1 RE', async () => {
+    const controlId = await post('FACOK', { rx: 'RX-778' });
+    const [m] = await waitFor('the RDS at the EHR', () => receivedBy(ehr, controlId).length > 0 && receivedBy(ehr, controlId));
+    expect([m!.messageCode, m!.triggerEvent, m!.version, m!.msh.get(3), m!.msh.get(4), m!.msh.get(5), m!.msh.get(6)]).toEqual([
+      'RDS',
+      'O13',
+      '2.5',
+      'RXGATE',
+      'PHARM1',
+      'EPIC',
+      'HOSP1',
+    ]);
+    const pid = m!.segment('PID')!;
+    expect(pid.repetitions(3)).toBe(1); // the SSN is never sent
+    expect([pid.get(3, 1), pid.get(3, 4), pid.get(3, 5), pid.get(5, 1), pid.get(7)]).toEqual([MRN, 'HOSP1', 'MR', NAME, '19700203']);
+    expect(m!.segment('ORC')!.get(1)).toBe('RE');
+    const rxd = m!.segment('RXD')!;
+    expect([rxd.get(2, 1), rxd.get(2, 3), rxd.get(3), rxd.get(4), rxd.get(5), rxd.get(7), rxd.get(10, 1), rxd.get(18), rxd.get(19)]).toEqual([
+      '00591-0369-01',
+      'NDC',
+      '20261121101000+0000',
+      '30',
+      'TAB',
+      'RX-778',
+      '1234567893',
+      'LOT-9',
+      '20271231',
+    ]);
+    expect(await waitFor('the sent count', async () => (await outcomes('FACOK')).sent)).toBe(1);
+  });
+
+  it('sends a reversal with ORC-1 CA', async () => {
+    const controlId = await post('FACOK', { type: 'rx.dispense.reversal', rx: 'RX-778' });
+    const [m] = await waitFor('the reversal at the EHR', () => receivedBy(ehr, controlId).length > 0 && receivedBy(ehr, controlId));
+    expect(m!.messageCode).toBe('RDS');
+    expect(m!.segment('ORC')!.get(1)).toBe('CA');
+    expect(m!.segment('RXD')!.get(7)).toBe('RX-778');
+  });
+
+  it('never sends an EHR its own dispenses back, but forwards those of other HL7 senders', async () => {
+    const rds = (sender: string, controlId: string, rx: string) =>
+      [
+        `MSH|^~\\&|${sender}|HOSP1|RXGATE|HOSP1|20261121101500||RDS^O13^RDS_O13|${controlId}|P|2.5`,
+        `PID|1||${MRN}^^^HOSP1^MR||${NAME}^PAT`,
+        'ORC|RE|ORD-E',
+        `RXD|1|00591-0369-01^Hydrocodone^NDC|20261121101000|30|TAB||${rx}`,
+      ].join('\r');
+    const before = ehr.received.length;
+    const sender = await connectNodeHl7Client({ port: gw.mllp.port! });
+    try {
+      expect((await sender.send(rds('EPIC', 'ECHO-1', 'RX-ECHO'))).code).toBe('AA');
+      expect((await sender.send(rds('PHARMSYS', 'FWD-1', 'RX-FWD'))).code).toBe('AA');
+    } finally {
+      await sender.close();
+    }
+    // One message at a time, in stream order: once the second is at the EHR, the first was either sent or skipped.
+    await waitFor('the forwarded RDS', () => ehr.received.slice(before).some((t) => parseMessage(t).segment('RXD')?.get(7) === 'RX-FWD'));
+    expect(ehr.received.slice(before).map((t) => parseMessage(t).segment('RXD')!.get(7))).toEqual(['RX-FWD']);
+    expect((await outcomes('FACOK')).skipped_echo).toBe(1);
+  });
+
+  it('dead-letters a dispense whose patient has no identifiers in the vault, with the reason', async () => {
+    const stranger = `pt_${'0'.repeat(64)}`;
+    await post('FACOK', { patient_ref: stranger, rx: 'RX-NOBODY' });
+    const [entry] = await waitFor('the dead letter', async () => {
+      const found = await deadLetters('hl7-outbound-FACOK');
+      return found.length > 0 && found;
+    });
+    expect(entry!.deliveries).toBe(2);
+    expect(entry!.failures.map((f) => f.error)).toEqual([
+      expect.stringMatching(/^OutboundBuildError: the PHI vault holds no identifiers/),
+      expect.stringMatching(/^OutboundBuildError: the PHI vault holds no identifiers/),
+    ]);
+    expect(ehr.received.some((t) => t.includes('RX-NOBODY'))).toBe(false);
+    expect((await outcomes('FACOK')).dead_lettered).toBe(1);
+  });
+
+  it('dead-letters a dispense the EHR answers AE after MAX_DELIVER, with its history; a replay sends it again', async () => {
+    const controlId = await post('FACAE', { rx: 'RX-AE' });
+    const [entry] = await waitFor('the dead letter', async () => {
+      const found = await deadLetters('hl7-outbound-FACAE');
+      return found.length > 0 && found;
+    });
+    expect(entry).toMatchObject({ consumer: 'hl7-outbound-FACAE', deliveries: 2 });
+    expect(entry!.failures.map((f) => f.error)).toEqual([`OutboundNakError: EHR answered AE to ${controlId}`, `OutboundNakError: EHR answered AE to ${controlId}`]);
+    expect(refusing.log.filter((l) => parseMessage(l.payload).controlId === controlId)).toHaveLength(2);
+    expect(await outcomes('FACAE')).toMatchObject({ error: 2, dead_lettered: 1 });
+
+    // The EHR is fixed; the analyst replays the dead letter through the worker's handler.
+    aeMode = 'AA';
+    const replay = await call('POST', `/api/dlq/${entry!.id}/replay`, ANALYST);
+    expect(replay.status).toBe(200);
+    expect(refusing.log.filter((l) => parseMessage(l.payload).controlId === controlId)).toHaveLength(3);
+    expect((await outcomes('FACAE')).sent).toBe(1);
+  });
+
+  it('keeps dispenses on the bus while the EHR is down and delivers each once, in order, when it comes up', async () => {
+    const dispense = await post('FACDOWN', { rx: 'RX-DOWN' });
+    const reversal = await post('FACDOWN', { type: 'rx.dispense.reversal', rx: 'RX-DOWN' });
+    await waitFor('failed connection attempts', async () => ((await outcomes('FACDOWN')).unreachable ?? 0) >= 2);
+    // The dispense waits on the bus (naked with a delay, still pending); the reversal is not even delivered before it.
+    const info = await gw.bus.jsm.consumers.info(gw.bus.names.streams.events, 'hl7-outbound-FACDOWN');
+    expect([info.num_ack_pending, info.num_pending]).toEqual([1, 1]);
+    down = await startNodeHl7ServerPeer({ port: downPort });
+    const peer = down;
+    await waitFor('both messages at the EHR', () => peer.received.length >= 2, 15_000);
+    await new Promise((r) => setTimeout(r, 300)); // anything sent twice would have arrived by now
+    const got = peer.received.map((t) => parseMessage(t));
+    expect(got.map((m) => [m.controlId, m.segment('ORC')!.get(1)])).toEqual([
+      [dispense, 'RE'],
+      [reversal, 'CA'],
+    ]);
+    expect(await outcomes('FACDOWN')).toMatchObject({ sent: 2 });
+    expect(await deadLetters('hl7-outbound-FACDOWN')).toEqual([]);
+  });
+
+  it('never takes a late ACK for the answer to a later message', async () => {
+    const first = await post('FACLATE', { rx: 'RX-L1' });
+    const second = await post('FACLATE', { rx: 'RX-L2' });
+    await waitFor('both sent', async () => ((await outcomes('FACLATE')).sent ?? 0) >= 2);
+    // Each message's first frame was answered (AE) after the timeout: on a connection the client had dropped.
+    const byControlId = (id: string) => late.log.filter((l) => parseMessage(l.payload).controlId === id);
+    for (const id of [first, second]) {
+      const frames = byControlId(id);
+      expect(frames).toHaveLength(2);
+      expect(frames[0]!.connection).not.toBe(frames[1]!.connection);
+    }
+    await waitFor('the late answers to be due', () => late.log.filter((l) => l.closedBeforeAnswer).length >= 2, 2_000);
+    expect(await outcomes('FACLATE')).toMatchObject({ sent: 2 });
+    expect((await outcomes('FACLATE')).error).toBeUndefined();
+  });
+
+  it('dead-letters a message that is never answered, with the attempt history', async () => {
+    const controlId = await post('FACLATE', { rx: 'RX-NEVER' });
+    const [entry] = await waitFor('the dead letter', async () => {
+      const found = await deadLetters('hl7-outbound-FACLATE');
+      return found.length > 0 && found;
+    });
+    expect(entry!.deliveries).toBe(2);
+    for (const failure of entry!.failures) {
+      expect(failure.error).toMatch(new RegExp(`^OutboundNoAnswerError: no ACK from 127\\.0\\.0\\.1:${late.port} for ${controlId} after 2 attempt\\(s\\): #1 answer_timeout .*; #2 answer_timeout`));
+    }
+  });
+
+  it('logs no patient data', () => {
+    const logs = logLines.join('\n');
+    expect(logs).toContain('dispense sent to the EHR');
+    expect(logs).not.toContain(MRN);
+    expect(logs).not.toContain(NAME);
+  });
+});

@@ -1,0 +1,278 @@
+import { createHash } from 'node:crypto';
+import type { CanonicalEvent } from '../../../gateway/events/schema.ts';
+import type { PatientIdentifier } from '../../../gateway/phi/token.ts';
+import type { PhiRecord } from '../../../gateway/phi/vault.ts';
+import type { ComponentInput, FieldInput, RepetitionInput } from '../field-input.ts';
+import { createMessage, type EditableMessage } from '../message.ts';
+
+/**
+ * A canonical `rx.dispense` / `rx.dispense.reversal` event → the HL7 v2.5 message an EHR gets back (README,
+ * "Outbound to EHRs"). Pure: the patient's vault record, the message control id and the timestamp are passed in.
+ *
+ * RDS^O13 (v2.5 §4.13.5): MSH, PID, ORC, RXD, [RXR]. A dispense has ORC-1 `RE`; a reversal is written in the
+ * receiver's form: `rds-ca` (the default: the same RDS with ORC-1 `CA`) or `rde-ca` (RDE^O11 with ORC-1 `CA`: the
+ * pharmacy cancels the encoded order, for EHRs that track the order and not its dispenses).
+ *
+ * Nothing is invented: a value the event (or the vault) does not hold is left empty, except RXD-1 (the dispense
+ * sub-id counter, 1 when the event has none) and what the receiver cannot do without, which is a build error:
+ * patient identifiers (PID-3), a drug code (RXD-2) and, for a dispense, the dispensed amount (RXD-4).
+ * Values are escaped by the message model; every value reads back through parseMessage.
+ */
+
+export type ReversalForm = 'rds-ca' | 'rde-ca';
+export const REVERSAL_FORMS: readonly ReversalForm[] = ['rds-ca', 'rde-ca'];
+
+export type OutboundEventType = 'rx.dispense' | 'rx.dispense.reversal';
+export const OUTBOUND_EVENT_TYPES: ReadonlySet<string> = new Set<OutboundEventType>(['rx.dispense', 'rx.dispense.reversal']);
+
+/** MSH-3 … MSH-6 and MSH-11. HD values may be written with components (`APP^1.2.3^ISO`), split on `^`. */
+export interface OutboundHeader {
+  sendingApplication: string;
+  sendingFacility: string;
+  receivingApplication?: string | undefined;
+  receivingFacility?: string | undefined;
+  /** MSH-11: P (production, default), T (training), D (debugging) */
+  processingId?: string | undefined;
+}
+
+export interface DispenseMessageInput {
+  event: CanonicalEvent;
+  /** the vault record behind event.patient_ref */
+  patient: PhiRecord;
+  /** MSH-10 */
+  controlId: string;
+  /** MSH-7 (written in UTC) */
+  timestamp: Date;
+  header: OutboundHeader;
+  /** how a reversal is written (default rds-ca) */
+  reversalForm?: ReversalForm | undefined;
+}
+
+/** The event cannot become a message; no retry can change that (the caller dead-letters it). */
+export class OutboundBuildError extends Error {
+  constructor(
+    /** short machine-readable reason: no_patient_identifiers, no_drug_code, no_amount, not_a_dispense */
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'OutboundBuildError';
+  }
+}
+
+/** Identifier types that never go out: social security and driver's licence numbers (minimum necessary). */
+const WITHHELD_TYPES: ReadonlySet<string> = new Set(['SS', 'DL']);
+/** Written in PID-18 (patient account number), not PID-3. */
+const ACCOUNT_TYPE = 'AN';
+
+/**
+ * MSH-10 for an event: the same event always gets the same control id (max 20 characters, the v2.5 length), so a
+ * resend after a lost ACK, a redelivery or a republished event is recognised by receivers that dedupe on MSH-10.
+ */
+export function controlIdForEvent(eventId: string): string {
+  return 'RX' + createHash('sha256').update(eventId).digest('hex').slice(0, 18).toUpperCase();
+}
+
+export function buildDispenseMessage(input: DispenseMessageInput): EditableMessage {
+  const { event, header } = input;
+  if (!OUTBOUND_EVENT_TYPES.has(event.type)) {
+    throw new OutboundBuildError('not_a_dispense', `events of type ${event.type} are not sent as HL7 dispenses`);
+  }
+  const reversal = event.type === 'rx.dispense.reversal';
+  const form: 'rds' | 'rde' = reversal && input.reversalForm === 'rde-ca' ? 'rde' : 'rds';
+  const payload = event.payload as DispensePayload;
+
+  const pid = pidFields(input.patient);
+  const drug = drugCode(event, payload);
+  const amount = event.quantity?.value ?? payload.amount;
+  const unit = event.quantity?.unit ?? payload.unit;
+  if (!reversal && amount === undefined) {
+    throw new OutboundBuildError('no_amount', 'the dispense has no amount (quantity.value or payload.amount): RXD-4 is required');
+  }
+
+  const msh: Record<number, FieldInput> = {
+    3: hd(header.sendingApplication),
+    4: hd(header.sendingFacility),
+    5: hd(header.receivingApplication),
+    6: hd(header.receivingFacility),
+    7: hl7Timestamp(input.timestamp),
+    9: form === 'rds' ? ['RDS', 'O13', 'RDS_O13'] : ['RDE', 'O11', 'RDE_O11'],
+    10: input.controlId,
+    11: header.processingId || 'P',
+    12: '2.5',
+  };
+  const message = createMessage({ msh: present(msh) });
+  message.append('PID', present(pid));
+  message.append('ORC', present({
+    1: reversal ? 'CA' : 'RE',
+    2: payload.order?.placer,
+    3: payload.order?.filler,
+    4: payload.order?.group,
+    9: hl7Timestamp(new Date(event.occurred_at)),
+  }));
+  const lots = lotsOf(event, payload);
+  if (form === 'rds') {
+    message.append('RXD', present({
+      1: number(payload.dispense_sub_id ?? 1),
+      2: drug,
+      3: hl7Timestamp(new Date(event.occurred_at)),
+      4: number(amount),
+      5: unit === undefined ? undefined : [unit],
+      6: coded(payload.dosage_form),
+      7: payload.prescription_number,
+      8: number(payload.refills_remaining),
+      10: provider(payload.dispensing_provider),
+      11: payload.substitution,
+      18: lots.length === 0 ? undefined : { repetitions: lots.map((l) => l.lot) },
+      19: lots.length === 0 ? undefined : { repetitions: lots.map((l) => hl7Date(l.expiry)) },
+    }));
+  } else {
+    message.append('RXE', present({
+      2: drug,
+      6: coded(payload.dosage_form),
+      10: number(amount),
+      11: unit === undefined ? undefined : [unit],
+      15: payload.prescription_number,
+      16: number(payload.refills_remaining),
+    }));
+  }
+  const route = coded(payload.route);
+  const site = coded(payload.site);
+  if (route !== undefined || site !== undefined) message.append('RXR', present({ 1: route, 2: site }));
+
+  if (!isAscii(message.toString())) message.msh.set(18, 'UNICODE UTF-8');
+  return message;
+}
+
+interface Coded {
+  code: string;
+  display?: string;
+  system?: string;
+}
+
+/** The fields of the payload this builder reads (schema: gateway/events/schema.ts rxDispensePayloadSchema). */
+interface DispensePayload {
+  order?: { placer?: string; filler?: string; group?: string };
+  prescription_number?: string;
+  dispense_sub_id?: number;
+  codes?: Coded[];
+  amount?: number;
+  unit?: string;
+  dosage_form?: Coded;
+  refills_remaining?: number;
+  dispensing_provider?: { id: string; id_type?: string; authority?: string };
+  substitution?: string;
+  more_lots?: { lot?: string; expiry?: string }[];
+  route?: Coded;
+  site?: Coded;
+}
+
+function pidFields(patient: PhiRecord): Record<number, FieldInput> {
+  const usable = patient.identifiers.filter((id) => id.value.trim() !== '' && !WITHHELD_TYPES.has(id.type.trim().toUpperCase()));
+  const listed = usable.filter((id) => id.type.trim().toUpperCase() !== ACCOUNT_TYPE);
+  const account = usable.find((id) => id.type.trim().toUpperCase() === ACCOUNT_TYPE);
+  if (listed.length === 0) {
+    throw new OutboundBuildError('no_patient_identifiers', 'the vault holds no patient identifier that can be sent in PID-3');
+  }
+  const d = patient.demographics ?? {};
+  const name = [d.family_name, d.given_name, d.middle_name, d.name_suffix, d.name_prefix];
+  return {
+    1: '1',
+    3: { repetitions: listed.map(cx) },
+    5: name.some((part) => part) ? name : undefined,
+    7: d.birth_date ? hl7Date(d.birth_date) : undefined,
+    8: d.sex,
+    18: account ? cx(account) : undefined,
+  };
+}
+
+/** CX: ID ^ check digit ^ scheme ^ assigning authority (HD) ^ identifier type. An OID authority is HD-2 with type ISO. */
+function cx(id: PatientIdentifier): RepetitionInput {
+  const authority: ComponentInput = id.authority === '' ? undefined : isOid(id.authority) ? [undefined, id.authority, 'ISO'] : id.authority;
+  return [id.value, undefined, undefined, authority, id.type || undefined];
+}
+
+function isOid(text: string): boolean {
+  return /^[0-2](\.\d+)+$/.test(text);
+}
+
+/**
+ * RXD-2 / RXE-2 (CWE): the NDC-11 written 5-4-2 with coding system NDC, and the RxNorm CUI as the alternate
+ * identifier when the event has both; else the RxNorm CUI; else the first code as the sender wrote it.
+ */
+function drugCode(event: CanonicalEvent, payload: DispensePayload): RepetitionInput {
+  const text = payload.codes?.find((c) => c.display)?.display;
+  const ndc11 = event.drug?.ndc11;
+  const rxnorm = event.drug?.rxnorm;
+  if (ndc11) {
+    const ndc = `${ndc11.slice(0, 5)}-${ndc11.slice(5, 9)}-${ndc11.slice(9)}`;
+    return rxnorm ? [ndc, text, 'NDC', rxnorm, undefined, 'RXNORM'] : [ndc, text, 'NDC'];
+  }
+  if (rxnorm) return [rxnorm, text, 'RXNORM'];
+  const first = payload.codes?.[0];
+  if (first) return [first.code, first.display, first.system];
+  throw new OutboundBuildError('no_drug_code', 'the event names no drug code (drug.ndc11, drug.rxnorm or payload.codes): RXD-2 is required');
+}
+
+function coded(c: Coded | undefined): RepetitionInput {
+  return c === undefined ? undefined : [c.code, c.display, c.system];
+}
+
+/** XCN: ID ^ (name parts 2–8) ^ assigning authority (9) ^ … ^ identifier type code (13). Never a name. */
+function provider(p: DispensePayload['dispensing_provider']): RepetitionInput {
+  if (!p) return undefined;
+  const components: ComponentInput[] = [p.id];
+  components[8] = p.authority === undefined ? undefined : isOid(p.authority) ? [undefined, p.authority, 'ISO'] : p.authority;
+  components[12] = p.id_type;
+  return components;
+}
+
+/** The first lot is the event's drug.lot / drug.expiry, further ones payload.more_lots. */
+function lotsOf(event: CanonicalEvent, payload: DispensePayload): { lot?: string | undefined; expiry?: string | undefined }[] {
+  const lots: { lot?: string | undefined; expiry?: string | undefined }[] = [];
+  if (event.drug?.lot !== undefined || event.drug?.expiry !== undefined) lots.push({ lot: event.drug.lot, expiry: event.drug.expiry });
+  for (const more of payload.more_lots ?? []) {
+    if (lots.length === 0) lots.push({}); // keep the repetitions aligned with the first lot's place
+    lots.push(more);
+  }
+  return lots;
+}
+
+/** The fields that have a value: a field left undefined must not become a trailing empty field. */
+function present(fields: Record<number, FieldInput>): Record<number, FieldInput> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined && value !== ''));
+}
+
+function hd(text: string | undefined): FieldInput {
+  if (text === undefined || text === '') return undefined;
+  return text.includes('^') ? text.split('^') : text;
+}
+
+/** NM: plain decimal notation (no exponent), as the standard requires. */
+export function number(value: number | undefined): string | undefined {
+  if (value === undefined || !Number.isFinite(value)) return undefined;
+  const text = String(value);
+  if (!/e/i.test(text)) return text;
+  return value.toFixed(20).replace(/\.?0+$/, '');
+}
+
+/** DTM in UTC: `YYYYMMDDHHMMSS[.SSS]+0000` (milliseconds only when not zero). */
+export function hl7Timestamp(date: Date): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  const ms = date.getUTCMilliseconds();
+  return (
+    `${p(date.getUTCFullYear(), 4)}${p(date.getUTCMonth() + 1)}${p(date.getUTCDate())}` +
+    `${p(date.getUTCHours())}${p(date.getUTCMinutes())}${p(date.getUTCSeconds())}${ms === 0 ? '' : `.${p(ms, 3)}`}+0000`
+  );
+}
+
+/** `YYYY-MM-DD` → `YYYYMMDD`; other text (a date the vault kept as written) as is. */
+function hl7Date(date: string | undefined): string | undefined {
+  if (date === undefined) return undefined;
+  return /^\d{4}-\d{2}-\d{2}$/.test(date) ? date.replaceAll('-', '') : date;
+}
+
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
+}

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../../gateway/config.ts';
+import { isEcho, OutboundTargetsError, parseOutboundTargets } from './targets.ts';
+import { readAck } from './worker.ts';
+
+describe('HL7_OUTBOUND_TARGETS', () => {
+  it('reads facility, address, TLS and the options of each target', () => {
+    expect(parseOutboundTargets(' FAC1=ehr1.example.org:6661,tls,app=EPIC,facility=HOSP1 ; FAC-2=[::1]:2575,reversal=rde-ca,sender=ADT^1.2.3^ISO^H2,sender=X^Y;')).toEqual([
+      {
+        facility: 'FAC1',
+        host: 'ehr1.example.org',
+        port: 6661,
+        tls: true,
+        receivingApplication: 'EPIC',
+        receivingFacility: 'HOSP1',
+        reversalForm: 'rds-ca',
+        echoSenders: ['EPIC^HOSP1'],
+      },
+      { facility: 'FAC-2', host: '::1', port: 2575, tls: false, reversalForm: 'rde-ca', echoSenders: ['ADT^1.2.3^ISO^H2', 'X^Y'] },
+    ]);
+    expect(parseOutboundTargets('F=10.0.0.7:2575,tls,servername=ehr.example.org')[0]).toMatchObject({ tls: true, servername: 'ehr.example.org', echoSenders: [] });
+  });
+
+  it('names every problem', () => {
+    const problems = (text: string) => {
+      try {
+        parseOutboundTargets(text);
+        return [];
+      } catch (err) {
+        expect(err).toBeInstanceOf(OutboundTargetsError);
+        return (err as OutboundTargetsError).problems;
+      }
+    };
+    expect(problems('ehr:2575')).toEqual(['target 1 must start with a facility id (letters, digits, _ and -) and =']);
+    expect(problems('F=ehr')).toEqual(['target 1 (F): the address must be host:port']);
+    expect(problems('F=ehr:70000')).toEqual(['target 1 (F): the address must be host:port']);
+    expect(problems('F=ehr:1,reversal=rds-x,colour=red,app=')).toEqual([
+      'target 1 (F): reversal must be one of rds-ca, rde-ca',
+      'target 1 (F): unknown option "colour" (tls, app=, facility=, reversal=, sender=, servername=)',
+      'target 1 (F): option app needs a value (app=…)',
+    ]);
+    expect(problems('F=a:1,servername=x;F=b:2')).toEqual(['target 1 (F): servername needs tls', 'target 2: facility F has more than one target']);
+  });
+
+  it('is checked when the configuration loads', () => {
+    expect(loadConfig({ HL7_OUTBOUND_TARGETS: 'F=ehr:2575,app=EPIC' }).HL7_OUTBOUND_TARGETS).toHaveLength(1);
+    expect(loadConfig({}).HL7_OUTBOUND_TARGETS).toBeUndefined();
+    expect(() => loadConfig({ HL7_OUTBOUND_TARGETS: 'F=ehr' })).toThrow(ConfigError);
+    expect(() => loadConfig({ HL7_OUTBOUND_TARGETS: 'F=ehr' })).toThrow(/HL7_OUTBOUND_TARGETS.*host:port/);
+    expect(() => loadConfig({ HL7_OUTBOUND_APP: 'A|B' })).toThrow(/HL7_OUTBOUND_APP/);
+  });
+
+  it('recognises the EHR itself as the sender of an HL7 event, and nobody else', () => {
+    const [target] = parseOutboundTargets('F=ehr:1,app=EPIC,facility=HOSP1');
+    expect(isEcho(target!, { adapter: 'hl7v2', sender: 'EPIC^HOSP1' })).toBe(true);
+    expect(isEcho(target!, { adapter: 'hl7v2', sender: ' epic^hosp1 ' })).toBe(true);
+    expect(isEcho(target!, { adapter: 'hl7v2', sender: 'PHARM^HOSP1' })).toBe(false);
+    expect(isEcho(target!, { adapter: 'api', sender: 'EPIC^HOSP1' })).toBe(false);
+    const [bare] = parseOutboundTargets('F=ehr:1');
+    expect(isEcho(bare!, { adapter: 'hl7v2', sender: '^' })).toBe(false);
+  });
+});
+
+describe('readAck', () => {
+  const bytes = (lines: string[]) => new TextEncoder().encode(lines.join('\r'));
+  it('reads MSA-1, MSA-2 and ERR codes with locations, never the free text', () => {
+    const ack = readAck(
+      bytes([
+        'MSH|^~\\&|EPIC|HOSP1|RXGATE|HOSP1|20260101000000||ACK^O13^ACK|A1|P|2.5',
+        'MSA|AE|RX123|Patient ZZTEST not found',
+        'ERR||PID^1^3^1|204^Unknown key identifier^HL70357|E||||ZZTEST unknown',
+      ]),
+    );
+    expect(ack).toEqual({ code: 'AE', controlId: 'RX123', detail: ' (code 204 at PID-3)' });
+    expect(readAck(bytes(['MSH|^~\\&|A|B|C|D|20260101||ACK|A2|P|2.3', 'MSA|AR|RX9', 'ERR|PID^1^3^204&Unknown key&HL70357']))).toEqual({
+      code: 'AR',
+      controlId: 'RX9',
+      detail: ' (code 204 at PID-3)',
+    });
+    expect(readAck(bytes(['MSH|^~\\&|A|B|C|D|20260101||ACK|A3|P|2.5', 'MSA|AA|RX1']))).toEqual({ code: 'AA', controlId: 'RX1', detail: '' });
+    expect(readAck(bytes(['MSH|^~\\&|A|B|C|D|20260101||ACK|A3|P|2.5']))).toBeUndefined();
+    expect(readAck(bytes(['garbage']))).toBeUndefined();
+  });
+});

@@ -1,0 +1,122 @@
+import { facilityIdSchema } from '../../../gateway/events/schema.ts';
+import { REVERSAL_FORMS, type ReversalForm } from './rds-builder.ts';
+
+/**
+ * HL7_OUTBOUND_TARGETS: which EHR gets the dispenses of which facility (README, "Outbound to EHRs").
+ *
+ *   FAC1=ehr1.example.org:6661,tls,app=EPIC,facility=HOSP1;FAC2=10.0.0.7:2575,app=CERNER,reversal=rde-ca
+ *
+ * Targets are separated by `;`; each is `<facility id>=<host>:<port>` followed by comma-separated options:
+ * - `tls`: MLLP over TLS (certificates from HL7_OUTBOUND_TLS_*), `servername=NAME` to check another name
+ * - `app=NAME`, `facility=NAME`: MSH-5 / MSH-6 (the receiving application and facility; `^` separates HD components)
+ * - `reversal=rds-ca|rde-ca`: how a dispense reversal is written (default rds-ca)
+ * - `sender=APP^FACILITY`: an HL7 sender that *is* this EHR (repeatable); its own dispenses are never sent back
+ *   to it. Default: `app^facility`, which is how the EHR's messages name it when its MSH-3/4 match our MSH-5/6.
+ */
+export interface OutboundTarget {
+  facility: string;
+  host: string;
+  port: number;
+  tls: boolean;
+  servername?: string | undefined;
+  receivingApplication?: string | undefined;
+  receivingFacility?: string | undefined;
+  reversalForm: ReversalForm;
+  /** `source.sender` values (MSH-3^MSH-4 as the EHR sends them) that are this EHR */
+  echoSenders: string[];
+}
+
+export class OutboundTargetsError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('; '));
+    this.name = 'OutboundTargetsError';
+  }
+}
+
+const KEYS = ['app', 'facility', 'servername', 'sender', 'reversal'];
+const ADDRESS = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+
+export function parseOutboundTargets(text: string): OutboundTarget[] {
+  const problems: string[] = [];
+  const targets: OutboundTarget[] = [];
+  const entries = text
+    .split(';')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  entries.forEach((entry, index) => {
+    const where = `target ${index + 1}`;
+    const eq = entry.indexOf('=');
+    const facility = eq === -1 ? '' : entry.slice(0, eq).trim();
+    if (!facilityIdSchema.safeParse(facility).success) {
+      problems.push(`${where} must start with a facility id (letters, digits, _ and -) and =`);
+      return;
+    }
+    const [address = '', ...options] = entry
+      .slice(eq + 1)
+      .split(',')
+      .map((s) => s.trim());
+    const match = ADDRESS.exec(address);
+    const port = match ? Number(match[2]) : NaN;
+    if (!match || port < 1 || port > 65535) {
+      problems.push(`${where} (${facility}): the address must be host:port`);
+      return;
+    }
+    const target: OutboundTarget = {
+      facility,
+      host: match[1]!.replace(/^\[|\]$/g, ''),
+      port,
+      tls: false,
+      reversalForm: 'rds-ca',
+      echoSenders: [],
+    };
+    for (const option of options) {
+      if (option === '') continue;
+      if (option === 'tls') {
+        target.tls = true;
+        continue;
+      }
+      const at = option.indexOf('=');
+      const key = at === -1 ? option : option.slice(0, at).trim();
+      const value = at === -1 ? '' : option.slice(at + 1).trim();
+      if (value === '' && KEYS.includes(key)) {
+        problems.push(`${where} (${facility}): option ${key} needs a value (${key}=…)`);
+        continue;
+      }
+      switch (key) {
+        case 'app':
+          target.receivingApplication = value;
+          break;
+        case 'facility':
+          target.receivingFacility = value;
+          break;
+        case 'servername':
+          target.servername = value;
+          break;
+        case 'sender':
+          target.echoSenders.push(value);
+          break;
+        case 'reversal':
+          if ((REVERSAL_FORMS as readonly string[]).includes(value)) target.reversalForm = value as ReversalForm;
+          else problems.push(`${where} (${facility}): reversal must be one of ${REVERSAL_FORMS.join(', ')}`);
+          break;
+        default:
+          problems.push(`${where} (${facility}): unknown option ${JSON.stringify(key)} (tls, app=, facility=, reversal=, sender=, servername=)`);
+      }
+    }
+    if (target.servername !== undefined && !target.tls) problems.push(`${where} (${facility}): servername needs tls`);
+    if (target.echoSenders.length === 0 && target.receivingApplication !== undefined) {
+      target.echoSenders.push(`${target.receivingApplication}^${target.receivingFacility ?? ''}`);
+    }
+    if (targets.some((t) => t.facility === facility)) problems.push(`${where}: facility ${facility} has more than one target`);
+    targets.push(target);
+  });
+  if (problems.length > 0) throw new OutboundTargetsError(problems);
+  return targets;
+}
+
+/** Whether an event's origin is the target itself (compared without case and surrounding blanks). */
+export function isEcho(target: OutboundTarget, source: { adapter: string; sender: string }): boolean {
+  if (source.adapter !== 'hl7v2') return false;
+  const sender = source.sender.trim().toUpperCase();
+  return target.echoSenders.some((s) => s.trim().toUpperCase() === sender);
+}

@@ -1,0 +1,323 @@
+import type { Logger } from 'pino';
+import type { Bus } from '../../../gateway/bus/connection.ts';
+import { startBatchConsumer, TransientError, type BusMessage, type RunningConsumer } from '../../../gateway/bus/consumer.ts';
+import { eventClass, type CanonicalEvent } from '../../../gateway/events/schema.ts';
+import type { Metrics } from '../../../gateway/metrics.ts';
+import type { PhiRecord } from '../../../gateway/phi/vault.ts';
+import { isStoreUnavailable } from '../../../gateway/store/pg-errors.ts';
+import { decodeEvent } from '../../../gateway/workers/ledger-writer.ts';
+import { encodeText } from '../charset.ts';
+import { delayBeforeAttempt, retryPolicy, type RetryPolicy } from '../mllp/backoff.ts';
+import { createMllpClient, type MllpClient, type MllpClientTlsOptions } from '../mllp/client.ts';
+import type { Clock } from '../mllp/clock.ts';
+import { MllpClientClosedError, MllpDeliveryError, type MllpAttempt } from '../mllp/errors.ts';
+import { parseMessage } from '../parse.ts';
+import { buildDispenseMessage, controlIdForEvent, OUTBOUND_EVENT_TYPES, OutboundBuildError } from './rds-builder.ts';
+import { isEcho, type OutboundTarget } from './targets.ts';
+
+/**
+ * The outbound worker (README, "Outbound to EHRs"): one durable consumer per target EHR, on the dispense events of
+ * the target's facility; each event becomes an RDS^O13 (or the target's reversal form) sent over MLLP, one at a time
+ * and in stream order (max_ack_pending 1), and is acknowledged on the bus only once the EHR answered AA/CA.
+ *
+ * Outcomes of one delivery:
+ * - AA / CA: sent, acknowledged.
+ * - AR / CR (the receiver cannot take it now): transient — naked with a growing delay and never dead-lettered.
+ * - AE / CE (the receiver refuses this message): counted; after MAX_DELIVER deliveries → DLQ with the history.
+ * - every send attempt failed to connect (the EHR is down): transient — the message waits on the bus.
+ * - attempts that connected but got no answer (or the EHR hung up): counted like AE, with the attempt history.
+ * - nothing to build (no patient identifiers in the vault, no drug code…): counted → DLQ with the reason.
+ */
+
+export type OutboundOutcome = 'sent' | 'skipped_echo' | 'rejected' | 'error' | 'unreachable' | 'no_answer' | 'invalid' | 'dead_lettered';
+
+export interface OutboundSettings {
+  /** MSH-3 */
+  sendingApplication: string;
+  /** MSH-4; default: the event's facility id */
+  sendingFacility?: string | undefined;
+  /** MSH-11 */
+  processingId: string;
+  answerTimeoutMs: number;
+  connectTimeoutMs: number;
+  /** the client's own retries within one delivery; the first delay doubles up to 60 s */
+  retry: { attempts: number; initialDelayMs: number };
+  /** PEM files for targets with `tls` */
+  tls?: { caFile?: string | undefined; certFile?: string | undefined; keyFile?: string | undefined } | undefined;
+}
+
+export interface OutboundWorkerOptions {
+  bus: Bus;
+  vault: { get(token: string): Promise<PhiRecord | undefined> };
+  metrics: Metrics;
+  logger: Logger;
+  target: OutboundTarget;
+  settings: OutboundSettings;
+  maxDeliver: number;
+  /** the gateway's ACK_WAIT_MS; raised to what one delivery (every attempt, timeout and backoff) can take */
+  ackWaitMs: number;
+  now?: () => Date;
+  clock?: Clock;
+}
+
+export interface OutboundWorker {
+  readonly target: OutboundTarget;
+  readonly durable: string;
+  /** the consumer's handler (also what a DLQ replay calls) */
+  handle(batch: BusMessage[]): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface OutboundWorkers {
+  /** durable name → handler, for DLQ replay (gateway/main.ts consumerHandlers) */
+  readonly handlers: ReadonlyMap<string, (batch: BusMessage[]) => Promise<void>>;
+  consumerNames(): string[];
+  stop(): Promise<void>;
+}
+
+const MAX_BACKOFF_MS = 60_000;
+
+export function outboundConsumerName(facility: string): string {
+  return `hl7-outbound-${facility}`;
+}
+
+/**
+ * `<ns>.ev.*.*.<facility>.rx.>`: nats-server 2.9 allows one filter subject per consumer, and `rx.dispense` (two
+ * tokens) and `rx.dispense.reversal` (three) share no narrower wildcard; the orders this also matches are
+ * acknowledged without being sent.
+ */
+export function outboundFilter(bus: Bus, facility: string): string {
+  const all = bus.names.subjects.eventsAll; // `<ns>.ev.>`
+  return `${all.slice(0, -1)}*.*.${facility}.rx.>`;
+}
+
+/** The AE/CE answer of the EHR (or no answer at all): counted towards MAX_DELIVER, then dead-lettered. */
+export class OutboundNakError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OutboundNakError';
+  }
+}
+
+/** Every attempt of one delivery reached the EHR but got no matching answer (timeout, hang-up). */
+export class OutboundNoAnswerError extends Error {
+  constructor(
+    message: string,
+    readonly attempts: readonly MllpAttempt[],
+  ) {
+    super(message);
+    this.name = 'OutboundNoAnswerError';
+  }
+}
+
+/** What one delivery can take at most: every attempt's connect and answer timeouts, the backoffs, and a margin. */
+export function deliveryBudgetMs(settings: Pick<OutboundSettings, 'answerTimeoutMs' | 'connectTimeoutMs' | 'retry'>): number {
+  const policy = clientRetryPolicy(settings.retry);
+  let total = 5_000;
+  for (let attempt = 1; attempt <= policy.attempts; attempt++) {
+    total += delayBeforeAttempt(policy, attempt) + settings.connectTimeoutMs + settings.answerTimeoutMs;
+  }
+  return total;
+}
+
+function clientRetryPolicy(retry: OutboundSettings['retry']): RetryPolicy {
+  return retryPolicy({ attempts: retry.attempts, initialDelayMs: retry.initialDelayMs, multiplier: 2, maxDelayMs: MAX_BACKOFF_MS });
+}
+
+/** Starts the consumer of one target; its client opens the connection on the first message. */
+export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<OutboundWorker> {
+  const { target, settings } = o;
+  const now = o.now ?? (() => new Date());
+  const durable = outboundConsumerName(target.facility);
+  const log = o.logger.child({ component: 'hl7-outbound', target: target.facility, durable });
+  const count = (outcome: OutboundOutcome) => o.metrics.hl7Outbound.inc({ target: target.facility, outcome });
+  const tls: MllpClientTlsOptions | undefined = target.tls
+    ? { caFile: settings.tls?.caFile, certFile: settings.tls?.certFile, keyFile: settings.tls?.keyFile, servername: target.servername }
+    : undefined;
+  const client: MllpClient = createMllpClient({
+    host: target.host,
+    port: target.port,
+    logger: o.logger,
+    tls,
+    answerTimeoutMs: settings.answerTimeoutMs,
+    connectTimeoutMs: settings.connectTimeoutMs,
+    retry: clientRetryPolicy(settings.retry),
+    clock: o.clock,
+  });
+  const prefix = o.bus.names.subjects.eventsAll.slice(0, -1); // `<ns>.ev.`
+
+  const deliver = async (m: BusMessage): Promise<void> => {
+    // `<ns>.ev.<class>.p<k>.<facility>.<type…>`
+    const [cls, , facility, ...typeTokens] = m.subject.startsWith(prefix) ? m.subject.slice(prefix.length).split('.') : [];
+    if (facility !== target.facility || !OUTBOUND_EVENT_TYPES.has(typeTokens.join('.'))) return;
+    // Unmapped events are parked; the mapping engine publishes them again (class ctl/gen) once their drug is mapped.
+    if (cls === 'unm') return;
+    const event = decodeEvent(m);
+    if (event.facility_id !== target.facility || !OUTBOUND_EVENT_TYPES.has(event.type) || eventClass(event) === 'unm') return;
+    if (isEcho(target, event.source)) {
+      count('skipped_echo');
+      log.debug({ event_id: event.id }, 'dispense came from this EHR; not sent back');
+      return;
+    }
+
+    const controlId = controlIdForEvent(event.id);
+    let payload: Uint8Array;
+    try {
+      const patient = await patientOf(event);
+      const message = buildDispenseMessage({
+        event,
+        patient,
+        controlId,
+        timestamp: now(),
+        header: {
+          sendingApplication: settings.sendingApplication,
+          sendingFacility: settings.sendingFacility ?? event.facility_id,
+          receivingApplication: target.receivingApplication,
+          receivingFacility: target.receivingFacility,
+          processingId: settings.processingId,
+        },
+        reversalForm: target.reversalForm,
+      });
+      payload = encodeText(message.toString(), message.charset);
+    } catch (err) {
+      if (!(err instanceof TransientError)) count('invalid');
+      throw err;
+    }
+
+    let answer: Uint8Array;
+    let attempts: readonly MllpAttempt[];
+    try {
+      ({ answer, attempts } = await client.send(payload, (frame) => readAck(frame)?.controlId === controlId));
+    } catch (err) {
+      if (err instanceof MllpClientClosedError) throw new TransientError('the outbound client is closing', { cause: err });
+      if (!(err instanceof MllpDeliveryError)) throw err;
+      const history = describeAttempts(err.attempts);
+      if (err.attempts.every((a) => a.outcome === 'connect_failed' || a.outcome === 'connect_timeout' || a.outcome === 'client_closed')) {
+        count('unreachable');
+        throw new TransientError(`EHR ${target.host}:${target.port} unreachable, ${controlId} waits on the bus: ${history}`, { cause: err });
+      }
+      count('no_answer');
+      throw new OutboundNoAnswerError(`no ACK from ${target.host}:${target.port} for ${controlId} after ${err.attempts.length} attempt(s): ${history}`, err.attempts);
+    }
+
+    const ack = readAck(answer)!;
+    const context = { event_id: event.id, type: event.type, control_id: controlId, ack: ack.code, attempts: attempts.length };
+    switch (ack.code) {
+      case 'AA':
+      case 'CA':
+        count('sent');
+        log.info(context, 'dispense sent to the EHR');
+        return;
+      case 'AR':
+      case 'CR':
+        count('rejected');
+        log.warn(context, 'the EHR rejected the message for now (AR/CR); it waits on the bus');
+        throw new TransientError(`EHR answered ${ack.code} to ${controlId}${ack.detail}`);
+      default:
+        count('error');
+        log.warn(context, 'the EHR refused the message');
+        throw new OutboundNakError(`EHR answered ${ack.code || '(no MSA-1)'} to ${controlId}${ack.detail}`);
+    }
+  };
+
+  const patientOf = async (event: CanonicalEvent): Promise<PhiRecord> => {
+    if (!event.patient_ref) throw new OutboundBuildError('no_patient', 'the event has no patient_ref: PID-3 cannot be written');
+    let record: PhiRecord | undefined;
+    try {
+      record = await o.vault.get(event.patient_ref);
+    } catch (err) {
+      if (isStoreUnavailable(err)) throw new TransientError('the PHI vault is unavailable', { cause: err });
+      throw err;
+    }
+    if (!record) throw new OutboundBuildError('no_patient_identifiers', "the PHI vault holds no identifiers for the event's patient_ref: PID-3 cannot be written");
+    return record;
+  };
+
+  const handle = async (batch: BusMessage[]): Promise<void> => {
+    for (const m of batch) await deliver(m);
+  };
+
+  const policy = clientRetryPolicy(settings.retry);
+  const consumer: RunningConsumer = await startBatchConsumer({
+    bus: o.bus,
+    stream: o.bus.names.streams.events,
+    durable,
+    filterSubject: outboundFilter(o.bus, target.facility),
+    ackWaitMs: Math.max(o.ackWaitMs, deliveryBudgetMs(settings)),
+    // One message in flight per EHR: HL7 receivers take one message at a time, and a reversal must not overtake
+    // its dispense while the dispense waits for the EHR to come back.
+    maxAckPending: 1,
+    maxDeliver: o.maxDeliver,
+    batchMax: 1,
+    handle,
+    backoffMs: (deliveries) => Math.min(MAX_BACKOFF_MS, Math.max(policy.initialDelayMs, 100) * 2 ** Math.min(Math.max(0, deliveries - 1), 16)),
+    onDeadLetter: () => {
+      o.metrics.deadLettered.inc({ consumer: durable });
+      count('dead_lettered');
+    },
+    logger: log,
+  });
+  log.info({ host: target.host, port: target.port, tls: target.tls }, 'HL7 outbound worker started');
+
+  return {
+    target,
+    durable,
+    handle,
+    async stop() {
+      // Closing the client fails a send in progress at once (naked, resent later) instead of waiting for its timeouts.
+      await Promise.all([consumer.stop(), client.close()]);
+    },
+  };
+}
+
+export async function startOutboundWorkers(o: Omit<OutboundWorkerOptions, 'target'> & { targets: readonly OutboundTarget[] }): Promise<OutboundWorkers> {
+  const workers: OutboundWorker[] = [];
+  const stop = async () => {
+    await Promise.all(workers.map((w) => w.stop()));
+  };
+  try {
+    for (const target of o.targets) workers.push(await startOutboundWorker({ ...o, target }));
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    handlers: new Map(workers.map((w) => [w.durable, w.handle])),
+    consumerNames: () => workers.map((w) => w.durable),
+    stop,
+  };
+}
+
+interface AckRead {
+  code: string;
+  controlId: string;
+  /** ERR codes and locations, never the EHR's free text (it can quote patient data, and ends up in logs) */
+  detail: string;
+}
+
+/** MSA-1, MSA-2 and the ERR codes of an answer; undefined when it is not a readable acknowledgement. */
+export function readAck(frame: Uint8Array): AckRead | undefined {
+  let message;
+  try {
+    message = parseMessage(frame);
+  } catch {
+    return undefined;
+  }
+  const msa = message.segment('MSA');
+  if (!msa) return undefined;
+  const errors = message.all('ERR').map((err) => {
+    // v2.5+: ERR-3 code, ERR-2 location (ERL); before: ERR-1 (ELD: segment^sequence^field^code&text)
+    const code = err.get(3, 1) || err.get(1, 4, 1);
+    const at = err.get(2, 1) ? 2 : 1;
+    const location = [err.get(at, 1), err.get(at, 3)].filter(Boolean).join('-');
+    return [code && `code ${code}`, location && `at ${location}`].filter(Boolean).join(' ');
+  });
+  const listed = errors.filter(Boolean);
+  return { code: msa.get(1), controlId: msa.get(2), detail: listed.length > 0 ? ` (${listed.join('; ')})` : '' };
+}
+
+function describeAttempts(attempts: readonly MllpAttempt[]): string {
+  return attempts
+    .map((a) => `#${a.attempt} ${a.outcome}${a.detail ? ` (${a.detail.slice(0, 120)})` : ''}${a.connection ? ` ${a.connection}` : ''}${a.unmatchedAnswers ? ` unmatched=${a.unmatchedAnswers}` : ''}`)
+    .join('; ');
+}
