@@ -67,3 +67,9 @@ ensure_postgres_running() {
     psql -h 127.0.0.1 -U postgres -d postgres -qc 'create database test' >&2
   fi
 }
+
+ensure_chromium() {
+  # The web UI's browser test (gateway/ui/ui.int.test.ts) drives Debian's chromium through playwright-core;
+  # playwright's own browser download cannot run here.
+  [ -x /usr/bin/chromium ] || apt_install chromium
+}

@@ -35,7 +35,7 @@ export function placeProblems(
   for (const p of problems) {
     const where = p.line !== undefined ? ` (line ${p.line}${p.column !== undefined ? `, column ${p.column}` : ''})` : '';
     const message = `${p.message}${where}`;
-    const label = opts.label ? opts.label(p.field) : p.field === '(body)' ? 'Form' : fieldLabel(p.field);
+    const label = opts.label ? opts.label(p.field) : p.field === '(body)' ? 'Form' : p.field === 'reason' ? 'Why' : fieldLabel(p.field);
     if (shown.has(p.field)) {
       (errors[p.field] ??= []).push(message);
       summary.push({ label, message, target: opts.ids ? opts.ids(p.field) : fieldId(p.field) });

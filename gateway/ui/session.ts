@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { TokenGrant } from '../auth/tokens.ts';
+import type { ImportReport } from '../../mappings/service.ts';
 
 /**
  * Sessions of the web UI, in memory. The browser holds only a random session id (in an HttpOnly, SameSite=Strict
@@ -24,8 +25,8 @@ export interface StagedImport {
   /** csv: the table it is for */
   table?: string;
   files: { field: 'file' | 'product' | 'package'; name: string; bytes: Uint8Array }[];
-  /** what the preview counted, for the confirmation button */
-  counts: { added: number; changed: number; unchanged: number; skipped: number; errors: number };
+  /** the dry run's report, shown again if the confirmation needs correcting */
+  report: ImportReport;
   stagedAt: number;
 }
 
@@ -82,6 +83,11 @@ export class SessionStore {
     this.maxSessions = opts.maxSessions ?? SESSION_DEFAULTS.maxSessions;
     this.stagedMs = opts.stagedMs ?? SESSION_DEFAULTS.stagedMs;
     this.now = opts.now ?? Date.now;
+  }
+
+  /** The store's clock (what staged imports are timed by). */
+  time(): number {
+    return this.now();
   }
 
   get size(): number {

@@ -48,6 +48,8 @@ code, .mono { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, mo
 .summary ul { margin: 0; padding-left: 1.25rem; }
 .summary a { color: var(--error); font-weight: 600; }
 form.stack { max-width: 48rem; }
+form.wide { max-width: none; }
+td button { white-space: nowrap; }
 fieldset { border: 1px solid var(--line); border-radius: 4px; padding: 0.75rem 1.25rem 0.25rem; margin: 0 0 1.25rem; }
 legend { font-weight: 700; padding: 0 0.35rem; }
 .field { margin: 0 0 1.1rem; }
@@ -68,13 +70,15 @@ button.secondary, .button.secondary { background: #fff; color: var(--accent); }
 button.danger { background: #8c1d18; border-color: #8c1d18; }
 button:hover, .button:hover { text-decoration: underline; }
 .search { display: flex; flex-wrap: wrap; gap: 0.5rem 0.75rem; align-items: flex-end; margin: 0 0 1rem; }
-.search .field { margin: 0; flex: 1 1 20rem; }
+.search .field { margin: 0; flex: 0 1 36rem; }
 .table-wrap { overflow-x: auto; margin: 0 0 1rem; }
 table { border-collapse: collapse; width: 100%; }
 caption { text-align: left; font-weight: 600; padding: 0 0 0.4rem; }
 th, td { text-align: left; vertical-align: top; padding: 0.45rem 0.65rem; border-bottom: 1px solid var(--line); }
 thead th { background: var(--panel); border-bottom: 2px solid var(--control); white-space: nowrap; }
 td.num, th.num { text-align: right; }
+td ul { margin: 0; padding-left: 1.1rem; }
+td p { margin: 0 0 0.25rem; }
 dl.fields { display: grid; grid-template-columns: minmax(10rem, max-content) 1fr; gap: 0.35rem 1.5rem; margin: 0 0 1rem; }
 dl.fields dt { font-weight: 600; }
 dl.fields dd { margin: 0; overflow-wrap: anywhere; }
@@ -82,7 +86,7 @@ dl.fields dd { margin: 0; overflow-wrap: anywhere; }
 del { background: var(--error-bg); color: var(--fg); text-decoration: none; padding: 0 0.2rem; }
 ins { background: var(--ok-bg); color: var(--fg); text-decoration: none; padding: 0 0.2rem; }
 .version { border-top: 2px solid var(--line); padding-top: 0.5rem; margin-top: 1.5rem; }
-.badge { display: inline-block; border: 1px solid var(--control); border-radius: 3px; padding: 0 0.4rem; font-size: 0.9rem; font-weight: 600; }
+.badge { display: inline-block; margin-left: 0.6rem; vertical-align: 0.15em; border: 1px solid var(--control); border-radius: 3px; padding: 0 0.4rem; font-size: 0.9rem; font-weight: 600; }
 .status-error { color: var(--error); font-weight: 700; }
 .status-added, .status-changed { color: var(--ok); font-weight: 700; }
 .counts { display: flex; flex-wrap: wrap; gap: 0.5rem 1.5rem; padding: 0; list-style: none; }

@@ -2,9 +2,34 @@ import type { FieldChange } from '../../../mappings/versioning.ts';
 import { fieldLabel } from '../labels.ts';
 import { Value } from './value.tsx';
 
-/** Field by field, old value → new value. */
-export function DiffTable(props: { changes: FieldChange[]; caption: string; before?: string; after?: string }) {
+/** Field by field, old value → new value (for a first version, just the values it set). */
+export function DiffTable(props: { changes: FieldChange[]; caption: string; before?: string; after?: string; created?: boolean }) {
   if (props.changes.length === 0) return <p class="muted">No field changed.</p>;
+  if (props.created) {
+    return (
+      <div class="table-wrap">
+        <table>
+          <caption>{props.caption}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Field</th>
+              <th scope="col">{props.after ?? 'Value'}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.changes.map((ch) => (
+              <tr>
+                <th scope="row">{fieldLabel(ch.field)}</th>
+                <td>
+                  <Value v={ch.after} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    );
+  }
   return (
     <div class="table-wrap">
       <table>

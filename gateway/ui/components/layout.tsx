@@ -1,5 +1,6 @@
 import type { Child } from 'hono/jsx';
 import { uiPath, type PageContext } from '../context.ts';
+import type { Flash } from '../session.ts';
 import { CSS } from '../styles.ts';
 import { CsrfField } from './csrf-field.tsx';
 import { FlashMessage } from './flash-message.tsx';
@@ -10,7 +11,7 @@ export type NavItem = 'tables' | 'pending' | 'import';
  * Every page: a skip link, the header with the navigation the user's role allows and the log-out button, the
  * message left by the previous action (announced by screen readers), and the page's main content.
  */
-export function Layout(props: { title: string; page?: PageContext; current?: NavItem; children?: Child }) {
+export function Layout(props: { title: string; page?: PageContext; current?: NavItem; flash?: Flash | undefined; children?: Child }) {
   const { page, current } = props;
   const navLink = (item: NavItem, href: string, text: string) => (
     <li>
@@ -59,7 +60,7 @@ export function Layout(props: { title: string; page?: PageContext; current?: Nav
           </div>
         </header>
         <main id="main" tabindex={-1}>
-          <FlashMessage flash={page?.flash} />
+          <FlashMessage flash={props.flash ?? page?.flash} />
           {props.children}
         </main>
       </body>

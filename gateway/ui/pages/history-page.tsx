@@ -35,7 +35,7 @@ export function HistoryPage(props: { page: PageContext; table: TableName; entryK
         <section class="version" aria-labelledby={`v-${v.version}`}>
           <h2 id={`v-${v.version}`}>
             Version {v.version}: {describeOp(v)}
-            {v === latest ? <span class="badge"> current</span> : null}
+            {v === latest ? <span class="badge">current</span> : null}
           </h2>
           <p>
             By <strong>{v.changed_by}</strong> at <Instant iso={v.changed_at} />. Why: “{v.reason}”
@@ -49,8 +49,9 @@ export function HistoryPage(props: { page: PageContext; table: TableName; entryK
           </p>
           <DiffTable
             changes={v.changes}
-            caption={v.version === 1 ? `What version ${v.version} set` : `What version ${v.version} changed (version ${v.version - 1} → ${v.version})`}
-            before={v.version === 1 ? 'Before' : `Version ${v.version - 1}`}
+            created={v.previous === null}
+            caption={v.previous === null ? `What version ${v.version} set` : `What version ${v.version} changed (version ${v.version - 1} → ${v.version})`}
+            before={`Version ${v.version - 1}`}
             after={`Version ${v.version}`}
           />
           {v !== latest && page.may('edit') ? (

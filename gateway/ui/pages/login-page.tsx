@@ -11,12 +11,7 @@ import type { Flash } from '../session.ts';
 export function LoginPage(props: { csrf: string; next?: string | undefined; error?: string | undefined; notice?: Flash | undefined }) {
   const errors = props.error ? [props.error] : undefined;
   return (
-    <Layout title="Log in" page={undefined}>
-      {props.notice ? (
-        <div role="status" class={props.notice.kind === 'error' ? 'flash error' : 'flash'}>
-          <p>{props.notice.text}</p>
-        </div>
-      ) : null}
+    <Layout title={props.error ? 'Error: Log in' : 'Log in'} page={undefined} flash={props.notice}>
       <h1>Log in</h1>
       {props.error ? <ErrorSummary problems={[{ label: 'Token', message: props.error, target: 'f-token' }]} /> : null}
       <p>

@@ -1,0 +1,454 @@
+import { Hono } from 'hono';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PendingDetail, PendingService } from '../../mappings/pending/service.ts';
+import { createDrugResolver } from '../../mappings/resolver.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../mappings/service-errors.ts';
+import { MappingService } from '../../mappings/service.ts';
+import { parseTokens } from '../auth/tokens.ts';
+import { requestContext, type AppEnv } from '../http/context.ts';
+import { openTestStore, type TestStore } from '../store/test-support.ts';
+import { uiRoutes } from './index.tsx';
+import { SessionStore } from './session.ts';
+
+/**
+ * The web UI's routes through `app.request`, on the real mapping service (PostgreSQL): log-in and the session
+ * cookie, redirects without a session, CSRF refusals, 403 pages per role, validation problems rendered beside
+ * their fields, conflicts, import preview and apply, the pending resolution's errors, log-out and expiry.
+ */
+
+const TOKENS = {
+  analyst: 'analyst-token-0123456789',
+  pharmacist: 'pharmacist-token-0123456789',
+  compliance: 'compliance-token-0123456789',
+  admin: 'admin-token-0123456789',
+};
+const grants = parseTokens(Object.entries(TOKENS).map(([r, t]) => `${r}:${t}`).join(','), 'AUTH_TOKENS');
+const logger = pino({ level: 'silent' });
+
+/** The pending queue with one open code; resolve refuses without a schedule, as the real one does for an unknown drug. */
+function fakePending(): PendingService {
+  const detail: PendingDetail = {
+    id: 7,
+    system: 'NDC',
+    facility_id: 'HOSP1',
+    code: '00002120099',
+    display: 'AMYVID 50 ML VIAL',
+    status: 'open',
+    first_seen_at: '2026-11-21T10:00:00.000Z',
+    last_seen_at: '2026-11-21T10:00:00.000Z',
+    events_total: 2,
+    waiting: 2,
+    resolved_at: null,
+    resolved_by: null,
+    resolution: null,
+    events: [],
+  };
+  const fake = {
+    list: async () => ({ entries: [detail] }),
+    get: async (id: number) => {
+      if (id !== 7) throw new NotFoundError(`no pending code ${id}`);
+      return detail;
+    },
+    suggestions: async () => [
+      { ndc11: '00002120050', score: 0.9, reasons: ['same product'], description: '50 mL vial', proprietary_name: 'Amyvid', nonproprietary_name: 'florbetapir', strength: '1.9 mCi/mL', schedule: null },
+    ],
+    resolve: async (_id: number, input: { ndc11: string; schedule?: string }, ctx: { reason: string }) => {
+      const problems = [];
+      if (!ctx.reason.trim()) problems.push({ field: 'reason', code: 'required', message: 'say why' });
+      if (!input.schedule) problems.push({ field: 'schedule', code: 'required', message: `${input.ndc11} has no DEA schedule yet: give one` });
+      if (problems.length > 0) throw new ValidationError(problems);
+      if (input.ndc11 === '00000000000') throw new ConflictError('already_resolved', 'pending code 7 was resolved by someone else');
+      return { pending: { ...detail, resolution: { ndc11: input.ndc11 } }, changes: [], release: { pending_id: 7, released: 2, still_unmapped: 0, recorded: 2 } };
+    },
+  };
+  return fake as unknown as PendingService;
+}
+
+/** A browser in miniature: a cookie jar, and forms posted with the CSRF token of the page they came from. */
+class Browser {
+  cookies = new Map<string, string>();
+  constructor(private readonly app: Hono<AppEnv>) {}
+
+  async request(path: string, init: RequestInit = {}, base = 'http://gw.test'): Promise<Response & { html: string }> {
+    const headers = new Headers(init.headers);
+    if (this.cookies.size > 0) headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
+    const res = await this.app.request(new URL(path, base).toString(), { ...init, headers, redirect: 'manual' });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const eq = pair!.indexOf('=');
+      const name = pair!.slice(0, eq);
+      const value = pair!.slice(eq + 1);
+      if (/max-age=0/i.test(line) || value === '') this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    return Object.assign(res, { html: await res.text() });
+  }
+
+  get(path: string) {
+    return this.request(path);
+  }
+
+  /** Posts `fields` (urlencoded, or multipart when a value is a File) with the `_csrf` found in `csrfFrom`. */
+  async post(path: string, fields: Record<string, string | File>, opts: { csrfFrom?: string; headers?: Record<string, string> } = {}) {
+    const csrf = opts.csrfFrom !== undefined ? csrfOf(opts.csrfFrom) : undefined;
+    const all: Record<string, string | File> = { ...(csrf !== undefined ? { _csrf: csrf } : {}), ...fields };
+    const multipart = Object.values(all).some((v) => typeof v !== 'string');
+    let body: BodyInit;
+    if (multipart) {
+      const fd = new FormData();
+      for (const [k, v] of Object.entries(all)) fd.append(k, v);
+      body = fd;
+    } else {
+      body = new URLSearchParams(all as Record<string, string>);
+    }
+    return this.request(path, { method: 'POST', body, headers: opts.headers ?? {} });
+  }
+
+  async login(token: string, next?: string) {
+    const page = await this.get(`/ui/login${next ? `?next=${encodeURIComponent(next)}` : ''}`);
+    return this.post('/ui/login', { token, ...(next ? { next } : {}) }, { csrfFrom: page.html });
+  }
+}
+
+function csrfOf(html: string): string {
+  const m = /name="_csrf" value="([^"]+)"/.exec(html);
+  if (!m) throw new Error('no CSRF field on the page');
+  return m[1]!;
+}
+
+describe('web UI routes', () => {
+  let ts: TestStore;
+  let app: Hono<AppEnv>;
+  let clock = Date.parse('2026-11-21T10:00:00.000Z');
+  const sessions = new SessionStore({ now: () => clock });
+
+  beforeAll(async () => {
+    ts = await openTestStore('postgres');
+    const service = new MappingService({ store: ts.store, resolver: createDrugResolver(), logger, chain: 'MAPPINGS' });
+    app = new Hono<AppEnv>();
+    app.use('*', requestContext(logger));
+    app.route(
+      '/ui',
+      uiRoutes({
+        grants,
+        mappings: { service, pending: fakePending(), diagnostics: async () => { throw new Error('not used'); } },
+        importMaxBytes: 64 * 1024,
+        sessions,
+      }),
+    );
+    await service.create('drugs', { ndc11: '0002-0800-01', proprietary_name: 'Sterile Diluent', description: '10 mL vial' }, { actor: 'admin:test', reason: 'seed' });
+  });
+  afterAll(async () => {
+    await ts?.dispose();
+  });
+
+  it('redirects every /ui route without a session to the log-in page, and back after log-in', async () => {
+    const b = new Browser(app);
+    for (const path of ['/ui', '/ui/tables/drugs?q=diluent', '/ui/pending', '/ui/import', '/ui/no-such-page']) {
+      const res = await b.get(path);
+      expect(res.status, path).toBe(302);
+      const location = new URL(res.headers.get('location')!, 'http://gw.test');
+      expect(location.pathname).toBe('/ui/login');
+      expect(location.searchParams.get('next')).toBe(path);
+    }
+    const post = await b.post('/ui/tables/drugs/new', { ndc11: '0002-0800-01', reason: 'x' });
+    expect(post.status).toBe(303);
+    expect(post.headers.get('location')).toBe('/ui/login');
+
+    const loggedIn = await b.login(TOKENS.analyst, '/ui/tables/drugs?q=diluent');
+    expect(loggedIn.status).toBe(303);
+    expect(loggedIn.headers.get('location')).toBe('/ui/tables/drugs?q=diluent');
+    const list = await b.get('/ui/tables/drugs?q=diluent');
+    expect(list.status).toBe(200);
+    expect(list.html).toContain('00002080001');
+    expect(list.html).toContain('Logged in as <strong>analyst:anal…</strong>');
+  });
+
+  it('sets an HttpOnly, SameSite=Strict session cookie that does not hold the token (Secure over https)', async () => {
+    const b = new Browser(app);
+    const page = await b.get('/ui/login');
+    expect(page.status).toBe(200);
+    expect(page.headers.getSetCookie().join('\n')).toMatch(/rxgate_ui_login=[^;]+; Max-Age=3600; Path=\/ui\/login; HttpOnly; SameSite=Strict/);
+    const res = await b.post('/ui/login', { token: TOKENS.analyst }, { csrfFrom: page.html });
+    const cookie = res.headers.getSetCookie().find((c) => c.startsWith('rxgate_ui_session='))!;
+    expect(cookie).toMatch(/; Path=\/ui; HttpOnly; SameSite=Strict$/);
+    expect(cookie).not.toContain('Secure');
+    expect(cookie).not.toContain(TOKENS.analyst);
+    expect(cookie).not.toContain(encodeURIComponent(TOKENS.analyst));
+
+    const secure = new Browser(app);
+    const sp = await secure.request('/ui/login', {}, 'https://gw.test');
+    const sres = await secure.request('/ui/login', { method: 'POST', body: new URLSearchParams({ _csrf: csrfOf(sp.html), token: TOKENS.analyst }) }, 'https://gw.test');
+    expect(sres.headers.getSetCookie().find((c) => c.startsWith('rxgate_ui_session='))).toMatch(/; HttpOnly; Secure; SameSite=Strict$/);
+    // behind a TLS-terminating proxy
+    const proxied = new Browser(app);
+    const pp = await proxied.get('/ui/login');
+    const pres = await proxied.request('/ui/login', { method: 'POST', body: new URLSearchParams({ _csrf: csrfOf(pp.html), token: TOKENS.analyst }), headers: { 'x-forwarded-proto': 'https' } });
+    expect(pres.headers.getSetCookie().find((c) => c.startsWith('rxgate_ui_session='))).toContain('Secure');
+  });
+
+  it('refuses a wrong token with the error beside the field, a log-in without its CSRF token, and an open redirect', async () => {
+    const b = new Browser(app);
+    const page = await b.get('/ui/login');
+    const bad = await b.post('/ui/login', { token: 'not-a-token-of-this-gateway' }, { csrfFrom: page.html });
+    expect(bad.status).toBe(401);
+    expect(bad.html).toMatch(/<p class="error" id="f-token-error"><span class="sr-only">Error: <\/span>This token is not valid.<\/p>/);
+    expect(bad.html).toMatch(/<input id="f-token" name="token" aria-describedby="f-token-hint f-token-error" aria-invalid="true"/);
+    expect(bad.html).toContain('href="#f-token"');
+    expect(b.cookies.has('rxgate_ui_session')).toBe(false);
+
+    const noCsrf = await new Browser(app).post('/ui/login', { token: TOKENS.analyst });
+    expect(noCsrf.status).toBe(403);
+    expect(noCsrf.html).toContain('The log-in form had expired');
+
+    const evil = await b.login(TOKENS.analyst, 'https://evil.example/ui');
+    expect(evil.headers.get('location')).toBe('/ui');
+    const sneaky = await new Browser(app).login(TOKENS.analyst, '//evil.example/ui/x');
+    expect(sneaky.headers.get('location')).toBe('/ui');
+  });
+
+  it('refuses every POST without the session’s CSRF token, or sent cross-site', async () => {
+    const b = new Browser(app);
+    await b.login(TOKENS.analyst);
+    const form = await b.get('/ui/tables/prescribers/new');
+    const fields = { npi: '1234567893', name: 'Dr CSRF', active: 'true', reason: 'test' };
+    const none = await b.post('/ui/tables/prescribers/new', fields);
+    expect(none.status).toBe(403);
+    expect(none.html).toContain('This form has expired');
+    const wrong = await b.post('/ui/tables/prescribers/new', { ...fields, _csrf: 'x'.repeat(43) });
+    expect(wrong.status).toBe(403);
+    const otherSession = new Browser(app);
+    await otherSession.login(TOKENS.analyst);
+    const foreign = await otherSession.post('/ui/tables/prescribers/new', fields, { csrfFrom: form.html });
+    expect(foreign.status).toBe(403);
+    const crossSite = await b.post('/ui/tables/prescribers/new', fields, { csrfFrom: form.html, headers: { 'sec-fetch-site': 'cross-site' } });
+    expect(crossSite.status).toBe(403);
+    expect((await b.get('/ui/tables/prescribers/1234567893')).status).toBe(404);
+    const logout = await b.post('/ui/logout', {});
+    expect(logout.status).toBe(403);
+
+    const ok = await b.post('/ui/tables/prescribers/new', fields, { csrfFrom: form.html });
+    expect(ok.status).toBe(303);
+    expect(ok.headers.get('location')).toBe('/ui/tables/prescribers/1234567893');
+    const entry = await b.get('/ui/tables/prescribers/1234567893');
+    expect(entry.html).toContain('Added prescriber 1234567893: version 1.');
+    expect(entry.html).toContain('by <strong>analyst:anal…</strong>');
+  });
+
+  it('answers 403 pages for actions the role may not do', async () => {
+    const pharmacist = new Browser(app);
+    await pharmacist.login(TOKENS.pharmacist);
+    expect((await pharmacist.get('/ui/tables/drugs')).status).toBe(200);
+    const entry = await pharmacist.get('/ui/tables/drugs/00002080001');
+    expect(entry.status).toBe(200);
+    expect(entry.html).not.toContain('Edit this drug');
+    for (const path of ['/ui/tables/drugs/new', '/ui/tables/drugs/00002080001/edit', '/ui/tables/drugs/00002080001/history', '/ui/pending', '/ui/pending/7', '/ui/import']) {
+      const res = await pharmacist.get(path);
+      expect(res.status, path).toBe(403);
+      expect(res.html).toContain('<h1>Not allowed</h1>');
+      expect(res.html).toContain('Your role, <strong>pharmacist</strong>, may not');
+    }
+    const post = await pharmacist.post('/ui/tables/drugs/new', { ndc11: '0002-0800-02', reason: 'x' }, { csrfFrom: entry.html });
+    expect(post.status).toBe(403);
+
+    const compliance = new Browser(app);
+    await compliance.login(TOKENS.compliance);
+    expect((await compliance.get('/ui/tables/drugs/00002080001/history')).status).toBe(200);
+    expect((await compliance.get('/ui/tables/drugs/00002080001/rollback?to=1')).status).toBe(403);
+    const pendingPage = await compliance.get('/ui/pending/7');
+    expect(pendingPage.status).toBe(200);
+    expect(pendingPage.html).toContain('may see this code but not resolve it');
+    expect((await compliance.post('/ui/pending/7/resolve', { ndc11: '00002120050', schedule: 'NC', reason: 'x' }, { csrfFrom: pendingPage.html })).status).toBe(403);
+
+    const analyst = new Browser(app);
+    await analyst.login(TOKENS.analyst);
+    const imp = await analyst.get('/ui/import');
+    expect(imp.status).toBe(200);
+    const apply = await analyst.post('/ui/import/apply', { staged: 'x', reason: 'x' }, { csrfFrom: imp.html });
+    expect(apply.status).toBe(403);
+    expect(apply.html).toContain('may not apply imports');
+  });
+
+  it('renders the service’s validation problems beside their fields, keeping what was typed', async () => {
+    const b = new Browser(app);
+    await b.login(TOKENS.analyst);
+    const form = await b.get('/ui/tables/prescribers/new');
+    expect(form.html).toMatch(/<label for="f-npi">NPI<span class="muted"> \(required\)<\/span><\/label>/);
+    const res = await b.post('/ui/tables/prescribers/new', { npi: '1234567890', dea_number: 'AB1234564', name: 'Dr <Typo>', credential: '', active: 'true', reason: '' }, { csrfFrom: form.html });
+    expect(res.status).toBe(422);
+    expect(res.html).toContain('<title>Error: Add a prescriber — rxgate mappings</title>');
+    // the message beside the field, tied to the control
+    expect(res.html).toContain('<p class="error" id="f-npi-error"><span class="sr-only">Error: </span>NPI 1234567890 has check digit 0; the first nine digits give 3</p>');
+    expect(res.html).toMatch(/<input id="f-npi" name="npi" aria-describedby="f-npi-hint f-npi-error" aria-invalid="true"[^>]* value="1234567890"/);
+    expect(res.html).toContain('id="f-dea_number-error"');
+    expect(res.html).toMatch(/id="f-reason-error"><span class="sr-only">Error: <\/span>say why/);
+    // the summary links to each field, and what was typed stays
+    expect(res.html).toContain('<h2 id="summary-title">There are 3 problems</h2>');
+    expect(res.html).toContain('href="#f-npi"');
+    expect(res.html).toContain('value="Dr &lt;Typo&gt;"');
+    expect((await b.get('/ui/tables/prescribers/1234567890')).status).toBe(404);
+  });
+
+  it('edits with the version the form was opened at, and says so when someone changed it meanwhile', async () => {
+    const b = new Browser(app);
+    await b.login(TOKENS.analyst);
+    const form = await b.get('/ui/tables/drugs/00002080001/edit');
+    expect(form.html).toContain('name="expected_version" value="1"');
+    const saved = await b.post('/ui/tables/drugs/00002080001/edit', { ...formValues(form.html), rxnorm_cui: '1234', reason: 'RxNorm CUI from the label', expected_version: '1' }, { csrfFrom: form.html });
+    expect(saved.status).toBe(303);
+    const entry = await b.get('/ui/tables/drugs/00002080001');
+    expect(entry.html).toContain('Saved drug 00002080001: version 2.');
+    const stale = await b.post('/ui/tables/drugs/00002080001/edit', { ...formValues(form.html), rxnorm_cui: '999', reason: 'stale', expected_version: '1' }, { csrfFrom: form.html });
+    expect(stale.status).toBe(409);
+    expect(stale.html).toContain('Someone else changed this drug after you opened it (it is at version 2 now)');
+    const same = await b.post('/ui/tables/drugs/00002080001/edit', { ...formValues(form.html), rxnorm_cui: '1234', reason: 'again', expected_version: '2' }, { csrfFrom: form.html });
+    expect(same.status).toBe(303);
+    expect((await b.get('/ui/tables/drugs/00002080001')).html).toContain('Nothing changed, so no version was written');
+
+    const history = await b.get('/ui/tables/drugs/00002080001/history');
+    expect(history.html).toContain('Version 2: updated');
+    expect(history.html).toMatch(/<th scope="row">RxNorm CUI<\/th><td><del>.*empty.*<\/del><\/td><td><ins>1234<\/ins><\/td>/);
+    const confirm = await b.get('/ui/tables/drugs/00002080001/rollback?to=1');
+    expect(confirm.status).toBe(200);
+    const noReason = await b.post('/ui/tables/drugs/00002080001/rollback', { to: '1', expected_version: '2', reason: ' ' }, { csrfFrom: confirm.html });
+    expect(noReason.status).toBe(422);
+    expect(noReason.html).toContain('id="f-reason-error"');
+    const rolled = await b.post('/ui/tables/drugs/00002080001/rollback', { to: '1', expected_version: '2', reason: 'wrong CUI' }, { csrfFrom: confirm.html });
+    expect(rolled.status).toBe(303);
+    expect((await b.get('/ui/tables/drugs/00002080001/history')).html).toContain('Version 3: rolled back to version 1');
+  });
+
+  it('previews a CSV import for an analyst and applies it for an admin', async () => {
+    const analyst = new Browser(app);
+    await analyst.login(TOKENS.analyst);
+    const page = await analyst.get('/ui/import');
+    const csv = new File(['npi,name,active\n1003000126,Dr Import,true\n1234567890,Dr Bad,true\n'], 'prescribers.csv', { type: 'text/csv' });
+    const preview = await analyst.post('/ui/import/preview', { kind: 'csv', table: 'prescribers', file: csv }, { csrfFrom: page.html });
+    expect(preview.status).toBe(200);
+    expect(preview.html).toContain('<strong>1</strong> added');
+    expect(preview.html).toContain('<strong>1</strong> error');
+    expect(preview.html).toContain('has check digit 0');
+    expect(preview.html).toContain('may preview imports but not apply them');
+    const missing = await analyst.post('/ui/import/preview', { kind: 'csv', table: 'prescribers' }, { csrfFrom: page.html });
+    expect(missing.status).toBe(422);
+    expect(missing.html).toMatch(/id="csv-file-error"><span class="sr-only">Error: <\/span>Choose a CSV file/);
+
+    const admin = new Browser(app);
+    await admin.login(TOKENS.admin);
+    const adminPage = await admin.get('/ui/import');
+    const adminPreview = await admin.post('/ui/import/preview', { kind: 'csv', table: 'prescribers', file: csv }, { csrfFrom: adminPage.html });
+    const staged = /name="staged" value="([^"]+)"/.exec(adminPreview.html)![1]!;
+    const noReason = await admin.post('/ui/import/apply', { staged, reason: '' }, { csrfFrom: adminPreview.html });
+    expect(noReason.status).toBe(422);
+    expect(noReason.html).toContain('id="f-reason-error"');
+    const applied = await admin.post('/ui/import/apply', { staged, reason: 'prescriber roster' }, { csrfFrom: adminPreview.html });
+    expect(applied.status).toBe(200);
+    expect(applied.html).toMatch(/Import run \d+: 1 added, 0 changed/);
+    const again = await admin.post('/ui/import/apply', { staged, reason: 'twice' }, { csrfFrom: adminPreview.html });
+    expect(again.status).toBe(409);
+    const entry = await admin.get('/ui/tables/prescribers/1003000126');
+    expect(entry.html).toContain('by <strong>admin:admi…</strong>');
+
+    const big = new File(['npi\n' + '1003000126\n'.repeat(7000)], 'big.csv', { type: 'text/csv' });
+    expect((await admin.post('/ui/import/preview', { kind: 'csv', table: 'prescribers', file: big }, { csrfFrom: adminPage.html })).status).toBe(413);
+  });
+
+  it('resolves a pending code with one click, and shows the service’s problems beside the resolve form', async () => {
+    const b = new Browser(app);
+    await b.login(TOKENS.analyst);
+    const list = await b.get('/ui/pending');
+    expect(list.html).toContain('AMYVID 50 ML VIAL');
+    const page = await b.get('/ui/pending/7');
+    expect(page.html).toContain('>Resolve to 00002120050, release 2 events</button>');
+    const bad = await b.post('/ui/pending/7/resolve', { form: 'suggestion', ndc11: '00002120050', schedule: '', reason: '' }, { csrfFrom: page.html });
+    expect(bad.status).toBe(422);
+    expect(bad.html).toMatch(/id="s-schedule-error"><span class="sr-only">Error: <\/span>00002120050 has no DEA schedule yet/);
+    expect(bad.html).toMatch(/<select id="s-schedule" name="schedule" aria-describedby="s-schedule-error" aria-invalid="true"/);
+    expect(bad.html).toContain('id="s-reason-error"');
+    const other = await b.post('/ui/pending/7/resolve', { form: 'other', ndc11: '0002-1200-50', schedule: '', reason: 'typed', drug_description: 'x' }, { csrfFrom: page.html });
+    expect(other.status).toBe(422);
+    expect(other.html).toContain('id="o-schedule-error"');
+    expect(other.html).toContain('value="0002-1200-50"');
+    const ok = await b.post('/ui/pending/7/resolve', { form: 'suggestion', ndc11: '00002120050', schedule: 'NC', reason: 'same product' }, { csrfFrom: page.html });
+    expect(ok.status).toBe(303);
+    expect((await b.get('/ui/pending/7')).html).toContain('Resolved NDC 00002120099 to 00002120050: 2 parked events released, 2 recorded in the ledger.');
+    expect((await b.get('/ui/pending/8')).status).toBe(404);
+    expect((await b.get('/ui/pending/abc')).status).toBe(404);
+  });
+
+  it('opens entries whose key has | * and / through its links', async () => {
+    const b = new Browser(app);
+    await b.login(TOKENS.analyst);
+    const form = await b.get('/ui/tables/codes/new');
+    const created = await b.post('/ui/tables/codes/new', { system: 'ACME/LOCAL', facility_id: '', code: 'A 1/2', ndc11: '0002-0800-01', display: 'diluent', reason: 'formulary' }, { csrfFrom: form.html });
+    expect(created.status).toBe(303);
+    expect(created.headers.get('location')).toBe('/ui/tables/codes/ACME%2FLOCAL%7C*%7CA%201%2F2');
+    const entry = await b.get(created.headers.get('location')!);
+    expect(entry.status).toBe(200);
+    expect(entry.html).toContain('<h1>Code mapping ACME/LOCAL|*|A 1/2</h1>');
+    const list = await b.get('/ui/tables/codes?q=diluent');
+    expect(list.html).toContain('href="/ui/tables/codes/ACME%2FLOCAL%7C*%7CA%201%2F2"');
+    expect((await b.get('/ui/tables/codes/ACME%2FLOCAL%7C*%7CA%201%2F2/history')).status).toBe(200);
+  });
+
+  it('sends security headers and no script; unknown pages are 404 pages once logged in', async () => {
+    const b = new Browser(app);
+    const login = await b.get('/ui/login');
+    const csp = login.headers.get('content-security-policy')!;
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).not.toContain('script-src');
+    expect(login.headers.get('x-frame-options')).toBe('DENY');
+    expect(login.headers.get('cache-control')).toBe('no-store');
+    expect(login.html).not.toContain('<script');
+    expect(login.html.startsWith('<!DOCTYPE html><html lang="en">')).toBe(true);
+    await b.login(TOKENS.analyst);
+    const missing = await b.get('/ui/nothing-here');
+    expect(missing.status).toBe(404);
+    expect(missing.html).toContain('Page not found');
+    expect((await b.get('/ui/tables/nonsense')).status).toBe(404);
+    expect((await b.get('/ui/tables/drugs/%00')).status).toBe(400);
+  });
+
+  it('logs out, and ends idle sessions', async () => {
+    const b = new Browser(app);
+    await b.login(TOKENS.analyst);
+    const home = await b.get('/ui/tables/drugs');
+    const out = await b.post('/ui/logout', {}, { csrfFrom: home.html });
+    expect(out.status).toBe(303);
+    expect(out.headers.get('location')).toBe('/ui/login?out=1');
+    expect(out.headers.getSetCookie().join('\n')).toMatch(/rxgate_ui_session=; Max-Age=0/);
+    expect((await b.get('/ui/login?out=1')).html).toContain('You are logged out.');
+
+    const idle = new Browser(app);
+    await idle.login(TOKENS.analyst);
+    const cookie = idle.cookies.get('rxgate_ui_session')!;
+    expect((await idle.get('/ui/tables/drugs')).status).toBe(200);
+    clock += 31 * 60_000;
+    const ended = await idle.get('/ui/tables/drugs');
+    expect(ended.status).toBe(302);
+    expect(ended.headers.get('location')).toBe('/ui/login?next=%2Fui%2Ftables%2Fdrugs&ended=1');
+    // the old id stays dead even if presented again
+    idle.cookies.set('rxgate_ui_session', cookie);
+    expect((await idle.get('/ui/tables/drugs')).status).toBe(302);
+    // and a made-up id was never a session
+    const forged = new Browser(app);
+    forged.cookies.set('rxgate_ui_session', 'A'.repeat(43));
+    expect((await forged.get('/ui')).status).toBe(302);
+  });
+});
+
+/** The current values of a page's form fields (text inputs and selected options). */
+function formValues(html: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of html.matchAll(/<input id="f-[^"]*" name="([^"]+)"[^>]*?value="([^"]*)"/g)) out[m[1]!] = decode(m[2]!);
+  for (const m of html.matchAll(/<select id="f-[^"]*" name="([^"]+)"[^>]*>(.*?)<\/select>/g)) {
+    const selected = /<option value="([^"]*)" selected=""/.exec(m[2]!);
+    if (selected) out[m[1]!] = decode(selected[1]!);
+  }
+  return out;
+}
+
+function decode(s: string): string {
+  return s.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+}
