@@ -1,14 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectBus } from '../../gateway/bus/connection.ts';
 import { listQuarantine } from '../../gateway/bus/quarantine.ts';
-import { deleteNamespace, testNamespace, TEST_NATS_URL } from '../../gateway/bus/test-support.ts';
 import { loadConfig } from '../../gateway/config.ts';
 import { createLogger } from '../../gateway/log.ts';
-import { startGateway, type RunningGateway } from '../../gateway/main.ts';
+import type { RunningGateway } from '../../gateway/main.ts';
 import { listLedger } from '../../gateway/store/ledger.ts';
-import { createTestDatabase } from '../../gateway/store/test-support.ts';
+import { startTestGateway } from '../../gateway/test-support.ts';
 import { frame } from './mllp/framing.ts';
 import { connectNodeHl7Client } from './mllp/testkit/node-hl7-client-sender.ts';
 import { openRawSocket } from './mllp/testkit/raw-socket.ts';
@@ -43,39 +41,21 @@ function rds(controlId: string, ndc = '00591-0369-01', extraMsh = ''): string {
 
 describe('HL7 v2 over MLLP, end to end', () => {
   let gw: RunningGateway;
-  let dropDb: () => Promise<void>;
+  let stop: () => Promise<void>;
   const logLines: string[] = [];
 
   beforeAll(async () => {
-    const db = await createTestDatabase();
-    dropDb = db.drop;
-    gw = await startGateway(
-      loadConfig({
-        HTTP_PORT: '0',
-        MLLP_PORT: '0',
-        DATABASE_URL: db.url,
-        NATS_URL: TEST_NATS_URL,
-        BUS_NAMESPACE: testNamespace(),
-        AUTH_TOKENS: `analyst:${ANALYST},compliance:${COMPLIANCE}`,
-        HL7_FACILITY_MAP: 'HOSP1=HOSP1',
-        LOG_LEVEL: 'info',
-      }),
+    ({ gw, stop } = await startTestGateway(
+      { AUTH_TOKENS: `analyst:${ANALYST},compliance:${COMPLIANCE}`, HL7_FACILITY_MAP: 'HOSP1=HOSP1', LOG_LEVEL: 'info' },
       createLogger('info', { write: (line: string) => void logLines.push(line) }),
-    );
+    ));
     const ctx = { actor: 'analyst:test', reason: 'test fixture' };
     await gw.mappings.service.create('drugs', { ndc11: '00591-0369-01', description: 'Hydrocodone/APAP 5/325 tablet' }, ctx);
     await gw.mappings.service.create('schedules', { ndc11: '00591036901', schedule: 'II' }, ctx);
   });
 
   afterAll(async () => {
-    const namespace = gw?.bus.names.namespace;
-    await gw?.stop();
-    if (namespace) {
-      const bus = await connectBus(TEST_NATS_URL, 'cleanup', namespace);
-      await deleteNamespace(bus);
-      await bus.close();
-    }
-    await dropDb?.();
+    await stop?.();
   });
 
   const ledger = async (facility: string) => (await listLedger(gw.store, { facility, limit: 1000 })).entries;

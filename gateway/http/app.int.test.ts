@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteNamespace, testNamespace, TEST_NATS_URL } from '../bus/test-support.ts';
-import { loadConfig } from '../config.ts';
 import { createLogger } from '../log.ts';
-import { startGateway, type RunningGateway } from '../main.ts';
-import { createTestDatabase } from '../store/test-support.ts';
+import type { RunningGateway } from '../main.ts';
+import { startTestGateway } from '../test-support.ts';
 
 /**
  * The HTTP API end to end, against real NATS JetStream and real PostgreSQL: authentication, intake with the ledger
@@ -21,37 +19,24 @@ const PATIENT_NAME = 'ZZTESTPATIENT^JOHN';
 describe('HTTP API on PostgreSQL and NATS JetStream', () => {
   let gw: RunningGateway;
   let base: string;
-  let dropDb: () => Promise<void>;
+  let stop: () => Promise<void>;
   const logLines: string[] = [];
 
   beforeAll(async () => {
-    const db = await createTestDatabase();
-    dropDb = db.drop;
-    const config = loadConfig({
-      HTTP_PORT: '0',
-      MLLP_PORT: '0',
-      DATABASE_URL: db.url,
-      NATS_URL: TEST_NATS_URL,
-      BUS_NAMESPACE: testNamespace(),
-      MAX_DELIVER: '2',
-      PARTITIONS: '2',
-      AUTH_TOKENS: Object.entries(TOKENS).map(([role, token]) => `${role}:${token}`).join(','),
-      LOG_LEVEL: 'debug',
-    });
-    gw = await startGateway(config, createLogger('debug', { write: (line: string) => void logLines.push(line) }));
-    base = `http://127.0.0.1:${gw.httpPort}`;
+    const t = await startTestGateway(
+      {
+        MAX_DELIVER: '2',
+        PARTITIONS: '2',
+        AUTH_TOKENS: Object.entries(TOKENS).map(([role, token]) => `${role}:${token}`).join(','),
+        LOG_LEVEL: 'debug',
+      },
+      createLogger('debug', { write: (line: string) => void logLines.push(line) }),
+    );
+    ({ gw, baseUrl: base, stop } = t);
   });
 
   afterAll(async () => {
-    const bus = gw?.bus;
-    await gw?.stop();
-    if (bus) {
-      const { connectBus } = await import('../bus/connection.ts');
-      const cleanup = await connectBus(TEST_NATS_URL, 'cleanup', bus.names.namespace);
-      await deleteNamespace(cleanup);
-      await cleanup.close();
-    }
-    await dropDb?.();
+    await stop?.();
   });
 
   const call = (method: string, path: string, opts: { token?: string; body?: unknown; raw?: string; type?: string } = {}) =>

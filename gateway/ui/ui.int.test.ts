@@ -4,12 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectBus } from '../bus/connection.ts';
-import { deleteNamespace, testNamespace, TEST_NATS_URL } from '../bus/test-support.ts';
-import { configSchema, loadConfig } from '../config.ts';
-import { createLogger } from '../log.ts';
-import { startGateway, type RunningGateway } from '../main.ts';
-import { createTestDatabase } from '../store/test-support.ts';
+import type { RunningGateway } from '../main.ts';
+import { startTestGateway } from '../test-support.ts';
 
 /**
  * The web UI in a real browser: Debian's chromium driven by playwright-core, against a whole gateway (PostgreSQL,
@@ -27,26 +23,16 @@ const fixture = (name: string) => fileURLToPath(new URL(`../../conformance/ndc/$
 describe('web UI in chromium', () => {
   let gw: RunningGateway;
   let base: string;
-  let dropDb: (() => Promise<void>) | undefined;
+  let stopGateway: (() => Promise<void>) | undefined;
   let profile: string;
   let context: BrowserContext;
   let page: Page;
 
   beforeAll(async () => {
-    const db = await createTestDatabase();
-    dropDb = db.drop;
-    const env: Record<string, string> = {
-      HTTP_PORT: '0',
-      DATABASE_URL: db.url,
-      NATS_URL: TEST_NATS_URL,
-      BUS_NAMESPACE: testNamespace(),
+    ({ gw, baseUrl: base, stop: stopGateway } = await startTestGateway({
       PARTITIONS: '2',
       AUTH_TOKENS: Object.entries(TOKENS).map(([role, token]) => `${role}:${token}`).join(','),
-      LOG_LEVEL: 'silent',
-    };
-    if ('MLLP_PORT' in configSchema.shape) env.MLLP_PORT = '0';
-    gw = await startGateway(loadConfig(env), createLogger('silent'));
-    base = `http://127.0.0.1:${gw.httpPort}`;
+    }));
 
     await mkdir(SHOTS, { recursive: true });
     profile = await mkdtemp(join(tmpdir(), 'rxgate-chromium-'));
@@ -72,14 +58,7 @@ describe('web UI in chromium', () => {
   afterAll(async () => {
     await context?.close();
     if (profile) await rm(profile, { recursive: true, force: true });
-    const bus = gw?.bus;
-    await gw?.stop();
-    if (bus) {
-      const cleanup = await connectBus(TEST_NATS_URL, 'cleanup', bus.names.namespace);
-      await deleteNamespace(cleanup);
-      await cleanup.close();
-    }
-    await dropDb?.();
+    await stopGateway?.();
   });
 
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });

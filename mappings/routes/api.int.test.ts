@@ -1,11 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectBus } from '../../gateway/bus/connection.ts';
-import { deleteNamespace, testNamespace, TEST_NATS_URL } from '../../gateway/bus/test-support.ts';
-import { loadConfig } from '../../gateway/config.ts';
-import { createLogger } from '../../gateway/log.ts';
-import { startGateway, type RunningGateway } from '../../gateway/main.ts';
-import { createTestDatabase } from '../../gateway/store/test-support.ts';
+import type { RunningGateway } from '../../gateway/main.ts';
+import { startTestGateway } from '../../gateway/test-support.ts';
 
 /**
  * /api/mappings over HTTP, on the whole gateway (PostgreSQL, NATS JetStream, real tokens): roles (401/403), 422s
@@ -25,34 +21,17 @@ const fixture = (name: string) => readFileSync(new URL(`../../conformance/ndc/${
 describe('mapping API', () => {
   let gw: RunningGateway;
   let base: string;
-  let dropDb: () => Promise<void>;
+  let stop: () => Promise<void>;
 
   beforeAll(async () => {
-    const db = await createTestDatabase();
-    dropDb = db.drop;
-    const config = loadConfig({
-      HTTP_PORT: '0',
-      MLLP_PORT: '0',
-      DATABASE_URL: db.url,
-      NATS_URL: TEST_NATS_URL,
-      BUS_NAMESPACE: testNamespace(),
+    ({ gw, baseUrl: base, stop } = await startTestGateway({
       PARTITIONS: '2',
       AUTH_TOKENS: Object.entries(TOKENS).map(([role, token]) => `${role}:${token}`).join(','),
-      LOG_LEVEL: 'silent',
-    });
-    gw = await startGateway(config, createLogger('silent'));
-    base = `http://127.0.0.1:${gw.httpPort}`;
+    }));
   });
 
   afterAll(async () => {
-    const bus = gw?.bus;
-    await gw?.stop();
-    if (bus) {
-      const cleanup = await connectBus(TEST_NATS_URL, 'cleanup', bus.names.namespace);
-      await deleteNamespace(cleanup);
-      await cleanup.close();
-    }
-    await dropDb?.();
+    await stop?.();
   });
 
   const call = async (method: string, path: string, opts: { token?: string; body?: unknown; raw?: BodyInit; type?: string } = {}) => {

@@ -1,12 +1,9 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectBus } from '../../../gateway/bus/connection.ts';
-import { deleteNamespace, testNamespace, TEST_NATS_URL } from '../../../gateway/bus/test-support.ts';
-import { loadConfig } from '../../../gateway/config.ts';
 import { createLogger } from '../../../gateway/log.ts';
-import { startGateway, type RunningGateway } from '../../../gateway/main.ts';
+import type { RunningGateway } from '../../../gateway/main.ts';
+import { startTestGateway } from '../../../gateway/test-support.ts';
 import { patientToken } from '../../../gateway/phi/token.ts';
-import { createTestDatabase } from '../../../gateway/store/test-support.ts';
 import type { Hl7Message } from '../message.ts';
 import { connectNodeHl7Client } from '../mllp/testkit/node-hl7-client-sender.ts';
 import { startNodeHl7ServerPeer, type NodeHl7ServerPeer } from '../mllp/testkit/node-hl7-server-peer.ts';
@@ -48,7 +45,7 @@ async function waitFor<T>(what: string, probe: () => T | undefined | false | Pro
 
 describe('HL7 v2 outbound to EHRs, end to end', () => {
   let gw: RunningGateway;
-  let dropDb: () => Promise<void>;
+  let stopGateway: () => Promise<void>;
   let ehr: NodeHl7ServerPeer; // FACOK: EPIC^HOSP1, answers AA
   let refusing: ScriptedPeer; // FACAE: answers AE (or AA once told to)
   let late: ScriptedPeer; // FACLATE: answers some frames after the timeout
@@ -73,15 +70,8 @@ describe('HL7 v2 outbound to EHRs, end to end', () => {
       return seen === 0 || always ? { delayMs: 500, answers: [minimalAck(payload, 'AE')] } : { answers: [minimalAck(payload, 'AA')] };
     });
     downPort = await freePort();
-    const db = await createTestDatabase();
-    dropDb = db.drop;
-    gw = await startGateway(
-      loadConfig({
-        HTTP_PORT: '0',
-        MLLP_PORT: '0',
-        DATABASE_URL: db.url,
-        NATS_URL: TEST_NATS_URL,
-        BUS_NAMESPACE: testNamespace(),
+    ({ gw, stop: stopGateway } = await startTestGateway(
+      {
         AUTH_TOKENS: `system:${SYSTEM},analyst:${ANALYST}`,
         HL7_FACILITY_MAP: 'HOSP1=FACOK',
         MAX_DELIVER: '2',
@@ -97,9 +87,9 @@ describe('HL7 v2 outbound to EHRs, end to end', () => {
         HL7_OUTBOUND_RETRY_ATTEMPTS: '2',
         HL7_OUTBOUND_RETRY_DELAY_MS: '50',
         LOG_LEVEL: 'debug',
-      }),
+      },
       createLogger('debug', { write: (line: string) => void logLines.push(line) }),
-    );
+    ));
     const ctx = { actor: 'analyst:test', reason: 'test fixture' };
     await gw.mappings.service.create('drugs', { ndc11: '00591-0369-01', description: 'Hydrocodone/APAP 5/325 tablet' }, ctx);
     await gw.mappings.service.create('schedules', { ndc11: NDC, schedule: 'II' }, ctx);
@@ -112,14 +102,7 @@ describe('HL7 v2 outbound to EHRs, end to end', () => {
   });
 
   afterAll(async () => {
-    const namespace = gw?.bus.names.namespace;
-    await gw?.stop();
-    if (namespace) {
-      const bus = await connectBus(TEST_NATS_URL, 'cleanup', namespace);
-      await deleteNamespace(bus);
-      await bus.close();
-    }
-    await dropDb?.();
+    await stopGateway?.();
     await Promise.all([ehr?.close(), refusing?.close(), late?.close(), down?.close()]);
   });
 
