@@ -28,9 +28,11 @@ export function canonicalJson(value: unknown): string {
   }
 }
 
+const ANY_SURROGATE = /[\uD800-\uDFFF]/;
 const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 function jsonString(text: string): string {
-  if (UNPAIRED_SURROGATE.test(text)) throw new TypeError('canonical JSON cannot encode a string with an unpaired UTF-16 surrogate');
+  // The cheap scan first: almost no string holds a surrogate at all.
+  if (ANY_SURROGATE.test(text) && UNPAIRED_SURROGATE.test(text)) throw new TypeError('canonical JSON cannot encode a string with an unpaired UTF-16 surrogate');
   return JSON.stringify(text);
 }
