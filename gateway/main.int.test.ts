@@ -95,12 +95,12 @@ describe('gateway process', () => {
     // No tokens configured: an admin token was generated into the data folder, and it works.
     const admin = (await readFile(join(dataDir, 'admin.token'), 'utf8')).trim();
     const accepted = await post(port, admin, event('EMB1'));
-    expect(accepted.status).toBe(202);
+    expect(accepted.status, await accepted.clone().text()).toBe(202);
     expect(await accepted.json()).toMatchObject({ ack_point: 'ledger', ledger: { chain: 'CRASH1', seq: 1 } });
 
     const second = startProcess({ DATA_DIR: dataDir, HTTP_PORT: String(await freePort()), MLLP_PORT: '0' });
     const secondExit = await second.exited;
-    expect(secondExit.code).not.toBe(0);
+    expect(secondExit.code, second.stderr()).not.toBe(0);
     expect(second.stderr()).toMatch(/data folder .* is in use by another gateway \(pid \d+\)/);
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
 
@@ -112,17 +112,18 @@ describe('gateway process', () => {
         timeout: 30_000,
       });
     const verified = cli('verify-ledger');
-    expect(verified.status).toBe(0);
+    expect(verified.status, verified.stderr).toBe(0);
     expect(verified.stdout).toContain('ledger verified: every chain is intact');
     expect(verified.stdout).toMatch(/chain CRASH1: 1 entries/);
     await post(port, admin, { ...event('EMB2'), facility_id: 'not a facility' }); // rejected: kept in quarantine
     const listed = cli('quarantine', 'list', '--adapter', 'api');
-    expect(listed.status).toBe(0);
+    expect(listed.status, listed.stderr).toBe(0);
     const entries = (JSON.parse(listed.stdout) as { entries: { id: number; reason: string }[] }).entries;
     expect(entries.map((e) => e.reason)).toEqual(['invalid_event']);
     const shown = cli('quarantine', 'show', String(entries[0]!.id));
     expect(JSON.parse(shown.stdout)).toMatchObject({ adapter: 'api', reason: 'invalid_event' });
-    expect(cli('dlq', 'list').status).toBe(0);
+    const dlq = cli('dlq', 'list');
+    expect(dlq.status, dlq.stderr).toBe(0);
     expect(cli('quarantine', 'replay').stderr).toMatch(/quarantine replay needs an id/);
 
     const natsPid = Number(await readFile(join(dataDir, 'nats', 'nats-server.pid'), 'utf8'));
