@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import postgres from 'postgres';
+import { freshDatabase } from '../fresh-database.ts';
 import { connectBus, type Bus } from '../../gateway/bus/connection.ts';
 import { startEmbeddedNats, type EmbeddedNats } from '../../gateway/bus/embedded-nats.ts';
 import { publishEvent } from '../../gateway/bus/publish.ts';
@@ -42,7 +42,6 @@ const { values: args } = parseArgs({
     stores: { type: 'string', default: 'postgres,pglite' },
   },
 });
-const ADMIN_URL = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const logger = pino({ level: 'warn' });
 const FACILITIES = Array.from({ length: 20 }, (_, i) => `FAC${String(i).padStart(2, '0')}`);
 const FILLER = 'x'.repeat(560); // brings the serialised event to ~1 KB
@@ -72,21 +71,6 @@ function percentile(sorted: number[], p: number): number {
 
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
-async function freshPostgres(): Promise<{ url: string; drop(): Promise<void> }> {
-  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => undefined });
-  const name = `rxgate_bench_${Date.now()}`;
-  await admin.unsafe(`create database ${name}`);
-  await admin.end();
-  const url = ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
-  return {
-    url,
-    drop: async () => {
-      const a = postgres(ADMIN_URL, { max: 1, onnotice: () => undefined });
-      await a.unsafe(`drop database if exists ${name} with (force)`);
-      await a.end();
-    },
-  };
-}
 
 /** Publishes `count` events (or paces them at `rate`/s) and measures publish → ledger commit per event. */
 async function runLedgerCase(
@@ -223,7 +207,7 @@ function emit(line: Record<string, unknown>): void {
 const machine = { cores: (await import('node:os')).cpus().length, node: process.version, nats_server: spawnSync('nats-server', ['--version'], { encoding: 'utf8' }).stdout.trim() };
 
 for (const storeKind of args.stores!.split(',')) {
-  const pg = storeKind === 'postgres' ? await freshPostgres() : null;
+  const pg = storeKind === 'postgres' ? await freshDatabase('rxgate_bench') : null;
   const dataDir = await mkdtemp(join(tmpdir(), 'rxgate-bench-store-'));
   const store = await openStore({ databaseUrl: pg?.url, dataDir, poolSize: 10 });
   await migrateStore(store);

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import pino from 'pino';
-import postgres from 'postgres';
+import { freshDatabase } from '../fresh-database.ts';
 import { loadConfig } from '../../gateway/config.ts';
 import { startGateway } from '../../gateway/main.ts';
 import { openStore, type Store } from '../../gateway/store/db.ts';
@@ -36,7 +36,6 @@ const { values: args } = parseArgs({
     stores: { type: 'string', default: 'postgres,pglite' },
   },
 });
-const ADMIN_URL = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const SECONDS = Number(args.seconds);
 const PACKAGE_FILE = new URL('../../conformance/ndc/openfda__ndc_unfinished_package.txt', import.meta.url);
 const logger = pino({ level: 'warn' });
@@ -44,21 +43,6 @@ const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 const print = (o: Record<string, unknown>) => console.log(JSON.stringify({ bench: 'mappings', ...o }));
 const SCHEDULES: DeaSchedule[] = ['II', 'III', 'IV', 'V', 'NC', 'NC', 'NC', 'NC'];
 
-async function freshPostgres(): Promise<{ url: string; drop(): Promise<void> }> {
-  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => undefined });
-  const name = `rxgate_bench_map_${Date.now()}`;
-  await admin.unsafe(`create database ${name}`);
-  await admin.end();
-  const url = ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
-  return {
-    url,
-    drop: async () => {
-      const a = postgres(ADMIN_URL, { max: 1, onnotice: () => undefined });
-      await a.unsafe(`drop database if exists ${name} with (force)`);
-      await a.end();
-    },
-  };
-}
 
 function packageRows() {
   const read = readFdaDirectory({ package: { name: 'package.txt', bytes: new Uint8Array(readFileSync(PACKAGE_FILE)) } }, { verifiedAt: new Date().toISOString() });
@@ -96,7 +80,7 @@ function lookupInProcess(): void {
 }
 
 async function importFda(kind: 'postgres' | 'pglite'): Promise<void> {
-  const db = kind === 'postgres' ? await freshPostgres() : undefined;
+  const db = kind === 'postgres' ? await freshDatabase('rxgate_bench_map') : undefined;
   const dataDir = await mkdtemp(join(tmpdir(), 'rxgate-bench-map-'));
   let store: Store | undefined;
   try {
@@ -153,7 +137,7 @@ Promise.all(Array.from({ length: connections }, loop)).then(() => {
 `;
 
 async function lookupHttp(): Promise<void> {
-  const db = await freshPostgres();
+  const db = await freshDatabase('rxgate_bench_map');
   const dataDir = await mkdtemp(join(tmpdir(), 'rxgate-bench-map-gw-'));
   const token = 'bench-token-0123456789abcdef';
   const gw = await startGateway(

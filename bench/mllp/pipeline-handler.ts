@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import postgres from 'postgres';
+import { freshDatabase } from '../fresh-database.ts';
 import { loadConfig } from '../../gateway/config.ts';
 import { startGateway } from '../../gateway/main.ts';
 import type { MllpBenchHandler } from './handler-module.ts';
@@ -17,22 +17,18 @@ import { DRUGS } from './messages.ts';
  *   npx tsx bench/mllp/run.ts --receivers node-hl7-server,rxgate --handler ./bench/mllp/pipeline-handler.ts
  *   BENCH_ACK_POINT=bus npx tsx bench/mllp/run.ts --receivers rxgate --handler ./bench/mllp/pipeline-handler.ts
  */
-const ADMIN_URL = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 /** BENCH_ACK_POINT=bus measures the JetStream PubAck as the ack point (see README "Durability"). */
 const ACK_POINT = process.env.BENCH_ACK_POINT === 'bus' ? 'bus' : 'ledger';
 
 export async function createMllpBenchHandler(): Promise<MllpBenchHandler> {
-  const name = `rxgate_bench_mllp_${Date.now()}`;
-  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => undefined });
-  await admin.unsafe(`create database ${name}`);
-  await admin.end();
+  const db = await freshDatabase('rxgate_bench_mllp');
   const dataDir = await mkdtemp(join(tmpdir(), 'rxgate-bench-mllp-'));
   const gw = await startGateway(
     loadConfig({
       HTTP_PORT: '0',
       MLLP_PORT: '0',
       DATA_DIR: dataDir,
-      DATABASE_URL: ADMIN_URL.replace(/\/[^/]*$/, `/${name}`),
+      DATABASE_URL: db.url,
       HL7_FACILITY_MAP: 'GENHOSP1=GENHOSP1,GENHOSP2=GENHOSP2,GENHOSP3=GENHOSP3,GENHOSP4=GENHOSP4',
       AUTH_TOKENS: 'admin:bench-admin-token-0123456789',
       LOG_LEVEL: 'warn',
@@ -52,9 +48,7 @@ export async function createMllpBenchHandler(): Promise<MllpBenchHandler> {
     close: async () => {
       await gw.stop();
       await rm(dataDir, { recursive: true, force: true });
-      const a = postgres(ADMIN_URL, { max: 1, onnotice: () => undefined });
-      await a.unsafe(`drop database if exists ${name} with (force)`);
-      await a.end();
+      await db.drop();
     },
   };
 }
