@@ -64,6 +64,14 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       cleanup.push(() => lock.release());
     }
 
+    // Secrets first: a bad token file or key stops the start before any port or file is opened.
+    const { grants, generatedFile } = await loadTokens(config);
+    if (generatedFile) logger.info({ file: generatedFile }, 'no AUTH_TOKENS configured: the admin token is in this file');
+    const phiKeys = await loadPhiKeys(config);
+    if (phiKeys.generated.length > 0) {
+      logger.warn({ files: phiKeys.generated }, 'PHI keys created in DATA_DIR/keys: gateways that share a store must share these keys');
+    }
+
     const store = await openStore({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: config.DATABASE_POOL_SIZE });
     cleanup.push(() => store.close());
     await migrateStore(store);
@@ -108,10 +116,6 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     // The mapping engine: resolver cache, service layer, parking worker for unmapped events (class unm).
     const mappings = await startMappings({ store, bus, metrics, logger, intake, waiter, config });
     cleanup.push(() => mappings.stop());
-    const phiKeys = await loadPhiKeys(config);
-    if (phiKeys.generated.length > 0) {
-      logger.warn({ files: phiKeys.generated }, 'PHI keys created in DATA_DIR/keys: gateways that share a store must share these keys');
-    }
     const phiVault = new PhiVault(store, phiKeys);
     const hl7: Hl7Adapter = await startHl7Adapter({
       config,
@@ -124,9 +128,6 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       drugs: mappings.resolver,
     });
     cleanup.push(() => hl7.stop());
-    logger.info({ plain: hl7.listener.address.plain?.port, tls: hl7.listener.address.tls?.port }, 'MLLP listening');
-    const { grants, generatedFile } = await loadTokens(config);
-    if (generatedFile) logger.info({ file: generatedFile }, 'no AUTH_TOKENS configured: the admin token is in this file');
 
     const app = createApp({
       bus,
