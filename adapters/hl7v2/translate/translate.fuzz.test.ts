@@ -7,19 +7,14 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { canonicalEventSchema } from '../../../gateway/events/schema.ts';
 import { parseMessage } from '../parse.ts';
+import { createPrng } from '../testing/prng.ts';
 import { translate } from './translate.ts';
 import { resolverWith, testContext } from './test-support.ts';
 
-/** mulberry32: a small seeded PRNG, so a failure can be replayed. */
+/** The adapter's seeded PRNG (testing/prng.ts), so a failure can be replayed. */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const p = createPrng(seed);
+  return () => p.next();
 }
 
 const dir = resolve(import.meta.dirname, '../../../conformance/hl7v2');

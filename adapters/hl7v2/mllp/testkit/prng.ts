@@ -1,13 +1,9 @@
-/** mulberry32: a tiny seeded PRNG, so that property-style tests and benchmark messages are reproducible. */
+import { createPrng } from '../../testing/prng.ts';
+
+/** A seeded source of numbers in [0, 1) (the adapter's one PRNG, testing/prng.ts), for reproducible tests and bench messages. */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const prng = createPrng(seed);
+  return () => prng.next();
 }
 
 /** Integer in [min, max], inclusive. */
