@@ -68,6 +68,11 @@ ensure_postgres_running() {
   fi
 }
 
+ensure_openssl() {
+  # The MLLP TLS and mutual-TLS tests make their certificates with openssl.
+  command -v openssl >/dev/null || apt_install openssl
+}
+
 ensure_chromium() {
   # The web UI's browser test (gateway/ui/ui.int.test.ts) drives Debian's chromium through playwright-core;
   # playwright's own browser download cannot run here.
