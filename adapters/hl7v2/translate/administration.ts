@@ -17,6 +17,23 @@ function withGroups(job: Job, name: string): { seg: Hl7Segment; orc?: Hl7Segment
 }
 
 /**
+ * The segments with their order group, minus those whose group's ORC-1 is refused (reported once per ORC by
+ * orderControlOf); `code` is the group's ORC-1, undefined when the segment has no ORC.
+ */
+function* withOrderControl<T extends { orc?: Hl7Segment | undefined }>(job: Job, items: readonly T[]): Generator<T & { code: string | undefined }> {
+  const checked = new Map<Hl7Segment, string | null>();
+  for (const item of items) {
+    if (!item.orc) {
+      yield { ...item, code: undefined };
+      continue;
+    }
+    if (!checked.has(item.orc)) checked.set(item.orc, orderControlOf(job, item.orc)?.code ?? null);
+    const code = checked.get(item.orc);
+    if (code !== null) yield { ...item, code };
+  }
+}
+
+/**
  * RAS^O17 and VXU^V04: one `rx.administration` (payload.kind `administered`) per RXA. Administrations that did not
  * happen are still events: RXA-20 completion status (`NA` not administered, `RE` refused, `PA` partial) and
  * RXA-21 action code (`D` delete, `U` update) are in the payload for consumers to act on.
@@ -28,15 +45,7 @@ export function translateAdministrations(job: Job): void {
     r.issue(100, { seg: job.msh }, `${job.messageType} has no RXA`);
     return;
   }
-  const checked = new Map<Hl7Segment, string | null>();
-  for (const { seg: rxa, orc, segments, gi } of rxas) {
-    let code: string | undefined;
-    if (orc) {
-      if (!checked.has(orc)) checked.set(orc, orderControlOf(job, orc)?.code ?? null);
-      const c = checked.get(orc);
-      if (c === null) continue;
-      code = c;
-    }
+  for (const { seg: rxa, orc, segments, gi, code } of withOrderControl(job, rxas)) {
     const rxr = r.following(segments, rxa, ['RXA', 'ORC']).find((s) => s.name === 'RXR');
     const codes = job.drugCodes(rxa, 5, 'administered code');
     const amount = r.num({ seg: rxa, field: 6 });
@@ -88,15 +97,7 @@ export function translateGives(job: Job): void {
     r.issue(100, { seg: job.msh }, `${job.messageType} has no RXG`);
     return;
   }
-  const checked = new Map<Hl7Segment, string | null>();
-  for (const { seg: rxg, orc, segments, gi } of rxgs) {
-    let code: string | undefined;
-    if (orc) {
-      if (!checked.has(orc)) checked.set(orc, orderControlOf(job, orc)?.code ?? null);
-      const c = checked.get(orc);
-      if (c === null) continue;
-      code = c;
-    }
+  for (const { seg: rxg, orc, segments, gi, code } of withOrderControl(job, rxgs)) {
     const after = r.following(segments, rxg, ['RXG', 'ORC']);
     const rxr = after.find((s) => s.name === 'RXR');
     let timing: Timing[] = after.filter((s) => s.name === 'TQ1').map((t) => fromTq1(r, t));
