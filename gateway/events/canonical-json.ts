@@ -15,13 +15,30 @@ export function canonicalJson(value: unknown): string {
     case 'string':
       return jsonString(value);
     case 'object': {
-      if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(',')}]`;
+      // Plain loops and string appends: the ledger hashes every event, so this is on the hot path.
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) {
+          if (i > 0) out += ',';
+          const item: unknown = value[i];
+          out += canonicalJson(item === undefined ? null : item);
+        }
+        return out + ']';
+      }
       if (value instanceof Date) return JSON.stringify(value.toISOString());
-      const entries = Object.entries(value as Record<string, unknown>)
-        .filter(([, v]) => v !== undefined)
-        // Default sort compares UTF-16 code units, as RFC 8785 §3.2.3 requires.
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      return `{${entries.map(([k, v]) => `${jsonString(k)}:${canonicalJson(v)}`).join(',')}}`;
+      const record = value as Record<string, unknown>;
+      // The default sort compares UTF-16 code units, as RFC 8785 §3.2.3 requires.
+      const keys = Object.keys(record).sort();
+      let out = '{';
+      let first = true;
+      for (const key of keys) {
+        const member = record[key];
+        if (member === undefined) continue;
+        if (!first) out += ',';
+        first = false;
+        out += jsonString(key) + ':' + canonicalJson(member);
+      }
+      return out + '}';
     }
     default:
       throw new TypeError(`canonical JSON cannot encode a ${typeof value}`);

@@ -1,7 +1,23 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomFillSync } from 'node:crypto';
+
+/**
+ * Random bytes drawn from a pool refilled 4 KiB at a time: a call into the CSPRNG per id cost more than the rest
+ * of making the id (the same reason crypto.randomUUID keeps a cache). The view is valid until the next call.
+ */
+const randomPool = Buffer.alloc(4096);
+let randomPoolOffset = randomPool.length;
+function pooledRandomBytes(n: number): Uint8Array {
+  if (randomPoolOffset + n > randomPool.length) {
+    randomFillSync(randomPool);
+    randomPoolOffset = 0;
+  }
+  const view = randomPool.subarray(randomPoolOffset, randomPoolOffset + n);
+  randomPoolOffset += n;
+  return view;
+}
 
 /** UUIDv7 (RFC 9562): 48-bit millisecond time, then random bits. Time and randomness are passed in for tests. */
-export function uuidv7(nowMs: number = Date.now(), random: Uint8Array = randomBytes(10)): string {
+export function uuidv7(nowMs: number = Date.now(), random: Uint8Array = pooledRandomBytes(10)): string {
   const bytes = new Uint8Array(16);
   let t = nowMs;
   for (let i = 5; i >= 0; i--) {

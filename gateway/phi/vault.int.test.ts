@@ -52,6 +52,20 @@ describe.each(stores)('PHI vault on $kind', ({ store }) => {
     await expect(new PhiVault(store, otherKeys).get(token)).rejects.toThrow(PhiVaultKeyError);
   });
 
+  it('writes concurrent puts together, and of two puts for one token keeps the later', async () => {
+    const keys = await loadPhiKeys({ DATA_DIR: '/unused', PHI_TOKEN_KEY: 'aa'.repeat(32), PHI_VAULT_KEY: 'bb'.repeat(32) });
+    const vault = new PhiVault(store, keys);
+    const tokens = Array.from({ length: 20 }, (_, i) => `pt_${i.toString(16).padStart(2, '0').repeat(32)}`);
+    const same = `pt_${'f'.repeat(64)}`;
+    await Promise.all([
+      ...tokens.map((t, i) => vault.put(t, { identifiers: [{ authority: 'HOSP', type: 'MR', value: `MRN-${i}` }] })),
+      vault.put(same, { identifiers: [{ authority: 'HOSP', type: 'MR', value: 'FIRST' }] }),
+      vault.put(same, { identifiers: [{ authority: 'HOSP', type: 'MR', value: 'SECOND' }] }),
+    ]);
+    for (const [i, t] of tokens.entries()) expect((await vault.get(t))!.identifiers[0]!.value).toBe(`MRN-${i}`);
+    expect((await vault.get(same))!.identifiers[0]!.value).toBe('SECOND');
+  });
+
   it('refuses a sealed record moved under another token', async () => {
     const keys = await loadPhiKeys({ DATA_DIR: '/unused', PHI_TOKEN_KEY: 'aa'.repeat(32), PHI_VAULT_KEY: 'bb'.repeat(32) });
     const sealed = seal(keys, 'pt_one', { identifiers: [{ authority: 'A', type: 'MR', value: '1' }] });

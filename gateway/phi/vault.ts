@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 import { canonicalJson } from '../events/canonical-json.ts';
 import { eq, sql } from 'drizzle-orm';
 import type { Store } from '../store/db.ts';
+import { GroupCommit } from '../store/group-commit.ts';
 import type { PhiKeys } from './keys.ts';
 import { phiVault } from './schema.ts';
 import type { PatientIdentifier } from './token.ts';
@@ -43,6 +44,8 @@ export function unseal(keys: PhiKeys, token: string, sealed: Buffer): PhiRecord 
 /** How many tokens the vault remembers having written, to skip rewriting what it already holds. */
 const WRITTEN_CACHE_SIZE = 50_000;
 
+type VaultRow = typeof phiVault.$inferInsert;
+
 export class PhiVault {
   /** token → digest of the record last written by this process (insertion order = age, for eviction) */
   private readonly written = new Map<string, string>();
@@ -60,15 +63,23 @@ export class PhiVault {
   async put(token: string, record: PhiRecord): Promise<void> {
     const digest = createHash('sha256').update(canonicalJson(record)).digest('base64');
     if (this.written.get(token) === digest) return;
-    const row = { token, keyId: this.keys.vaultKeyId, sealed: seal(this.keys, token, record), updatedAt: this.now().toISOString() };
-    await this.store.db
-      .insert(phiVault)
-      .values(row)
-      .onConflictDoUpdate({ target: phiVault.token, set: { keyId: sql`excluded.key_id`, sealed: sql`excluded.sealed`, updatedAt: sql`excluded.updated_at` } });
+    await this.writes.submit({ token, keyId: this.keys.vaultKeyId, sealed: seal(this.keys, token, record), updatedAt: this.now().toISOString() });
     this.written.delete(token);
     this.written.set(token, digest);
     if (this.written.size > WRITTEN_CACHE_SIZE) this.written.delete(this.written.keys().next().value!);
   }
+
+  /**
+   * Concurrent puts (one per message in flight) are written as one upsert. A token twice in a batch keeps the
+   * later record, as two puts one after the other would; PostgreSQL refuses to update one row twice in a statement.
+   */
+  private readonly writes = new GroupCommit<VaultRow>(async (rows) => {
+    const latest = [...new Map(rows.map((r) => [r.token, r])).values()];
+    await this.store.db
+      .insert(phiVault)
+      .values(latest)
+      .onConflictDoUpdate({ target: phiVault.token, set: { keyId: sql`excluded.key_id`, sealed: sql`excluded.sealed`, updatedAt: sql`excluded.updated_at` } });
+  });
 
   /** Keeps a record only when the vault knows nothing of the token yet (a merge's prior identifiers). */
   async putIfAbsent(token: string, record: PhiRecord): Promise<void> {

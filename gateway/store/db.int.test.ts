@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LOCK_FILE_NAME } from './data-dir-lock.ts';
 import { EmbeddedStoreAlreadyOpenError, openStore, StoreUnreachableError } from './db.ts';
 import { spawnLockHolder, type LockHolderProcess } from './test-fixtures/child-process.ts';
+import { resultRows } from './result-rows.ts';
 import { withTestStores } from './test-support.ts';
 
 const stores = await withTestStores();
@@ -43,6 +44,17 @@ describe.each(stores)('store on $kind', ({ kind, store }) => {
 });
 
 describe('PostgreSQL store', () => {
+  const postgresStore = stores.find((s) => s.kind === 'postgres')!.store;
+
+  it('prepares statements, also inside transactions, so a repeated query is one round trip', async () => {
+    // pg_prepared_statements lists the statements prepared on the connection that asks; a transaction keeps one.
+    const prepared = await postgresStore.db.transaction(async (tx) => {
+      await tx.execute(sql`select ${'rxgate-prepared-probe'}::text as probe`);
+      return resultRows<{ statement: string }>(await tx.execute(sql`select statement from pg_prepared_statements`));
+    });
+    expect(prepared.map((p) => p.statement)).toContain('select $1::text as probe');
+  });
+
   it('ping fails with StoreUnreachableError naming the server but not the password', async () => {
     const unreachable = await openStore({ databaseUrl: 'postgres://postgres:s3cret@127.0.0.1:1/nothing', dataDir: '/nonexistent', poolSize: 1 });
     try {

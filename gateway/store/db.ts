@@ -10,6 +10,7 @@ import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
 import { durablePgliteStartParams } from './pglite-durability.ts';
 import { rootMessage } from './pg-errors.ts';
 import { createPostgresClient, redactDatabaseUrl } from './postgres-client.ts';
+import { preparingClient } from './prepared-statements.ts';
 import { resultRows } from './result-rows.ts';
 import * as schema from './schema.ts';
 
@@ -99,7 +100,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
 function openPostgresStore(databaseUrl: string, poolSize: number): Store {
   // postgres.js connects lazily: opening never fails for an unreachable server; ping() is the check.
   const client = createPostgresClient(databaseUrl, poolSize);
-  const db = drizzlePostgres({ client, schema }) as unknown as StoreDb;
+  const db = drizzlePostgres({ client: preparingClient(client), schema }) as unknown as StoreDb;
   const target = redactDatabaseUrl(databaseUrl);
   let closing: Promise<void> | undefined;
   const store: Store = {
