@@ -54,6 +54,24 @@ export function createMetrics() {
       labelNames: ['consumer'] as const,
       registers: [registry],
     }),
+    hl7Messages: new Counter({
+      name: 'rxgate_hl7_messages_total',
+      help: 'HL7 v2 frames answered, by message type (MSH-9 code^trigger; batch, unparsed or other) and outcome (accept, error, reject)',
+      labelNames: ['type', 'outcome'] as const,
+      registers: [registry],
+    }),
+    hl7AckSeconds: new Histogram({
+      name: 'rxgate_hl7_ack_seconds',
+      help: 'From an HL7 v2 frame received to its answer ready (for accept: the events are at the ack point), by outcome',
+      labelNames: ['outcome'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    mllpConnections: new Gauge({
+      name: 'rxgate_mllp_connections',
+      help: 'Open MLLP connections, plain and TLS',
+      registers: [registry],
+    }),
     hl7Outbound: new Counter({
       name: 'rxgate_hl7_outbound_messages_total',
       help: 'Dispense events handled by the HL7 v2 outbound workers, by target facility and outcome (sent, skipped_echo, rejected, error, unreachable, no_answer, invalid, dead_lettered)',

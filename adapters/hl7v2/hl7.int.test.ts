@@ -41,11 +41,12 @@ function rds(controlId: string, ndc = '00591-0369-01', extraMsh = ''): string {
 
 describe('HL7 v2 over MLLP, end to end', () => {
   let gw: RunningGateway;
+  let baseUrl: string;
   let stop: () => Promise<void>;
   const logLines: string[] = [];
 
   beforeAll(async () => {
-    ({ gw, stop } = await startTestGateway(
+    ({ gw, baseUrl, stop } = await startTestGateway(
       { AUTH_TOKENS: `analyst:${ANALYST},compliance:${COMPLIANCE}`, HL7_FACILITY_MAP: 'HOSP1=HOSP1', LOG_LEVEL: 'info' },
       createLogger('info', { write: (line: string) => void logLines.push(line) }),
     ));
@@ -133,6 +134,29 @@ describe('HL7 v2 over MLLP, end to end', () => {
     expect(text).toMatch(/\rERR\|\|MSH\^1\^9/);
     const kept = await listQuarantine(gw.bus, { limit: 100, adapter: 'hl7v2' });
     expect(kept.entries.some((e) => e.reason === 'parse' && e.size === new TextEncoder().encode(broken).length)).toBe(true);
+  });
+
+  it('counts and times every answer, and gauges the open connections, in /metrics', async () => {
+    const sample = async (series: string) => {
+      const text = await (await fetch(`${baseUrl}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+      return line ? Number(line.slice(series.length + 1)) : 0;
+    };
+    const accepted = 'rxgate_hl7_messages_total{type="RDS^O13",outcome="accept"}';
+    const unparsed = 'rxgate_hl7_messages_total{type="unparsed",outcome="reject"}';
+    const timed = 'rxgate_hl7_ack_seconds_count{outcome="accept"}';
+    const before = { accepted: await sample(accepted), unparsed: await sample(unparsed), timed: await sample(timed) };
+
+    const socket = await openRawSocket(gw.mllp.port!);
+    await socket.write(frame(new TextEncoder().encode(rds('METRICS-1'))));
+    await socket.write(frame(new TextEncoder().encode('not an HL7 message')));
+    await socket.waitForAnswers(2);
+    expect(await sample('rxgate_mllp_connections')).toBeGreaterThanOrEqual(1);
+    socket.socket.destroy();
+
+    expect(await sample(accepted)).toBe(before.accepted + 1);
+    expect(await sample(unparsed)).toBe(before.unparsed + 1);
+    expect(await sample(timed)).toBe(before.timed + 1);
   });
 
   it('answers every corpus message as the standard requires, through the real listener', async () => {

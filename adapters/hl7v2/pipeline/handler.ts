@@ -54,6 +54,8 @@ export interface Processed {
   issues?: unknown[];
   /** what went into the ERR segments of a negative answer */
   ackIssues?: AckIssue[];
+  /** MSH-9 as code^trigger, for metrics; absent when the frame did not parse, 'batch' for a batch */
+  messageType?: string;
 }
 
 export interface Hl7Handler extends MllpHandler {
@@ -139,7 +141,16 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
     return [encode(buildAck(message, { code, controlId: newControlId(), timestamp, issues, text }).toString(), message.charset)];
   };
 
+  /** Every frame's answer is counted and timed: what a sender waits for, by outcome. */
   const process = async (payload: Uint8Array, conn: MllpConnectionInfo, opts: { checkSender: boolean }): Promise<Processed> => {
+    const started = performance.now();
+    const processed = await processFrame(payload, conn, opts);
+    deps.metrics.hl7AckSeconds.observe({ outcome: processed.outcome }, (performance.now() - started) / 1000);
+    deps.metrics.hl7Messages.inc({ type: metricType(processed.messageType), outcome: processed.outcome });
+    return processed;
+  };
+
+  const processFrame = async (payload: Uint8Array, conn: MllpConnectionInfo, opts: { checkSender: boolean }): Promise<Processed> => {
     const receivedAt = now();
     if (isBatch(payload)) return processBatch(payload, conn, opts, receivedAt);
     let message: Hl7Message;
@@ -181,10 +192,15 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
       for (const f of frames) acks.push(new TextDecoder().decode(f).replace(/\r$/, ''));
     }
     const text = batchAck(batch, acks, { controlId: newControlId(), timestamp: now() });
-    return { frames: [encode(text, batch.messages[0]?.charset ?? '')], outcome: worst, reason: worst === 'accept' ? undefined : 'batch', eventIds };
+    return { frames: [encode(text, batch.messages[0]?.charset ?? '')], outcome: worst, reason: worst === 'accept' ? undefined : 'batch', eventIds, messageType: 'batch' };
   };
 
-  const processParsed = async (
+  const processParsed = async (message: Hl7Message, payload: Uint8Array, conn: MllpConnectionInfo, opts: { checkSender: boolean }, receivedAt: Date): Promise<Processed> => ({
+    ...(await answerParsed(message, payload, conn, opts, receivedAt)),
+    messageType: `${message.messageCode}^${message.triggerEvent}`,
+  });
+
+  const answerParsed = async (
     message: Hl7Message,
     payload: Uint8Array,
     conn: MllpConnectionInfo,
@@ -259,15 +275,11 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
     }
     const frames = answer(message, 'accept', []);
     const eventIds = accepted.map((a) => a.event_id);
-    // Remembered after answering is fine: if this copy were lost, a repeat would get a fresh ACK of the same
-    // outcome, and still no second event (the idempotency keys see to that).
-    void deps.seen
-      .remember(senderKey, message.controlId, {
-        acks: frames.map((f) => Buffer.from(f).toString('base64')),
-        event_ids: eventIds,
-        at: receivedAt.toISOString(),
-      })
-      .catch((err) => log.warn({ error: (err as Error).message }, 'could not remember the answered message'));
+    try {
+      deps.seen.remember(senderKey, message.controlId, { acks: frames.map((f) => Buffer.from(f).toString('base64')), event_ids: eventIds, at: receivedAt.toISOString() });
+    } catch (err) {
+      log.warn({ error: (err as Error).message }, 'could not remember the answered message');
+    }
     log.info({ type, events: eventIds.length, unhandled: result.unhandled === true, duplicate: accepted.some((a) => a.duplicate) }, 'hl7 message accepted');
     return { frames, outcome: 'accept', eventIds };
   };
@@ -290,6 +302,12 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
       if (bytes.length > 0) void keep(bytes, reason, `bytes outside a frame: ${reason}`, { size }, correlation, conn, now());
     },
   };
+}
+
+/** Message types come from senders: anything not shaped like an HL7 code^trigger is counted as 'other'. */
+function metricType(type: string | undefined): string {
+  if (type === undefined) return 'unparsed';
+  return type === 'batch' || /^[A-Z0-9]{2,3}\^[A-Z0-9]{2,3}$/.test(type) ? type : 'other';
 }
 
 function translateIssue(issue: TranslateIssue): AckIssue {

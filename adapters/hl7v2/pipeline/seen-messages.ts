@@ -15,10 +15,13 @@ export interface SeenMessage {
 }
 
 export class SeenMessages {
-  private constructor(private readonly kv: KV) {}
+  private constructor(
+    private readonly bus: Bus,
+    private readonly kv: KV,
+  ) {}
 
   static async open(bus: Bus, windowMs: number): Promise<SeenMessages> {
-    return new SeenMessages(await bus.kvm.create(bus.names.buckets.hl7Seen, { ttl: windowMs, history: 1 }));
+    return new SeenMessages(bus, await bus.kvm.create(bus.names.buckets.hl7Seen, { ttl: windowMs, history: 1 }));
   }
 
   /** KV keys allow only a few characters; sender and control id are free text, so the key is their hash. */
@@ -32,7 +35,13 @@ export class SeenMessages {
     return entry.json<SeenMessage>();
   }
 
-  async remember(sender: string, controlId: string, seen: SeenMessage): Promise<void> {
-    await this.kv.put(this.key(sender, controlId), JSON.stringify(seen));
+  /**
+   * Best effort, after the ACK has gone out: should this copy be lost, a repeat gets a fresh ACK of the same
+   * outcome and still no second event (idempotency keys). So it is a plain publish on the bucket's subject
+   * (NATS KV keeps key K of bucket B on `$KV.B.K`), which the bucket's stream stores, without waiting for
+   * JetStream's acknowledgement: one message per answered message instead of a request and its reply.
+   */
+  remember(sender: string, controlId: string, seen: SeenMessage): void {
+    this.bus.nc.publish(`$KV.${this.bus.names.buckets.hl7Seen}.${this.key(sender, controlId)}`, JSON.stringify(seen));
   }
 }
