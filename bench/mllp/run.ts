@@ -3,13 +3,14 @@
  *
  *   npx tsx bench/mllp/run.ts [--messages 50000] [--connections 1,8] [--senders node-hl7-client,net]
  *                             [--receivers node-hl7-server,rxgate] [--handler ./module.ts]
- *                             [--min-bytes 1024] [--max-bytes 8192] [--warmup 1000] [--seed 1]
+ *                             [--min-bytes 1024] [--max-bytes 8192] [--warmup 1000] [--seed 1] [--rate 0]
  *
  * Senders: node-hl7-client 3.2.0 and a plain node:net sender. Receivers, each in its own process:
  * node-hl7-server 2.4.0 (the peer baseline: parse and AA, no durability) and our listener with a pluggable handler
  * (default: the transport-only handler, labelled 'rxgate-transport-only'). Messages: RDE^O11/RDS^O13 of 1–8 KB.
  * One JSON line per case on stdout; a line of ours carries `ratio_to_peer` (its msgs/s over the peer's, same
- * sender, same connections, same messages, same run).
+ * sender, same connections, same messages, same run). With `--rate R` the senders are paced at R messages/s over
+ * all connections and latencies run from when each message was due (the lines then carry `target_msgs_per_s`).
  *
  * `runMllpBench(options)` does the same from code, so that the gateway pipeline can be measured by passing its
  * handler module (see handler-module.ts).
@@ -38,6 +39,8 @@ export interface MllpBenchOptions {
   warmup: number;
   seed: number;
   ackTimeoutMs: number;
+  /** paced mode: messages/s over all connections (0 or unset: as fast as the ACKs come back) */
+  ratePerS?: number | undefined;
   /** called with each result line as it is measured */
   onResult?: ((result: MllpBenchResult) => void) | undefined;
 }
@@ -53,6 +56,7 @@ export interface MllpBenchResult {
   p99_ms: number;
   avg_bytes: number;
   ratio_to_peer?: number;
+  target_msgs_per_s?: number;
   error?: string;
 }
 
@@ -73,13 +77,28 @@ export async function runMllpBench(options: MllpBenchOptions): Promise<MllpBench
         for (const kind of receiverOrder) {
           const receiver = receivers.get(kind)!;
           caseNumber += 1;
-          const base = { bench: 'mllp' as const, sender: SENDER_LABELS[sender], receiver: receiver.label, connections, messages: options.messages };
+          const base = {
+            bench: 'mllp' as const,
+            sender: SENDER_LABELS[sender],
+            receiver: receiver.label,
+            connections,
+            messages: options.messages,
+            ...(options.ratePerS ? { target_msgs_per_s: options.ratePerS } : {}),
+          };
           let result: MllpBenchResult;
           try {
             if (options.warmup > 0) {
               await runSender(sender, { port: receiver.port, connections, messages: options.warmup, templates, idPrefix: `W${caseNumber}`, ackTimeoutMs: options.ackTimeoutMs });
             }
-            const run = await runSender(sender, { port: receiver.port, connections, messages: options.messages, templates, idPrefix: `B${caseNumber}`, ackTimeoutMs: options.ackTimeoutMs });
+            const run = await runSender(sender, {
+              port: receiver.port,
+              connections,
+              messages: options.messages,
+              templates,
+              idPrefix: `B${caseNumber}`,
+              ackTimeoutMs: options.ackTimeoutMs,
+              ratePerS: options.ratePerS,
+            });
             const sorted = run.latenciesMs.slice().sort();
             const rate = options.messages / (run.elapsedMs / 1000);
             result = {
@@ -90,7 +109,8 @@ export async function runMllpBench(options: MllpBenchOptions): Promise<MllpBench
               avg_bytes: Math.round(run.payloadBytes / options.messages),
             };
             if (kind === 'node-hl7-server') peerRate = rate;
-            else if (peerRate !== undefined) result.ratio_to_peer = round(rate / peerRate);
+            // paced, both reach the target: the ratio would say nothing
+            else if (peerRate !== undefined && !options.ratePerS) result.ratio_to_peer = round(rate / peerRate);
           } catch (err) {
             result = { ...base, msgs_per_s: 0, p50_ms: 0, p99_ms: 0, avg_bytes: 0, error: err instanceof Error ? err.message : String(err) };
           }
@@ -134,6 +154,7 @@ async function main() {
       warmup: { type: 'string', default: '1000' },
       seed: { type: 'string', default: '1' },
       'ack-timeout-ms': { type: 'string', default: '10000' },
+      rate: { type: 'string', default: '0' },
     },
   });
   const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
@@ -148,6 +169,7 @@ async function main() {
     warmup: Number(values.warmup),
     seed: Number(values.seed),
     ackTimeoutMs: Number(values['ack-timeout-ms']),
+    ratePerS: Number(values.rate) || undefined,
     onResult: (result) => process.stdout.write(`${JSON.stringify(result)}\n`),
   });
 }

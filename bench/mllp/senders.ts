@@ -21,6 +21,12 @@ export interface SenderOptions {
   /** makes control ids unique per case */
   idPrefix: string;
   ackTimeoutMs: number;
+  /**
+   * Paced mode: messages are due at this many per second over all connections, and each latency runs from the
+   * moment its message was due, not from when a connection got round to it, so a receiver that falls behind shows
+   * it in the latencies (no coordinated omission). Unset: every connection sends as fast as its ACKs come back.
+   */
+  ratePerS?: number;
 }
 
 export interface SenderRun {
@@ -58,7 +64,12 @@ export async function runSender(kind: SenderKind, options: SenderOptions): Promi
         for (let n = take(); n !== -1; n = take()) {
           const { controlId, text } = messageFor(n);
           payloadBytes += text.length;
-          const t0 = performance.now();
+          let t0 = performance.now();
+          if (options.ratePerS) {
+            const due = started + (n * 1000) / options.ratePerS;
+            if (due > t0) await new Promise((r) => setTimeout(r, due - t0));
+            t0 = due;
+          }
           await worker.send(text, controlId);
           latenciesMs[n] = performance.now() - t0;
         }
