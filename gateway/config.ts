@@ -54,6 +54,20 @@ export const configSchema = z.object({
   AUTH_TOKENS_FILE: z.string().optional().describe('file with one role:token pair per line (# comments allowed)'),
   PHI_TOKEN_KEY: z.string().optional().describe('HMAC key of patient tokens: 32 bytes as base64 or 64 hex (default: made once in DATA_DIR/keys)'),
   PHI_VAULT_KEY: z.string().optional().describe('AES-256-GCM key of the PHI vault: 32 bytes as base64 or 64 hex (default: made once in DATA_DIR/keys)'),
+  LEDGER_SIGNING_KEY: z
+    .string()
+    .optional()
+    .describe('Ed25519 private key (32-byte seed as base64 or 64 hex) that signs ledger checkpoints (default: made once in DATA_DIR/keys)'),
+  LEDGER_VERIFY_KEYS: z
+    .string()
+    .optional()
+    .describe('comma-separated Ed25519 public keys (32 bytes, base64 or hex) whose checkpoints verify-ledger trusts (default: this gateway\'s own)'),
+  LEDGER_CHECKPOINT_INTERVAL_S: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(300)
+    .describe('how often the heads of all ledger chains are signed when they moved (0: only on request)'),
   MAPPINGS_CHAIN: facilityIdSchema
     .default('MAPPINGS')
     .describe('ledger chain (facility_id) of the mapping.change compliance events written when a DEA schedule mapping changes'),

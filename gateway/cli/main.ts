@@ -7,14 +7,15 @@ import { startGateway } from '../main.ts';
 import { mllpSend } from './mllp-send.ts';
 import { DataDirLockedError } from '../store/data-dir-lock.ts';
 import { openStore } from '../store/db.ts';
-import { verifyLedger } from '../store/ledger.ts';
+import { loadTrustedKeys } from '../checkpoints/keys.ts';
+import { verifyLedgerAndCheckpoints, type AuditReport } from '../checkpoints/verify.ts';
 import { migrateStore } from '../store/migrate.ts';
 
 const USAGE = `usage: gateway <command>
 
   start                         run the gateway in the foreground (stops cleanly on SIGINT/SIGTERM)
   migrate                       apply database migrations and exit
-  verify-ledger [--facility F]  recompute every ledger chain; exit 1 and name the first broken link if any
+  verify-ledger [--facility F]  recompute every ledger chain and check the signed checkpoints; exit 1 and name the first problem
   quarantine list [--adapter A] [--reason R] [--after N] [--limit N]
   quarantine show <id>          the entry with its raw bytes (compliance role)
   quarantine replay <id>        feed the raw bytes to their adapter again
@@ -103,7 +104,7 @@ async function verify(config: Config, args: string[]): Promise<number> {
   try {
     const store = await openStore({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: 2 });
     try {
-      report = await verifyLedger(store, { chain: values.facility });
+      report = await verifyLedgerAndCheckpoints(store, await loadTrustedKeys(config), { chain: values.facility });
     } finally {
       await store.close();
     }
@@ -111,12 +112,17 @@ async function verify(config: Config, args: string[]): Promise<number> {
     // The embedded store is held by a running gateway: ask it instead.
     if (!(err instanceof DataDirLockedError)) throw err;
     const q = values.facility ? `?facility=${encodeURIComponent(values.facility)}` : '';
-    report = (await api(config, 'GET', `/api/ledger/verify${q}`)) as Awaited<ReturnType<typeof verifyLedger>>;
+    report = (await api(config, 'GET', `/api/ledger/verify${q}`)) as AuditReport;
   }
   if (values.json) console.log(JSON.stringify(report, null, 2));
   else {
     for (const c of report.chains) console.log(`chain ${c.chain}: ${c.entries} entries, head ${c.head_seq} ${c.head_hash}`);
-    console.log(report.ok ? 'ledger verified: every chain is intact' : `LEDGER BROKEN: ${report.first_break?.message}`);
+    const cp = report.checkpoints;
+    if (cp.latest) console.log(`checkpoints: ${cp.checked} verified, newest ${cp.latest.number} at ${cp.latest.created_at} (key ${cp.latest.key_id})`);
+    else if (!cp.first_problem) console.log('checkpoints: none yet');
+    if (report.first_break) console.log(`LEDGER BROKEN: ${report.first_break.message}`);
+    if (cp.first_problem) console.log(`CHECKPOINT FAILED: ${cp.first_problem.message}`);
+    if (report.ok) console.log('ledger verified: every chain is intact and matches its signed checkpoints');
   }
   return report.ok ? 0 : 1;
 }

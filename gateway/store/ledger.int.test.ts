@@ -17,6 +17,7 @@ import {
 import { rootMessage } from './pg-errors.ts';
 import { ledger } from './schema.ts';
 import { testEvent } from './test-fixtures/canonical-events.ts';
+import { asOwnerWithoutTriggers } from './test-fixtures/tamper.ts';
 import { withTestStores } from './test-support.ts';
 
 /**
@@ -30,16 +31,6 @@ const at = (iso: string) => () => new Date(iso);
 
 async function allEntries(store: Store, facility: string) {
   return (await listLedger(store, { facility, limit: 1000 })).entries;
-}
-
-/** What a database owner can do: switch the append-only triggers off, change history, switch them back on. */
-async function asOwnerWithoutTriggers(store: Store, change: ReturnType<typeof sql>): Promise<void> {
-  await store.rows(sql`alter table ledger disable trigger user`);
-  try {
-    await store.rows(change);
-  } finally {
-    await store.rows(sql`alter table ledger enable trigger user`);
-  }
 }
 
 async function failureOf(promise: Promise<unknown>): Promise<unknown> {
@@ -149,7 +140,7 @@ describe.each(stores)('ledger on $kind', ({ kind, store }) => {
     const events = [testEvent('T1', 1), testEvent('T1', 2), testEvent('T1', 3)];
     const recordedAt = '2026-03-04T05:06:07.500Z';
     const out = await appendEvents(store, events, at(recordedAt));
-    await asOwnerWithoutTriggers(store, sql`update ledger set event = jsonb_set(event, '{quantity,value}', '31') where chain = 'T1' and seq = 2`);
+    await asOwnerWithoutTriggers(store, 'ledger', sql`update ledger set event = jsonb_set(event, '{quantity,value}', '31') where chain = 'T1' and seq = 2`);
 
     const tampered = { ...events[1]!, quantity: { value: 31, unit: 'tablet' } } as CanonicalEvent;
     const recomputed = ledgerEntryHash(out[0]!.hash, { chain: 'T1', seq: 2, recorded_at: recordedAt, event: tampered });
@@ -169,7 +160,7 @@ describe.each(stores)('ledger on $kind', ({ kind, store }) => {
 
   it('names a deleted entry as a gap (expected_seq, found_seq)', async () => {
     await appendEvents(store, [1, 2, 3, 4].map((n) => testEvent('G1', n)), at('2026-03-04T05:06:07.000Z'));
-    await asOwnerWithoutTriggers(store, sql`delete from ledger where chain = 'G1' and seq = 2`);
+    await asOwnerWithoutTriggers(store, 'ledger', sql`delete from ledger where chain = 'G1' and seq = 2`);
     expect((await verifyLedger(store, { chain: 'G1' })).first_break).toEqual({
       chain: 'G1',
       seq: 2,
@@ -183,7 +174,7 @@ describe.each(stores)('ledger on $kind', ({ kind, store }) => {
   it('names a rewritten prev_hash as prev_hash_mismatch', async () => {
     const out = await appendEvents(store, [1, 2, 3].map((n) => testEvent('P1', n)), at('2026-03-04T05:06:07.000Z'));
     const forged = 'f'.repeat(64);
-    await asOwnerWithoutTriggers(store, sql`update ledger set prev_hash = ${forged} where chain = 'P1' and seq = 3`);
+    await asOwnerWithoutTriggers(store, 'ledger', sql`update ledger set prev_hash = ${forged} where chain = 'P1' and seq = 3`);
     expect((await verifyLedger(store, { chain: 'P1' })).first_break).toMatchObject({
       chain: 'P1',
       seq: 3,
@@ -195,7 +186,7 @@ describe.each(stores)('ledger on $kind', ({ kind, store }) => {
 
   it('names an indexed column that no longer matches the hashed event as column_mismatch', async () => {
     await appendEvents(store, [testEvent('K1', 1)], at('2026-03-04T05:06:07.000Z'));
-    await asOwnerWithoutTriggers(store, sql`update ledger set type = 'inv.waste' where chain = 'K1' and seq = 1`);
+    await asOwnerWithoutTriggers(store, 'ledger', sql`update ledger set type = 'inv.waste' where chain = 'K1' and seq = 1`);
     expect((await verifyLedger(store, { chain: 'K1' })).first_break).toMatchObject({
       chain: 'K1',
       seq: 1,

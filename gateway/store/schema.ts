@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, check, index, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import { bigint, check, index, jsonb, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 import { canonicalEventColumn } from './canonical-event-column.ts';
 
 /**
@@ -42,4 +42,27 @@ export const ledger = pgTable(
     check('ledger_class_known', sql`${t.class} in ('ctl', 'gen', 'unm')`),
     check('ledger_hash_hex', sql`${t.hash} ~ '^[0-9a-f]{64}$' and ${t.prevHash} ~ '^[0-9a-f]{64}$'`),
   ],
+);
+
+/**
+ * DESIGN §4: signed checkpoints of the heads of all chains (gateway/checkpoints/). Each is numbered without gaps and
+ * names the digest of the one before, and its Ed25519 signature covers the RFC 8785 text of
+ * { number, created_at, key_id, previous, heads }. A chain rewritten and rehashed, or cut short, no longer holds the
+ * head a checkpoint signed. Append-only like the ledger (triggers in a custom migration).
+ */
+export const ledgerCheckpoint = pgTable(
+  'ledger_checkpoint',
+  {
+    number: bigint('number', { mode: 'number' }).primaryKey(),
+    // Milliseconds, as in the signed text.
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3, mode: 'string' }).notNull(),
+    keyId: text('key_id').notNull(),
+    /** sha256 (hex) of the previous checkpoint's signed text and signature; 64 zeros for the first */
+    previous: text('previous').notNull(),
+    /** [{ chain, seq, hash }] ordered by chain */
+    heads: jsonb('heads').$type<{ chain: string; seq: number; hash: string }[]>().notNull(),
+    /** base64 Ed25519 signature of the signed text */
+    signature: text('signature').notNull(),
+  },
+  (t) => [check('ledger_checkpoint_number_positive', sql`${t.number} >= 1`)],
 );
