@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -43,6 +43,31 @@ function startProcess(env: Record<string, string>): Proc {
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
   return { child, exited, stderr: () => stderr };
+}
+
+interface CliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `gateway <args>` to completion without blocking this process, killed after 30 s. */
+function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
+  const child = spawn(process.execPath, ['bin/gateway.js', ...args], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME ?? '/tmp', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  return new Promise((resolve) =>
+    child.once('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    }),
+  );
 }
 
 async function waitHealthy(port: number, proc: Proc, timeoutMs = 60_000): Promise<void> {
@@ -105,31 +130,35 @@ describe('gateway process', () => {
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
 
     // The command line talks to the running gateway: the embedded store is locked by it, so verify-ledger asks its API.
-    const cli = (...args: string[]) =>
-      spawnSync(process.execPath, ['bin/gateway.js', ...args], {
-        env: { PATH: process.env.PATH, HOME: process.env.HOME ?? '/tmp', DATA_DIR: dataDir, HTTP_PORT: String(port) },
-        encoding: 'utf8',
-        timeout: 30_000,
-      });
-    const verified = cli('verify-ledger');
+    // Run asynchronously: a synchronous spawn would freeze this process's idle keep-alive sockets past the server's
+    // keep-alive timeout, and the next fetch would go out on a socket the gateway has already closed.
+    const cli = (...args: string[]) => runCli(args, { DATA_DIR: dataDir, HTTP_PORT: String(port) });
+    const verified = await cli('verify-ledger');
     expect(verified.status, verified.stderr).toBe(0);
     expect(verified.stdout).toContain('ledger verified: every chain is intact');
     expect(verified.stdout).toMatch(/chain CRASH1: 1 entries/);
     await post(port, admin, { ...event('EMB2'), facility_id: 'not a facility' }); // rejected: kept in quarantine
-    const listed = cli('quarantine', 'list', '--adapter', 'api');
+    const listed = await cli('quarantine', 'list', '--adapter', 'api');
     expect(listed.status, listed.stderr).toBe(0);
     const entries = (JSON.parse(listed.stdout) as { entries: { id: number; reason: string }[] }).entries;
     expect(entries.map((e) => e.reason)).toEqual(['invalid_event']);
-    const shown = cli('quarantine', 'show', String(entries[0]!.id));
+    const shown = await cli('quarantine', 'show', String(entries[0]!.id));
     expect(JSON.parse(shown.stdout)).toMatchObject({ adapter: 'api', reason: 'invalid_event' });
-    const dlq = cli('dlq', 'list');
+    const dlq = await cli('dlq', 'list');
     expect(dlq.status, dlq.stderr).toBe(0);
-    expect(cli('quarantine', 'replay').stderr).toMatch(/quarantine replay needs an id/);
+    expect((await cli('quarantine', 'replay')).stderr).toMatch(/quarantine replay needs an id/);
 
     const natsPid = Number(await readFile(join(dataDir, 'nats', 'nats-server.pid'), 'utf8'));
     first.child.kill('SIGTERM');
     expect(await first.exited).toEqual({ code: 0, signal: null });
     expect(() => process.kill(natsPid, 0)).toThrow(); // the embedded nats-server went with it
+
+    // Stopped, the data folder is free: verify-ledger opens the store itself and checks the checkpoint signed at
+    // the stop with the public key the gateway left in DATA_DIR/keys.
+    const offline = await cli('verify-ledger');
+    expect(offline.status, offline.stderr).toBe(0);
+    expect(offline.stdout).toMatch(/checkpoints: 1 verified, newest 1 at .* \(key [0-9a-f]{16}\)/);
+    expect(offline.stdout).toContain('ledger verified: every chain is intact and matches its signed checkpoints');
   });
 
   it('after a kill -9 between the PubAck and the ledger write, the event is in the ledger exactly once after restart', async () => {

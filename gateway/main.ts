@@ -24,6 +24,8 @@ import { startHl7Adapter, type Hl7Adapter } from '../adapters/hl7v2/module.ts';
 import { startMappings, type Mappings } from '../mappings/module.ts';
 import { findParkedByKeys } from '../mappings/pending/store.ts';
 import { PARKING_CONSUMER } from '../mappings/pending/parking-worker.ts';
+import { loadCheckpointKeys } from './checkpoints/keys.ts';
+import { startCheckpointWorker } from './checkpoints/worker.ts';
 
 /**
  * The composition root: opens the store and the bus (embedded or external), starts the workers and the HTTP
@@ -32,6 +34,8 @@ import { PARKING_CONSUMER } from '../mappings/pending/parking-worker.ts';
 
 export interface RunningGateway {
   httpPort: number;
+  /** every route the HTTP app registered (middleware included, as method ALL), for the OpenAPI coverage test */
+  httpRoutes: readonly { method: string; path: string }[];
   natsUrl: string;
   natsSync: NatsSync | 'external';
   store: Store;
@@ -72,10 +76,18 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       logger.warn({ files: phiKeys.generated }, 'PHI keys created in DATA_DIR/keys: gateways that share a store must share these keys');
     }
 
+    const checkpointKeys = await loadCheckpointKeys(config);
+    if (checkpointKeys.generated.length > 0) {
+      logger.warn({ files: checkpointKeys.generated, key_id: checkpointKeys.keyId }, 'ledger signing key created in DATA_DIR/keys: keep it where database administrators cannot read it');
+    }
+
     const store = await openStore({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: config.DATABASE_POOL_SIZE });
     cleanup.push(() => store.close());
     await migrateStore(store);
     logger.info({ store: store.kind }, 'store ready');
+    // Started before the ledger writer, so it stops after it: the last checkpoint covers the last appends.
+    const checkpoints = startCheckpointWorker({ store, keys: checkpointKeys, intervalS: config.LEDGER_CHECKPOINT_INTERVAL_S, logger });
+    cleanup.push(() => checkpoints.stop());
 
     let natsUrl = config.NATS_URL;
     let natsSync: NatsSync | 'external' = 'external';
@@ -136,12 +148,16 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       logger,
       grants,
       intake,
+      checkpointKeys,
       quarantineReplayers: new Map([
         ['api', apiReplayer(intake)],
         ['hl7v2', hl7.replayer],
       ]),
       consumerHandlers: () => new Map([...ledgerWriter.handlers, ...mappings.consumerHandlers, ...hl7.consumerHandlers]),
-      refreshGauges: () => refreshConsumerGauges(bus, metrics, [...ledgerWriter.consumerNames(), PARKING_CONSUMER, ...hl7.consumerHandlers.keys()]),
+      refreshGauges: async () => {
+        metrics.mllpConnections.set(hl7.listener.connectionCount());
+        await refreshConsumerGauges(bus, metrics, [...ledgerWriter.consumerNames(), PARKING_CONSUMER, ...hl7.consumerHandlers.keys()]);
+      },
       mappings: { module: mappings, importMaxBytes: config.MAPPINGS_IMPORT_MAX_BYTES },
     });
     const server = await listen(app.fetch, config.HTTP_HOST, config.HTTP_PORT);
@@ -150,6 +166,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
 
     return {
       httpPort: server.port,
+      httpRoutes: app.routes.map((r) => ({ method: r.method, path: r.path })),
       natsUrl,
       natsSync,
       store,

@@ -110,6 +110,27 @@ describe('HTTP API on PostgreSQL and NATS JetStream', () => {
     ]);
     const verify = await call('GET', '/api/ledger/verify', { token: TOKENS.compliance });
     expect(await verify.json()).toMatchObject({ ok: true });
+
+    // Signed checkpoints: on request, once per change of the heads, listed, and checked by verify.
+    const signed = await call('POST', '/api/ledger/checkpoints', { token: TOKENS.compliance });
+    expect(signed.status).toBe(201);
+    const checkpoint = ((await signed.json()) as { checkpoint: { number: number; key_id: string; heads: { chain: string; seq: number }[] } }).checkpoint;
+    expect(checkpoint.heads).toContainEqual(expect.objectContaining({ chain: 'HOSP1', seq: 2 }));
+    expect((await call('POST', '/api/ledger/checkpoints', { token: TOKENS.compliance })).status).toBe(200);
+    const listed = (await (await call('GET', '/api/ledger/checkpoints', { token: TOKENS.compliance })).json()) as { checkpoints: { number: number }[] };
+    expect(listed.checkpoints.map((c) => c.number)).toEqual([checkpoint.number]);
+    const keys = (await (await call('GET', '/api/ledger/checkpoints/keys', { token: TOKENS.compliance })).json()) as { signing_key_id: string; trusted: { key_id: string }[] };
+    expect(keys.signing_key_id).toBe(checkpoint.key_id);
+    expect(keys.trusted.map((k) => k.key_id)).toEqual([checkpoint.key_id]);
+    expect(await (await call('GET', '/api/ledger/verify', { token: TOKENS.compliance })).json()).toMatchObject({
+      ok: true,
+      checkpoints: { checked: 1, latest: { number: checkpoint.number } },
+    });
+    expect((await call('POST', '/api/ledger/checkpoints', { token: TOKENS.system })).status).toBe(403);
+    const bad = await call('GET', '/api/ledger/checkpoints?limit=0&after=-1', { token: TOKENS.compliance });
+    expect(bad.status).toBe(422);
+    const issues = ((await bad.json()) as { error: { details: { field: string }[] } }).error.details.map((d) => d.field).sort();
+    expect(issues).toEqual(['after', 'limit']);
   });
 
   it('answers 422 naming each bad field and keeps the raw body in quarantine', async () => {

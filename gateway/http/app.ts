@@ -18,6 +18,11 @@ import { eventRoutes } from './routes/events.ts';
 import { dlqRoutes, quarantineRoutes } from './routes/evidence.ts';
 import { healthRoutes, schemaRoutes } from './routes/health.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
+import { ROUTE_ROLES } from './route-roles.ts';
+import { openApiDocument, packageVersion } from './openapi/document.ts';
+import { GATEWAY_ROUTE_DOCS } from './openapi/gateway-routes.ts';
+import { MAPPING_ROUTE_DOCS } from '../../mappings/routes/docs.ts';
+import type { CheckpointKeys } from '../checkpoints/keys.ts';
 
 export interface AppDeps {
   bus: Bus;
@@ -29,6 +34,8 @@ export interface AppDeps {
   quarantineReplayers: ReadonlyMap<string, QuarantineReplayer>;
   consumerHandlers: () => ReadonlyMap<string, (batch: BusMessage[]) => Promise<void>>;
   refreshGauges: () => Promise<void>;
+  /** signs and verifies the ledger checkpoints (/api/ledger/checkpoints, /api/ledger/verify) */
+  checkpointKeys: CheckpointKeys;
   /** the mapping engine (mappings/module.ts): /api/mappings/* and the web UI at /ui when present */
   mappings?: { module: Pick<Mappings, 'service' | 'pending' | 'diagnostics'>; importMaxBytes: number };
 }
@@ -39,13 +46,15 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.route('/', healthRoutes(deps));
 
-  app.use('/schemas/*', requireRole(deps.grants, 'analyst', 'pharmacist', 'compliance', 'system'));
+  app.use('/schemas/*', requireRole(deps.grants, ...ROUTE_ROLES.describe));
   app.route('/schemas', schemaRoutes());
+  const openApi = openApiDocument([...GATEWAY_ROUTE_DOCS, ...(deps.mappings ? MAPPING_ROUTE_DOCS : [])], { version: packageVersion() });
+  app.get('/openapi.json', requireRole(deps.grants, ...ROUTE_ROLES.describe), (c) => c.json(openApi));
 
-  app.use('/api/events/*', requireRole(deps.grants, 'system'));
+  app.use('/api/events/*', requireRole(deps.grants, ...ROUTE_ROLES.events));
   app.route('/api/events', eventRoutes({ ...deps.intake, bus: deps.bus, metrics: deps.metrics }));
 
-  app.use('/api/ledger/*', requireRole(deps.grants, 'compliance', 'pharmacist'));
+  app.use('/api/ledger/*', requireRole(deps.grants, ...ROUTE_ROLES.ledger));
   app.route('/api/ledger', ledgerRoutes(deps));
 
   app.route('/api/quarantine', quarantineRoutes({ bus: deps.bus, grants: deps.grants, replayers: deps.quarantineReplayers }));
@@ -58,7 +67,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   }
 
   // Unknown /api routes still need a token: an anonymous caller learns nothing about which routes exist.
-  app.use('/api/*', requireRole(deps.grants, 'analyst', 'pharmacist', 'compliance', 'system'));
+  app.use('/api/*', requireRole(deps.grants, ...ROUTE_ROLES.describe));
 
   app.notFound((c) => apiError(c, 404, 'not_found', `no route for ${c.req.method} ${c.req.path}`));
   app.onError((err, c) => {

@@ -17,7 +17,7 @@ import { jsonBody, jsonLimit } from './common.ts';
  *   POST /api/mappings/lookup  {"facility_id": "HOSP1", "codes": [{"system": "NDC", "code": "…"}]}
  */
 
-const getQuery = z
+export const lookupQuery = z
   .object({
     ndc: z.string().max(64).optional(),
     rxnorm: z.string().max(64).optional(),
@@ -27,7 +27,7 @@ const getQuery = z
   })
   .refine((q) => q.ndc || q.rxnorm || q.gtin || q.local, { message: 'give at least one of ndc, rxnorm, gtin, local', path: ['ndc'] });
 
-const postBody = z.strictObject({
+export const lookupBody = z.strictObject({
   facility_id: facilityIdSchema,
   codes: z.array(z.strictObject({ system: z.string().min(1).max(64), code: z.string().min(1).max(64), display: z.string().max(300).optional() })).min(1).max(20),
 });
@@ -36,7 +36,7 @@ export function lookupRoutes(deps: { grants: TokenGrant[]; service: MappingServi
   const app = new Hono<AppEnv>();
   const guard = requireRole(deps.grants, ...rolesFor('lookup'));
   app.get('/', guard, (c) => {
-    const q = parseInput(c, getQuery, c.req.query());
+    const q = parseInput(c, lookupQuery, c.req.query());
     if (!q.ok) return q.response;
     const codes: DrugCode[] = [];
     if (q.value.rxnorm) codes.push({ system: 'RXNORM', code: q.value.rxnorm });
@@ -47,7 +47,7 @@ export function lookupRoutes(deps: { grants: TokenGrant[]; service: MappingServi
     return c.json(deps.service.lookup(codes, q.value.facility ?? ''));
   });
   app.post('/', guard, jsonLimit, async (c) => {
-    const body = await jsonBody(c, postBody);
+    const body = await jsonBody(c, lookupBody);
     if (!body.ok) return body.response;
     return c.json(deps.service.lookup(body.value.codes, body.value.facility_id));
   });

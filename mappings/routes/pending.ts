@@ -14,14 +14,15 @@ import { changeContext, jsonBody, jsonLimit, reasonField, serviceError } from '.
  * `{ndc11, schedule?, drug?, reason}` — which writes the mappings and releases the parked events in order.
  */
 
-const listQuery = z.object({
+export const pendingListQuery = z.object({
   status: z.enum(['open', 'resolved']).optional(),
   waiting: z.enum(['true', 'false']).optional(),
   after: z.coerce.number().int().min(0).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 const idParam = z.coerce.number().int().positive();
-const resolveBody = z.strictObject({
+export const pendingSuggestionsQuery = z.object({ q: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(50).default(10) });
+export const pendingResolveBody = z.strictObject({
   reason: reasonField,
   ndc11: z.string().min(1).max(20),
   schedule: z.string().max(8).optional(),
@@ -33,7 +34,7 @@ export function pendingRoutes(deps: { grants: TokenGrant[]; pending: PendingServ
   const read = requireRole(deps.grants, ...rolesFor('pendingRead'));
 
   app.get('/', read, async (c) => {
-    const q = parseInput(c, listQuery, c.req.query());
+    const q = parseInput(c, pendingListQuery, c.req.query());
     if (!q.ok) return q.response;
     const { status, waiting, after, limit } = q.value;
     return c.json(await deps.pending.list({ ...(status ? { status } : {}), waiting: waiting === 'true', ...(after !== undefined ? { after } : {}), limit }));
@@ -52,7 +53,7 @@ export function pendingRoutes(deps: { grants: TokenGrant[]; pending: PendingServ
   app.get('/:id/suggestions', read, async (c) => {
     const id = parseInput(c, idParam, c.req.param('id'));
     if (!id.ok) return id.response;
-    const q = parseInput(c, z.object({ q: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(50).default(10) }), c.req.query());
+    const q = parseInput(c, pendingSuggestionsQuery, c.req.query());
     if (!q.ok) return q.response;
     try {
       return c.json({ suggestions: await deps.pending.suggestions(id.value, { ...(q.value.q ? { text: q.value.q } : {}), limit: q.value.limit }) });
@@ -64,7 +65,7 @@ export function pendingRoutes(deps: { grants: TokenGrant[]; pending: PendingServ
   app.post('/:id/resolve', requireRole(deps.grants, ...rolesFor('pendingResolve')), jsonLimit, async (c) => {
     const id = parseInput(c, idParam, c.req.param('id'));
     if (!id.ok) return id.response;
-    const body = await jsonBody(c, resolveBody);
+    const body = await jsonBody(c, pendingResolveBody);
     if (!body.ok) return body.response;
     const { reason, ...input } = body.value;
     try {

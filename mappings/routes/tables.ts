@@ -15,20 +15,20 @@ import { changeContext, jsonBody, jsonLimit, reasonField, serviceError, tableOf 
  * /api/mappings/schedules/{ndc11}/verify. Keys go in the path URL-encoded (codes: `system|facility_id|code`).
  */
 
-const listQuery = z.object({
+export const tableListQuery = z.object({
   q: z.string().max(200).optional(),
   after: z.string().max(300).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   include_deleted: z.enum(['true', 'false']).optional(),
 });
 
-const changeBody = z.strictObject({
+export const changeBody = z.strictObject({
   reason: reasonField,
   data: z.record(z.string(), z.unknown(), { error: 'required: an object of the entry\'s fields' }),
   expected_version: z.number().int().positive().optional(),
 });
-const deleteBody = z.strictObject({ reason: reasonField, expected_version: z.number().int().positive().optional() });
-const rollbackBody = z.strictObject({ reason: reasonField, to_version: z.number().int().positive(), expected_version: z.number().int().positive().optional() });
+export const deleteBody = z.strictObject({ reason: reasonField, expected_version: z.number().int().positive().optional() });
+export const rollbackBody = z.strictObject({ reason: reasonField, to_version: z.number().int().positive(), expected_version: z.number().int().positive().optional() });
 const versionParam = z.coerce.number().int().positive();
 
 export function tableRoutes(deps: { grants: TokenGrant[]; service: MappingService }) {
@@ -46,13 +46,13 @@ export function tableRoutes(deps: { grants: TokenGrant[]; service: MappingServic
     const unknown: string[] = [];
     for (const [k, v] of Object.entries(raw)) {
       if (fields.has(k)) filters[k] = v;
-      else if (k in listQuery.shape) rest[k] = v;
+      else if (k in tableListQuery.shape) rest[k] = v;
       else unknown.push(k);
     }
     if (unknown.length > 0) {
       return apiError(c, 422, 'invalid_request', 'the request has invalid parameters', unknown.map((k) => ({ field: k, code: 'unknown_field', message: `not a parameter or a field of ${table}` })));
     }
-    const q = parseInput(c, listQuery, rest);
+    const q = parseInput(c, tableListQuery, rest);
     if (!q.ok) return q.response;
     const page = await service.list(table, { q: q.value.q, after: q.value.after, limit: q.value.limit, filters, includeDeleted: q.value.include_deleted === 'true' });
     return c.json(page);

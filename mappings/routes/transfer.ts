@@ -22,7 +22,7 @@ import { changeContext, serviceError, tableOf } from './common.ts';
  * only admins apply. Per-line problems are in the report (200); a file nothing could be read from is a 422.
  */
 
-const importQuery = z.object({
+export const importQuery = z.object({
   dry_run: z.enum(['true', 'false']).default('true'),
   reason: z.string().trim().max(500).optional(),
   report_unchanged: z.enum(['true', 'false']).optional(),

@@ -15,6 +15,7 @@ import {
 import type { AppEnv } from '../context.ts';
 import { apiError } from '../errors.ts';
 import { idParam, pageQuery } from '../paging.ts';
+import { ROUTE_ROLES } from '../route-roles.ts';
 import { parseInput } from '../validate.ts';
 
 /**
@@ -22,23 +23,23 @@ import { parseInput } from '../validate.ts';
  * compliance (the raw bytes may hold PHI), replayed by analysts once the cause is fixed.
  */
 
-const quarantineQuery = pageQuery.extend({ adapter: z.string().max(32).optional(), reason: z.string().max(64).optional() });
+export const quarantineQuery = pageQuery.extend({ adapter: z.string().max(32).optional(), reason: z.string().max(64).optional() });
 
 export function quarantineRoutes(deps: { bus: Bus; grants: TokenGrant[]; replayers: ReadonlyMap<string, QuarantineReplayer> }) {
   const app = new Hono<AppEnv>();
-  app.get('/', requireRole(deps.grants, 'analyst', 'compliance'), async (c) => {
+  app.get('/', requireRole(deps.grants, ...ROUTE_ROLES.evidenceList), async (c) => {
     const q = parseInput(c, quarantineQuery, c.req.query());
     if (!q.ok) return q.response;
     return c.json(await listQuarantine(deps.bus, q.value));
   });
-  app.get('/:id', requireRole(deps.grants, 'compliance'), async (c) => {
+  app.get('/:id', requireRole(deps.grants, ...ROUTE_ROLES.evidenceRead), async (c) => {
     const id = parseInput(c, idParam, c.req.param('id'));
     if (!id.ok) return id.response;
     const found = await getQuarantined(deps.bus, id.value);
     if (!found) return apiError(c, 404, 'not_found', `no quarantined message ${id.value}`);
     return c.json({ ...found.entry, raw_base64: Buffer.from(found.raw).toString('base64'), raw_text: utf8OrNull(found.raw) });
   });
-  app.post('/:id/replay', requireRole(deps.grants, 'analyst'), async (c) => {
+  app.post('/:id/replay', requireRole(deps.grants, ...ROUTE_ROLES.evidenceReplay), async (c) => {
     const id = parseInput(c, idParam, c.req.param('id'));
     if (!id.ok) return id.response;
     try {
@@ -62,20 +63,20 @@ export function dlqRoutes(deps: {
   handlers: () => ReadonlyMap<string, (batch: BusMessage[]) => Promise<void>>;
 }) {
   const app = new Hono<AppEnv>();
-  app.get('/', requireRole(deps.grants, 'analyst', 'compliance'), async (c) => {
+  app.get('/', requireRole(deps.grants, ...ROUTE_ROLES.evidenceList), async (c) => {
     const q = parseInput(c, pageQuery, c.req.query());
     if (!q.ok) return q.response;
     const page = await listDeadLetters(deps.bus, q.value);
     // Listings leave the bodies out: they may hold PHI.
     return c.json({ ...page, entries: page.entries.map(({ body: _body, ...rest }) => rest) });
   });
-  app.get('/:id', requireRole(deps.grants, 'compliance'), async (c) => {
+  app.get('/:id', requireRole(deps.grants, ...ROUTE_ROLES.evidenceRead), async (c) => {
     const id = parseInput(c, idParam, c.req.param('id'));
     if (!id.ok) return id.response;
     const found = await getDeadLetter(deps.bus, id.value);
     return found ? c.json(found) : apiError(c, 404, 'not_found', `no dead letter ${id.value}`);
   });
-  app.post('/:id/replay', requireRole(deps.grants, 'analyst'), async (c) => {
+  app.post('/:id/replay', requireRole(deps.grants, ...ROUTE_ROLES.evidenceReplay), async (c) => {
     const id = parseInput(c, idParam, c.req.param('id'));
     if (!id.ok) return id.response;
     try {

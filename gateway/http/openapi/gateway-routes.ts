@@ -1,0 +1,122 @@
+import { ROUTE_ROLES } from '../route-roles.ts';
+import { ledgerListQuery, ledgerVerifyQuery } from '../routes/ledger.ts';
+import { quarantineQuery } from '../routes/evidence.ts';
+import { pageQuery } from '../paging.ts';
+import type { RouteDoc } from './route-doc.ts';
+
+/** The gateway's own routes (the mapping routes are described in mappings/routes/docs.ts). */
+export const GATEWAY_ROUTE_DOCS: readonly RouteDoc[] = [
+  { method: 'get', path: '/healthz', summary: 'the process is alive', roles: 'open', responses: { 200: 'alive' } },
+  { method: 'get', path: '/readyz', summary: 'the bus and the store answer', roles: 'open', responses: { 200: 'ready', 503: 'names the part that does not answer' } },
+  { method: 'get', path: '/metrics', summary: 'Prometheus metrics', roles: 'open', produces: 'text/plain', responses: { 200: 'Prometheus text format' } },
+  {
+    method: 'get',
+    path: '/schemas/canonical-event.json',
+    summary: "the canonical event's JSON Schema, generated from the zod schema",
+    roles: ROUTE_ROLES.describe,
+    responses: { 200: 'JSON Schema' },
+  },
+  { method: 'get', path: '/openapi.json', summary: 'this document', roles: ROUTE_ROLES.describe, responses: { 200: 'OpenAPI 3.1' } },
+  {
+    method: 'post',
+    path: '/api/events',
+    summary: 'one canonical event, answered once it has reached the ack point',
+    roles: ROUTE_ROLES.events,
+    rawBody: {
+      contentType: 'application/json',
+      description:
+        'one canonical event (GET /schemas/canonical-event.json); id and received_at are set by the gateway, correlation_id, ' +
+        'source.raw_sha256 and idempotency_key are derived when absent; at most 512 KiB',
+    },
+    responses: {
+      202: 'accepted: event_id, duplicate, and the ledger position',
+      400: 'not valid UTF-8 JSON (kept in quarantine)',
+      413: 'larger than 512 KiB (kept in quarantine)',
+      415: 'not JSON (kept in quarantine)',
+      422: 'names each field that does not match the canonical event (kept in quarantine)',
+      503: 'the bus is down or the ledger did not confirm in time; retrying is safe',
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/ledger',
+    summary: 'ledger entries in ledger order',
+    roles: ROUTE_ROLES.ledger,
+    query: ledgerListQuery,
+    responses: { 200: 'entries; next_after is the cursor of the next page', 422: 'names each bad parameter' },
+  },
+  {
+    method: 'get',
+    path: '/api/ledger/verify',
+    summary: 'recomputes the hash chains and checks the signed checkpoints',
+    roles: ROUTE_ROLES.ledger,
+    query: ledgerVerifyQuery,
+    responses: { 200: 'ok, chains, first_break, checkpoints {checked, latest, first_problem}', 422: 'names each bad parameter' },
+  },
+  {
+    method: 'get',
+    path: '/api/ledger/checkpoints',
+    summary: 'signed checkpoints of the chain heads, in number order',
+    roles: ROUTE_ROLES.ledger,
+    query: pageQuery,
+    responses: { 200: 'checkpoints; next_after is the cursor of the next page', 422: 'names each bad parameter' },
+  },
+  {
+    method: 'post',
+    path: '/api/ledger/checkpoints',
+    summary: 'signs the current chain heads now',
+    roles: ROUTE_ROLES.ledger,
+    responses: { 200: 'the heads have not moved: the latest checkpoint', 201: 'the new checkpoint' },
+  },
+  {
+    method: 'get',
+    path: '/api/ledger/checkpoints/keys',
+    summary: 'the signing key id and the trusted Ed25519 public keys',
+    roles: ROUTE_ROLES.ledger,
+    responses: { 200: 'signing_key_id and trusted [{key_id, ed25519_public_key}]' },
+  },
+  {
+    method: 'get',
+    path: '/api/quarantine',
+    summary: 'rejected input, without payloads',
+    roles: ROUTE_ROLES.evidenceList,
+    query: quarantineQuery,
+    responses: { 200: 'entries; next_after is the cursor of the next page', 422: 'names each bad parameter' },
+  },
+  {
+    method: 'get',
+    path: '/api/quarantine/:id',
+    summary: 'one quarantined input with its raw bytes (may hold PHI)',
+    roles: ROUTE_ROLES.evidenceRead,
+    responses: { 200: 'the entry with raw_text and raw_base64', 404: 'no such entry', 422: 'the id is not a positive integer' },
+  },
+  {
+    method: 'post',
+    path: '/api/quarantine/:id/replay',
+    summary: 'feeds the raw bytes to their adapter again; the entry stays, with what became of it',
+    roles: ROUTE_ROLES.evidenceReplay,
+    responses: { 200: 'accepted this time: the event ids', 404: 'no such entry', 409: 'no adapter replays this entry', 422: 'rejected again, with the reasons' },
+  },
+  {
+    method: 'get',
+    path: '/api/dlq',
+    summary: 'dead letters with stream, subject, consumer, deliveries and failure history, without bodies',
+    roles: ROUTE_ROLES.evidenceList,
+    query: pageQuery,
+    responses: { 200: 'entries; next_after is the cursor of the next page', 422: 'names each bad parameter' },
+  },
+  {
+    method: 'get',
+    path: '/api/dlq/:id',
+    summary: 'one dead letter with its body (may hold PHI)',
+    roles: ROUTE_ROLES.evidenceRead,
+    responses: { 200: 'the dead letter', 404: 'no such dead letter', 422: 'the id is not a positive integer' },
+  },
+  {
+    method: 'post',
+    path: '/api/dlq/:id/replay',
+    summary: 'hands the message to the consumer that gave up on it, and only that one',
+    roles: ROUTE_ROLES.evidenceReplay,
+    responses: { 200: 'replayed', 404: 'no such dead letter', 409: 'that consumer is not known here', 422: 'the replay failed again' },
+  },
+];

@@ -1,0 +1,18 @@
+import type { Role } from '../auth/tokens.ts';
+
+/**
+ * Who may call the gateway's own routes (admin may call every route; the mapping routes have theirs in
+ * mappings/permissions.ts). The app enforces these and the OpenAPI document publishes them: one table for both.
+ */
+export const ROUTE_ROLES = {
+  /** /schemas/*, /openapi.json and any other authenticated read of the API's description */
+  describe: ['analyst', 'pharmacist', 'compliance', 'system'],
+  events: ['system'],
+  ledger: ['compliance', 'pharmacist'],
+  evidenceList: ['analyst', 'compliance'],
+  /** whole quarantine entries and dead letters: the raw bytes may hold PHI */
+  evidenceRead: ['compliance'],
+  evidenceReplay: ['analyst'],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type RouteRoles = keyof typeof ROUTE_ROLES;
