@@ -121,6 +121,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       maxDeliver: config.MAX_DELIVER,
       ackWaitMs: config.ACK_WAIT_MS,
       leaseTtlMs: config.LEASE_TTL_MS,
+      localCommits: waiter,
     });
     cleanup.push(() => ledgerWriter.stop());
 

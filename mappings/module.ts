@@ -99,6 +99,7 @@ export async function startMappings(o: MappingsOptions): Promise<Mappings> {
     maxDeliver: o.config.MAX_DELIVER,
     batchMax: o.config.LEDGER_BATCH_MAX,
     onResolvable: sweepSoon,
+    localCommits: o.waiter,
   });
 
   // Periodically: release what became releasable elsewhere (another instance's change), and publish compliance

@@ -101,6 +101,23 @@ describe('HL7 v2 over MLLP, end to end', () => {
     expect(rows).toHaveLength(1);
   });
 
+  it('answers a repeat whose first answer is no longer remembered with AA of its own, and records no second event', async () => {
+    const socket = await openRawSocket(gw.mllp.port!);
+    await socket.write(frame(new TextEncoder().encode(rds('RDS-2B'))));
+    const [first] = await socket.waitForAnswers(1);
+    // The bucket of answered messages loses its record (a purge, an expired TTL): the ledger still knows the events.
+    await gw.bus.jsm.streams.purge(`KV_${gw.bus.names.buckets.hl7Seen}`);
+    await socket.write(frame(new TextEncoder().encode(rds('RDS-2B'))));
+    const [, second] = await socket.waitForAnswers(2);
+    socket.socket.destroy();
+    const [firstText, secondText] = [first!, second!].map((a) => new TextDecoder().decode(a));
+    expect(firstText).toMatch(/\rMSA\|AA\|RDS-2B/);
+    expect(secondText).toMatch(/\rMSA\|AA\|RDS-2B/);
+    expect(secondText).not.toBe(firstText); // a fresh ACK (its own MSH-10), not the remembered bytes
+    const rows = (await ledger('HOSP1')).filter((r) => r.event.source.message_id === 'RDS-2B');
+    expect(rows).toHaveLength(1);
+  });
+
   it('answers enhanced mode with a commit ACK, then the application ACK the sender asked for', async () => {
     const socket = await openRawSocket(gw.mllp.port!);
     await socket.write(frame(new TextEncoder().encode(rds('RDS-3', '00591-0369-01', '|||AL|AL'))));

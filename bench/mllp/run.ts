@@ -127,7 +127,9 @@ export async function runMllpBench(options: MllpBenchOptions): Promise<MllpBench
 
 async function startReceiver(kind: ReceiverKind, handlerModule: string | undefined) {
   const script = fileURLToPath(new URL('./receiver.ts', import.meta.url));
-  const args = ['--import', 'tsx', script, '--kind', kind, ...(kind === 'rxgate' && handlerModule ? ['--handler', handlerModule] : [])];
+  // BENCH_RECEIVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the receivers (node refuses these in NODE_OPTIONS).
+  const nodeArgs = (process.env.BENCH_RECEIVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const args = [...nodeArgs, '--import', 'tsx', script, '--kind', kind, ...(kind === 'rxgate' && handlerModule ? ['--handler', handlerModule] : [])];
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
   const ready = await new Promise<{ port: number; label: string }>((resolve, reject) => {

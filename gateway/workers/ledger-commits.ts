@@ -22,8 +22,14 @@ export interface CommittedKey {
   parked?: true;
 }
 
-export function announceCommits(bus: Bus, committed: CommittedKey[]): void {
-  if (committed.length > 0) bus.nc.publish(bus.names.subjects.ledgerCommitted, JSON.stringify(committed));
+/**
+ * Announces committed keys to every instance. `local` is this instance's waiter: told directly, an edge in this
+ * process answers its sender without waiting for the announcement's trip through nats-server.
+ */
+export function announceCommits(bus: Bus, committed: CommittedKey[], local?: LedgerCommitWaiter): void {
+  if (committed.length === 0) return;
+  local?.deliver(committed);
+  bus.nc.publish(bus.names.subjects.ledgerCommitted, JSON.stringify(committed));
 }
 
 export class LedgerCommitWaiter {
@@ -40,14 +46,19 @@ export class LedgerCommitWaiter {
         } catch {
           return;
         }
-        for (const c of keys) {
-          const listeners = this.waiting.get(c.k);
-          if (!listeners) continue;
-          this.waiting.delete(c.k);
-          for (const resolve of listeners) resolve(c);
-        }
+        this.deliver(keys);
       },
     });
+  }
+
+  /** Resolves whoever waits for these keys; a key nobody waits for (any more) is ignored. */
+  deliver(keys: CommittedKey[]): void {
+    for (const c of keys) {
+      const listeners = this.waiting.get(c.k);
+      if (!listeners) continue;
+      this.waiting.delete(c.k);
+      for (const resolve of listeners) resolve(c);
+    }
   }
 
   /**

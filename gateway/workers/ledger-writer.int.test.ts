@@ -7,6 +7,7 @@ import type { CanonicalEvent } from '../events/schema.ts';
 import { createMetrics } from '../metrics.ts';
 import { appendEvents, listLedger, verifyLedger } from '../store/ledger.ts';
 import { withTestStores } from '../store/test-support.ts';
+import { LedgerCommitWaiter } from './ledger-commits.ts';
 import { startLedgerWriter, type LedgerWriter } from './ledger-writer.ts';
 
 /** The ledger writer on real JetStream, on both stores: one row per idempotency key, chains in publish order. */
@@ -43,10 +44,10 @@ async function until(condition: () => Promise<boolean>, timeoutMs = 20_000): Pro
 describe.each(stores)('ledger writer on $kind', ({ store }) => {
   let bus: Awaited<ReturnType<typeof openTestBus>>;
   let writer: LedgerWriter | undefined;
-  const start = async () =>
+  const start = async (localCommits?: LedgerCommitWaiter) =>
     (writer = await startLedgerWriter({
       bus, store, metrics: createMetrics(), logger, instanceId: `w-${uuidv7()}`, partitions: 2, batchMax: 100,
-      maxDeliver: 3, ackWaitMs: 2_000, leaseTtlMs: 3_000,
+      maxDeliver: 3, ackWaitMs: 2_000, leaseTtlMs: 3_000, localCommits,
     }));
   const rowsOf = async (facility: string) => (await listLedger(store, { facility, limit: 1000 })).entries;
 
@@ -71,6 +72,17 @@ describe.each(stores)('ledger writer on $kind', ({ store }) => {
       && (await bus.jsm.consumers.info(bus.names.streams.events, `ledger-p${1}`)).num_ack_pending === 0);
     const rows = await rowsOf(facility);
     expect(rows.map((r) => [r.seq, r.event_id])).toEqual([[1, e.id]]);
+  });
+
+  it('tells the waiter of its own instance of a commit directly, not only through the bus', async () => {
+    const waiter = new LedgerCommitWaiter(bus);
+    waiter.close(); // no announcement reaches it over the bus: only the writer's direct word can
+    await start(waiter);
+    const facility = `LOCAL${counter}`;
+    const e = event(facility);
+    const expectation = waiter.expect(e.idempotency_key, 10_000);
+    await publishEvent(bus, e, 2);
+    expect(await expectation.committed).toEqual({ k: e.idempotency_key, id: e.id, chain: facility, seq: 1 });
   });
 
   it('writes one row when a writer committed but died before acking, and the message comes again', async () => {

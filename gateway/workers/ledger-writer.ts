@@ -7,7 +7,7 @@ import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/db.ts';
 import { appendEvents, ChainHeads, LedgerConflictError } from '../store/ledger.ts';
 import { isStoreUnavailable } from '../store/pg-errors.ts';
-import { announceCommits } from './ledger-commits.ts';
+import { announceCommits, type LedgerCommitWaiter } from './ledger-commits.ts';
 
 /**
  * The ledger writer: one durable consumer per partition (`ledger-p<k>`), each worked by the instance that holds
@@ -25,6 +25,8 @@ export interface LedgerWriterOptions {
   maxDeliver: number;
   ackWaitMs: number;
   leaseTtlMs: number;
+  /** this instance's ledger ack point waiter, told of commits directly (announceCommits) */
+  localCommits?: LedgerCommitWaiter;
   now?: () => Date;
 }
 
@@ -81,6 +83,7 @@ export async function startLedgerWriter(o: LedgerWriterOptions): Promise<LedgerW
     announceCommits(
       o.bus,
       outcomes.map((r) => ({ k: r.idempotency_key, id: r.event_id, chain: r.chain, seq: r.seq })),
+      o.localCommits,
     );
   };
 

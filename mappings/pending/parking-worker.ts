@@ -4,7 +4,7 @@ import { startBatchConsumer, type BusMessage, type RunningConsumer } from '../..
 import type { Metrics } from '../../gateway/metrics.ts';
 import type { Store } from '../../gateway/store/db.ts';
 import { isStoreUnavailable } from '../../gateway/store/pg-errors.ts';
-import { announceCommits } from '../../gateway/workers/ledger-commits.ts';
+import { announceCommits, type LedgerCommitWaiter } from '../../gateway/workers/ledger-commits.ts';
 import { decodeEvent } from '../../gateway/workers/ledger-writer.ts';
 import type { CachedDrugResolver } from '../resolver.ts';
 import { drugCodesOf, pendingKeyOf } from './keys.ts';
@@ -40,6 +40,8 @@ export interface ParkingWorkerOptions {
   batchMax: number;
   /** called when parked events may be releasable at once (their code resolves already) */
   onResolvable?: () => void;
+  /** this instance's ledger ack point waiter, told of parked events directly (announceCommits) */
+  localCommits?: LedgerCommitWaiter;
   now?: () => Date;
 }
 
@@ -77,6 +79,7 @@ export async function startParkingWorker(o: ParkingWorkerOptions): Promise<Parki
     announceCommits(
       o.bus,
       events.map(({ event }) => ({ k: event.idempotency_key, id: event.id, chain: event.facility_id, seq: 0, parked: true as const })),
+      o.localCommits,
     );
     o.logger.debug({ parked: events.length }, 'unmapped events parked');
     if (resolvable) o.onResolvable?.();

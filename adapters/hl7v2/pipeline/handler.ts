@@ -220,9 +220,20 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
     }
 
     const senderKey = `${message.sendingApplication}^${message.sendingFacility}`;
-    // The repeat lookup is a round trip to the bus: it runs while the message is checked and translated.
-    const seenLookup = deps.seen.get(senderKey, message.controlId);
-    seenLookup.catch(() => undefined);
+    // A repeat (same sender and MSH-10 within the dedupe window) gets the answer it got the first time. Asking the
+    // bus for that on every message would cost a round trip each; instead the question is asked only where a repeat
+    // shows: the events come back from the bus or the ledger as already accepted, the message produced no event,
+    // or it would now be refused (the mapping tables may have changed since it was accepted).
+    const repeated = async (): Promise<Processed | undefined> => {
+      // Without the record a repeat still gets a positive answer of its own, and still no second event.
+      const seen = await deps.seen.get(senderKey, message.controlId).catch((err: Error) => {
+        log.warn({ error: err.message }, 'could not look up the earlier answer to a repeated message');
+        return null;
+      });
+      if (!seen) return undefined;
+      log.info({ type, event_ids: seen.event_ids }, 'repeated message: same ACK, no new event');
+      return { frames: seen.acks.map((part) => Buffer.from(part, 'base64')), outcome: 'accept', eventIds: seen.event_ids };
+    };
     const missing = findMissingValues(message);
     const result = missing.length > 0 ? undefined : translate(message, {
       ...deps.translation,
@@ -231,10 +242,9 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
       rawSha256: sha256Hex(payload),
       correlationId: correlation,
     });
-    const seen = await seenLookup;
-    if (seen) {
-      log.info({ type, event_ids: seen.event_ids }, 'repeated message: same ACK, no new event');
-      return { frames: seen.acks.map((part) => Buffer.from(part, 'base64')), outcome: 'accept', eventIds: seen.event_ids };
+    if (missing.length > 0 || !result || result.errors.length > 0 || result.events.length === 0) {
+      const earlier = await repeated();
+      if (earlier) return earlier;
     }
 
     if (missing.length > 0 || !result) {
@@ -272,6 +282,10 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
       log.error({ type, error: (err as Error).message }, 'hl7 message not stored durably; answered AR so the sender resends');
       const issue: AckIssue = { code: 207, diagnostic: 'temporarily unable to store the message; resend' };
       return { frames: answer(message, 'reject', [issue], 'temporarily unable to store; resend'), outcome: 'reject', reason: 'not_durable', eventIds: [], ackIssues: [issue] };
+    }
+    if (accepted.length > 0 && accepted.every((a) => a.duplicate)) {
+      const earlier = await repeated();
+      if (earlier) return earlier;
     }
     const frames = answer(message, 'accept', []);
     const eventIds = accepted.map((a) => a.event_id);
