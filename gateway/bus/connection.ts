@@ -1,4 +1,5 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { connectCoalescing } from './coalescing-transport.ts';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { createBusNames, type BusNames } from './subjects.ts';
@@ -25,7 +26,7 @@ export async function connectBus(url: string, name: string, namespace = ''): Pro
   try {
     // Reconnect forever: a NATS restart must not take the gateway down; /readyz reports the outage meanwhile.
     // noAsyncTraces: the client otherwise builds two Error objects (with stacks) per publish, a fifth of the CPU at load.
-    nc = await connect({ servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 500, noAsyncTraces: true });
+    nc = await connectCoalescing({ servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 500, noAsyncTraces: true });
   } catch (err) {
     throw new BusUnavailableError(url, err);
   }
