@@ -67,6 +67,15 @@ export function createMetrics() {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
+    ackStageSeconds: new Histogram({
+      name: 'rxgate_ack_stage_seconds',
+      help:
+        'Where the time before a positive answer goes, by adapter and stage: prepare (parse, check and translate), ' +
+        'publish (until every JetStream PubAck), ack_point (from the PubAck until the ledger commit is known; ACK_POINT=ledger only)',
+      labelNames: ['adapter', 'stage'] as const,
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1, 5],
+      registers: [registry],
+    }),
     mllpConnections: new Gauge({
       name: 'rxgate_mllp_connections',
       help: 'Open MLLP connections, plain and TLS',

@@ -162,7 +162,9 @@ describe('HL7 v2 over MLLP, end to end', () => {
     const accepted = 'rxgate_hl7_messages_total{type="RDS^O13",outcome="accept"}';
     const unparsed = 'rxgate_hl7_messages_total{type="unparsed",outcome="reject"}';
     const timed = 'rxgate_hl7_ack_seconds_count{outcome="accept"}';
-    const before = { accepted: await sample(accepted), unparsed: await sample(unparsed), timed: await sample(timed) };
+    const stage = (name: string) => `rxgate_ack_stage_seconds_count{adapter="hl7v2",stage="${name}"}`;
+    const stages = async () => ({ prepare: await sample(stage('prepare')), publish: await sample(stage('publish')), ack_point: await sample(stage('ack_point')) });
+    const before = { accepted: await sample(accepted), unparsed: await sample(unparsed), timed: await sample(timed), stages: await stages() };
 
     const socket = await openRawSocket(gw.mllp.port!);
     await socket.write(frame(new TextEncoder().encode(rds('METRICS-1'))));
@@ -174,6 +176,8 @@ describe('HL7 v2 over MLLP, end to end', () => {
     expect(await sample(accepted)).toBe(before.accepted + 1);
     expect(await sample(unparsed)).toBe(before.unparsed + 1);
     expect(await sample(timed)).toBe(before.timed + 1);
+    // the accepted message went through every stage once (this gateway waits for the ledger); the unparsed one through none
+    expect(await stages()).toEqual({ prepare: before.stages.prepare + 1, publish: before.stages.publish + 1, ack_point: before.stages.ack_point + 1 });
   });
 
   it('answers every corpus message as the standard requires, through the real listener', async () => {

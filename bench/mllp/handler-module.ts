@@ -1,6 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import type { MllpHandler } from '../../adapters/hl7v2/mllp/handler.ts';
+import type { StageTotals } from './stats.ts';
 
 /**
  * How a handler is plugged into the benchmark's rxgate receiver: a module that exports `createMllpBenchHandler`.
@@ -12,6 +13,8 @@ export interface MllpBenchHandler {
   /** the `receiver` field of the JSON lines, e.g. 'rxgate-transport-only' or 'rxgate-pipeline-ledger-ack' */
   readonly label: string;
   readonly handler: MllpHandler;
+  /** running totals of the handler's timed stages; the benchmark prints their means per case as `stage_ms` */
+  stageTotals?(): Promise<StageTotals>;
   close?(): Promise<void>;
 }
 

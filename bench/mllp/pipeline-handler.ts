@@ -7,12 +7,14 @@ import { loadConfig } from '../../gateway/config.ts';
 import { startGateway } from '../../gateway/main.ts';
 import type { MllpBenchHandler } from './handler-module.ts';
 import { DRUGS } from './messages.ts';
+import type { StageTotals } from './stats.ts';
 
 /**
  * The gateway's real HL7 pipeline for bench/mllp: parse, translate, mapping lookups, PHI vault, JetStream publish
  * and the ledger ack point (the positive ACK waits for the PostgreSQL commit). PostgreSQL on 127.0.0.1:5432 (a fresh
  * database), nats-server embedded in a temporary folder. The benchmark's drugs are mapped (one controlled, the rest
- * not) so events go to the ledger rather than being parked.
+ * not) so events go to the ledger rather than being parked. Its stage totals come from the gateway's
+ * `rxgate_ack_stage_seconds` histogram, so each result line says where the time before the ACK went.
  *
  *   npx tsx bench/mllp/run.ts --receivers node-hl7-server,rxgate --handler ./bench/mllp/pipeline-handler.ts
  *   BENCH_ACK_POINT=bus npx tsx bench/mllp/run.ts --receivers rxgate --handler ./bench/mllp/pipeline-handler.ts
@@ -45,6 +47,16 @@ export async function createMllpBenchHandler(): Promise<MllpBenchHandler> {
   return {
     label: `rxgate-pipeline-${ACK_POINT}-ack`,
     handler: gw.hl7.handler,
+    stageTotals: async () => {
+      const totals: StageTotals = {};
+      for (const v of (await gw.metrics.ackStageSeconds.get()).values) {
+        const stage = String(v.labels.stage);
+        const total = (totals[stage] ??= { count: 0, sum_s: 0 });
+        if (v.metricName?.endsWith('_sum')) total.sum_s += v.value;
+        else if (v.metricName?.endsWith('_count')) total.count += v.value;
+      }
+      return totals;
+    },
     close: async () => {
       await gw.stop();
       await rm(dataDir, { recursive: true, force: true });

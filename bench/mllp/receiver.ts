@@ -5,13 +5,16 @@
  *   node --import tsx bench/mllp/receiver.ts --kind rxgate [--handler ./path/to/module.ts]
  *
  * Prints one JSON line {"ready":true,"port":N,"label":"…"} on stdout, then serves on 127.0.0.1 until SIGTERM or
- * until its stdin closes (the parent went away).
+ * until its stdin closes (the parent went away). A line `stages` on stdin is answered with one JSON line
+ * {"stages":{…}}: the handler's stage totals, or null when it keeps none.
  */
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { startMllpListener } from '../../adapters/hl7v2/mllp/listener.ts';
 import { startNodeHl7ServerPeer } from '../../adapters/hl7v2/mllp/testkit/node-hl7-server-peer.ts';
 import { loadBenchHandler } from './handler-module.ts';
+import type { StageTotals } from './stats.ts';
 
 import { NODE_HL7_SERVER_LABEL } from './receiver-label.ts';
 
@@ -20,6 +23,7 @@ const { values } = parseArgs({ options: { kind: { type: 'string' }, handler: { t
 let label: string;
 let port: number;
 let stop: () => Promise<void>;
+let stageTotals: (() => Promise<StageTotals>) | undefined;
 if (values.kind === 'node-hl7-server') {
   const peer = await startNodeHl7ServerPeer({ host: '127.0.0.1' });
   label = NODE_HL7_SERVER_LABEL;
@@ -34,6 +38,7 @@ if (values.kind === 'node-hl7-server') {
     port: 0,
   });
   label = bench.label;
+  stageTotals = bench.stageTotals?.bind(bench);
   port = listener.address.plain!.port;
   stop = async () => {
     await listener.stop({ graceMs: 2000 });
@@ -51,7 +56,10 @@ const shutdown = async () => {
   process.exit(0);
 };
 process.on('SIGTERM', () => void shutdown());
-process.stdin.on('end', () => void shutdown());
-process.stdin.on('close', () => void shutdown());
-process.stdin.resume();
+const commands = createInterface({ input: process.stdin });
+commands.on('line', (line) => {
+  if (line.trim() !== 'stages') return;
+  void (stageTotals?.() ?? Promise.resolve(null)).then((stages) => process.stdout.write(`${JSON.stringify({ stages })}\n`));
+});
+commands.on('close', () => void shutdown());
 process.stdout.write(`${JSON.stringify({ ready: true, port, label })}\n`);

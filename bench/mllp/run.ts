@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { generateTemplates } from './messages.ts';
 import { NODE_HL7_SERVER_LABEL } from './receiver-label.ts';
 import { runSender, type SenderKind } from './senders.ts';
-import { percentile, round } from './stats.ts';
+import { percentile, round, stageMeansMs, type StageTotals } from './stats.ts';
 
 export type ReceiverKind = 'node-hl7-server' | 'rxgate';
 
@@ -57,6 +57,8 @@ export interface MllpBenchResult {
   avg_bytes: number;
   ratio_to_peer?: number;
   target_msgs_per_s?: number;
+  /** the receiver's mean time per stage in this case, where it keeps stage totals (the gateway pipeline does) */
+  stage_ms?: Record<string, number>;
   error?: string;
 }
 
@@ -66,7 +68,7 @@ export async function runMllpBench(options: MllpBenchOptions): Promise<MllpBench
   const templates = generateTemplates({ count: 512, minBytes: options.minBytes, maxBytes: options.maxBytes, seed: options.seed });
   // the peer first, so that each of our lines can carry its ratio
   const receiverOrder = [...options.receivers].sort((a, b) => (a === 'node-hl7-server' ? -1 : b === 'node-hl7-server' ? 1 : 0));
-  const receivers = new Map<ReceiverKind, { port: number; label: string; child: ChildProcess }>();
+  const receivers = new Map<ReceiverKind, Receiver>();
   const results: MllpBenchResult[] = [];
   try {
     for (const kind of receiverOrder) receivers.set(kind, await startReceiver(kind, options.handlerModule));
@@ -90,6 +92,7 @@ export async function runMllpBench(options: MllpBenchOptions): Promise<MllpBench
             if (options.warmup > 0) {
               await runSender(sender, { port: receiver.port, connections, messages: options.warmup, templates, idPrefix: `W${caseNumber}`, ackTimeoutMs: options.ackTimeoutMs });
             }
+            const stagesBefore = await receiver.stageTotals();
             const run = await runSender(sender, {
               port: receiver.port,
               connections,
@@ -108,6 +111,8 @@ export async function runMllpBench(options: MllpBenchOptions): Promise<MllpBench
               p99_ms: round(percentile(sorted, 99)),
               avg_bytes: Math.round(run.payloadBytes / options.messages),
             };
+            const stagesAfter = stagesBefore && (await receiver.stageTotals());
+            if (stagesBefore && stagesAfter) result.stage_ms = stageMeansMs(stagesBefore, stagesAfter);
             if (kind === 'node-hl7-server') peerRate = rate;
             // paced, both reach the target: the ratio would say nothing
             else if (peerRate !== undefined && !options.ratePerS) result.ratio_to_peer = round(rate / peerRate);
@@ -125,7 +130,15 @@ export async function runMllpBench(options: MllpBenchOptions): Promise<MllpBench
   return results;
 }
 
-async function startReceiver(kind: ReceiverKind, handlerModule: string | undefined) {
+interface Receiver {
+  port: number;
+  label: string;
+  child: ChildProcess;
+  /** the receiver's stage totals now (receiver.ts answers the line `stages`), or null when it keeps none */
+  stageTotals(): Promise<StageTotals | null>;
+}
+
+async function startReceiver(kind: ReceiverKind, handlerModule: string | undefined): Promise<Receiver> {
   const script = fileURLToPath(new URL('./receiver.ts', import.meta.url));
   // BENCH_RECEIVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the receivers (node refuses these in NODE_OPTIONS).
   const nodeArgs = (process.env.BENCH_RECEIVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -140,7 +153,16 @@ async function startReceiver(kind: ReceiverKind, handlerModule: string | undefin
     });
     child.once('exit', (code) => reject(new Error(`receiver ${kind} exited with ${code}`)));
   });
-  return { ...ready, child };
+  const stageTotals = () =>
+    new Promise<StageTotals | null>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`receiver ${kind} did not report its stages within 10 s`)), 10_000);
+      lines.once('line', (line) => {
+        clearTimeout(timer);
+        resolve((JSON.parse(line) as { stages: StageTotals | null }).stages);
+      });
+      child.stdin!.write('stages\n');
+    });
+  return { ...ready, child, stageTotals };
 }
 
 async function main() {

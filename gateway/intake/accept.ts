@@ -60,6 +60,8 @@ export async function acceptEvents(deps: IntakeDeps, events: CanonicalEvent[]): 
   const waitForLedger = config.ACK_POINT === 'ledger';
   const expectations = waitForLedger ? events.map((e) => deps.waiter.expect(e.idempotency_key, config.ACK_TIMEOUT_MS)) : [];
 
+  const adapter = events[0]?.source.adapter ?? 'none';
+  const publishStarted = performance.now();
   let published;
   try {
     // Publishes are pipelined; the client writes them in call order, so JetStream keeps the order of `events`.
@@ -68,6 +70,8 @@ export async function acceptEvents(deps: IntakeDeps, events: CanonicalEvent[]): 
     for (const x of expectations) x.cancel();
     throw err;
   }
+  const pubAcked = performance.now();
+  deps.metrics.ackStageSeconds.observe({ adapter, stage: 'publish' }, (pubAcked - publishStarted) / 1000);
   events.forEach((e, i) =>
     deps.metrics.eventsPublished.inc({ type: e.type, class: eventClass(e), duplicate: String(published[i]!.duplicate) }),
   );
@@ -98,6 +102,7 @@ export async function acceptEvents(deps: IntakeDeps, events: CanonicalEvent[]): 
       return { id: parked!.event_id, chain: parked!.facility_id, seq: 0, parked: true as const };
     }),
   );
+  deps.metrics.ackStageSeconds.observe({ adapter, stage: 'ack_point' }, (performance.now() - pubAcked) / 1000);
   const late = events.filter((_, i) => !commits[i]).map((e) => e.idempotency_key);
   if (late.length > 0) {
     // The announcement may have been lost (core NATS is at-most-once); the store is the authority.

@@ -152,6 +152,7 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
 
   const processFrame = async (payload: Uint8Array, conn: MllpConnectionInfo, opts: { checkSender: boolean }): Promise<Processed> => {
     const receivedAt = now();
+    const started = performance.now();
     if (isBatch(payload)) return processBatch(payload, conn, opts, receivedAt);
     let message: Hl7Message;
     try {
@@ -159,7 +160,7 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
     } catch (err) {
       return { frames: [await reject(payload, err, 'parse', conn, receivedAt)], outcome: 'reject', reason: 'parse', eventIds: [] };
     }
-    return processParsed(message, payload, conn, opts, receivedAt);
+    return processParsed(message, payload, conn, opts, receivedAt, started);
   };
 
   /**
@@ -180,7 +181,7 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
     let worst: Processed['outcome'] = 'accept';
     for (const message of batch.messages) {
       const bytes = encode(message.toString(), message.charset);
-      const one = await processParsed(message, bytes, conn, opts, receivedAt);
+      const one = await processParsed(message, bytes, conn, opts, receivedAt, performance.now());
       eventIds.push(...one.eventIds);
       if (one.outcome !== 'accept') worst = worst === 'reject' ? worst : one.outcome;
       // Inside a batch every answer the message asked for is included (enhanced mode: commit, then application),
@@ -195,8 +196,9 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
     return { frames: [encode(text, batch.messages[0]?.charset ?? '')], outcome: worst, reason: worst === 'accept' ? undefined : 'batch', eventIds, messageType: 'batch' };
   };
 
-  const processParsed = async (message: Hl7Message, payload: Uint8Array, conn: MllpConnectionInfo, opts: { checkSender: boolean }, receivedAt: Date): Promise<Processed> => ({
-    ...(await answerParsed(message, payload, conn, opts, receivedAt)),
+  /** `started`: performance.now() when the work on this message began, for the prepare stage's timing. */
+  const processParsed = async (message: Hl7Message, payload: Uint8Array, conn: MllpConnectionInfo, opts: { checkSender: boolean }, receivedAt: Date, started: number): Promise<Processed> => ({
+    ...(await answerParsed(message, payload, conn, opts, receivedAt, started)),
     messageType: `${message.messageCode}^${message.triggerEvent}`,
   });
 
@@ -206,6 +208,7 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
     conn: MllpConnectionInfo,
     opts: { checkSender: boolean },
     receivedAt: Date,
+    started: number,
   ): Promise<Processed> => {
     const correlation = correlationId(message.controlId);
     const log = deps.logger.child({ correlation_id: correlation, connection: conn.id, adapter: 'hl7v2' });
@@ -261,6 +264,7 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
       return { frames: answer(message, 'error', issues), outcome: 'error', reason: 'translate', eventIds: [], issues: issues.map(locationOnly), ackIssues: issues };
     }
 
+    deps.metrics.ackStageSeconds.observe({ adapter: 'hl7v2', stage: 'prepare' }, (performance.now() - started) / 1000);
     let accepted: Accepted[];
     try {
       const first = result.events[0];
