@@ -56,7 +56,7 @@ export const hl7ConfigShape = {
   HL7_OUTBOUND_ANSWER_TIMEOUT_MS: z.coerce.number().int().min(1).default(30_000).describe('wait for an EHR\'s ACK; then the connection is dropped and the message resent'),
   HL7_OUTBOUND_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(1).default(10_000).describe('wait for the TCP/TLS connection to an EHR'),
   HL7_OUTBOUND_RETRY_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3).describe('sends of one message per delivery before it is handed back to the bus to wait'),
-  HL7_OUTBOUND_RETRY_DELAY_MS: z.coerce.number().int().min(0).default(1000).describe('first wait between sends (doubling, at most 60 s); also the first redelivery delay'),
+  HL7_OUTBOUND_RETRY_DELAY_MS: z.coerce.number().int().min(0).default(1000).describe('first wait between sends (doubling, at most 60 s; each wait is drawn between half and all of that, so that senders do not retry in step); also the first redelivery delay'),
   HL7_OUTBOUND_TLS_CA: z.string().optional().describe('PEM CA bundle that EHR certificates must chain to (targets with `tls`; default: Node\'s public roots)'),
   HL7_OUTBOUND_TLS_CERT: z.string().optional().describe('PEM client certificate for EHRs that require mutual TLS'),
   HL7_OUTBOUND_TLS_KEY: z.string().optional().describe('PEM private key of HL7_OUTBOUND_TLS_CERT'),

@@ -68,7 +68,9 @@ export async function runSender(kind: SenderKind, options: SenderOptions): Promi
           if (options.ratePerS) {
             const due = started + (n * 1000) / options.ratePerS;
             if (due > t0) await new Promise((r) => setTimeout(r, due - t0));
-            t0 = due;
+            // A timer may fire up to a millisecond early (libuv keeps time in whole, cached milliseconds): a message
+            // sent before it was due is timed from its send, never from a moment before it.
+            t0 = Math.min(due, performance.now());
           }
           await worker.send(text, controlId);
           latenciesMs[n] = performance.now() - t0;

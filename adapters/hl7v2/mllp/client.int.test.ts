@@ -85,7 +85,7 @@ describe('MLLP client against hand-written peers', () => {
     const peer = await startScriptedPeer(({ connection, payload }) => (connection === 1 ? {} : { answers: [minimalAck(payload, 'AA')] }));
     cleanups.push(() => peer.close());
     const clock = recordingClock();
-    const c = client(peer.port, { answerTimeoutMs: 100, retry: { attempts: 3, initialDelayMs: 500 }, clock });
+    const c = client(peer.port, { answerTimeoutMs: 100, retry: { attempts: 3, initialDelayMs: 500 }, clock, random: () => 0 });
     const { attempts } = await c.send(bytes(rdeMessage('R1')), answersTo('R1'));
     expect(attempts.map((a) => [a.outcome, a.connection, a.delayBeforeMs])).toEqual([
       ['answer_timeout', 'c1', 0],
@@ -133,7 +133,7 @@ describe('MLLP client against hand-written peers', () => {
     await new Promise((resolve) => server.close(resolve));
     const clock = recordingClock();
     const logs = captureLogs();
-    const c = client(port, { clock, logger: logs.logger, retry: { attempts: 4, initialDelayMs: 100, multiplier: 3, maxDelayMs: 500 } });
+    const c = client(port, { clock, logger: logs.logger, retry: { attempts: 4, initialDelayMs: 100, multiplier: 3, maxDelayMs: 500 }, random: () => 0 });
     const error = await c.send(bytes(rdeMessage('DLQ1')), answersTo('DLQ1')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MllpDeliveryError);
     const delivery = error as MllpDeliveryError;

@@ -46,6 +46,8 @@ export interface MllpClientOptions {
   /** largest answer frame read (default 10 MiB); larger ones are dropped */
   maxFrameBytes?: number | undefined;
   clock?: Clock | undefined;
+  /** draws the random share of each retry wait (default Math.random) */
+  random?: (() => number) | undefined;
 }
 
 export type AnswerMatcher = (answer: Uint8Array) => boolean;
@@ -95,6 +97,7 @@ interface OutboundConnection {
 class OutboundMllpClient implements MllpClient {
   private readonly log: Logger;
   private readonly clock: Clock;
+  private readonly random: () => number;
   private readonly policy: RetryPolicy;
   private readonly answerTimeoutMs: number;
   private readonly connectTimeoutMs: number;
@@ -108,6 +111,7 @@ class OutboundMllpClient implements MllpClient {
   constructor(private readonly options: MllpClientOptions) {
     this.log = options.logger.child({ component: 'mllp-client', host: options.host, port: options.port });
     this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
     this.policy = retryPolicy(options.retry);
     this.answerTimeoutMs = options.answerTimeoutMs ?? 30_000;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
@@ -144,7 +148,7 @@ class OutboundMllpClient implements MllpClient {
     if (this.closed) throw new MllpClientClosedError(host, port);
     const attempts: MllpAttempt[] = [];
     for (let attempt = 1; attempt <= this.policy.attempts; attempt++) {
-      const delayBeforeMs = delayBeforeAttempt(this.policy, attempt);
+      const delayBeforeMs = delayBeforeAttempt(this.policy, attempt, this.random);
       if (delayBeforeMs > 0) await this.clock.sleep(delayBeforeMs);
       if (this.closed) break;
       const startedAt = this.clock.now();

@@ -115,7 +115,7 @@ export function deliveryBudgetMs(settings: Pick<OutboundSettings, 'answerTimeout
   const policy = clientRetryPolicy(settings.retry);
   let total = 5_000;
   for (let attempt = 1; attempt <= policy.attempts; attempt++) {
-    total += delayBeforeAttempt(policy, attempt) + settings.connectTimeoutMs + settings.answerTimeoutMs;
+    total += delayBeforeAttempt(policy, attempt, () => 0) + settings.connectTimeoutMs + settings.answerTimeoutMs;
   }
   return total;
 }
