@@ -55,6 +55,7 @@ export const hl7ConfigShape = {
   HL7_OUTBOUND_PROCESSING_ID: z.enum(['P', 'T', 'D']).default('P').describe('MSH-11 of outbound HL7 messages: production, training, debugging'),
   HL7_OUTBOUND_ANSWER_TIMEOUT_MS: z.coerce.number().int().min(1).default(30_000).describe('wait for an EHR\'s ACK; then the connection is dropped and the message resent'),
   HL7_OUTBOUND_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(1).default(10_000).describe('wait for the TCP/TLS connection to an EHR'),
+  HL7_OUTBOUND_IDLE_CLOSE_MS: z.coerce.number().int().min(0).default(60_000).describe('close the connection to an EHR after this long without a message, before a firewall drops it silently (0: keep it open until the EHR closes it)'),
   HL7_OUTBOUND_RETRY_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3).describe('sends of one message per delivery before it is handed back to the bus to wait'),
   HL7_OUTBOUND_RETRY_DELAY_MS: z.coerce.number().int().min(0).default(1000).describe('first wait between sends (doubling, at most 60 s; each wait is drawn between half and all of that, so that senders do not retry in step); also the first redelivery delay'),
   HL7_OUTBOUND_TLS_CA: z.string().optional().describe('PEM CA bundle that EHR certificates must chain to (targets with `tls`; default: Node\'s public roots)'),

@@ -96,6 +96,7 @@ export async function startHl7Adapter(deps: {
           processingId: config.HL7_OUTBOUND_PROCESSING_ID,
           answerTimeoutMs: config.HL7_OUTBOUND_ANSWER_TIMEOUT_MS,
           connectTimeoutMs: config.HL7_OUTBOUND_CONNECT_TIMEOUT_MS,
+          idleCloseMs: config.HL7_OUTBOUND_IDLE_CLOSE_MS,
           retry: { attempts: config.HL7_OUTBOUND_RETRY_ATTEMPTS, initialDelayMs: config.HL7_OUTBOUND_RETRY_DELAY_MS },
           tls: { caFile: config.HL7_OUTBOUND_TLS_CA, certFile: config.HL7_OUTBOUND_TLS_CERT, keyFile: config.HL7_OUTBOUND_TLS_KEY },
         },

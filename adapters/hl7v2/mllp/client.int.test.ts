@@ -32,6 +32,31 @@ function recordingClock(): Clock & { sleeps: number[] } {
   return { ...systemClock, sleeps, sleep: async (ms) => void sleeps.push(ms) };
 }
 
+/** Real timers, except those of `idleMs`: held until the test fires them, so idle closes need no waiting. */
+function idleClock(idleMs: number): Clock & { idleTimers(): number; fireIdle(): void } {
+  const held = new Set<() => void>();
+  return {
+    ...systemClock,
+    setTimer(ms, fn) {
+      if (ms !== idleMs) return systemClock.setTimer(ms, fn);
+      held.add(fn);
+      return () => held.delete(fn);
+    },
+    idleTimers: () => held.size,
+    fireIdle() {
+      const due = [...held];
+      held.clear();
+      for (const fn of due) fn();
+    },
+  };
+}
+
+/** Polls a condition every 10 ms for at most 2 s. */
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(condition()).toBe(true);
+}
+
 describe('MLLP client against node-hl7-server 2.4.0', () => {
   it('sends messages over one reused connection and matches each ACK by MSA-2', async () => {
     const peer = await startNodeHl7ServerPeer({ host: '127.0.0.1' });
@@ -123,6 +148,43 @@ describe('MLLP client against hand-written peers', () => {
     const { attempts } = await c.send(bytes(rdeMessage('D2')), answersTo('D2'));
     expect(attempts).toMatchObject([{ outcome: 'answered', connection: 'c2', reusedConnection: false }]);
     expect(peer.connections()).toBe(2);
+  });
+
+  it('closes a connection idle for idleCloseMs, and opens a new one for the next message', async () => {
+    const peer = await startScriptedPeer(({ payload }) => ({ answers: [minimalAck(payload, 'AA')] }));
+    cleanups.push(() => peer.close());
+    const clock = idleClock(5_000);
+    const c = client(peer.port, { clock, idleCloseMs: 5_000 });
+    await c.send(bytes(rdeMessage('I1')), answersTo('I1'));
+    expect(clock.idleTimers()).toBe(1);
+    clock.fireIdle();
+    await until(() => peer.openConnections() === 0);
+    const { attempts } = await c.send(bytes(rdeMessage('I2')), answersTo('I2'));
+    expect(attempts).toMatchObject([{ outcome: 'answered', connection: 'c2', reusedConnection: false }]);
+    expect(peer.connections()).toBe(2);
+  });
+
+  it('keeps a connection that carries a message before the idle close, and starts the wait again', async () => {
+    const peer = await startScriptedPeer(({ payload }) => ({ answers: [minimalAck(payload, 'AA')] }));
+    cleanups.push(() => peer.close());
+    const clock = idleClock(5_000);
+    const c = client(peer.port, { clock, idleCloseMs: 5_000 });
+    await c.send(bytes(rdeMessage('K1')), answersTo('K1'));
+    const { attempts } = await c.send(bytes(rdeMessage('K2')), answersTo('K2'));
+    expect(attempts).toMatchObject([{ connection: 'c1', reusedConnection: true }]);
+    // the first wait was cancelled by K2, the second armed after its answer
+    expect(clock.idleTimers()).toBe(1);
+    expect(peer.openConnections()).toBe(1);
+  });
+
+  it('keeps the connection open with idleCloseMs 0', async () => {
+    const peer = await startScriptedPeer(({ payload }) => ({ answers: [minimalAck(payload, 'AA')] }));
+    cleanups.push(() => peer.close());
+    const clock = idleClock(0);
+    const c = client(peer.port, { clock, idleCloseMs: 0 });
+    await c.send(bytes(rdeMessage('Z1')), answersTo('Z1'));
+    expect(clock.idleTimers()).toBe(0);
+    expect(peer.openConnections()).toBe(1);
   });
 
   it('gives up after the last attempt with the whole history and the backoff it waited', async () => {

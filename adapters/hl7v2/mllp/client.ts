@@ -42,6 +42,12 @@ export interface MllpClientOptions {
   answerTimeoutMs?: number | undefined;
   /** wait for the TCP (and TLS) connection (default 10 s) */
   connectTimeoutMs?: number | undefined;
+  /**
+   * Close the connection after this long without a message (default 60 s; 0 keeps it open until the receiver closes
+   * it). Firewalls between hospital networks drop idle TCP sessions without telling either end; a message written
+   * into such a dead session would wait out its whole answer timeout before the retry on a new connection.
+   */
+  idleCloseMs?: number | undefined;
   retry?: Partial<RetryPolicy> | undefined;
   /** largest answer frame read (default 10 MiB); larger ones are dropped */
   maxFrameBytes?: number | undefined;
@@ -92,6 +98,8 @@ interface OutboundConnection {
   waiter: Waiter | undefined;
   lastError: string | undefined;
   messages: number;
+  /** cancels the pending idle close, when one is armed */
+  cancelIdleClose: (() => void) | undefined;
 }
 
 class OutboundMllpClient implements MllpClient {
@@ -101,6 +109,7 @@ class OutboundMllpClient implements MllpClient {
   private readonly policy: RetryPolicy;
   private readonly answerTimeoutMs: number;
   private readonly connectTimeoutMs: number;
+  private readonly idleCloseMs: number;
   private readonly decoderSettings;
   private current: OutboundConnection | undefined;
   private connectionsOpened = 0;
@@ -115,6 +124,7 @@ class OutboundMllpClient implements MllpClient {
     this.policy = retryPolicy(options.retry);
     this.answerTimeoutMs = options.answerTimeoutMs ?? 30_000;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+    this.idleCloseMs = options.idleCloseMs ?? 60_000;
     this.decoderSettings = decoderOptions({ maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES });
   }
 
@@ -135,6 +145,7 @@ class OutboundMllpClient implements MllpClient {
     const connection = this.current;
     this.current = undefined;
     if (!connection) return;
+    connection.cancelIdleClose?.();
     connection.waiter?.failed(new AttemptFailure('client_closed', 'close() called'));
     await new Promise<void>((resolve) => {
       if (connection.socket.destroyed) return resolve();
@@ -159,6 +170,7 @@ class OutboundMllpClient implements MllpClient {
         reusedConnection = this.current !== undefined;
         connection = this.current ?? (await this.open());
         const answer = await this.exchange(connection, framed, matches, (w) => (waiter = w));
+        this.armIdleClose(connection);
         attempts.push({ attempt, delayBeforeMs, startedAt, endedAt: this.clock.now(), outcome: 'answered', connection: connection.id, reusedConnection, unmatchedAnswers: waiter?.unmatched ?? 0 });
         return { answer, attempts };
       } catch (err) {
@@ -203,6 +215,8 @@ class OutboundMllpClient implements MllpClient {
         waiter.failed(new AttemptFailure('answer_timeout', `no matching answer within ${this.answerTimeoutMs} ms`)),
       );
       expose(waiter);
+      connection.cancelIdleClose?.();
+      connection.cancelIdleClose = undefined;
       connection.waiter = waiter;
       connection.messages += 1;
       connection.socket.write(framed, (err) => {
@@ -251,6 +265,7 @@ class OutboundMllpClient implements MllpClient {
       waiter: undefined,
       lastError: undefined,
       messages: 0,
+      cancelIdleClose: undefined,
     };
     this.watch(connection);
     this.current = connection;
@@ -291,14 +306,30 @@ class OutboundMllpClient implements MllpClient {
       connection.lastError = describeCause(err);
     });
     socket.on('close', () => {
+      connection.cancelIdleClose?.();
       if (this.current === connection) this.current = undefined;
       connection.waiter?.failed(new AttemptFailure('closed_before_answer', connection.lastError ?? 'connection closed by the receiver'));
       this.log.debug({ connection: connection.id, messages: connection.messages, err: connection.lastError }, 'MLLP client connection closed');
     });
   }
 
+  /** After an answer, the connection waits for the next message at most `idleCloseMs`, then is closed politely. */
+  private armIdleClose(connection: OutboundConnection): void {
+    if (this.idleCloseMs <= 0) return;
+    connection.cancelIdleClose?.();
+    connection.cancelIdleClose = this.clock.setTimer(this.idleCloseMs, () => {
+      connection.cancelIdleClose = undefined;
+      if (connection.waiter || this.current !== connection) return;
+      this.current = undefined;
+      this.log.debug({ connection: connection.id, idle_ms: this.idleCloseMs }, 'MLLP client closed an idle connection');
+      connection.socket.destroy();
+    });
+  }
+
   /** A connection that failed an attempt is never used again: a late answer on it must not meet the next message. */
   private discard(connection: OutboundConnection): void {
+    connection.cancelIdleClose?.();
+    connection.cancelIdleClose = undefined;
     if (this.current === connection) this.current = undefined;
     connection.waiter = undefined;
     connection.socket.destroy();

@@ -40,6 +40,8 @@ export interface OutboundSettings {
   processingId: string;
   answerTimeoutMs: number;
   connectTimeoutMs: number;
+  /** close the connection to the EHR after this long without a message (0: keep it open) */
+  idleCloseMs?: number | undefined;
   /** the client's own retries within one delivery; the first delay doubles up to 60 s */
   retry: { attempts: number; initialDelayMs: number };
   /** PEM files for targets with `tls` */
@@ -141,6 +143,7 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
     tls,
     answerTimeoutMs: settings.answerTimeoutMs,
     connectTimeoutMs: settings.connectTimeoutMs,
+    idleCloseMs: settings.idleCloseMs,
     retry: clientRetryPolicy(settings.retry),
     clock: o.clock,
   });

@@ -25,6 +25,8 @@ export interface ScriptedPeer {
   readonly port: number;
   readonly log: PeerLog[];
   connections(): number;
+  /** connections open now */
+  openConnections(): number;
   /** close every open connection (as a receiver dropping idle connections would) */
   dropConnections(): void;
   close(): Promise<void>;
@@ -71,6 +73,7 @@ export async function startScriptedPeer(script: (ctx: { connection: number; fram
     port: (server.address() as AddressInfo).port,
     log,
     connections: () => connections,
+    openConnections: () => sockets.size,
     dropConnections() {
       for (const socket of sockets) socket.destroy();
     },
