@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../../gateway/config.ts';
 import { isEcho, OutboundTargetsError, parseOutboundTargets } from './targets.ts';
-import { readAck } from './worker.ts';
+import { readAck, settingsForTarget, type OutboundSettings } from './worker.ts';
 
 describe('HL7_OUTBOUND_TARGETS', () => {
   it('reads facility, address, TLS and the options of each target', () => {
@@ -19,6 +19,29 @@ describe('HL7_OUTBOUND_TARGETS', () => {
       { facility: 'FAC-2', host: '::1', port: 2575, tls: false, reversalForm: 'rde-ca', echoSenders: ['ADT^1.2.3^ISO^H2', 'X^Y'] },
     ]);
     expect(parseOutboundTargets('F=10.0.0.7:2575,tls,servername=ehr.example.org')[0]).toMatchObject({ tls: true, servername: 'ehr.example.org', echoSenders: [] });
+    expect(parseOutboundTargets('F=ehr:6661,tls,ca=/etc/rxgate/ehr-ca.pem,cert=/etc/rxgate/c.pem,key=/etc/rxgate/k.pem,answer_timeout_ms=5000,idle_close_ms=0')[0]).toMatchObject({
+      tlsFiles: { caFile: '/etc/rxgate/ehr-ca.pem', certFile: '/etc/rxgate/c.pem', keyFile: '/etc/rxgate/k.pem' },
+      timeouts: { answerTimeoutMs: 5000, idleCloseMs: 0 },
+    });
+  });
+
+  it('serves a target with its own timeouts and TLS files, and the gateway-wide ones for the rest', () => {
+    const settings: OutboundSettings = {
+      sendingApplication: 'RXGATE',
+      processingId: 'P',
+      answerTimeoutMs: 30_000,
+      connectTimeoutMs: 10_000,
+      idleCloseMs: 60_000,
+      retry: { attempts: 3, initialDelayMs: 1000 },
+      tls: { caFile: '/etc/rxgate/ca.pem', certFile: '/etc/rxgate/client.pem', keyFile: '/etc/rxgate/client.key' },
+    };
+    const [own, plain] = parseOutboundTargets('A=ehr-a:6661,tls,ca=/etc/rxgate/a-ca.pem,connect_timeout_ms=2000;B=ehr-b:2575');
+    expect(settingsForTarget(settings, own!)).toEqual({
+      ...settings,
+      connectTimeoutMs: 2000,
+      tls: { caFile: '/etc/rxgate/a-ca.pem', certFile: '/etc/rxgate/client.pem', keyFile: '/etc/rxgate/client.key' },
+    });
+    expect(settingsForTarget(settings, plain!)).toEqual(settings);
   });
 
   it('names every problem', () => {
@@ -36,9 +59,16 @@ describe('HL7_OUTBOUND_TARGETS', () => {
     expect(problems('F=ehr:70000')).toEqual(['target 1 (F): the address must be host:port']);
     expect(problems('F=ehr:1,reversal=rds-x,colour=red,app=')).toEqual([
       'target 1 (F): reversal must be one of rds-ca, rde-ca',
-      'target 1 (F): unknown option "colour" (tls, app=, facility=, reversal=, sender=, servername=)',
+      'target 1 (F): unknown option "colour" (tls, app=, facility=, reversal=, sender=, servername=, ca=, cert=, key=, answer_timeout_ms=, connect_timeout_ms=, idle_close_ms=)',
       'target 1 (F): option app needs a value (app=…)',
     ]);
+    expect(problems('F=ehr:1,answer_timeout_ms=0,connect_timeout_ms=2s,idle_close_ms=-1,ca=/x.pem')).toEqual([
+      'target 1 (F): answer_timeout_ms must be a whole number of milliseconds ≥ 1',
+      'target 1 (F): connect_timeout_ms must be a whole number of milliseconds ≥ 1',
+      'target 1 (F): idle_close_ms must be a whole number of milliseconds ≥ 0',
+      'target 1 (F): ca, cert and key need tls',
+    ]);
+    expect(problems('F=ehr:1,tls,cert=/c.pem')).toEqual(['target 1 (F): cert and key go together']);
     expect(problems('F=a:1,servername=x;F=b:2')).toEqual(['target 1 (F): servername needs tls', 'target 2: facility F has more than one target']);
   });
 

@@ -12,6 +12,10 @@ import { REVERSAL_FORMS, type ReversalForm } from './rds-builder.ts';
  * - `reversal=rds-ca|rde-ca`: how a dispense reversal is written (default rds-ca)
  * - `sender=APP^FACILITY`: an HL7 sender that *is* this EHR (repeatable); its own dispenses are never sent back
  *   to it. Default: `app^facility`, which is how the EHR's messages name it when its MSH-3/4 match our MSH-5/6.
+ * - `ca=FILE`, `cert=FILE`, `key=FILE` (with `tls`): this EHR's CA bundle and our client certificate and key for it,
+ *   in place of HL7_OUTBOUND_TLS_CA/CERT/KEY (paths without `,` or `;`)
+ * - `answer_timeout_ms=N`, `connect_timeout_ms=N`, `idle_close_ms=N`: this EHR's own timeouts, in place of
+ *   HL7_OUTBOUND_ANSWER_TIMEOUT_MS, HL7_OUTBOUND_CONNECT_TIMEOUT_MS and HL7_OUTBOUND_IDLE_CLOSE_MS
  */
 export interface OutboundTarget {
   facility: string;
@@ -24,7 +28,19 @@ export interface OutboundTarget {
   reversalForm: ReversalForm;
   /** `source.sender` values (MSH-3^MSH-4 as the EHR sends them) that are this EHR */
   echoSenders: string[];
+  /** PEM files for this EHR, each in place of the gateway-wide one */
+  tlsFiles?: { caFile?: string; certFile?: string; keyFile?: string } | undefined;
+  /** this EHR's timeouts, each in place of the gateway-wide one */
+  timeouts?: { answerTimeoutMs?: number; connectTimeoutMs?: number; idleCloseMs?: number } | undefined;
 }
+
+const TLS_FILE_KEYS = { ca: 'caFile', cert: 'certFile', key: 'keyFile' } as const;
+/** option → setting, and the least value it takes (an idle close of 0 means never) */
+const TIMEOUT_KEYS = {
+  answer_timeout_ms: ['answerTimeoutMs', 1],
+  connect_timeout_ms: ['connectTimeoutMs', 1],
+  idle_close_ms: ['idleCloseMs', 0],
+} as const;
 
 export class OutboundTargetsError extends Error {
   constructor(readonly problems: string[]) {
@@ -33,7 +49,7 @@ export class OutboundTargetsError extends Error {
   }
 }
 
-const KEYS = ['app', 'facility', 'servername', 'sender', 'reversal'];
+const KEYS = ['app', 'facility', 'servername', 'sender', 'reversal', ...Object.keys(TLS_FILE_KEYS), ...Object.keys(TIMEOUT_KEYS)];
 const ADDRESS = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 
 export function parseOutboundTargets(text: string): OutboundTarget[] {
@@ -99,11 +115,31 @@ export function parseOutboundTargets(text: string): OutboundTarget[] {
           if ((REVERSAL_FORMS as readonly string[]).includes(value)) target.reversalForm = value as ReversalForm;
           else problems.push(`${where} (${facility}): reversal must be one of ${REVERSAL_FORMS.join(', ')}`);
           break;
+        case 'ca':
+        case 'cert':
+        case 'key':
+          (target.tlsFiles ??= {})[TLS_FILE_KEYS[key]] = value;
+          break;
+        case 'answer_timeout_ms':
+        case 'connect_timeout_ms':
+        case 'idle_close_ms': {
+          const [setting, least] = TIMEOUT_KEYS[key];
+          const ms = /^\d{1,10}$/.test(value) ? Number(value) : NaN;
+          if (ms >= least) (target.timeouts ??= {})[setting] = ms;
+          else problems.push(`${where} (${facility}): ${key} must be a whole number of milliseconds ≥ ${least}`);
+          break;
+        }
         default:
-          problems.push(`${where} (${facility}): unknown option ${JSON.stringify(key)} (tls, app=, facility=, reversal=, sender=, servername=)`);
+          problems.push(
+            `${where} (${facility}): unknown option ${JSON.stringify(key)} (tls, app=, facility=, reversal=, sender=, servername=, ca=, cert=, key=, answer_timeout_ms=, connect_timeout_ms=, idle_close_ms=)`,
+          );
       }
     }
     if (target.servername !== undefined && !target.tls) problems.push(`${where} (${facility}): servername needs tls`);
+    if (target.tlsFiles && !target.tls) problems.push(`${where} (${facility}): ca, cert and key need tls`);
+    if (target.tlsFiles && (target.tlsFiles.certFile === undefined) !== (target.tlsFiles.keyFile === undefined)) {
+      problems.push(`${where} (${facility}): cert and key go together`);
+    }
     if (target.echoSenders.length === 0 && target.receivingApplication !== undefined) {
       target.echoSenders.push(`${target.receivingApplication}^${target.receivingFacility ?? ''}`);
     }

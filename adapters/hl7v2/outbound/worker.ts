@@ -126,9 +126,22 @@ function clientRetryPolicy(retry: OutboundSettings['retry']): RetryPolicy {
   return retryPolicy({ attempts: retry.attempts, initialDelayMs: retry.initialDelayMs, multiplier: 2, maxDelayMs: MAX_BACKOFF_MS });
 }
 
+/** The settings one target is served with: its own timeouts and TLS files where it names them, else the gateway's. */
+export function settingsForTarget(settings: OutboundSettings, target: OutboundTarget): OutboundSettings {
+  const own = target.timeouts ?? {};
+  return {
+    ...settings,
+    answerTimeoutMs: own.answerTimeoutMs ?? settings.answerTimeoutMs,
+    connectTimeoutMs: own.connectTimeoutMs ?? settings.connectTimeoutMs,
+    idleCloseMs: own.idleCloseMs ?? settings.idleCloseMs,
+    tls: { ...settings.tls, ...target.tlsFiles },
+  };
+}
+
 /** Starts the consumer of one target; its client opens the connection on the first message. */
 export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<OutboundWorker> {
-  const { target, settings } = o;
+  const { target } = o;
+  const settings = settingsForTarget(o.settings, target);
   const now = o.now ?? (() => new Date());
   const durable = outboundConsumerName(target.facility);
   const log = o.logger.child({ component: 'hl7-outbound', target: target.facility, durable });
