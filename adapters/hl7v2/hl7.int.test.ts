@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -99,6 +100,31 @@ describe('HL7 v2 over MLLP, end to end', () => {
     expect(Buffer.from(second!).equals(Buffer.from(first!))).toBe(true);
     const rows = (await ledger('HOSP1')).filter((r) => r.event.source.message_id === 'RDS-2');
     expect(rows).toHaveLength(1);
+  });
+
+  it('takes a resend with the same sender and MSH-10 but other bytes (a new MSH-7) for a repeat: same ACK, no second event', async () => {
+    // Interface engines that rebuild a message to resend it stamp a new MSH-7; the dispense must still count once.
+    const resent = rds('RDS-2R').replace('|20261121101500||', '|20261121101730||');
+    expect(resent).not.toBe(rds('RDS-2R'));
+    const socket = await openRawSocket(gw.mllp.port!);
+    await socket.write(frame(new TextEncoder().encode(rds('RDS-2R'))));
+    const [first] = await socket.waitForAnswers(1);
+    await socket.write(frame(new TextEncoder().encode(resent)));
+    const [, second] = await socket.waitForAnswers(2);
+    expect(Buffer.from(second!).equals(Buffer.from(first!))).toBe(true);
+    // The differing copy is not an event, but it is not thrown away either.
+    const kept = await listQuarantine(gw.bus, { limit: 1000, adapter: 'hl7v2' });
+    expect(kept.entries.filter((e) => e.reason === 'repeat_differs' && e.size === new TextEncoder().encode(resent).length)).toHaveLength(1);
+
+    // Without the remembered answer (purged bucket) a third copy gets an AA of its own, and still no event.
+    await gw.bus.jsm.streams.purge(`KV_${gw.bus.names.buckets.hl7Seen}`);
+    await socket.write(frame(new TextEncoder().encode(resent.replace('|20261121101730||', '|20261121101945||'))));
+    const [, , third] = await socket.waitForAnswers(3);
+    socket.socket.destroy();
+    expect(new TextDecoder().decode(third)).toMatch(/\rMSA\|AA\|RDS-2R/);
+    const rows = (await ledger('HOSP1')).filter((r) => r.event.source.message_id === 'RDS-2R');
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.event.source.raw_sha256).toBe(createHash('sha256').update(rds('RDS-2R')).digest('hex'));
   });
 
   it('answers a repeat whose first answer is no longer remembered with AA of its own, and records no second event', async () => {

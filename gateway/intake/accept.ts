@@ -42,6 +42,11 @@ export interface Accepted {
    * ledger once an analyst maps the drug; it has no ledger position yet.
    */
   parked?: true;
+  /**
+   * Published under a message id JetStream already held for an event of other content (acceptEvents' `msgIds`):
+   * this copy is dropped as a repeat, and the answer (event_id, ledger) is the earlier event's.
+   */
+  differs?: true;
 }
 
 /** The events are on the bus but the ack point was not reached in time: the sender may retry safely. */
@@ -52,7 +57,23 @@ export class AckTimeoutError extends Error {
   }
 }
 
-export async function acceptEvents(deps: IntakeDeps, events: CanonicalEvent[]): Promise<Accepted[]> {
+/**
+ * `msgIds`: the JetStream message id of each event, where an adapter knows its repeats better than the idempotency
+ * key does (HL7 v2: one sender's MSH-10, whatever the bytes). A repeat is then found by that id inside the
+ * duplicate window, and answered with the earlier event — the copy that JetStream holds — even when the contents
+ * differ (`differs`). Without it the message id is the idempotency key.
+ */
+/** The event JetStream holds at `seq` of the events stream: its id and idempotency key. */
+async function earlierEvent(bus: Bus, seq: number): Promise<{ id: string; idempotency_key: string }> {
+  const stored = await bus.jsm.streams.getMessage(bus.names.streams.events, { seq });
+  const event = stored?.json<Partial<CanonicalEvent>>();
+  if (typeof event?.id !== 'string' || typeof event.idempotency_key !== 'string') {
+    throw new Error(`the events stream holds no canonical event at sequence ${seq}, which JetStream named as the earlier copy`);
+  }
+  return { id: event.id, idempotency_key: event.idempotency_key };
+}
+
+export async function acceptEvents(deps: IntakeDeps, events: CanonicalEvent[], msgIds?: readonly string[]): Promise<Accepted[]> {
   // An event the ledger cannot hold (NUL, half a surrogate pair) would wait in vain for its ack point: refuse it
   // here, naming the field, so the sender gets a negative answer at once (UnstorableEventError).
   for (const e of events) assertStorableEvent(e);
@@ -65,7 +86,7 @@ export async function acceptEvents(deps: IntakeDeps, events: CanonicalEvent[]): 
   let published;
   try {
     // Publishes are pipelined; the client writes them in call order, so JetStream keeps the order of `events`.
-    published = await Promise.all(events.map((e) => publishEvent(deps.bus, e, config.PARTITIONS)));
+    published = await Promise.all(events.map((e, i) => publishEvent(deps.bus, e, config.PARTITIONS, msgIds?.[i])));
   } catch (err) {
     for (const x of expectations) x.cancel();
     throw err;
@@ -77,25 +98,48 @@ export async function acceptEvents(deps: IntakeDeps, events: CanonicalEvent[]): 
   );
   if (config.TEST_CRASH_AFTER_PUBACK) process.kill(process.pid, 'SIGKILL');
 
-  const duplicates = events.filter((_, i) => published[i]!.duplicate).map((e) => e.idempotency_key);
+  // The key each answer stands on: the event's own, or — a repeat under another's content — the earlier event's,
+  // read from the message JetStream holds under that id (a PubAck for a duplicate names the earlier sequence).
+  const keys = events.map((e) => e.idempotency_key);
+  const earlierIds = new Map<number, string>();
+  try {
+    for (let i = 0; i < events.length; i++) {
+      if (!published[i]!.duplicate || msgIds?.[i] === undefined || msgIds[i] === keys[i]) continue;
+      const earlier = await earlierEvent(deps.bus, published[i]!.stream_seq);
+      if (earlier.idempotency_key === keys[i]) continue;
+      keys[i] = earlier.idempotency_key;
+      earlierIds.set(i, earlier.id);
+      if (waitForLedger) {
+        // Listening for the earlier key starts before the store is asked, so a commit in between is not missed.
+        expectations[i]!.cancel();
+        expectations[i] = deps.waiter.expect(earlier.idempotency_key, config.ACK_TIMEOUT_MS);
+      }
+    }
+  } catch (err) {
+    for (const x of expectations) x.cancel();
+    throw err;
+  }
+  const duplicates = keys.filter((_, i) => published[i]!.duplicate);
   const known = duplicates.length > 0 ? await findByIdempotencyKeys(deps.store, duplicates) : new Map();
   const notInLedger = duplicates.filter((k) => !known.has(k));
   const parkedBefore = notInLedger.length > 0 && deps.findParked ? await deps.findParked(notInLedger) : new Map<string, { event_id: string; facility_id: string }>();
+  const differs = (i: number) => (earlierIds.has(i) ? { differs: true as const } : {});
 
   if (!waitForLedger) {
     return events.map((e, i) => ({
-      event_id: known.get(e.idempotency_key)?.event_id ?? e.id,
+      event_id: known.get(keys[i]!)?.event_id ?? earlierIds.get(i) ?? e.id,
       idempotency_key: e.idempotency_key,
       duplicate: published[i]!.duplicate,
       ack_point: 'bus' as const,
+      ...differs(i),
     }));
   }
 
   type Commit = { id: string; chain: string; seq: number; parked?: true };
   const commits: (Commit | null)[] = await Promise.all(
-    events.map((e, i) => {
-      const before = known.get(e.idempotency_key);
-      const parked = parkedBefore.get(e.idempotency_key);
+    events.map((_, i) => {
+      const before = known.get(keys[i]!);
+      const parked = parkedBefore.get(keys[i]!);
       if (!before && !parked) return expectations[i]!.committed;
       expectations[i]!.cancel();
       if (before) return { id: before.event_id, chain: before.chain, seq: before.seq };
@@ -103,7 +147,7 @@ export async function acceptEvents(deps: IntakeDeps, events: CanonicalEvent[]): 
     }),
   );
   deps.metrics.ackStageSeconds.observe({ adapter, stage: 'ack_point' }, (performance.now() - pubAcked) / 1000);
-  const late = events.filter((_, i) => !commits[i]).map((e) => e.idempotency_key);
+  const late = keys.filter((_, i) => !commits[i]);
   if (late.length > 0) {
     // The announcement may have been lost (core NATS is at-most-once); the store is the authority.
     const found = await findByIdempotencyKeys(deps.store, late);
@@ -111,10 +155,10 @@ export async function acceptEvents(deps: IntakeDeps, events: CanonicalEvent[]): 
     const parked = notFound.length > 0 && deps.findParked ? await deps.findParked(notFound) : new Map<string, { event_id: string; facility_id: string }>();
     const missing = notFound.filter((k) => !parked.has(k));
     if (missing.length > 0) throw new AckTimeoutError(missing, config.ACK_TIMEOUT_MS);
-    events.forEach((e, i) => {
+    events.forEach((_, i) => {
       if (commits[i]) return;
-      const row = found.get(e.idempotency_key);
-      const p = parked.get(e.idempotency_key);
+      const row = found.get(keys[i]!);
+      const p = parked.get(keys[i]!);
       if (row) commits[i] = { id: row.event_id, chain: row.chain, seq: row.seq };
       else if (p) commits[i] = { id: p.event_id, chain: p.facility_id, seq: 0, parked: true };
     });
@@ -129,6 +173,7 @@ export async function acceptEvents(deps: IntakeDeps, events: CanonicalEvent[]): 
     };
     if (commit.parked) answer.parked = true;
     else answer.ledger = { chain: commit.chain, seq: commit.seq };
+    if (earlierIds.has(i)) answer.differs = true;
     return answer;
   });
 }

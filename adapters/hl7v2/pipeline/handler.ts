@@ -16,6 +16,7 @@ import { batchAck, isBatch } from './batch-ack.ts';
 import { translate } from '../translate/index.ts';
 import type { TranslateContext, TranslateIssue } from '../translate/types.ts';
 import type { Lanes } from './lanes.ts';
+import { repeatMsgId } from './repeat-id.ts';
 import type { SeenMessages } from './seen-messages.ts';
 import { connectionIdentities, senderAllowed, type AllowRule } from './sender-allow-list.ts';
 
@@ -272,7 +273,13 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
       // Both must be durable before the ACK; neither needs the other, so they run side by side.
       [, accepted] = await Promise.all([
         Promise.all(result.phi.map((entry) => (entry.source === 'PID' ? deps.vault.put(entry.token, entry.record) : deps.vault.putIfAbsent(entry.token, entry.record)))),
-        deps.lanes.run(lane, () => acceptEvents(deps.intake, result.events)),
+        deps.lanes.run(lane, () =>
+          acceptEvents(
+            deps.intake,
+            result.events,
+            result.events.map((e, i) => repeatMsgId(e.source.sender, e.source.message_id, i + 1)),
+          ),
+        ),
       ]);
     } catch (err) {
       if (err instanceof UnstorableEventError) {
@@ -286,6 +293,12 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
       log.error({ type, error: (err as Error).message }, 'hl7 message not stored durably; answered AR so the sender resends');
       const issue: AckIssue = { code: 207, diagnostic: 'temporarily unable to store the message; resend' };
       return { frames: answer(message, 'reject', [issue], 'temporarily unable to store; resend'), outcome: 'reject', reason: 'not_durable', eventIds: [], ackIssues: [issue] };
+    }
+    if (accepted.some((a) => a.differs)) {
+      // A resend under the same MSH-10 with other content: answered as the repeat it claims to be, and the copy kept,
+      // since what differs (a new MSH-7, or a sender reusing control ids) is for a person to judge.
+      const id = await keep(payload, 'repeat_differs', 'same sender and MSH-10 as an accepted message, other content', [], correlation, conn, receivedAt);
+      log.warn({ type, event_ids: accepted.map((a) => a.event_id), quarantine_id: id }, 'repeated MSH-10 with other content: answered as a repeat, copy kept in quarantine');
     }
     if (accepted.length > 0 && accepted.every((a) => a.duplicate)) {
       const earlier = await repeated();
