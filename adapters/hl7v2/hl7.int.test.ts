@@ -127,6 +127,29 @@ describe('HL7 v2 over MLLP, end to end', () => {
     expect(rows[0]!.event.source.raw_sha256).toBe(createHash('sha256').update(rds('RDS-2R')).digest('hex'));
   });
 
+  it('answers a rebuilt resend whose first event is gone from the bus with its remembered ACK, or else AE, and keeps it', async () => {
+    const socket = await openRawSocket(gw.mllp.port!);
+    await socket.write(frame(new TextEncoder().encode(rds('RDS-2G'))));
+    const [first] = await socket.waitForAnswers(1);
+    // An operator removes the first event from the stream while JetStream still knows its message id.
+    const { state } = await gw.bus.jsm.streams.info(gw.bus.names.streams.events);
+    await gw.bus.jsm.streams.deleteMessage(gw.bus.names.streams.events, state.last_seq);
+    const resend = (minute: string) => new TextEncoder().encode(rds('RDS-2G').replace('|20261121101500||', `|2026112110${minute}00||`));
+    await socket.write(frame(resend('20')));
+    const [, second] = await socket.waitForAnswers(2);
+    expect(Buffer.from(second!).equals(Buffer.from(first!))).toBe(true);
+    // Neither the bus nor the bucket of answers knows it any more: an AE names the problem, nothing is recorded.
+    await gw.bus.jsm.streams.purge(`KV_${gw.bus.names.buckets.hl7Seen}`);
+    await socket.write(frame(resend('25')));
+    const [, , third] = await socket.waitForAnswers(3);
+    socket.socket.destroy();
+    expect(new TextDecoder().decode(third)).toMatch(/\rMSA\|AE\|RDS-2G/);
+    expect(new TextDecoder().decode(third)).toMatch(/\rERR\|[^\r]*\|207\^/);
+    const kept = await listQuarantine(gw.bus, { limit: 1000, adapter: 'hl7v2' });
+    expect(kept.entries.filter((e) => e.reason === 'repeat_unverifiable')).toHaveLength(2);
+    expect((await ledger('HOSP1')).filter((r) => r.event.source.message_id === 'RDS-2G')).toHaveLength(1);
+  });
+
   it('answers a repeat whose first answer is no longer remembered with AA of its own, and records no second event', async () => {
     const socket = await openRawSocket(gw.mllp.port!);
     await socket.write(frame(new TextEncoder().encode(rds('RDS-2B'))));

@@ -8,7 +8,7 @@ import { listLedger } from '../store/ledger.ts';
 import { withTestStores } from '../store/test-support.ts';
 import { LedgerCommitWaiter } from '../workers/ledger-commits.ts';
 import { startLedgerWriter, type LedgerWriter } from '../workers/ledger-writer.ts';
-import { acceptEvents, type IntakeDeps } from './accept.ts';
+import { acceptEvents, EarlierEventGoneError, type IntakeDeps } from './accept.ts';
 
 /**
  * The edge's half of the delivery promise with message ids of the adapter's own (`msgIds`): a second copy under
@@ -85,6 +85,15 @@ describe('acceptEvents with message ids of the adapter', () => {
     expect(a).toMatchObject({ event_id: first.id, duplicate: false, ack_point: 'bus' });
     const [b] = await acceptEvents(intake('bus'), [dispense('M2', '2026-11-21T11:05:00.000Z')], ['id-M2']);
     expect(b).toMatchObject({ event_id: first.id, duplicate: true, differs: true, ack_point: 'bus' });
+  });
+
+  it('says so, with a typed error, when the earlier copy is no longer in the stream', async () => {
+    await acceptEvents(intake('ledger'), [dispense('M4', '2026-11-21T13:00:00.000Z')], ['id-M4']);
+    const { state } = await bus.jsm.streams.info(bus.names.streams.events);
+    await bus.jsm.streams.deleteMessage(bus.names.streams.events, state.last_seq);
+    const error = await acceptEvents(intake('ledger'), [dispense('M4', '2026-11-21T13:01:00.000Z')], ['id-M4']).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EarlierEventGoneError);
+    expect(error).toMatchObject({ seq: state.last_seq });
   });
 
   it('takes other content for another event when the ids are the idempotency keys', async () => {

@@ -63,10 +63,23 @@ export class AckTimeoutError extends Error {
  * duplicate window, and answered with the earlier event — the copy that JetStream holds — even when the contents
  * differ (`differs`). Without it the message id is the idempotency key.
  */
+/**
+ * JetStream knows the message id as a repeat, but the earlier copy is no longer in the stream (removed by an
+ * operator), so neither its event nor its ack point can be known. Retrying cannot change that: the adapter answers
+ * with an error and keeps the copy for a person.
+ */
+export class EarlierEventGoneError extends Error {
+  constructor(readonly seq: number) {
+    super(`a repeat of the message at sequence ${seq} of the events stream, which no longer holds it`);
+    this.name = 'EarlierEventGoneError';
+  }
+}
+
 /** The event JetStream holds at `seq` of the events stream: its id and idempotency key. */
 async function earlierEvent(bus: Bus, seq: number): Promise<{ id: string; idempotency_key: string }> {
   const stored = await bus.jsm.streams.getMessage(bus.names.streams.events, { seq });
-  const event = stored?.json<Partial<CanonicalEvent>>();
+  if (!stored) throw new EarlierEventGoneError(seq);
+  const event = stored.json<Partial<CanonicalEvent>>();
   if (typeof event?.id !== 'string' || typeof event.idempotency_key !== 'string') {
     throw new Error(`the events stream holds no canonical event at sequence ${seq}, which JetStream named as the earlier copy`);
   }

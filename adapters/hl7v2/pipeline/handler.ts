@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Bus } from '../../../gateway/bus/connection.ts';
 import { quarantine } from '../../../gateway/bus/quarantine.ts';
 import { correlationId, sha256Hex, uuidv7 } from '../../../gateway/events/ids.ts';
-import { acceptEvents, type Accepted, type IntakeDeps } from '../../../gateway/intake/accept.ts';
+import { acceptEvents, EarlierEventGoneError, type Accepted, type IntakeDeps } from '../../../gateway/intake/accept.ts';
 import type { Metrics } from '../../../gateway/metrics.ts';
 import type { PhiVault } from '../../../gateway/phi/vault.ts';
 import { ackFor, ackPlan, buildAck, buildRejectForUnparseable, issueFromError, type AckIssue } from '../ack.ts';
@@ -287,6 +287,15 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
         const id = await keep(payload, 'unstorable', issue.diagnostic!, [locationOnly(issue)], correlation, conn, receivedAt);
         log.warn({ type, path: err.path, quarantine_id: id }, 'hl7 message holds a value the ledger cannot store (AE)');
         return { frames: answer(message, 'error', [issue]), outcome: 'error', reason: 'unstorable', eventIds: [], ackIssues: [issue] };
+      }
+      if (err instanceof EarlierEventGoneError) {
+        // The same sender and MSH-10 were accepted within the window, but the bus no longer holds that event.
+        const id = await keep(payload, 'repeat_unverifiable', err.message, [], correlation, conn, receivedAt);
+        log.warn({ type, stream_seq: err.seq, quarantine_id: id }, 'repeated MSH-10 whose first event is gone from the bus; copy kept in quarantine');
+        const earlier = await repeated();
+        if (earlier) return earlier;
+        const issue: AckIssue = { code: 207, diagnostic: 'this MSH-10 was accepted before, but its event can no longer be read; kept for review' };
+        return { frames: answer(message, 'error', [issue]), outcome: 'error', reason: 'repeat_unverifiable', eventIds: [], ackIssues: [issue] };
       }
       // Not durable, so not acknowledged: the sender keeps the message and sends it again. The attempt is kept too.
       await keep(payload, 'not_durable', (err as Error).message, [], correlation, conn, receivedAt);
