@@ -58,12 +58,6 @@ export class AckTimeoutError extends Error {
 }
 
 /**
- * `msgIds`: the JetStream message id of each event, where an adapter knows its repeats better than the idempotency
- * key does (HL7 v2: one sender's MSH-10, whatever the bytes). A repeat is then found by that id inside the
- * duplicate window, and answered with the earlier event — the copy that JetStream holds — even when the contents
- * differ (`differs`). Without it the message id is the idempotency key.
- */
-/**
  * JetStream knows the message id as a repeat, but the earlier copy is no longer in the stream (removed by an
  * operator), so neither its event nor its ack point can be known. Retrying cannot change that: the adapter answers
  * with an error and keeps the copy for a person.
@@ -86,6 +80,12 @@ async function earlierEvent(bus: Bus, seq: number): Promise<{ id: string; idempo
   return { id: event.id, idempotency_key: event.idempotency_key };
 }
 
+/**
+ * `msgIds`: the JetStream message id of each event, where an adapter knows its repeats better than the idempotency
+ * key does (HL7 v2: one sender's MSH-10, whatever the bytes). A repeat is then found by that id inside the
+ * duplicate window, and answered with the earlier event — the copy that JetStream holds — even when the contents
+ * differ (`differs`). Without it the message id is the idempotency key.
+ */
 export async function acceptEvents(deps: IntakeDeps, events: CanonicalEvent[], msgIds?: readonly string[]): Promise<Accepted[]> {
   // An event the ledger cannot hold (NUL, half a surrogate pair) would wait in vain for its ack point: refuse it
   // here, naming the field, so the sender gets a negative answer at once (UnstorableEventError).
