@@ -313,7 +313,7 @@ class OutboundMllpClient implements MllpClient {
     });
   }
 
-  /** After an answer, the connection waits for the next message at most `idleCloseMs`, then is closed politely. */
+  /** After an answer, the connection waits for the next message at most `idleCloseMs`, then is closed. */
   private armIdleClose(connection: OutboundConnection): void {
     if (this.idleCloseMs <= 0) return;
     connection.cancelIdleClose?.();
