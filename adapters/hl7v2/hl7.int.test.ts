@@ -132,8 +132,13 @@ describe('HL7 v2 over MLLP, end to end', () => {
     await socket.write(frame(new TextEncoder().encode(rds('RDS-2G'))));
     const [first] = await socket.waitForAnswers(1);
     // An operator removes the first event from the stream while JetStream still knows its message id.
-    const { state } = await gw.bus.jsm.streams.info(gw.bus.names.streams.events);
-    await gw.bus.jsm.streams.deleteMessage(gw.bus.names.streams.events, state.last_seq);
+    const stream = gw.bus.names.streams.events;
+    const { state } = await gw.bus.jsm.streams.info(stream);
+    let seq = state.last_seq;
+    const messageIdAt = async (s: number) => (await gw.bus.jsm.streams.getMessage(stream, { seq: s }))?.json<{ source: { message_id: string } }>().source.message_id;
+    while (seq > state.last_seq - 20 && (await messageIdAt(seq)) !== 'RDS-2G') seq--;
+    expect(await messageIdAt(seq)).toBe('RDS-2G');
+    await gw.bus.jsm.streams.deleteMessage(stream, seq);
     const resend = (minute: string) => new TextEncoder().encode(rds('RDS-2G').replace('|20261121101500||', `|2026112110${minute}00||`));
     await socket.write(frame(resend('20')));
     const [, second] = await socket.waitForAnswers(2);
