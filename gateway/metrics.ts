@@ -76,6 +76,12 @@ export function createMetrics() {
       buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1, 5],
       registers: [registry],
     }),
+    hl7LastAccepted: new Gauge({
+      name: 'rxgate_hl7_last_accepted_timestamp_seconds',
+      help: 'When an HL7 v2 message of each facility was last accepted (Unix time): alert on a feed that has gone quiet',
+      labelNames: ['facility'] as const,
+      registers: [registry],
+    }),
     mllpConnections: new Gauge({
       name: 'rxgate_mllp_connections',
       help: 'Open MLLP connections, plain and TLS',

@@ -230,6 +230,8 @@ describe('HL7 v2 over MLLP, end to end', () => {
     expect(await sample(accepted)).toBe(before.accepted + 1);
     expect(await sample(unparsed)).toBe(before.unparsed + 1);
     expect(await sample(timed)).toBe(before.timed + 1);
+    const lastAccepted = await sample('rxgate_hl7_last_accepted_timestamp_seconds{facility="HOSP1"}');
+    expect(Math.abs(lastAccepted - Date.now() / 1000)).toBeLessThan(60);
     // the accepted message went through every stage once (this gateway waits for the ledger); the unparsed one through none
     expect(await stages()).toEqual({ prepare: before.stages.prepare + 1, publish: before.stages.publish + 1, ack_point: before.stages.ack_point + 1 });
   });

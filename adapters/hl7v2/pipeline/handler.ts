@@ -315,6 +315,8 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
     }
     const frames = answer(message, 'accept', []);
     const eventIds = accepted.map((a) => a.event_id);
+    // Facilities are the configured ones (HL7_FACILITY_MAP), so the label stays bounded whatever senders write.
+    for (const facility of new Set(result.events.map((e) => e.facility_id))) deps.metrics.hl7LastAccepted.set({ facility }, receivedAt.getTime() / 1000);
     try {
       deps.seen.remember(senderKey, message.controlId, { acks: frames.map((f) => Buffer.from(f).toString('base64')), event_ids: eventIds, at: receivedAt.toISOString() });
     } catch (err) {
