@@ -289,11 +289,12 @@ describe('HL7 v2 over MLLP, end to end', () => {
     socket.socket.destroy();
   });
 
+  const fuzzIterations = Number(process.env.FUZZ_LISTENER_ITERATIONS ?? 300);
   it('survives mutated and random frames: every answer is a well-formed ACK, every rejection is in quarantine', async () => {
     const prng = createPrng(20261121);
     const seeds = corpusFiles().map(readCorpusBytes).filter((b) => !b.some((x) => x === 0x0b || x === 0x1c));
     const names = MUTATION_NAMES;
-    const iterations = Number(process.env.FUZZ_LISTENER_ITERATIONS ?? 300);
+    const iterations = fuzzIterations;
     const kept = async () => (await gw.bus.jsm.streams.info(gw.bus.names.streams.quarantine)).state.messages;
     const before = await kept();
     const socket = await openRawSocket(gw.mllp.port!);
@@ -325,7 +326,7 @@ describe('HL7 v2 over MLLP, end to end', () => {
     const after = await kept();
     expect(rejected).toBeGreaterThan(iterations / 10);
     expect(after - before).toBeGreaterThanOrEqual(rejected);
-  });
+  }, Math.max(60_000, fuzzIterations * 30)); // a long run (FUZZ_LISTENER_ITERATIONS) needs no timeout flag of its own
 
   it('over mutual TLS, lets a client certificate speak only for the senders the allow-list gives its CN', async () => {
     const certs = await makeTestCertificates();
