@@ -73,6 +73,11 @@ ensure_openssl() {
   command -v openssl >/dev/null || apt_install openssl
 }
 
+ensure_python_hl7() {
+  # python3-hl7's mllp_send: an independent, non-JavaScript MLLP sender for the HL7 interoperability test.
+  [ -x /usr/bin/mllp_send ] || apt_install python3-hl7
+}
+
 ensure_chromium() {
   # The web UI's browser test (gateway/ui/ui.int.test.ts) drives Debian's chromium through playwright-core;
   # playwright's own browser download cannot run here.

@@ -1,5 +1,9 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listQuarantine } from '../../gateway/bus/quarantine.ts';
@@ -26,6 +30,10 @@ import { createPrng } from './testing/prng.ts';
  */
 
 const CORPUS = join(import.meta.dirname, '../../conformance/hl7v2');
+/** Debian's python3-hl7 (scripts/test installs it); the test that uses it is skipped, with a warning, without it. */
+const MLLP_SEND = '/usr/bin/mllp_send';
+if (!existsSync(MLLP_SEND)) console.warn(`${MLLP_SEND} (python3-hl7) is missing: the python-hl7 interoperability test is skipped`);
+const execFileAsync = promisify(execFile);
 const ANALYST = 'analyst-token-0123456789';
 const COMPLIANCE = 'compliance-token-0123456789';
 const MRN = 'ZZMRN4455';
@@ -170,6 +178,22 @@ describe('HL7 v2 over MLLP, end to end', () => {
     expect(secondText).not.toBe(firstText); // a fresh ACK (its own MSH-10), not the remembered bytes
     const rows = (await ledger('HOSP1')).filter((r) => r.event.source.message_id === 'RDS-2B');
     expect(rows).toHaveLength(1);
+  });
+
+  it.skipIf(!existsSync(MLLP_SEND))("accepts what python-hl7's mllp_send sends, an independent non-JavaScript sender", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rxgate-python-hl7-'));
+    try {
+      // --loose reads messages that start with MSH and separate segments with CRLF, as files written on Windows do.
+      const file = join(dir, 'two.hl7');
+      writeFileSync(file, [rds('PY-1'), rds('PY-2')].map((m) => `${m.replace(/\r/g, '\r\n')}\r\n`).join(''));
+      const { stdout } = await execFileAsync('/usr/bin/python3', [MLLP_SEND, '--loose', '-f', file, '-p', String(gw.mllp.port), '127.0.0.1'], { timeout: 30_000 });
+      expect(stdout).toMatch(/MSA\|AA\|PY-1/);
+      expect(stdout).toMatch(/MSA\|AA\|PY-2/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    const rows = (await ledger('HOSP1')).filter((r) => r.event.source.message_id.startsWith('PY-'));
+    expect(rows.map((r) => r.event.source.message_id).sort()).toEqual(['PY-1', 'PY-2']);
   });
 
   it('answers enhanced mode with a commit ACK, then the application ACK the sender asked for', async () => {
