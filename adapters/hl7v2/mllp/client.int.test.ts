@@ -9,6 +9,7 @@ import { captureLogs } from './testkit/log-capture.ts';
 import { PHI_MARKER, rdeMessage } from './testkit/messages.ts';
 import { acknowledgedIdOf, controlIdOf, minimalAck } from './testkit/minimal-ack.ts';
 import { startNodeHl7ServerPeer } from './testkit/node-hl7-server-peer.ts';
+import { PYTHON_HL7_PRESENT, startPythonHl7Receiver } from './testkit/python-hl7-receiver.ts';
 import { startScriptedPeer } from './testkit/scripted-peer.ts';
 
 const bytes = (s: string) => Buffer.from(s, 'latin1');
@@ -78,6 +79,21 @@ describe('MLLP client against node-hl7-server 2.4.0', () => {
     const results = await Promise.all(Array.from({ length: 10 }, (_, i) => c.send(bytes(rdeMessage(`Q${i}`)), answersTo(`Q${i}`))));
     expect(results.map((r) => acknowledgedIdOf(r.answer)?.controlId)).toEqual(Array.from({ length: 10 }, (_, i) => `Q${i}`));
     expect(peer.connections()).toBe(1);
+  });
+});
+
+if (!PYTHON_HL7_PRESENT) console.warn('python3-hl7 is missing: the MLLP client test against its receiver is skipped');
+
+describe.skipIf(!PYTHON_HL7_PRESENT)("MLLP client against python-hl7's asyncio receiver (a non-JavaScript peer)", () => {
+  it('sends messages over one reused connection and matches each of its ACKs by MSA-2', async () => {
+    const peer = await startPythonHl7Receiver();
+    cleanups.push(() => peer.close());
+    const c = client(peer.port);
+    for (let i = 0; i < 10; i++) {
+      const { answer, attempts } = await c.send(bytes(rdeMessage(`PY${i}`)), answersTo(`PY${i}`));
+      expect(acknowledgedIdOf(answer)).toEqual({ code: 'AA', controlId: `PY${i}` });
+      expect(attempts).toMatchObject([{ outcome: 'answered', connection: 'c1', reusedConnection: i > 0 }]);
+    }
   });
 });
 
