@@ -36,11 +36,20 @@ export class Hl7ConfigError extends Error {
   }
 }
 
+/**
+ * A rebuilt resend (same sender and MSH-10, other bytes) is known as a repeat only inside the events stream's
+ * duplicate window (pipeline/repeat-id.ts), so a longer HL7 window promises more than it keeps.
+ */
+export function dedupeWindowWarning(config: { HL7_DEDUPE_WINDOW_S: number; DUPLICATE_WINDOW_S?: number | undefined }): string | undefined {
+  if (config.DUPLICATE_WINDOW_S === undefined || config.HL7_DEDUPE_WINDOW_S <= config.DUPLICATE_WINDOW_S) return undefined;
+  return 'HL7_DEDUPE_WINDOW_S is longer than DUPLICATE_WINDOW_S: past the latter, a resend with other bytes under a known MSH-10 becomes a new event';
+}
+
 const REPLAY_CONNECTION: MllpConnectionInfo = { id: 'quarantine-replay', remoteAddress: 'replay', remotePort: 0, tls: false };
 
 export async function startHl7Adapter(deps: {
-  /** MAX_DELIVER and ACK_WAIT_MS: the gateway's, for the outbound consumers */
-  config: Hl7Config & { MAX_DELIVER: number; ACK_WAIT_MS: number };
+  /** MAX_DELIVER and ACK_WAIT_MS: the gateway's, for the outbound consumers; DUPLICATE_WINDOW_S: the events stream's */
+  config: Hl7Config & { MAX_DELIVER: number; ACK_WAIT_MS: number; DUPLICATE_WINDOW_S?: number };
   bus: Bus;
   intake: IntakeDeps;
   metrics: Metrics;
@@ -58,6 +67,8 @@ export async function startHl7Adapter(deps: {
   };
   const problems = checkTranslateConfig(translation);
   if (problems.length > 0) throw new Hl7ConfigError(problems);
+  const windowWarning = dedupeWindowWarning(config);
+  if (windowWarning) deps.logger.warn({ HL7_DEDUPE_WINDOW_S: config.HL7_DEDUPE_WINDOW_S, DUPLICATE_WINDOW_S: config.DUPLICATE_WINDOW_S }, windowWarning);
 
   const handler = createHl7Handler({
     bus: deps.bus,
