@@ -183,10 +183,10 @@ export async function acceptEvents(deps: IntakeDeps, events: CanonicalEvent[], m
       idempotency_key: e.idempotency_key,
       duplicate: published[i]!.duplicate || commit.id !== e.id,
       ack_point: 'ledger' as const,
+      ...differs(i),
     };
     if (commit.parked) answer.parked = true;
     else answer.ledger = { chain: commit.chain, seq: commit.seq };
-    if (earlierIds.has(i)) answer.differs = true;
     return answer;
   });
 }

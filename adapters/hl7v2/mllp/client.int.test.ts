@@ -52,6 +52,14 @@ function idleClock(idleMs: number): Clock & { idleTimers(): number; fireIdle(): 
   };
 }
 
+/** A peer answering AA, and a client whose idle close after `idleMs` waits until the test fires it. */
+async function idleSetup(idleMs: number) {
+  const peer = await startScriptedPeer(({ payload }) => ({ answers: [minimalAck(payload, 'AA')] }));
+  cleanups.push(() => peer.close());
+  const clock = idleClock(idleMs);
+  return { peer, clock, c: client(peer.port, { clock, idleCloseMs: idleMs }) };
+}
+
 /** Polls a condition every 10 ms for at most 2 s. */
 async function until(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
@@ -167,10 +175,7 @@ describe('MLLP client against hand-written peers', () => {
   });
 
   it('closes a connection idle for idleCloseMs, and opens a new one for the next message', async () => {
-    const peer = await startScriptedPeer(({ payload }) => ({ answers: [minimalAck(payload, 'AA')] }));
-    cleanups.push(() => peer.close());
-    const clock = idleClock(5_000);
-    const c = client(peer.port, { clock, idleCloseMs: 5_000 });
+    const { peer, clock, c } = await idleSetup(5_000);
     await c.send(bytes(rdeMessage('I1')), answersTo('I1'));
     expect(clock.idleTimers()).toBe(1);
     clock.fireIdle();
@@ -181,10 +186,7 @@ describe('MLLP client against hand-written peers', () => {
   });
 
   it('keeps a connection that carries a message before the idle close, and starts the wait again', async () => {
-    const peer = await startScriptedPeer(({ payload }) => ({ answers: [minimalAck(payload, 'AA')] }));
-    cleanups.push(() => peer.close());
-    const clock = idleClock(5_000);
-    const c = client(peer.port, { clock, idleCloseMs: 5_000 });
+    const { peer, clock, c } = await idleSetup(5_000);
     await c.send(bytes(rdeMessage('K1')), answersTo('K1'));
     const { attempts } = await c.send(bytes(rdeMessage('K2')), answersTo('K2'));
     expect(attempts).toMatchObject([{ connection: 'c1', reusedConnection: true }]);
@@ -194,10 +196,7 @@ describe('MLLP client against hand-written peers', () => {
   });
 
   it('keeps the connection open with idleCloseMs 0', async () => {
-    const peer = await startScriptedPeer(({ payload }) => ({ answers: [minimalAck(payload, 'AA')] }));
-    cleanups.push(() => peer.close());
-    const clock = idleClock(0);
-    const c = client(peer.port, { clock, idleCloseMs: 0 });
+    const { peer, clock, c } = await idleSetup(0);
     await c.send(bytes(rdeMessage('Z1')), answersTo('Z1'));
     expect(clock.idleTimers()).toBe(0);
     expect(peer.openConnections()).toBe(1);
