@@ -23,6 +23,7 @@ import { generateTemplates } from './messages.ts';
 import { NODE_HL7_SERVER_LABEL } from './receiver-label.ts';
 import { runSender, type SenderKind } from './senders.ts';
 import { percentile, round, stageMeansMs, type StageTotals } from './stats.ts';
+import { cpuAccountingAvailable, cpuMsPerMessage, cpuSnapshot } from './cpu.ts';
 
 export type ReceiverKind = 'node-hl7-server' | 'rxgate';
 
@@ -59,6 +60,8 @@ export interface MllpBenchResult {
   target_msgs_per_s?: number;
   /** the receiver's mean time per stage in this case, where it keeps stage totals (the gateway pipeline does) */
   stage_ms?: Record<string, number>;
+  /** CPU per message by process over the case (Linux): what bounds the rate on shared cores (cpu.ts) */
+  cpu_ms_per_msg?: Record<string, number>;
   error?: string;
 }
 
@@ -70,6 +73,7 @@ export async function runMllpBench(options: MllpBenchOptions): Promise<MllpBench
   const receiverOrder = [...options.receivers].sort((a, b) => (a === 'node-hl7-server' ? -1 : b === 'node-hl7-server' ? 1 : 0));
   const receivers = new Map<ReceiverKind, Receiver>();
   const results: MllpBenchResult[] = [];
+  const measureCpu = cpuAccountingAvailable();
   try {
     for (const kind of receiverOrder) receivers.set(kind, await startReceiver(kind, options.handlerModule));
     let caseNumber = 0;
@@ -93,6 +97,7 @@ export async function runMllpBench(options: MllpBenchOptions): Promise<MllpBench
               await runSender(sender, { port: receiver.port, connections, messages: options.warmup, templates, idPrefix: `W${caseNumber}`, ackTimeoutMs: options.ackTimeoutMs });
             }
             const stagesBefore = await receiver.stageTotals();
+            const cpuBefore = measureCpu ? cpuSnapshot(receiver.child.pid!) : undefined;
             const run = await runSender(sender, {
               port: receiver.port,
               connections,
@@ -102,6 +107,7 @@ export async function runMllpBench(options: MllpBenchOptions): Promise<MllpBench
               ackTimeoutMs: options.ackTimeoutMs,
               ratePerS: options.ratePerS,
             });
+            const cpuAfter = cpuBefore && cpuSnapshot(receiver.child.pid!);
             const sorted = run.latenciesMs.slice().sort();
             const rate = options.messages / (run.elapsedMs / 1000);
             result = {
@@ -113,6 +119,7 @@ export async function runMllpBench(options: MllpBenchOptions): Promise<MllpBench
             };
             const stagesAfter = stagesBefore && (await receiver.stageTotals());
             if (stagesBefore && stagesAfter) result.stage_ms = stageMeansMs(stagesBefore, stagesAfter);
+            if (cpuBefore && cpuAfter) result.cpu_ms_per_msg = cpuMsPerMessage(cpuBefore, cpuAfter, options.messages);
             if (kind === 'node-hl7-server') peerRate = rate;
             // paced, both reach the target: the ratio would say nothing
             else if (peerRate !== undefined && !options.ratePerS) result.ratio_to_peer = round(rate / peerRate);

@@ -2,6 +2,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { connectCoalescing } from './coalescing-transport.ts';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
+import { PublishedEvents } from './published-events.ts';
 import { createBusNames, type BusNames } from './subjects.ts';
 
 export interface Bus {
@@ -10,6 +11,8 @@ export interface Bus {
   jsm: JetStreamManager;
   kvm: Kvm;
   names: BusNames;
+  /** events this process published lately, for its own consumers (published-events.ts) */
+  published: PublishedEvents;
   close(): Promise<void>;
 }
 
@@ -43,6 +46,7 @@ export async function connectBus(url: string, name: string, namespace = ''): Pro
     jsm,
     kvm: new Kvm(nc),
     names,
+    published: new PublishedEvents(),
     close: async () => {
       if (!nc.isClosed()) await nc.drain();
     },

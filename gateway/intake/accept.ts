@@ -6,7 +6,7 @@ import { eventClass, type CanonicalEvent } from '../events/schema.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/db.ts';
 import { findByIdempotencyKeys } from '../store/ledger.ts';
-import { assertStorableEvent } from '../store/unstorable-text.ts';
+import { storableEventJson } from '../store/unstorable-text.ts';
 import type { LedgerCommitWaiter } from '../workers/ledger-commits.ts';
 
 /**
@@ -88,8 +88,9 @@ async function earlierEvent(bus: Bus, seq: number): Promise<{ id: string; idempo
  */
 export async function acceptEvents(deps: IntakeDeps, events: CanonicalEvent[], msgIds?: readonly string[]): Promise<Accepted[]> {
   // An event the ledger cannot hold (NUL, half a surrogate pair) would wait in vain for its ack point: refuse it
-  // here, naming the field, so the sender gets a negative answer at once (UnstorableEventError).
-  for (const e of events) assertStorableEvent(e);
+  // here, naming the field, so the sender gets a negative answer at once (UnstorableEventError). The same text is
+  // the payload on the bus.
+  const texts = events.map(storableEventJson);
   const { config } = deps;
   const waitForLedger = config.ACK_POINT === 'ledger';
   const expectations = waitForLedger ? events.map((e) => deps.waiter.expect(e.idempotency_key, config.ACK_TIMEOUT_MS)) : [];
@@ -99,7 +100,7 @@ export async function acceptEvents(deps: IntakeDeps, events: CanonicalEvent[], m
   let published;
   try {
     // Publishes are pipelined; the client writes them in call order, so JetStream keeps the order of `events`.
-    published = await Promise.all(events.map((e, i) => publishEvent(deps.bus, e, config.PARTITIONS, msgIds?.[i])));
+    published = await Promise.all(events.map((e, i) => publishEvent(deps.bus, e, config.PARTITIONS, msgIds?.[i], texts[i])));
   } catch (err) {
     for (const x of expectations) x.cancel();
     throw err;

@@ -4,12 +4,11 @@ import { eventClass, type CanonicalEvent } from '../events/schema.ts';
 import type { Store, StoreDb, StoreKind, StoreTx } from './db.ts';
 import { iso } from './iso.ts';
 import { isoUtcMillis } from './iso-timestamp-sql.ts';
-import { canonicalJson } from '../events/canonical-json.ts';
 import { GENESIS_PREV_HASH, ledgerEntryHashFromJson } from './ledger-hash.ts';
 import { isRetryableWriteConflict, rootMessage } from './pg-errors.ts';
 import { resultRows } from './result-rows.ts';
 import { ledger } from './schema.ts';
-import { assertStorableEvent } from './unstorable-text.ts';
+import { storableEventJson } from './unstorable-text.ts';
 
 export interface AppendOutcome {
   idempotency_key: string;
@@ -86,18 +85,22 @@ interface ChainHead {
  * there (a key already stored, or another writer on the chain) falls back to the careful path: one transaction that
  * locks the chains, reads the stored keys and the heads, and inserts. A unique violation, serialization failure or
  * deadlock on that path reruns it. Outcomes come back in input order.
+ *
+ * `texts`: the events' RFC 8785 texts where the caller has them from storableEventJson (the ledger writer has the
+ * text it published); the others are serialised, and checked storable, here.
  */
 export async function appendEvents(
   store: Store,
   events: CanonicalEvent[],
   now: () => Date,
   remembered?: ChainHeads,
+  texts?: readonly (string | undefined)[],
 ): Promise<AppendOutcome[]> {
   if (events.length === 0) return [];
-  for (const event of events) assertStorableEvent(event);
+  const batch: EventWithText[] = events.map((event, i) => ({ event, text: texts?.[i] ?? storableEventJson(event) }));
   if (remembered) {
     try {
-      return await appendWithRememberedHeads(store, events, now, remembered);
+      return await appendWithRememberedHeads(store, batch, now, remembered);
     } catch (error) {
       remembered.clear();
       if (!isRetryableWriteConflict(error)) throw error;
@@ -106,7 +109,7 @@ export async function appendEvents(
   let lastConflict: unknown;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     try {
-      return await store.db.transaction((tx) => appendInTransaction(store.kind, tx, events, now));
+      return await store.db.transaction((tx) => appendInTransaction(store.kind, tx, batch, now));
     } catch (error) {
       if (!isRetryableWriteConflict(error)) throw error;
       lastConflict = error;
@@ -116,13 +119,19 @@ export async function appendEvents(
   throw new LedgerConflictError(uniqueValues(events.map((e) => e.facility_id)), MAX_ATTEMPTS, lastConflict);
 }
 
+/** An event with its RFC 8785 text (storableEventJson), which is hashed and stored as it is. */
+interface EventWithText {
+  event: CanonicalEvent;
+  text: string;
+}
+
 async function appendWithRememberedHeads(
   store: Store,
-  events: CanonicalEvent[],
+  events: EventWithText[],
   now: () => Date,
   remembered: ChainHeads,
 ): Promise<AppendOutcome[]> {
-  const chains = uniqueValues(events.map((e) => e.facility_id));
+  const chains = uniqueValues(events.map((e) => e.event.facility_id));
   const unknown = chains.filter((c) => !remembered.get(c));
   const heads = unknown.length > 0 ? await chainHeads(store.db, unknown) : new Map<string, ChainHead>();
   for (const c of chains) {
@@ -136,14 +145,14 @@ async function appendWithRememberedHeads(
   return plan.outcomes;
 }
 
-async function appendInTransaction(kind: StoreKind, tx: StoreTx, events: CanonicalEvent[], now: () => Date): Promise<AppendOutcome[]> {
-  const chains = uniqueValues(events.map((e) => e.facility_id));
+async function appendInTransaction(kind: StoreKind, tx: StoreTx, events: EventWithText[], now: () => Date): Promise<AppendOutcome[]> {
+  const chains = uniqueValues(events.map((e) => e.event.facility_id));
   // Writers of one chain queue here instead of racing to a unique violation and a retry. PGlite has a single
   // connection and runs one transaction at a time, so it needs no lock.
   if (kind === 'postgres') await lockChains(tx, chains);
 
-  const stored = await storedByKey(tx, uniqueValues(events.map((e) => e.idempotency_key)));
-  const freshChains = uniqueValues(events.filter((e) => !stored.has(e.idempotency_key)).map((e) => e.facility_id));
+  const stored = await storedByKey(tx, uniqueValues(events.map((e) => e.event.idempotency_key)));
+  const freshChains = uniqueValues(events.filter((e) => !stored.has(e.event.idempotency_key)).map((e) => e.event.facility_id));
   const heads = await chainHeads(tx, freshChains);
   const recordedAt = iso(now(), 'the time now() returned');
   const plan = planAppend(events, stored, heads, recordedAt);
@@ -153,7 +162,7 @@ async function appendInTransaction(kind: StoreKind, tx: StoreTx, events: Canonic
 
 /** Seqs and hashes for a batch, given what is stored and where each chain ends; pure. */
 function planAppend(
-  events: CanonicalEvent[],
+  events: EventWithText[],
   stored: Map<string, Omit<AppendOutcome, 'duplicate'>>,
   heads: Map<string, ChainHead>,
   recordedAt: string,
@@ -162,7 +171,7 @@ function planAppend(
   const firstInBatch = new Map<string, AppendOutcome>();
   const rows: InsertRow[] = [];
   const after = new Map(heads);
-  for (const event of events) {
+  for (const { event, text: eventJson } of events) {
     const key = event.idempotency_key;
     const earlier = stored.get(key) ?? firstInBatch.get(key);
     if (earlier) {
@@ -172,7 +181,6 @@ function planAppend(
     const chain = event.facility_id;
     const head = after.get(chain) ?? { seq: 0, hash: GENESIS_PREV_HASH };
     const seq = head.seq + 1;
-    const eventJson = canonicalJson(event);
     const hash = ledgerEntryHashFromJson(head.hash, { chain, seq, recorded_at: recordedAt }, eventJson);
     after.set(chain, { seq, hash });
     rows.push({

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CanonicalEvent } from '../events/schema.ts';
-import { assertStorableEvent, UnstorableEventError } from './unstorable-text.ts';
+import { canonicalJson } from '../events/canonical-json.ts';
+import { assertStorableEvent, storableEventJson, UnstorableEventError } from './unstorable-text.ts';
 
 const base = { id: 'e-1', idempotency_key: 'k-1', facility_id: 'F1' };
 const asEvent = (extra: Record<string, unknown>) => ({ ...base, ...extra }) as unknown as CanonicalEvent;
@@ -36,5 +37,24 @@ describe('assertStorableEvent', () => {
 
   it('checks member names too', () => {
     expect(() => assertStorableEvent(asEvent({ payload: { 'k\u0000': 1 } }))).toThrow(expect.objectContaining({ path: '$.payload.k\u0000' }));
+  });
+});
+
+describe('storableEventJson', () => {
+  it('is the RFC 8785 text of a storable event', () => {
+    const event = asEvent({ payload: { z: 1, a: ['😀', 'a backslash then u0000: \\u0000'] } });
+    expect(storableEventJson(event)).toBe(canonicalJson(event));
+  });
+
+  it.each([
+    ['a NUL character', { note: 'a\u0000b' }, 'nul_character', '$.payload.note'],
+    ['a NUL in a member name', { ['k\u0000']: 1 }, 'nul_character', '$.payload.k\u0000'],
+    ['an unpaired surrogate', { note: 'x\ud800' }, 'unpaired_surrogate', '$.payload.note'],
+  ])('refuses %s as assertStorableEvent does, naming the field', (_, payload, reason, path) => {
+    expect(() => storableEventJson(asEvent({ payload }))).toThrow(expect.objectContaining({ name: 'UnstorableEventError', reason, path }));
+  });
+
+  it('passes on what canonical JSON cannot encode for other reasons', () => {
+    expect(() => storableEventJson(asEvent({ payload: { n: Number.NaN } }))).toThrow(TypeError);
   });
 });

@@ -1,3 +1,4 @@
+import { canonicalJson } from '../events/canonical-json.ts';
 import type { CanonicalEvent } from '../events/schema.ts';
 
 /**
@@ -26,6 +27,23 @@ const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF
 export function assertStorableEvent(event: CanonicalEvent): void {
   const found = findUnstorable(event, '$');
   if (found) throw new UnstorableEventError(String(event.id), String(event.idempotency_key), found.path, found.reason);
+}
+
+/**
+ * The event's RFC 8785 text — what the bus carries and the ledger hashes and stores — or UnstorableEventError as
+ * assertStorableEvent throws it. One serialisation does both jobs: JSON writes U+0000 as the escape `\u0000` and
+ * canonicalJson refuses an unpaired surrogate, so the event is walked (to name the field) only when either shows.
+ */
+export function storableEventJson(event: CanonicalEvent): string {
+  let text: string;
+  try {
+    text = canonicalJson(event);
+  } catch (err) {
+    assertStorableEvent(event);
+    throw err;
+  }
+  if (text.includes('\\u0000')) assertStorableEvent(event);
+  return text;
 }
 
 function findUnstorable(value: unknown, path: string): { path: string; reason: UnstorableEventError['reason'] } | undefined {

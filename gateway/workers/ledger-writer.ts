@@ -2,16 +2,20 @@ import type { Logger } from 'pino';
 import type { Bus } from '../bus/connection.ts';
 import { startBatchConsumer, type BusMessage, type RunningConsumer } from '../bus/consumer.ts';
 import { startPartitionLeases, type PartitionLeases } from '../bus/partition-leases.ts';
+import type { PublishedEvent } from '../bus/published-events.ts';
 import { canonicalEventSchema, eventClass, type CanonicalEvent } from '../events/schema.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/db.ts';
-import { appendEvents, ChainHeads, LedgerConflictError } from '../store/ledger.ts';
+import { appendEvents, ChainHeads, LedgerConflictError, type AppendOutcome } from '../store/ledger.ts';
 import { isStoreUnavailable } from '../store/pg-errors.ts';
 import { announceCommits, type LedgerCommitWaiter } from './ledger-commits.ts';
+import { MergedWrites } from './merged-writes.ts';
 
 /**
  * The ledger writer: one durable consumer per partition (`ledger-p<k>`), each worked by the instance that holds
- * the partition's lease, so the events of a facility reach its chain in the order JetStream accepted them.
+ * the partition's lease, so the events of a facility reach its chain in the order JetStream accepted them. The
+ * batches of all the partitions an instance holds go to the store together (MergedWrites): one transaction for
+ * what arrived meanwhile, whichever partitions it came from.
  */
 
 export interface LedgerWriterOptions {
@@ -66,14 +70,12 @@ export async function startLedgerWriter(o: LedgerWriterOptions): Promise<LedgerW
   const now = o.now ?? (() => new Date());
   const running = new Map<number, RunningConsumer>();
 
-  /** One handler per partition, each remembering the heads of its partition's chains between batches. */
-  const handlerFor = (heads: ChainHeads) => async (batch: BusMessage[]): Promise<void> => {
-    // Unmapped events (class unm) are parked by the mapping engine and come back as ctl/gen once mapped
-    // (mappings/pending/): acknowledged here without a ledger row, so each reaches the ledger exactly once.
-    const events = batch.map(decodeEvent).filter((e) => eventClass(e) !== 'unm');
-    if (events.length === 0) return;
+  // Partitions own disjoint facilities, hence disjoint chains: one set of remembered heads serves them all.
+  const heads = new ChainHeads();
+  const writes = new MergedWrites<PublishedEvent | { event: CanonicalEvent; text?: undefined }, AppendOutcome>(async (items) => {
     const started = performance.now();
-    const outcomes = await appendEvents(o.store, events, now, heads);
+    const events = items.map((i) => i.event);
+    const outcomes = await appendEvents(o.store, events, now, heads, items.map((i) => i.text));
     o.metrics.ledgerAppendSeconds.observe((performance.now() - started) / 1000);
     o.metrics.ledgerBatchSize.observe(events.length);
     let fresh = 0;
@@ -85,11 +87,19 @@ export async function startLedgerWriter(o: LedgerWriterOptions): Promise<LedgerW
       outcomes.map((r) => ({ k: r.idempotency_key, id: r.event_id, chain: r.chain, seq: r.seq })),
       o.localCommits,
     );
+    return outcomes;
+  }, o.batchMax * o.partitions);
+
+  const handle = async (batch: BusMessage[]): Promise<void> => {
+    // Unmapped events (class unm) are parked by the mapping engine and come back as ctl/gen once mapped
+    // (mappings/pending/): acknowledged here without a ledger row, so each reaches the ledger exactly once.
+    // What this process published comes back as the object it validated and the text it sent (PublishedEvents).
+    const items = batch.map((m) => o.bus.published.recall(m) ?? { event: decodeEvent(m) }).filter((i) => eventClass(i.event) !== 'unm');
+    if (items.length > 0) await writes.submit(items);
   };
 
-  const heads = Array.from({ length: o.partitions }, () => new ChainHeads());
   const handlers = new Map<string, (batch: BusMessage[]) => Promise<void>>();
-  for (let p = 0; p < o.partitions; p++) handlers.set(ledgerConsumerName(p), handlerFor(heads[p]!));
+  for (let p = 0; p < o.partitions; p++) handlers.set(ledgerConsumerName(p), handle);
 
   const leases: PartitionLeases = await startPartitionLeases({
     bus: o.bus,
@@ -99,8 +109,8 @@ export async function startLedgerWriter(o: LedgerWriterOptions): Promise<LedgerW
     ttlMs: o.leaseTtlMs,
     logger: o.logger,
     onAcquire: async (p) => {
-      // Whoever held the partition before may have appended: start from what the store says.
-      heads[p]!.clear();
+      // Whoever held the partition before may have appended to its chains: start from what the store says.
+      heads.clear();
       running.set(
         p,
         await startBatchConsumer({
