@@ -2,6 +2,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { connectCoalescing } from './coalescing-transport.ts';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
+import { JetStreamPublisher } from './jetstream-publisher.ts';
 import { PublishedEvents } from './published-events.ts';
 import { createBusNames, type BusNames } from './subjects.ts';
 
@@ -11,6 +12,8 @@ export interface Bus {
   jsm: JetStreamManager;
   kvm: Kvm;
   names: BusNames;
+  /** stored publishes without a request per message (jetstream-publisher.ts): what events go through */
+  publisher: JetStreamPublisher;
   /** events this process published lately, for its own consumers (published-events.ts) */
   published: PublishedEvents;
   close(): Promise<void>;
@@ -40,15 +43,19 @@ export async function connectBus(url: string, name: string, namespace = ''): Pro
     await nc.close();
     throw new BusUnavailableError(url, new Error(`JetStream is not enabled (${(err as Error).message}); start nats-server with -js`));
   }
+  const publisher = new JetStreamPublisher(nc);
   return {
     nc,
     js: jetstream(nc),
+    publisher,
     jsm,
     kvm: new Kvm(nc),
     names,
     published: new PublishedEvents(),
     close: async () => {
+      // Draining lets PubAcks already on their way arrive; whatever still waits after that is refused.
       if (!nc.isClosed()) await nc.drain();
+      publisher.close();
     },
   };
 }

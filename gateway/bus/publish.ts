@@ -32,8 +32,8 @@ export async function publishEvent(bus: Bus, event: CanonicalEvent, partitions: 
   h.set(HEADER.facility, event.facility_id);
   const payloadText = text ?? canonicalJson(event);
   const payload = encoder.encode(payloadText);
-  const ack = await bus.js.publish(subject, payload, { msgID: msgId ?? event.idempotency_key, headers: h });
+  const ack = await bus.publisher.publish(subject, payload, { msgId: msgId ?? event.idempotency_key, headers: h });
   // A duplicate's sequence is the earlier message's, which holds that message's bytes, not these.
-  if (!ack.duplicate) bus.published.remember(ack.seq, { event, text: payloadText }, payload);
+  if (!ack.duplicate) bus.published.remember(ack.seq, { event, text: payloadText });
   return { subject, stream_seq: ack.seq, duplicate: ack.duplicate };
 }

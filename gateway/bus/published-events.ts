@@ -8,36 +8,35 @@ export interface PublishedEvent {
 }
 
 /**
- * The events this process published most recently, by their sequence in the events stream. When the message comes
- * back to a consumer of the same process (the ledger writer, in the instance that holds the partition), the consumer
- * takes the event from here instead of parsing and validating again what was validated before it was published,
- * and the ledger hashes the very text that was sent. A message is recognised only when its bytes are the ones
- * published, so a stream recreated under the same sequence numbers cannot be mistaken for ours.
+ * The events this process published lately, by their sequence in the events stream. When the message comes back to
+ * the consumer of the same process that takes it (the ledger writer, in the instance that holds the partition), that
+ * consumer gets the event from here instead of parsing and validating again what was validated before it was
+ * published, and the ledger hashes the very text that was sent. A message is recognised only when its payload is
+ * the text published, so a stream recreated under the same sequence numbers cannot be mistaken for ours.
  *
- * Bounded: the oldest entries make way (a consumer far behind decodes as it would without this).
+ * An entry lives from its PubAck until it is taken, so the map holds about what is in flight and its objects die
+ * young; entries nobody here takes (a partition another instance holds) make way beyond `capacity`.
  */
 export class PublishedEvents {
-  private readonly bySeq = new Map<number, PublishedEvent & { bytes: Uint8Array }>();
+  private readonly bySeq = new Map<number, PublishedEvent>();
 
-  constructor(private readonly capacity = 4096) {}
+  constructor(private readonly capacity = 2048) {}
 
-  remember(seq: number, published: PublishedEvent, bytes: Uint8Array): void {
-    this.bySeq.set(seq, { ...published, bytes });
+  remember(seq: number, published: PublishedEvent): void {
+    this.bySeq.set(seq, published);
     if (this.bySeq.size > this.capacity) this.bySeq.delete(this.bySeq.keys().next().value!);
   }
 
-  /** The event of a message of the events stream, when this process published exactly these bytes at its sequence. */
-  recall(m: BusMessage): PublishedEvent | undefined {
+  /** The event of a message of the events stream, when this process published exactly this payload at its sequence. */
+  take(m: BusMessage): PublishedEvent | undefined {
     const entry = this.bySeq.get(m.seq);
-    if (!entry || !sameBytes(entry.bytes, m.data)) return undefined;
-    return { event: entry.event, text: entry.text };
+    if (!entry) return undefined;
+    this.bySeq.delete(m.seq);
+    if (m.data.length !== Buffer.byteLength(entry.text)) return undefined;
+    return Buffer.from(m.data.buffer, m.data.byteOffset, m.data.length).toString('utf8') === entry.text ? entry : undefined;
   }
 
   get size(): number {
     return this.bySeq.size;
   }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(b);
 }

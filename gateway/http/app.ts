@@ -86,5 +86,6 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
 function isBusOutage(err: Error): boolean {
   const name = err.name ?? '';
-  return /^(TimeoutError|ClosedConnectionError|NoRespondersError|ConnectionError|DrainingConnectionError|RequestError)$/.test(name);
+  // NoResponders: the NATS client's name for a publish no stream takes (the events stream is gone).
+  return /^(TimeoutError|ClosedConnectionError|NoResponders|NoRespondersError|ConnectionError|DrainingConnectionError|RequestError)$/.test(name);
 }

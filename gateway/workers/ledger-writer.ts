@@ -94,7 +94,7 @@ export async function startLedgerWriter(o: LedgerWriterOptions): Promise<LedgerW
     // Unmapped events (class unm) are parked by the mapping engine and come back as ctl/gen once mapped
     // (mappings/pending/): acknowledged here without a ledger row, so each reaches the ledger exactly once.
     // What this process published comes back as the object it validated and the text it sent (PublishedEvents).
-    const items = batch.map((m) => o.bus.published.recall(m) ?? { event: decodeEvent(m) }).filter((i) => eventClass(i.event) !== 'unm');
+    const items = batch.map((m) => o.bus.published.take(m) ?? { event: decodeEvent(m) }).filter((i) => eventClass(i.event) !== 'unm');
     if (items.length > 0) await writes.submit(items);
   };
 
