@@ -72,9 +72,16 @@ export function cpuSnapshot(receiverPid: number): CpuSnapshot {
     receiver_main: main,
     receiver_other: receiverTotal - main,
     nats_server: sum((p) => p.comm === 'nats-server' && p.ppid === receiverPid),
-    postgres: sum((p) => p.comm === 'postgres' || p.comm.startsWith('postgres:')),
+    postgres: postgresCpuSeconds(),
     sender: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
   };
+}
+
+/** CPU seconds so far of every PostgreSQL process on the machine (backends, WAL writer, checkpointer). */
+export function postgresCpuSeconds(): number {
+  return processes()
+    .filter((p) => p.comm === 'postgres' || p.comm.startsWith('postgres:'))
+    .reduce((s, p) => s + p.cpuS, 0);
 }
 
 /** Milliseconds of CPU per message of each part between two snapshots, and their total. */

@@ -8,6 +8,11 @@
  * One JSON line per step: {"bench":"durable_floor","step":"postgres_commit"|"jetstream_puback",p50_ms,p99_ms,per_s}.
  * PostgreSQL on 127.0.0.1:5432 (a fresh database, BENCH_DATABASE_ADMIN_URL), nats-server started in a temporary
  * folder with the gateway's own configuration (file storage).
+ *
+ * Then what PostgreSQL spends, in CPU, on the ledger's own append (appendEvents into the migrated schema, four
+ * writers at once, as the ledger writer and its neighbours do): one line per batch size,
+ * {"step":"ledger_commit_cpu",rows_per_commit,pg_cpu_ms_per_commit,pg_cpu_ms_per_row,commits_per_s} — the part of
+ * each message's CPU that batching can and cannot take away (Linux only: read from /proc).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,11 +22,21 @@ import postgres from 'postgres';
 import { connectBus } from '../../gateway/bus/connection.ts';
 import { startEmbeddedNats } from '../../gateway/bus/embedded-nats.ts';
 import { ensureStreams } from '../../gateway/bus/streams.ts';
+import { idempotencyKey, sha256Hex, uuidv7 } from '../../gateway/events/ids.ts';
+import type { CanonicalEvent } from '../../gateway/events/schema.ts';
+import { openStore } from '../../gateway/store/db.ts';
+import { appendEvents, ChainHeads } from '../../gateway/store/ledger.ts';
+import { migrateStore } from '../../gateway/store/migrate.ts';
 import { freshDatabase } from '../fresh-database.ts';
+import { cpuAccountingAvailable, postgresCpuSeconds } from './cpu.ts';
 import { percentile, round } from './stats.ts';
 
 const { values: args } = parseArgs({
-  options: { count: { type: 'string', default: '3000' }, bytes: { type: 'string', default: '1500' } },
+  options: {
+    count: { type: 'string', default: '3000' },
+    bytes: { type: 'string', default: '1500' },
+    'cpu-seconds': { type: 'string', default: '4' },
+  },
 });
 const count = Number(args.count);
 const body = 'x'.repeat(Number(args.bytes));
@@ -71,4 +86,63 @@ try {
 } finally {
   await nats.stop();
   await rm(dir, { recursive: true, force: true });
+}
+
+/** An event of about the size the HL7 benchmark's translations have (~1.2 KB of canonical JSON). */
+function ledgerEvent(n: number, facility: string): CanonicalEvent {
+  const messageId = `floor-${n}`;
+  const raw = sha256Hex(messageId);
+  return {
+    id: uuidv7(),
+    type: 'rx.dispense',
+    facility_id: facility,
+    occurred_at: new Date().toISOString(),
+    received_at: new Date().toISOString(),
+    source: { adapter: 'bench', sender: 'BENCH^HOSP', message_id: messageId, raw_sha256: raw },
+    correlation_id: messageId,
+    idempotency_key: idempotencyKey('BENCH^HOSP', messageId, raw),
+    drug: { ndc11: '00591036901', schedule: 'II', lot: 'L123', expiry: '2027-12-31' },
+    quantity: { value: 30, unit: 'TAB' },
+    patient_ref: `pt_${sha256Hex(String(n % 500)).slice(0, 32)}`,
+    payload: { prescription_number: `RX${n}`, note: 'x'.repeat(500) },
+  } as CanonicalEvent;
+}
+
+if (cpuAccountingAvailable()) {
+  const ledgerDb = await freshDatabase('rxgate_bench_floor_ledger');
+  const store = await openStore({ databaseUrl: ledgerDb.url, dataDir: '', poolSize: 4 });
+  try {
+    await migrateStore(store);
+    let n = 0;
+    for (const rows of [1, 2, 8, 32]) {
+      const writers = Array.from({ length: 4 }, (_, w) => ({ facility: `FLOOR${rows}W${w}`, heads: new ChainHeads() }));
+      const appendOnce = (w: (typeof writers)[number]) =>
+        appendEvents(store, Array.from({ length: rows }, () => ledgerEvent(n++, w.facility)), () => new Date(), w.heads);
+      for (const w of writers) for (let i = 0; i < 20; i++) await appendOnce(w); // heads known, statements prepared
+      const deadline = performance.now() + Number(args['cpu-seconds']) * 1000;
+      const cpuBefore = postgresCpuSeconds();
+      let commits = 0;
+      const started = performance.now();
+      await Promise.all(
+        writers.map(async (w) => {
+          while (performance.now() < deadline) {
+            await appendOnce(w);
+            commits++;
+          }
+        }),
+      );
+      const cpuMs = (postgresCpuSeconds() - cpuBefore) * 1000;
+      emit({
+        step: 'ledger_commit_cpu',
+        rows_per_commit: rows,
+        writers: writers.length,
+        pg_cpu_ms_per_commit: round(cpuMs / commits, 3),
+        pg_cpu_ms_per_row: round(cpuMs / (commits * rows), 3),
+        commits_per_s: Math.round(commits / ((performance.now() - started) / 1000)),
+      });
+    }
+  } finally {
+    await store.close();
+    await ledgerDb.drop();
+  }
 }
