@@ -101,7 +101,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
         logger.warn('ACK_POINT=bus with a nats-server that fsyncs on a timer: an acknowledged message can be lost in a power cut');
       }
     }
-    const bus = await connectBus(natsUrl, `rxgate-${instanceId}`, config.BUS_NAMESPACE);
+    // Every announcer in this process tells this process's waiter directly (localCommits below).
+    const bus = await connectBus(natsUrl, `rxgate-${instanceId}`, config.BUS_NAMESPACE, { noEcho: true });
     cleanup.push(() => bus.close());
     await ensureStreams(bus, { duplicateWindowMs: config.DUPLICATE_WINDOW_S * 1000 });
 

@@ -49,7 +49,10 @@ export async function createMllpBenchHandler(): Promise<MllpBenchHandler> {
     handler: gw.hl7.handler,
     stageTotals: async () => {
       const totals: StageTotals = {};
-      for (const v of (await gw.metrics.ackStageSeconds.get()).values) {
+      // The ack stages, and the ledger transaction itself (rxgate_ledger_append_seconds: one per merged batch), so
+      // that the ack_point stage can be read as the transaction plus the waits around it.
+      const ledger = (await gw.metrics.ledgerAppendSeconds.get()).values.map((v) => ({ ...v, labels: { stage: 'ledger_transaction' } }));
+      for (const v of [...(await gw.metrics.ackStageSeconds.get()).values, ...ledger]) {
         const stage = String(v.labels.stage);
         const total = (totals[stage] ??= { count: 0, sum_s: 0 });
         if (v.metricName?.endsWith('_sum')) total.sum_s += v.value;

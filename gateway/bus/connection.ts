@@ -26,13 +26,22 @@ export class BusUnavailableError extends Error {
   }
 }
 
-export async function connectBus(url: string, name: string, namespace = ''): Promise<Bus> {
+export interface BusOptions {
+  /**
+   * The server does not hand this connection its own core publishes back. The gateway's commit announcements are
+   * for the other instances: its own waiter is told of its commits directly (announceCommits), so the echo would
+   * only be a delivery to parse and drop, one per ledger transaction.
+   */
+  noEcho?: boolean;
+}
+
+export async function connectBus(url: string, name: string, namespace = '', options: BusOptions = {}): Promise<Bus> {
   const names = createBusNames(namespace);
   let nc: NatsConnection;
   try {
     // Reconnect forever: a NATS restart must not take the gateway down; /readyz reports the outage meanwhile.
     // noAsyncTraces: the client otherwise builds two Error objects (with stacks) per publish, a fifth of the CPU at load.
-    nc = await connectCoalescing({ servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 500, noAsyncTraces: true });
+    nc = await connectCoalescing({ servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 500, noAsyncTraces: true, noEcho: options.noEcho === true });
   } catch (err) {
     throw new BusUnavailableError(url, err);
   }

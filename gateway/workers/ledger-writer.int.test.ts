@@ -1,7 +1,8 @@
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { publishEvent } from '../bus/publish.ts';
-import { openTestBus } from '../bus/test-support.ts';
+import { connectBus } from '../bus/connection.ts';
+import { openTestBus, TEST_NATS_URL } from '../bus/test-support.ts';
 import { idempotencyKey, sha256Hex, uuidv7 } from '../events/ids.ts';
 import type { CanonicalEvent } from '../events/schema.ts';
 import { createMetrics } from '../metrics.ts';
@@ -83,6 +84,30 @@ describe.each(stores)('ledger writer on $kind', ({ store }) => {
     const expectation = waiter.expect(e.idempotency_key, 10_000);
     await publishEvent(bus, e, 2);
     expect(await expectation.committed).toEqual({ k: e.idempotency_key, id: e.id, chain: facility, seq: 1 });
+  });
+
+  it('announces a commit to the waiters of other instances, on connections that do not hear their own publishes', async () => {
+    // Each gateway connects with noEcho; what one instance's writer commits must still reach another's edge.
+    const writerBus = await connectBus(TEST_NATS_URL, 'writer-instance', bus.names.namespace, { noEcho: true });
+    const edgeBus = await connectBus(TEST_NATS_URL, 'edge-instance', bus.names.namespace, { noEcho: true });
+    const waiter = new LedgerCommitWaiter(edgeBus);
+    try {
+      await waiter.ready(edgeBus);
+      writer = await startLedgerWriter({
+        bus: writerBus, store, metrics: createMetrics(), logger, instanceId: `w-${uuidv7()}`, partitions: 2, batchMax: 100,
+        maxDeliver: 3, ackWaitMs: 2_000, leaseTtlMs: 3_000,
+      });
+      const e = event(`REMOTE${counter}`);
+      const expectation = waiter.expect(e.idempotency_key, 10_000);
+      await publishEvent(edgeBus, e, 2);
+      expect(await expectation.committed).toEqual({ k: e.idempotency_key, id: e.id, chain: e.facility_id, seq: 1 });
+    } finally {
+      waiter.close();
+      await writer?.stop();
+      writer = undefined;
+      await writerBus.close();
+      await edgeBus.close();
+    }
   });
 
   it('writes one row when a writer committed but died before acking, and the message comes again', async () => {
