@@ -23,11 +23,11 @@ import { connectBus, type Bus } from '../../gateway/bus/connection.ts';
 import { startEmbeddedNats, type EmbeddedNats } from '../../gateway/bus/embedded-nats.ts';
 import { publishEvent } from '../../gateway/bus/publish.ts';
 import { ensureStreams } from '../../gateway/bus/streams.ts';
-import { idempotencyKey, sha256Hex, uuidv7 } from '../../gateway/events/ids.ts';
-import type { CanonicalEvent } from '../../gateway/events/schema.ts';
+import { uuidv7 } from '../../gateway/events/ids.ts';
 import { createMetrics } from '../../gateway/metrics.ts';
 import { openStore, type Store } from '../../gateway/store/db.ts';
 import { migrateStore } from '../../gateway/store/migrate.ts';
+import { benchEvent } from './bench-event.ts';
 import { startLocalCluster } from './nats-cluster.ts';
 import { LedgerCommitWaiter } from '../../gateway/workers/ledger-commits.ts';
 import { startLedgerWriter } from '../../gateway/workers/ledger-writer.ts';
@@ -44,26 +44,7 @@ const { values: args } = parseArgs({
 });
 const logger = pino({ level: 'warn' });
 const FACILITIES = Array.from({ length: 20 }, (_, i) => `FAC${String(i).padStart(2, '0')}`);
-const FILLER = 'x'.repeat(560); // brings the serialised event to ~1 KB
-
-function makeEvent(n: number, run: string): CanonicalEvent {
-  const messageId = `${run}-${n}`;
-  const raw = sha256Hex(messageId);
-  return {
-    id: uuidv7(),
-    type: 'rx.dispense',
-    facility_id: FACILITIES[n % FACILITIES.length]!,
-    occurred_at: new Date().toISOString(),
-    received_at: new Date().toISOString(),
-    source: { adapter: 'bench', sender: 'BENCH^HOSP', message_id: messageId, raw_sha256: raw },
-    correlation_id: messageId,
-    idempotency_key: idempotencyKey('BENCH^HOSP', messageId, raw),
-    drug: { ndc11: '00591036901', ndc_raw: '0591-3690-01', schedule: 'II', lot: 'L123', expiry: '2027-12-31' },
-    quantity: { value: 30, unit: 'TAB' },
-    patient_ref: `pt_${sha256Hex(String(n % 500)).slice(0, 32)}`,
-    payload: { prescription_number: `RX${n}`, filler: FILLER },
-  } as CanonicalEvent;
-}
+const makeEvent = (n: number, run: string) => benchEvent(n, run, FACILITIES[n % FACILITIES.length]!);
 
 function percentile(sorted: number[], p: number): number {
   return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;

@@ -22,12 +22,11 @@ import postgres from 'postgres';
 import { connectBus } from '../../gateway/bus/connection.ts';
 import { startEmbeddedNats } from '../../gateway/bus/embedded-nats.ts';
 import { ensureStreams } from '../../gateway/bus/streams.ts';
-import { idempotencyKey, sha256Hex, uuidv7 } from '../../gateway/events/ids.ts';
-import type { CanonicalEvent } from '../../gateway/events/schema.ts';
 import { openStore } from '../../gateway/store/db.ts';
 import { appendEvents, ChainHeads } from '../../gateway/store/ledger.ts';
 import { migrateStore } from '../../gateway/store/migrate.ts';
 import { freshDatabase } from '../fresh-database.ts';
+import { benchEvent } from '../ledger/bench-event.ts';
 import { cpuAccountingAvailable, postgresCpuSeconds } from './cpu.ts';
 import { percentile, round } from './stats.ts';
 
@@ -88,26 +87,6 @@ try {
   await rm(dir, { recursive: true, force: true });
 }
 
-/** An event of about the size the HL7 benchmark's translations have (~1.2 KB of canonical JSON). */
-function ledgerEvent(n: number, facility: string): CanonicalEvent {
-  const messageId = `floor-${n}`;
-  const raw = sha256Hex(messageId);
-  return {
-    id: uuidv7(),
-    type: 'rx.dispense',
-    facility_id: facility,
-    occurred_at: new Date().toISOString(),
-    received_at: new Date().toISOString(),
-    source: { adapter: 'bench', sender: 'BENCH^HOSP', message_id: messageId, raw_sha256: raw },
-    correlation_id: messageId,
-    idempotency_key: idempotencyKey('BENCH^HOSP', messageId, raw),
-    drug: { ndc11: '00591036901', schedule: 'II', lot: 'L123', expiry: '2027-12-31' },
-    quantity: { value: 30, unit: 'TAB' },
-    patient_ref: `pt_${sha256Hex(String(n % 500)).slice(0, 32)}`,
-    payload: { prescription_number: `RX${n}`, note: 'x'.repeat(500) },
-  } as CanonicalEvent;
-}
-
 if (cpuAccountingAvailable()) {
   const ledgerDb = await freshDatabase('rxgate_bench_floor_ledger');
   const store = await openStore({ databaseUrl: ledgerDb.url, dataDir: '', poolSize: 4 });
@@ -117,7 +96,7 @@ if (cpuAccountingAvailable()) {
     for (const rows of [1, 2, 8, 32]) {
       const writers = Array.from({ length: 4 }, (_, w) => ({ facility: `FLOOR${rows}W${w}`, heads: new ChainHeads() }));
       const appendOnce = (w: (typeof writers)[number]) =>
-        appendEvents(store, Array.from({ length: rows }, () => ledgerEvent(n++, w.facility)), () => new Date(), w.heads);
+        appendEvents(store, Array.from({ length: rows }, () => benchEvent(n++, 'floor', w.facility)), () => new Date(), w.heads);
       for (const w of writers) for (let i = 0; i < 20; i++) await appendOnce(w); // heads known, statements prepared
       const deadline = performance.now() + Number(args['cpu-seconds']) * 1000;
       const cpuBefore = postgresCpuSeconds();
