@@ -67,21 +67,23 @@ export function cpuSnapshot(receiverPid: number): CpuSnapshot {
   const all = processes();
   const receiverTotal = all.find((p) => p.pid === receiverPid)?.cpuS ?? 0;
   const main = readStat(`/proc/${receiverPid}/task/${receiverPid}/stat`)?.cpuS ?? 0;
-  const sum = (pred: (p: Stat) => boolean) => all.filter(pred).reduce((s, p) => s + p.cpuS, 0);
+  const own = process.cpuUsage();
   return {
     receiver_main: main,
     receiver_other: receiverTotal - main,
-    nats_server: sum((p) => p.comm === 'nats-server' && p.ppid === receiverPid),
-    postgres: postgresCpuSeconds(),
-    sender: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+    nats_server: cpuOf(all, (p) => p.comm === 'nats-server' && p.ppid === receiverPid),
+    postgres: postgresCpuSeconds(all),
+    sender: (own.user + own.system) / 1e6,
   };
 }
 
 /** CPU seconds so far of every PostgreSQL process on the machine (backends, WAL writer, checkpointer). */
-export function postgresCpuSeconds(): number {
-  return processes()
-    .filter((p) => p.comm === 'postgres' || p.comm.startsWith('postgres:'))
-    .reduce((s, p) => s + p.cpuS, 0);
+export function postgresCpuSeconds(all: Stat[] = processes()): number {
+  return cpuOf(all, (p) => p.comm === 'postgres' || p.comm.startsWith('postgres:'));
+}
+
+function cpuOf(all: Stat[], pred: (p: Stat) => boolean): number {
+  return all.filter(pred).reduce((s, p) => s + p.cpuS, 0);
 }
 
 /** Milliseconds of CPU per message of each part between two snapshots, and their total. */

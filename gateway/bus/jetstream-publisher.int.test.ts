@@ -61,6 +61,22 @@ describe('JetStreamPublisher', () => {
     await expect(refused).rejects.toThrow(/stream/i);
   });
 
+  it.each([
+    ['that is not JSON', 'not json', /not JSON/],
+    ['without a stream and sequence', '{"ok":true}', /without a stream and sequence/],
+  ])('refuses an answer %s, naming the subject, and keeps serving', async (_, reply, message) => {
+    const subject = `${bus.names.streams.events}-odd.x`;
+    const odd = bus.nc.subscribe(subject, { callback: (_err, msg) => void msg.respond(bytes(reply)) });
+    try {
+      await bus.nc.flush();
+      await expect(publisher.publish(subject, bytes('x'))).rejects.toMatchObject({ name: 'RequestError', message: expect.stringMatching(message) });
+      expect(publisher.inFlight).toBe(0);
+      expect((await publisher.publish(eventSubject('PUB4'), bytes('after'), { msgId: `after-${reply}` })).duplicate).toBe(false);
+    } finally {
+      odd.unsubscribe();
+    }
+  });
+
   it('times out a publish nobody answers, and forgets it', async () => {
     const quiet = new JetStreamPublisher(bus.nc, 200);
     const sub = bus.nc.subscribe(`${bus.names.streams.events}-silent.>`); // a responder that never replies

@@ -1,21 +1,51 @@
 /**
- * Group commit: writes submitted while an earlier write is in flight wait for it and then go together, as one
- * statement. A lone writer is written at once (no timer, no added latency); under concurrency the number of
- * round trips and commits drops to one per batch instead of one per item. Each submit settles when the batch
- * holding its item has been written, or fails with that batch's error.
+ * Group commit: what is submitted while an earlier write is in flight waits for it and then goes together, as one
+ * write. A lone submission is written at once (no timer, no added latency); under concurrency the number of round
+ * trips and commits drops to one per write instead of one per submission. The PHI vault submits single rows; the
+ * ledger writer submits each partition's batch, so that the batches of all partitions share a transaction (with the
+ * load spread over partitions each alone would be a row or two, and the commit, not the row, is what costs:
+ * README, Performance).
+ *
+ * A submission is never split; a write takes whole submissions up to `maxItems` items (a larger one goes alone).
+ * Each submission settles when the write holding it is done, with the results of its own items in order (`write`
+ * returns one result per item, or nothing). When a write of several submissions fails, `onFailure` decides:
+ * `fail-together` fails each of them with that error; `retry-apart` writes them again one by one, so that a
+ * submission that cannot be written fails alone and the others go through.
  */
-export class GroupCommit<T> {
-  private queue: { item: T; settle: (error?: unknown) => void }[] = [];
+export interface GroupCommitOptions {
+  maxItems?: number;
+  onFailure?: 'fail-together' | 'retry-apart';
+}
+
+interface Submission<T, R> {
+  items: T[];
+  resolve: (results: R[]) => void;
+  reject: (error: unknown) => void;
+}
+
+export class GroupCommit<T, R = void> {
+  private queue: Submission<T, R>[] = [];
   private writing = false;
+  private readonly maxItems: number;
+  private readonly retryApart: boolean;
 
   constructor(
-    private readonly write: (items: T[]) => Promise<void>,
-    private readonly maxBatch = 500,
-  ) {}
+    private readonly write: (items: T[]) => Promise<R[] | void>,
+    options: GroupCommitOptions = {},
+  ) {
+    this.maxItems = options.maxItems ?? 500;
+    this.retryApart = options.onFailure === 'retry-apart';
+  }
 
-  submit(item: T): Promise<void> {
+  /** One item; settles with its result. */
+  async submit(item: T): Promise<R> {
+    return (await this.submitAll([item]))[0]!;
+  }
+
+  /** Items that go into one write together; settles with their results in order. */
+  submitAll(items: T[]): Promise<R[]> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ item, settle: (error) => (error === undefined ? resolve() : reject(error)) });
+      this.queue.push({ items, resolve, reject });
       if (!this.writing) void this.drain();
     });
   }
@@ -24,17 +54,36 @@ export class GroupCommit<T> {
     this.writing = true;
     try {
       while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.maxBatch);
-        let failure: unknown;
-        try {
-          await this.write(batch.map((b) => b.item));
-        } catch (error) {
-          failure = error ?? new Error('group write failed');
+        const group = [this.queue.shift()!];
+        let count = group[0]!.items.length;
+        while (this.queue.length > 0 && count + this.queue[0]!.items.length <= this.maxItems) {
+          const next = this.queue.shift()!;
+          group.push(next);
+          count += next.items.length;
         }
-        for (const b of batch) b.settle(failure);
+        await this.writeGroup(group);
       }
     } finally {
       this.writing = false;
+    }
+  }
+
+  private async writeGroup(group: Submission<T, R>[]): Promise<void> {
+    let results: R[];
+    try {
+      results = (await this.write(group.length === 1 ? group[0]!.items : group.flatMap((s) => s.items))) ?? [];
+    } catch (error) {
+      if (this.retryApart && group.length > 1) {
+        for (const submission of group) await this.writeGroup([submission]);
+      } else {
+        for (const submission of group) submission.reject(error ?? new Error('group write failed'));
+      }
+      return;
+    }
+    let at = 0;
+    for (const submission of group) {
+      submission.resolve(results.slice(at, at + submission.items.length));
+      at += submission.items.length;
     }
   }
 }

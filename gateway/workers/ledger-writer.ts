@@ -2,19 +2,18 @@ import type { Logger } from 'pino';
 import type { Bus } from '../bus/connection.ts';
 import { startBatchConsumer, type BusMessage, type RunningConsumer } from '../bus/consumer.ts';
 import { startPartitionLeases, type PartitionLeases } from '../bus/partition-leases.ts';
-import type { PublishedEvent } from '../bus/published-events.ts';
 import { canonicalEventSchema, eventClass, type CanonicalEvent } from '../events/schema.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/db.ts';
 import { appendEvents, ChainHeads, LedgerConflictError, type AppendOutcome } from '../store/ledger.ts';
+import { GroupCommit } from '../store/group-commit.ts';
 import { isStoreUnavailable } from '../store/pg-errors.ts';
 import { announceCommits, type LedgerCommitWaiter } from './ledger-commits.ts';
-import { MergedWrites } from './merged-writes.ts';
 
 /**
  * The ledger writer: one durable consumer per partition (`ledger-p<k>`), each worked by the instance that holds
  * the partition's lease, so the events of a facility reach its chain in the order JetStream accepted them. The
- * batches of all the partitions an instance holds go to the store together (MergedWrites): one transaction for
+ * batches of all the partitions an instance holds go to the store together (GroupCommit): one transaction for
  * what arrived meanwhile, whichever partitions it came from.
  */
 
@@ -72,7 +71,9 @@ export async function startLedgerWriter(o: LedgerWriterOptions): Promise<LedgerW
 
   // Partitions own disjoint facilities, hence disjoint chains: one set of remembered heads serves them all.
   const heads = new ChainHeads();
-  const writes = new MergedWrites<PublishedEvent | { event: CanonicalEvent; text?: undefined }, AppendOutcome>(async (items) => {
+  // A merged write that fails is retried partition batch by partition batch, so a batch that cannot be written fails
+  // only its own consumer, which then goes message by message as it would alone (and dead-letters the culprit).
+  const writes = new GroupCommit<{ event: CanonicalEvent; text?: string }, AppendOutcome>(async (items) => {
     const started = performance.now();
     const events = items.map((i) => i.event);
     const outcomes = await appendEvents(o.store, events, now, heads, items.map((i) => i.text));
@@ -88,14 +89,14 @@ export async function startLedgerWriter(o: LedgerWriterOptions): Promise<LedgerW
       o.localCommits,
     );
     return outcomes;
-  }, o.batchMax * o.partitions);
+  }, { maxItems: o.batchMax * o.partitions, onFailure: 'retry-apart' });
 
   const handle = async (batch: BusMessage[]): Promise<void> => {
     // Unmapped events (class unm) are parked by the mapping engine and come back as ctl/gen once mapped
     // (mappings/pending/): acknowledged here without a ledger row, so each reaches the ledger exactly once.
     // What this process published comes back as the object it validated and the text it sent (PublishedEvents).
     const items = batch.map((m) => o.bus.published.take(m) ?? { event: decodeEvent(m) }).filter((i) => eventClass(i.event) !== 'unm');
-    if (items.length > 0) await writes.submit(items);
+    if (items.length > 0) await writes.submitAll(items);
   };
 
   const handlers = new Map<string, (batch: BusMessage[]) => Promise<void>>();
