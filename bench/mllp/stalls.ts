@@ -1,0 +1,98 @@
+/**
+ * bench/mllp/stalls.ts: how long the two durable steps behind an ACK can stall on this machine when nothing else
+ * runs — a PostgreSQL commit of a ledger-sized row and a JetStream PubAck — so that bench/mllp's paced p99 can be
+ * read against it. floor.ts gives the typical time of each step; this gives the worst one over a stretch of time,
+ * which is what a p99 over tens of thousands of messages meets.
+ *
+ *   npx tsx bench/mllp/stalls.ts [--seconds 60] [--interval-ms 2] [--bytes 1500]
+ *
+ * Both probes run side by side, each doing one step, waiting for it, pausing `interval-ms` and going again (about
+ * 300 steps a second each), in this one process. One JSON line per probe:
+ * {"bench":"durable_stalls","step":"postgres_commit"|"jetstream_puback",steps,p50_ms,p99_ms,max_ms,over_20ms,over_100ms,
+ *  worst:[{at_s,ms},…]}; `worst` lists the five longest steps and when they began. An event-loop stall of this process
+ * would show in both probes at once; a stall in one of them only is that server's.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import postgres from 'postgres';
+import { connectBus } from '../../gateway/bus/connection.ts';
+import { startEmbeddedNats } from '../../gateway/bus/embedded-nats.ts';
+import { ensureStreams } from '../../gateway/bus/streams.ts';
+import { freshDatabase } from '../fresh-database.ts';
+import { percentile, round } from './stats.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '60' },
+    'interval-ms': { type: 'string', default: '2' },
+    bytes: { type: 'string', default: '1500' },
+  },
+});
+const seconds = Number(args.seconds);
+const intervalMs = Number(args['interval-ms']);
+const body = 'x'.repeat(Number(args.bytes));
+
+interface Step {
+  at: number;
+  ms: number;
+}
+
+async function probe(step: () => Promise<unknown>, started: number, deadline: number): Promise<Step[]> {
+  const steps: Step[] = [];
+  while (performance.now() < deadline) {
+    const t = performance.now();
+    await step();
+    steps.push({ at: t - started, ms: performance.now() - t });
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  return steps;
+}
+
+function summary(name: string, steps: Step[]): Record<string, unknown> {
+  const sorted = Float64Array.from(steps, (s) => s.ms).sort();
+  const worst = steps.slice().sort((a, b) => b.ms - a.ms).slice(0, 5);
+  return {
+    bench: 'durable_stalls',
+    step: name,
+    seconds,
+    steps: steps.length,
+    p50_ms: round(percentile(sorted, 50), 3),
+    p99_ms: round(percentile(sorted, 99), 3),
+    max_ms: round(sorted[sorted.length - 1] ?? 0, 1),
+    over_20ms: steps.filter((s) => s.ms > 20).length,
+    over_100ms: steps.filter((s) => s.ms > 100).length,
+    worst: worst.map((s) => ({ at_s: round(s.at / 1000, 2), ms: round(s.ms, 1) })),
+  };
+}
+
+const db = await freshDatabase('rxgate_bench_stalls');
+const sql = postgres(db.url, { max: 1, onnotice: () => undefined });
+const dir = await mkdtemp(join(tmpdir(), 'rxgate-bench-stalls-'));
+const nats = await startEmbeddedNats({ bin: 'nats-server', dataDir: dir });
+try {
+  await sql`create table stalls (id bigserial primary key, body jsonb not null)`;
+  const bus = await connectBus(nats.url, 'bench-stalls');
+  try {
+    await ensureStreams(bus, { duplicateWindowMs: 120_000 });
+    const row = JSON.stringify({ body });
+    const subject = bus.names.eventSubject({ facility_id: 'STALLS', type: 'inv.count' }, 4);
+    let n = 0;
+    // autocommit: each insert is its own transaction and waits for its WAL flush (synchronous_commit)
+    const commit = () => sql`insert into stalls (body) values (${row}::jsonb)`;
+    const puback = () => bus.js.publish(subject, row, { msgID: `stalls-${n++}` });
+    for (let i = 0; i < 100; i++) await Promise.all([commit(), puback()]); // connections and statements warm
+    const started = performance.now();
+    const deadline = started + seconds * 1000;
+    const [commits, pubacks] = await Promise.all([probe(commit, started, deadline), probe(puback, started, deadline)]);
+    for (const line of [summary('postgres_commit', commits), summary('jetstream_puback', pubacks)]) process.stdout.write(`${JSON.stringify(line)}\n`);
+  } finally {
+    await bus.close();
+  }
+} finally {
+  await sql.end();
+  await nats.stop();
+  await rm(dir, { recursive: true, force: true });
+  await db.drop();
+}
