@@ -9,8 +9,9 @@
  * Both probes run side by side, each doing one step, waiting for it, pausing `interval-ms` and going again (about
  * 300 steps a second each), in this one process. One JSON line per probe:
  * {"bench":"durable_stalls","step":"postgres_commit"|"jetstream_puback",steps,p50_ms,p99_ms,max_ms,over_20ms,over_100ms,
- *  worst:[{at_s,ms},…]}; `worst` lists the five longest steps and when they began. An event-loop stall of this process
- * would show in both probes at once; a stall in one of them only is that server's.
+ *  worst:[{at,at_s,ms},…]}; `worst` lists the five longest steps and when they began (wall clock, and seconds into the
+ * run), so that they can be set beside another benchmark's slow moments or a server's log. An event-loop stall of
+ * this process would show in both probes at once; a stall in one of them only is that server's.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -50,7 +51,7 @@ async function probe(step: () => Promise<unknown>, started: number, deadline: nu
   return steps;
 }
 
-function summary(name: string, steps: Step[]): Record<string, unknown> {
+function summary(name: string, steps: Step[], startedAtMs: number): Record<string, unknown> {
   const sorted = Float64Array.from(steps, (s) => s.ms).sort();
   const worst = steps.slice().sort((a, b) => b.ms - a.ms).slice(0, 5);
   return {
@@ -63,7 +64,7 @@ function summary(name: string, steps: Step[]): Record<string, unknown> {
     max_ms: round(sorted[sorted.length - 1] ?? 0, 1),
     over_20ms: steps.filter((s) => s.ms > 20).length,
     over_100ms: steps.filter((s) => s.ms > 100).length,
-    worst: worst.map((s) => ({ at_s: round(s.at / 1000, 2), ms: round(s.ms, 1) })),
+    worst: worst.map((s) => ({ at: new Date(startedAtMs + s.at).toISOString(), at_s: round(s.at / 1000, 2), ms: round(s.ms, 1) })),
   };
 }
 
@@ -83,10 +84,11 @@ try {
     const commit = () => sql`insert into stalls (body) values (${row}::jsonb)`;
     const puback = () => bus.js.publish(subject, row, { msgID: `stalls-${n++}` });
     for (let i = 0; i < 100; i++) await Promise.all([commit(), puback()]); // connections and statements warm
+    const startedAtMs = Date.now();
     const started = performance.now();
     const deadline = started + seconds * 1000;
     const [commits, pubacks] = await Promise.all([probe(commit, started, deadline), probe(puback, started, deadline)]);
-    for (const line of [summary('postgres_commit', commits), summary('jetstream_puback', pubacks)]) process.stdout.write(`${JSON.stringify(line)}\n`);
+    for (const line of [summary('postgres_commit', commits, startedAtMs), summary('jetstream_puback', pubacks, startedAtMs)]) process.stdout.write(`${JSON.stringify(line)}\n`);
   } finally {
     await bus.close();
   }
