@@ -7,7 +7,7 @@
  *   npx tsx bench/mllp/stalls.ts [--seconds 60] [--interval-ms 2] [--bytes 1500]
  *
  * Both probes run side by side, each doing one step, waiting for it, pausing `interval-ms` and going again (about
- * 300 steps a second each), in this one process. One JSON line per probe:
+ * 350 steps a second each at the default interval), in this one process. One JSON line per probe:
  * {"bench":"durable_stalls","step":"postgres_commit"|"jetstream_puback",steps,p50_ms,p99_ms,max_ms,over_20ms,over_100ms,
  *  worst:[{at,at_s,ms},…]}; `worst` lists the five longest steps and when they began (wall clock, and seconds into the
  * run), so that they can be set beside another benchmark's slow moments or a server's log. An event-loop stall of
