@@ -14,20 +14,14 @@
  * {"step":"ledger_commit_cpu",rows_per_commit,pg_cpu_ms_per_commit,pg_cpu_ms_per_row,commits_per_s} — the part of
  * each message's CPU that batching can and cannot take away (Linux only: read from /proc).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import postgres from 'postgres';
-import { connectBus } from '../../gateway/bus/connection.ts';
-import { startEmbeddedNats } from '../../gateway/bus/embedded-nats.ts';
-import { ensureStreams } from '../../gateway/bus/streams.ts';
 import { openStore } from '../../gateway/store/db.ts';
 import { appendEvents, ChainHeads } from '../../gateway/store/ledger.ts';
 import { migrateStore } from '../../gateway/store/migrate.ts';
 import { freshDatabase } from '../fresh-database.ts';
 import { benchEvent } from '../ledger/bench-event.ts';
 import { cpuAccountingAvailable, postgresCpuSeconds } from './cpu.ts';
+import { openDurableSteps } from './durable-steps.ts';
 import { percentile, round } from './stats.ts';
 
 const { values: args } = parseArgs({
@@ -38,7 +32,6 @@ const { values: args } = parseArgs({
   },
 });
 const count = Number(args.count);
-const body = 'x'.repeat(Number(args.bytes));
 
 async function timeEach(step: () => Promise<unknown>): Promise<{ p50_ms: number; p99_ms: number; per_s: number }> {
   for (let i = 0; i < Math.min(200, count); i++) await step(); // warm connections and caches
@@ -56,35 +49,12 @@ async function timeEach(step: () => Promise<unknown>): Promise<{ p50_ms: number;
 
 const emit = (line: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ bench: 'durable_floor', ...line })}\n`);
 
-const db = await freshDatabase('rxgate_bench_floor');
-const sql = postgres(db.url, { max: 1, onnotice: () => undefined });
+const durable = await openDurableSteps('floor', Number(args.bytes));
 try {
-  await sql`create table floor (id bigserial primary key, body jsonb not null)`;
-  const row = JSON.stringify({ body });
-  // autocommit: each insert is its own transaction, so each waits for its WAL flush (synchronous_commit)
-  emit({ step: 'postgres_commit', bytes: row.length, ...(await timeEach(() => sql`insert into floor (body) values (${row}::jsonb)`)) });
+  emit({ step: 'postgres_commit', bytes: durable.bytes, ...(await timeEach(durable.commit)) });
+  emit({ step: 'jetstream_puback', nats_sync: durable.natsSync, bytes: durable.bytes, ...(await timeEach(durable.puback)) });
 } finally {
-  await sql.end();
-  await db.drop();
-}
-
-const dir = await mkdtemp(join(tmpdir(), 'rxgate-bench-floor-'));
-const nats = await startEmbeddedNats({ bin: 'nats-server', dataDir: dir });
-try {
-  const bus = await connectBus(nats.url, 'bench-floor');
-  await ensureStreams(bus, { duplicateWindowMs: 120_000 });
-  let n = 0;
-  const payload = JSON.stringify({ body });
-  emit({
-    step: 'jetstream_puback',
-    nats_sync: nats.sync,
-    bytes: payload.length,
-    ...(await timeEach(() => bus.js.publish(bus.names.eventSubject({ facility_id: 'FLOOR', type: 'inv.count' }, 4), payload, { msgID: `floor-${n++}` }))),
-  });
-  await bus.close();
-} finally {
-  await nats.stop();
-  await rm(dir, { recursive: true, force: true });
+  await durable.close();
 }
 
 if (cpuAccountingAvailable()) {

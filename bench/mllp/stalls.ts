@@ -13,15 +13,8 @@
  * run), so that they can be set beside another benchmark's slow moments or a server's log. An event-loop stall of
  * this process would show in both probes at once; a stall in one of them only is that server's.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import postgres from 'postgres';
-import { connectBus } from '../../gateway/bus/connection.ts';
-import { startEmbeddedNats } from '../../gateway/bus/embedded-nats.ts';
-import { ensureStreams } from '../../gateway/bus/streams.ts';
-import { freshDatabase } from '../fresh-database.ts';
+import { openDurableSteps } from './durable-steps.ts';
 import { percentile, round } from './stats.ts';
 
 const { values: args } = parseArgs({
@@ -33,7 +26,7 @@ const { values: args } = parseArgs({
 });
 const seconds = Number(args.seconds);
 const intervalMs = Number(args['interval-ms']);
-const body = 'x'.repeat(Number(args.bytes));
+const bodyBytes = Number(args.bytes);
 
 interface Step {
   at: number;
@@ -68,33 +61,14 @@ function summary(name: string, steps: Step[], startedAtMs: number): Record<strin
   };
 }
 
-const db = await freshDatabase('rxgate_bench_stalls');
-const sql = postgres(db.url, { max: 1, onnotice: () => undefined });
-const dir = await mkdtemp(join(tmpdir(), 'rxgate-bench-stalls-'));
-const nats = await startEmbeddedNats({ bin: 'nats-server', dataDir: dir });
+const durable = await openDurableSteps('stalls', bodyBytes);
 try {
-  await sql`create table stalls (id bigserial primary key, body jsonb not null)`;
-  const bus = await connectBus(nats.url, 'bench-stalls');
-  try {
-    await ensureStreams(bus, { duplicateWindowMs: 120_000 });
-    const row = JSON.stringify({ body });
-    const subject = bus.names.eventSubject({ facility_id: 'STALLS', type: 'inv.count' }, 4);
-    let n = 0;
-    // autocommit: each insert is its own transaction and waits for its WAL flush (synchronous_commit)
-    const commit = () => sql`insert into stalls (body) values (${row}::jsonb)`;
-    const puback = () => bus.js.publish(subject, row, { msgID: `stalls-${n++}` });
-    for (let i = 0; i < 100; i++) await Promise.all([commit(), puback()]); // connections and statements warm
-    const startedAtMs = Date.now();
-    const started = performance.now();
-    const deadline = started + seconds * 1000;
-    const [commits, pubacks] = await Promise.all([probe(commit, started, deadline), probe(puback, started, deadline)]);
-    for (const line of [summary('postgres_commit', commits, startedAtMs), summary('jetstream_puback', pubacks, startedAtMs)]) process.stdout.write(`${JSON.stringify(line)}\n`);
-  } finally {
-    await bus.close();
-  }
+  for (let i = 0; i < 100; i++) await Promise.all([durable.commit(), durable.puback()]); // connections and statements warm
+  const startedAtMs = Date.now();
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  const [commits, pubacks] = await Promise.all([probe(durable.commit, started, deadline), probe(durable.puback, started, deadline)]);
+  for (const line of [summary('postgres_commit', commits, startedAtMs), summary('jetstream_puback', pubacks, startedAtMs)]) process.stdout.write(`${JSON.stringify(line)}\n`);
 } finally {
-  await sql.end();
-  await nats.stop();
-  await rm(dir, { recursive: true, force: true });
-  await db.drop();
+  await durable.close();
 }
