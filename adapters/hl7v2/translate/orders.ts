@@ -38,71 +38,98 @@ function routeOf(job: Job, rxr: Hl7Segment | undefined) {
   return { route: cweFirst(job.r, rxr, 1), site: cweFirst(job.r, rxr, 2) };
 }
 
+/**
+ * Where an order segment keeps each value. RXE (the pharmacy's encoded order, RDE) and RXO (the order as the
+ * prescriber wrote it, OMP) carry the same facts at different positions; RXO has no verifier, prescription
+ * number or refills remaining.
+ */
+interface OrderSegmentFields {
+  name: 'RXE' | 'RXO';
+  codeLabel: string;
+  code: number;
+  amountMin: number;
+  amountMax: number;
+  giveUnit: number;
+  dosageForm: number;
+  dispenseAmount: number;
+  dispenseUnit: number;
+  refills: number;
+  prescriberDea: number;
+  verifier?: number;
+  prescriptionNumber?: number;
+  refillsRemaining?: number;
+}
+
+const RXE_FIELDS: OrderSegmentFields = {
+  name: 'RXE',
+  codeLabel: 'give code',
+  code: 2,
+  amountMin: 3,
+  amountMax: 4,
+  giveUnit: 5,
+  dosageForm: 6,
+  dispenseAmount: 10,
+  dispenseUnit: 11,
+  refills: 12,
+  prescriberDea: 13,
+  verifier: 14,
+  prescriptionNumber: 15,
+  refillsRemaining: 16,
+};
+
+const RXO_FIELDS: OrderSegmentFields = {
+  name: 'RXO',
+  codeLabel: 'requested give code',
+  code: 1,
+  amountMin: 2,
+  amountMax: 3,
+  giveUnit: 4,
+  dosageForm: 5,
+  dispenseAmount: 11,
+  dispenseUnit: 12,
+  refills: 13,
+  prescriberDea: 14,
+};
+
+/** The segments of one ORC group around its order segment, from which route and timing are read. */
+interface OrderGroup {
+  orc: Hl7Segment;
+  order: Hl7Segment;
+  segments: Hl7Segment[];
+}
+
 /** RDE^O11, RDE^O25 (and RDE^O01 of v2.3): one order event per ORC group, from its RXE. */
 export function translateRde(job: Job): void {
-  const r = job.r;
-  const { groups } = orderGroups(r.segments);
-  if (groups.length === 0) {
-    r.issue(100, { seg: job.msh }, `${job.messageType} has no ORC order group`);
-    return;
-  }
-  groups.forEach(({ orc, segments }, gi) => {
-    const oc = orderControlOf(job, orc);
-    if (!oc) return;
-    if (oc.control === null) {
-      job.untranslated.push(`order group ${gi + 1}: ORC-1 ${oc.code} is not an order state change`);
-      return;
-    }
-    const rxe = segments.find((s) => s.name === 'RXE');
-    if (!rxe) {
-      r.issue(100, { seg: orc }, `order group ${gi + 1} of ${job.messageType} has no RXE`);
-      return;
-    }
+  translateOrderGroups(job, RXE_FIELDS, ({ orc, order: rxe, segments }) => {
+    const r = job.r;
     const afterRxe = r.following(segments, rxe, []);
     const beforeRxe = segments.slice(0, segments.indexOf(rxe));
-    const rxr = afterRxe.find((s) => s.name === 'RXR') ?? beforeRxe.find((s) => s.name === 'RXR');
     let timing: Timing[] = afterRxe.filter((s) => s.name === 'TQ1').map((t) => fromTq1(r, t));
     if (timing.length === 0) timing = beforeRxe.filter((s) => s.name === 'TQ1').map((t) => fromTq1(r, t));
     if (timing.length === 0) timing = [fromTq(r, rxe, 1) ?? fromTq(r, orc, 7)].filter((t): t is Timing => t !== undefined);
-
-    const codes = job.drugCodes(rxe, 2, 'give code');
-    const dispenseAmount = r.num({ seg: rxe, field: 10 });
-    const dispenseUnit = unitOf(r, rxe, 11);
-    const patient = job.patient();
-    job.add({
-      type: FAMILY_TYPE[oc.control.family],
-      occurred_at: r.dtm({ seg: orc, field: 9, component: 1 }),
-      drug: job.drug(codes, { seg: rxe, field: 2 }),
-      quantity: job.quantity(dispenseAmount, dispenseUnit, { seg: rxe, field: 11 }),
-      patient_ref: patient?.token,
-      payload: {
-        action: oc.control.action,
-        order: orderIds(job, orc),
-        status: r.val(orc, 5) || undefined,
-        prescription_number: r.val(rxe, 15) || undefined,
-        codes,
-        give: {
-          amount_min: r.num({ seg: rxe, field: 3 }),
-          amount_max: r.num({ seg: rxe, field: 4 }),
-          unit: unitOf(r, rxe, 5),
-          dosage_form: cweFirst(r, rxe, 6),
-        },
-        dispense: { amount: dispenseAmount, unit: dispenseUnit },
-        refills: r.count({ seg: rxe, field: 12 }),
-        refills_remaining: r.count({ seg: rxe, field: 16 }),
-        ...routeOf(job, rxr),
-        timing,
-        prescriber: providerOf(r, orc, 12),
-        prescriber_dea: r.val(rxe, 13, 1) || undefined,
-        verifier: providerOf(r, rxe, 14),
-        hl7v2: { message_type: job.messageType, order_control: oc.code, group: gi + 1 },
-      },
-    });
+    return { rxr: afterRxe.find((s) => s.name === 'RXR') ?? beforeRxe.find((s) => s.name === 'RXR'), timing };
   });
 }
 
 /** OMP^O09: one order event per ORC group, from its RXO (the order as the prescriber wrote it). */
 export function translateOmp(job: Job): void {
+  translateOrderGroups(job, RXO_FIELDS, ({ orc, order: rxo, segments }) => {
+    const r = job.r;
+    let timing: Timing[] = segments.filter((s) => s.name === 'TQ1').map((t) => fromTq1(r, t));
+    if (timing.length === 0) timing = [fromTq(r, orc, 7)].filter((t): t is Timing => t !== undefined);
+    return { rxr: r.following(segments, rxo, []).find((s) => s.name === 'RXR'), timing };
+  });
+}
+
+/**
+ * One order event per ORC group that changes an order's state, read from the group's order segment; `locate`
+ * finds the group's route (RXR) and timing, which the two message structures place differently.
+ */
+function translateOrderGroups(
+  job: Job,
+  fields: OrderSegmentFields,
+  locate: (group: OrderGroup) => { rxr: Hl7Segment | undefined; timing: Timing[] },
+): void {
   const r = job.r;
   const { groups } = orderGroups(r.segments);
   if (groups.length === 0) {
@@ -116,42 +143,42 @@ export function translateOmp(job: Job): void {
       job.untranslated.push(`order group ${gi + 1}: ORC-1 ${oc.code} is not an order state change`);
       return;
     }
-    const rxo = segments.find((s) => s.name === 'RXO');
-    if (!rxo) {
-      r.issue(100, { seg: orc }, `order group ${gi + 1} of ${job.messageType} has no RXO`);
+    const order = segments.find((s) => s.name === fields.name);
+    if (!order) {
+      r.issue(100, { seg: orc }, `order group ${gi + 1} of ${job.messageType} has no ${fields.name}`);
       return;
     }
-    const rxr = r.following(segments, rxo, []).find((s) => s.name === 'RXR');
-    let timing: Timing[] = segments.filter((s) => s.name === 'TQ1').map((t) => fromTq1(r, t));
-    if (timing.length === 0) timing = [fromTq(r, orc, 7)].filter((t): t is Timing => t !== undefined);
-
-    const codes = job.drugCodes(rxo, 1, 'requested give code');
-    const dispenseAmount = r.num({ seg: rxo, field: 11 });
-    const dispenseUnit = unitOf(r, rxo, 12);
-    const patient = job.patient();
+    const { rxr, timing } = locate({ orc, order, segments });
+    const optional = (field: number | undefined) => (field === undefined ? undefined : r.val(order, field) || undefined);
+    const codes = job.drugCodes(order, fields.code, fields.codeLabel);
+    const dispenseAmount = r.num({ seg: order, field: fields.dispenseAmount });
+    const dispenseUnit = unitOf(r, order, fields.dispenseUnit);
     job.add({
       type: FAMILY_TYPE[oc.control.family],
       occurred_at: r.dtm({ seg: orc, field: 9, component: 1 }),
-      drug: job.drug(codes, { seg: rxo, field: 1 }),
-      quantity: job.quantity(dispenseAmount, dispenseUnit, { seg: rxo, field: 12 }),
-      patient_ref: patient?.token,
+      drug: job.drug(codes, { seg: order, field: fields.code }),
+      quantity: job.quantity(dispenseAmount, dispenseUnit, { seg: order, field: fields.dispenseUnit }),
+      patient_ref: job.patient()?.token,
       payload: {
         action: oc.control.action,
         order: orderIds(job, orc),
         status: r.val(orc, 5) || undefined,
+        prescription_number: optional(fields.prescriptionNumber),
         codes,
         give: {
-          amount_min: r.num({ seg: rxo, field: 2 }),
-          amount_max: r.num({ seg: rxo, field: 3 }),
-          unit: unitOf(r, rxo, 4),
-          dosage_form: cweFirst(r, rxo, 5),
+          amount_min: r.num({ seg: order, field: fields.amountMin }),
+          amount_max: r.num({ seg: order, field: fields.amountMax }),
+          unit: unitOf(r, order, fields.giveUnit),
+          dosage_form: cweFirst(r, order, fields.dosageForm),
         },
         dispense: { amount: dispenseAmount, unit: dispenseUnit },
-        refills: r.count({ seg: rxo, field: 13 }),
+        refills: r.count({ seg: order, field: fields.refills }),
+        refills_remaining: fields.refillsRemaining === undefined ? undefined : r.count({ seg: order, field: fields.refillsRemaining }),
         ...routeOf(job, rxr),
         timing,
         prescriber: providerOf(r, orc, 12),
-        prescriber_dea: r.val(rxo, 14, 1) || undefined,
+        prescriber_dea: r.val(order, fields.prescriberDea, 1) || undefined,
+        verifier: fields.verifier === undefined ? undefined : providerOf(r, order, fields.verifier),
         hl7v2: { message_type: job.messageType, order_control: oc.code, group: gi + 1 },
       },
     });
