@@ -33,6 +33,13 @@ function* withOrderControl<T extends { orc?: Hl7Segment | undefined }>(job: Job,
   }
 }
 
+/** The `name` segments to translate, with their group and ORC-1; none (and a 100 issue) when the message has none. */
+function segmentsToTranslate(job: Job, name: string) {
+  const items = withGroups(job, name);
+  if (items.length === 0) job.r.issue(100, { seg: job.msh }, `${job.messageType} has no ${name}`);
+  return withOrderControl(job, items);
+}
+
 /**
  * RAS^O17 and VXU^V04: one `rx.administration` (payload.kind `administered`) per RXA. Administrations that did not
  * happen are still events: RXA-20 completion status (`NA` not administered, `RE` refused, `PA` partial) and
@@ -40,12 +47,7 @@ function* withOrderControl<T extends { orc?: Hl7Segment | undefined }>(job: Job,
  */
 export function translateAdministrations(job: Job): void {
   const r = job.r;
-  const rxas = withGroups(job, 'RXA');
-  if (rxas.length === 0) {
-    r.issue(100, { seg: job.msh }, `${job.messageType} has no RXA`);
-    return;
-  }
-  for (const { seg: rxa, orc, segments, gi, code } of withOrderControl(job, rxas)) {
+  for (const { seg: rxa, orc, segments, gi, code } of segmentsToTranslate(job, 'RXA')) {
     const rxr = r.following(segments, rxa, ['RXA', 'ORC']).find((s) => s.name === 'RXR');
     const codes = job.drugCodes(rxa, 5, 'administered code');
     const amount = r.num({ seg: rxa, field: 6 });
@@ -92,12 +94,7 @@ export function translateAdministrations(job: Job): void {
  */
 export function translateGives(job: Job): void {
   const r = job.r;
-  const rxgs = withGroups(job, 'RXG');
-  if (rxgs.length === 0) {
-    r.issue(100, { seg: job.msh }, `${job.messageType} has no RXG`);
-    return;
-  }
-  for (const { seg: rxg, orc, segments, gi, code } of withOrderControl(job, rxgs)) {
+  for (const { seg: rxg, orc, segments, gi, code } of segmentsToTranslate(job, 'RXG')) {
     const after = r.following(segments, rxg, ['RXG', 'ORC']);
     const rxr = after.find((s) => s.name === 'RXR');
     let timing: Timing[] = after.filter((s) => s.name === 'TQ1').map((t) => fromTq1(r, t));
