@@ -149,7 +149,6 @@ function translateOrderGroups(
       return;
     }
     const { rxr, timing } = locate({ orc, order, segments });
-    const optional = (field: number | undefined) => (field === undefined ? undefined : r.val(order, field) || undefined);
     const codes = job.drugCodes(order, fields.code, fields.codeLabel);
     const dispenseAmount = r.num({ seg: order, field: fields.dispenseAmount });
     const dispenseUnit = unitOf(r, order, fields.dispenseUnit);
@@ -163,7 +162,7 @@ function translateOrderGroups(
         action: oc.control.action,
         order: orderIds(job, orc),
         status: r.val(orc, 5) || undefined,
-        prescription_number: optional(fields.prescriptionNumber),
+        prescription_number: fields.prescriptionNumber === undefined ? undefined : r.val(order, fields.prescriptionNumber) || undefined,
         codes,
         give: {
           amount_min: r.num({ seg: order, field: fields.amountMin }),
