@@ -3,7 +3,7 @@
  *
  *   npx tsx bench/mllp/run.ts [--messages 50000] [--connections 1,8] [--senders node-hl7-client,net]
  *                             [--receivers node-hl7-server,rxgate] [--handler ./module.ts]
- *                             [--min-bytes 1024] [--max-bytes 8192] [--warmup 1000] [--seed 1] [--rate 0]
+ *                             [--min-bytes 1024] [--max-bytes 8192] [--warmup 5000] [--seed 1] [--rate 0]
  *
  * Senders: node-hl7-client 3.2.0 and a plain node:net sender. Receivers, each in its own process:
  * node-hl7-server 2.4.0 (the peer baseline: parse and AA, no durability) and our listener with a pluggable handler
@@ -36,7 +36,11 @@ export interface MllpBenchOptions {
   handlerModule?: string | undefined;
   minBytes: number;
   maxBytes: number;
-  /** messages sent before each measured case, not counted */
+  /**
+   * messages sent before each measured case, not counted. A receiver's first few thousand messages are slower while
+   * V8 is still optimising the hot code (on a background thread, on the same shared cores): with 1,000 the first
+   * second of a paced case was still affected, with 5,000 it is not.
+   */
   warmup: number;
   seed: number;
   ackTimeoutMs: number;
@@ -182,7 +186,7 @@ async function main() {
       handler: { type: 'string' },
       'min-bytes': { type: 'string', default: '1024' },
       'max-bytes': { type: 'string', default: '8192' },
-      warmup: { type: 'string', default: '1000' },
+      warmup: { type: 'string', default: '5000' },
       seed: { type: 'string', default: '1' },
       'ack-timeout-ms': { type: 'string', default: '10000' },
       rate: { type: 'string', default: '0' },

@@ -1,10 +1,9 @@
 import { mkdir, realpath } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import type { ExtractTablesWithRelations, SQL } from 'drizzle-orm';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
 import { durablePgliteStartParams } from './pglite-durability.ts';
@@ -136,8 +135,13 @@ async function openPgliteStore(dataDir: string): Promise<Store> {
   }
   openPgliteFolders.add(pgDir);
   let client: PGlite;
+  let drizzlePglite: typeof import('drizzle-orm/pglite').drizzle;
   try {
-    client = await PGlite.create(pgDir, { startParams: durablePgliteStartParams() });
+    // Loaded only here: a gateway on PostgreSQL never needs PGlite, and its code would be ~6 MB of live heap that
+    // every full garbage collection marks again (README, Performance).
+    const [{ PGlite: Pglite }, drizzleModule] = await Promise.all([import('@electric-sql/pglite'), import('drizzle-orm/pglite')]);
+    drizzlePglite = drizzleModule.drizzle;
+    client = await Pglite.create(pgDir, { startParams: durablePgliteStartParams(Pglite.defaultStartParams) });
     await client.exec(`SET TimeZone = 'UTC'`);
   } catch (error) {
     openPgliteFolders.delete(pgDir);

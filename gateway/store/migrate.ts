@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PgliteDatabase } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import { databaseUrlOf, type Store, type StoreKind } from './db.ts';
@@ -49,6 +48,7 @@ async function migrateOnce(store: Store): Promise<void> {
   try {
     if (store.kind === 'pglite') {
       // One process (the data-dir lock) and one migration at a time in it (above): nothing to race with.
+      const { migrate: migratePglite } = await import('drizzle-orm/pglite/migrator'); // only embedded stores load PGlite
       await migratePglite(store.db as unknown as PgliteDatabase, config);
     } else {
       await migratePostgresUnderLock(databaseUrlOf(store), config);

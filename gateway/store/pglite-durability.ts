@@ -1,5 +1,3 @@
-import { PGlite } from '@electric-sql/pglite';
-
 /**
  * PGlite starts PostgreSQL with `-F` (fsync off), and its Node file system has no fsync at all, so out of the box
  * a commit is in the page cache only: it survives a crash of the process but not a power cut, which breaks the
@@ -13,7 +11,9 @@ import { PGlite } from '@electric-sql/pglite';
  * checkpoint record is on disk. A power cut inside that window can lose or tear those pages. PostgreSQL proper
  * (DATABASE_URL) has no such window; the README should say the embedded store is for single-node, best-effort
  * deployments.
+ *
+ * `defaults`: `PGlite.defaultStartParams`, passed in so that this module does not load PGlite.
  */
-export function durablePgliteStartParams(): string[] {
-  return [...PGlite.defaultStartParams.filter((p) => p !== '-F'), '-c', 'fsync=on', '-c', 'wal_sync_method=open_datasync'];
+export function durablePgliteStartParams(defaults: readonly string[]): string[] {
+  return [...defaults.filter((p) => p !== '-F'), '-c', 'fsync=on', '-c', 'wal_sync_method=open_datasync'];
 }
