@@ -39,7 +39,7 @@ export interface MllpBenchOptions {
   /**
    * messages sent before each measured case, not counted. A receiver's first few thousand messages are slower while
    * V8 is still optimising the hot code (on a background thread, on the same shared cores): with 1,000 the first
-   * second of a paced case was still affected, with 5,000 it is not.
+   * second of a paced case was still affected, with 5,000 it rarely is.
    */
   warmup: number;
   seed: number;
