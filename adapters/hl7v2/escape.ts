@@ -67,6 +67,14 @@ function appendHexBytes(sequence: string, bytes: number[]): void {
 export function decodeEscapes(text: string, delimiters: Delimiters, charset: TextCharset = 'UNICODE UTF-8'): string {
   const escape = delimiters.escape;
   if (escape === '' || text.indexOf(escape) === -1) return text;
+  return decodeSequences(text, escape, delimiters, charset);
+}
+
+/**
+ * The slow path of decodeEscapes, apart so that reading a value without escapes (nearly every value) allocates
+ * nothing: V8 creates the context of flushHex's closure on entry to the function that declares it.
+ */
+function decodeSequences(text: string, escape: string, delimiters: Delimiters, charset: TextCharset): string {
   let out = '';
   let pendingHex: number[] = [];
   const flushHex = (): void => {

@@ -19,6 +19,10 @@ export interface SegmentOwner {
 /** Segments whose field 1 is the field separator itself and field 2 the encoding characters. */
 const HEADER_SEGMENTS: ReadonlySet<string> = new Set(['MSH', 'FHS', 'BHS']);
 
+export function isHeaderSegment(name: string): boolean {
+  return HEADER_SEGMENTS.has(name);
+}
+
 const NULL_VALUE = '""';
 
 function isPositiveInteger(value: number): boolean {

@@ -2,7 +2,7 @@ import { Hl7ErrorCode, Hl7ValidationError } from './errors.ts';
 import type { Delimiters } from './delimiters.ts';
 import type { Hl7Message, Hl7Segment } from './message.ts';
 import { piece } from './pieces.ts';
-import { Segment } from './segment.ts';
+import { isHeaderSegment, Segment } from './segment.ts';
 
 /**
  * Content checks beyond the parser's structural ones, for values the standard marks required and without which
@@ -26,9 +26,17 @@ export const REQUIRED_VALUES: readonly RequiredValue[] = [
   { segment: 'OBX', field: 3, component: 1, what: 'OBX-3.1 observation identifier' },
 ];
 
+/**
+ * Raw text of one field. Found in the segment's text rather than through rawField, which splits the whole segment
+ * into fields: a message with many OBX segments would have each of them split only to check OBX-3.
+ */
+function fieldText(segment: Hl7Segment, delimiters: Delimiters, field: number): string {
+  return isHeaderSegment(segment.name) ? segment.rawField(field) : piece(segment.raw, delimiters.field, field);
+}
+
 /** Raw text of one component of the first repetition (subcomponents included: "&GDT" counts as present). */
 function componentText(segment: Hl7Segment, delimiters: Delimiters, field: number, component: number): string {
-  return piece(piece(segment.rawField(field), delimiters.repetition, 0), delimiters.component, component - 1);
+  return piece(piece(fieldText(segment, delimiters, field), delimiters.repetition, 0), delimiters.component, component - 1);
 }
 
 /** Offset of a field in the parsed text; 0 for segments built in code, which have no text position. */
@@ -47,7 +55,8 @@ export function findMissingValues(message: Hl7Message, rules: readonly RequiredV
     occurrences.set(segment.name, occurrence);
     for (const rule of rules) {
       if (rule.segment !== segment.name) continue;
-      const value = rule.component === undefined ? segment.rawField(rule.field) : componentText(segment, message.delimiters, rule.field, rule.component);
+      const value =
+        rule.component === undefined ? fieldText(segment, message.delimiters, rule.field) : componentText(segment, message.delimiters, rule.field, rule.component);
       if (value !== '' && value !== '""') continue;
       problems.push(
         new Hl7ValidationError(Hl7ErrorCode.RequiredFieldMissing, `${rule.what} is missing`, {

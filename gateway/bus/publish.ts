@@ -27,9 +27,10 @@ const encoder = new TextEncoder();
 export async function publishEvent(bus: Bus, event: CanonicalEvent, partitions: number, msgId?: string, text?: string): Promise<PublishOutcome> {
   const subject = bus.names.eventSubject(event, partitions);
   const h = headers();
-  h.set(HEADER.correlationId, event.correlation_id);
-  h.set(HEADER.eventType, event.type);
-  h.set(HEADER.facility, event.facility_id);
+  // append, not set: the headers are new, and set first looks for the key to delete it.
+  h.append(HEADER.correlationId, event.correlation_id);
+  h.append(HEADER.eventType, event.type);
+  h.append(HEADER.facility, event.facility_id);
   const payloadText = text ?? canonicalJson(event);
   const payload = encoder.encode(payloadText);
   const ack = await bus.publisher.publish(subject, payload, { msgId: msgId ?? event.idempotency_key, headers: h });

@@ -27,8 +27,7 @@ export function canonicalJson(value: unknown): string {
       }
       if (value instanceof Date) return JSON.stringify(value.toISOString());
       const record = value as Record<string, unknown>;
-      // The default sort compares UTF-16 code units, as RFC 8785 §3.2.3 requires.
-      const keys = Object.keys(record).sort();
+      const keys = sortInPlace(Object.keys(record));
       let out = '{';
       let first = true;
       for (const key of keys) {
@@ -36,7 +35,7 @@ export function canonicalJson(value: unknown): string {
         if (member === undefined) continue;
         if (!first) out += ',';
         first = false;
-        out += jsonString(key) + ':' + canonicalJson(member);
+        out += memberName(key) + canonicalJson(member);
       }
       return out + '}';
     }
@@ -47,6 +46,40 @@ export function canonicalJson(value: unknown): string {
 
 const ANY_SURROGATE = /[\uD800-\uDFFF]/;
 const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Member names in RFC 8785 order: by UTF-16 code units (§3.2.3), which is what `<` compares. An insertion sort in
+ * place, because events hold many small objects, often nearly in order, and Array.prototype.sort allocates a work
+ * copy for each of them.
+ */
+function sortInPlace(keys: string[]): string[] {
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i]!;
+    let j = i - 1;
+    while (j >= 0 && keys[j]! > key) {
+      keys[j + 1] = keys[j]!;
+      j--;
+    }
+    keys[j + 1] = key;
+  }
+  return keys;
+}
+
+/**
+ * `"name":` for a member name. Events reuse a small vocabulary of names, so their encoded form is kept rather than
+ * made again for every object; the bound keeps names from unusual payloads from growing the cache without limit.
+ */
+const encodedNames = new Map<string, string>();
+const ENCODED_NAMES_MAX = 4096;
+
+function memberName(key: string): string {
+  let encoded = encodedNames.get(key);
+  if (encoded === undefined) {
+    encoded = jsonString(key) + ':';
+    if (encodedNames.size < ENCODED_NAMES_MAX && key.length <= 64) encodedNames.set(key, encoded);
+  }
+  return encoded;
+}
 
 function jsonString(text: string): string {
   // The cheap scan first: almost no string holds a surrogate at all.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hl7DateToIsoDate, hl7DtmToIso, isValidTimeZone, parseDtm } from './datetime.ts';
+import { hl7DateToIsoDate, hl7DtmToIso, isValidTimeZone, parseDtm, zoneOffsetFromIntl, zoneOffsetMinutes } from './datetime.ts';
 
 const iso = (text: string, tz = 'UTC') => {
   const r = hl7DtmToIso(text, tz);
@@ -73,6 +73,44 @@ describe('HL7 DTM → UTC ISO-8601', () => {
   it('keeps years below 100 as written', () => {
     expect(parseDtm('00500101')?.year).toBe(50);
     expect(iso('00500101')).toBe('0050-01-01T00:00:00.000Z');
+  });
+});
+
+describe('zone offsets', () => {
+  // Transitions on a half or quarter hour of UTC (St John's, Lord Howe's 30-minute shift, Kathmandu's +05:45 from
+  // 1986), and older ones at odd seconds: Monrovia left -00:44:30 in 1972, Amsterdam +00:19:32 in 1937.
+  const sweeps: [string, string, string, number?][] = [
+    ['America/St_Johns', '2024-03-09T00:00:00Z', '2024-03-12T00:00:00Z'],
+    ['America/St_Johns', '2024-11-02T00:00:00Z', '2024-11-05T00:00:00Z'],
+    ['Australia/Lord_Howe', '2024-04-05T00:00:00Z', '2024-04-08T00:00:00Z'],
+    ['Asia/Kathmandu', '1985-12-31T12:00:00Z', '1986-01-01T12:00:00Z'],
+    ['Africa/Monrovia', '1972-01-06T00:00:00Z', '1972-01-08T00:00:00Z'],
+    ['Africa/Monrovia', '1972-01-06T23:00:00Z', '1972-01-07T02:00:00Z', 17_000],
+    ['Europe/Amsterdam', '1937-06-30T12:00:00Z', '1937-07-01T12:00:00Z'],
+  ];
+
+  // 7 min 13 s steps by default, so that the instants fall everywhere within the quarter hours
+  it.each(sweeps)('in %s from %s to %s are what Intl says at every instant, read forwards and backwards', (zone, from, to, step = 433_000) => {
+    const instants: number[] = [];
+    for (let t = Date.parse(from); t < Date.parse(to); t += step) instants.push(t);
+    const disagreements = [...instants, ...instants.reverse()].filter((t) => zoneOffsetMinutes(zone, t) !== zoneOffsetFromIntl(zone, t));
+    expect(disagreements.map((t) => new Date(t).toISOString())).toEqual([]);
+  });
+
+  it('turn a wall time back into the earliest instant that shows it, across transitions', () => {
+    const wall = (zone: string, t: number): string => {
+      const parts = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(new Date(t));
+      const get = (type: string) => parts.find((p) => p.type === type)!.value;
+      return `${get('year')}${get('month')}${get('day')}${get('hour')}${get('minute')}${get('second')}`;
+    };
+    for (const [zone, from, to] of sweeps.slice(0, 3)) {
+      for (let t = Date.parse(from); t < Date.parse(to); t += 433_000) {
+        const text = wall(zone, t);
+        const back = Date.parse(iso(text, zone));
+        expect(wall(zone, back), `${zone} ${text}`).toBe(text);
+        expect(back, `${zone} ${text}`).toBeLessThanOrEqual(t);
+      }
+    }
   });
 });
 

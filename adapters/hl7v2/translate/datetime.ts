@@ -100,9 +100,11 @@ export function isValidTimeZone(timeZone: string): boolean {
   }
 }
 
-/** The zone's offset from UTC (minutes east) at the instant `utcMs`. */
-function zoneOffsetMinutes(timeZone: string, utcMs: number): number {
-  if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return 0;
+const isUtc = (timeZone: string): boolean => timeZone === 'UTC' || timeZone === 'Etc/UTC';
+
+/** The zone's offset from UTC (minutes east) at the instant `utcMs`, as Intl reads it from the runtime's tz data. */
+export function zoneOffsetFromIntl(timeZone: string, utcMs: number): number {
+  if (isUtc(timeZone)) return 0;
   const parts = formatterFor(timeZone).formatToParts(new Date(utcMs));
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? '0');
   let year = get('year');
@@ -111,6 +113,32 @@ function zoneOffsetMinutes(timeZone: string, utcMs: number): number {
     daysFromCivil(year, get('month'), get('day')) * 86_400_000 + get('hour') * 3_600_000 + get('minute') * 60_000 + get('second') * 1000;
   const whole = utcMs - (((utcMs % 1000) + 1000) % 1000);
   return Math.round((wall - whole) / 60_000);
+}
+
+/**
+ * Offsets already read, by zone and quarter hour of UTC. Asking Intl costs microseconds, and a message's date/times
+ * need three or four readings each, all near one another in time; offsets change only at a zone's transitions.
+ */
+const OFFSET_STRETCH_MS = 15 * 60_000;
+const OFFSET_STRETCHES_PER_ZONE = 4096;
+const knownOffsets = new Map<string, Map<number, number>>();
+
+export function zoneOffsetMinutes(timeZone: string, utcMs: number): number {
+  if (isUtc(timeZone)) return 0;
+  let zone = knownOffsets.get(timeZone);
+  if (!zone) knownOffsets.set(timeZone, (zone = new Map()));
+  const stretch = Math.floor(utcMs / OFFSET_STRETCH_MS);
+  const known = zone.get(stretch);
+  if (known !== undefined) return known;
+  const offset = zoneOffsetFromIntl(timeZone, utcMs);
+  // Transitions of the last decades fall on a quarter hour of UTC; older ones (local mean time) need not: a stretch
+  // is kept only when its first and last seconds have the same offset, so no transition lies inside it.
+  const start = stretch * OFFSET_STRETCH_MS;
+  if (zoneOffsetFromIntl(timeZone, start) === offset && zoneOffsetFromIntl(timeZone, start + OFFSET_STRETCH_MS - 1000) === offset) {
+    if (zone.size >= OFFSET_STRETCHES_PER_ZONE) zone.clear();
+    zone.set(stretch, offset);
+  }
+  return offset;
 }
 
 /** Milliseconds since the epoch of a parsed value; `undefined` when the zone is unknown. */
@@ -122,16 +150,25 @@ export function dtmToEpochMs(parts: DtmParts, defaultTimeZone: string): number |
     parts.second * 1000 +
     parts.millisecond;
   if (parts.offsetMinutes !== undefined) return wallMs - parts.offsetMinutes * 60_000;
+  if (isUtc(defaultTimeZone)) return wallMs;
   if (!isValidTimeZone(defaultTimeZone)) return undefined;
-  // The offsets in force a day before and a day after give the (at most two) candidate instants; a candidate is
-  // right when the zone shows exactly this wall time at it. Two right ones: the repeated hour, take the earlier.
-  // None: the wall time is in a gap, read it with the offset from before the transition.
-  const before = zoneOffsetMinutes(defaultTimeZone, wallMs - 86_400_000);
-  const after = zoneOffsetMinutes(defaultTimeZone, wallMs + 86_400_000);
-  const candidates = [wallMs - before * 60_000, wallMs - after * 60_000];
-  const valid = candidates.filter((t) => t + zoneOffsetMinutes(defaultTimeZone, t) * 60_000 === wallMs);
-  if (valid.length > 0) return Math.min(...valid);
-  return candidates[0]!;
+  return wallTimeToUtc(wallMs, defaultTimeZone);
+}
+
+/**
+ * A wall-clock time of the zone as an instant. The offsets in force a day before and a day after give the (at most
+ * two) candidate instants; a candidate is right when the zone shows exactly this wall time at it. Two right ones:
+ * the repeated hour, take the earlier. None: the wall time is in a gap, read it with the offset from before the
+ * transition.
+ */
+function wallTimeToUtc(wallMs: number, timeZone: string): number {
+  const before = wallMs - zoneOffsetMinutes(timeZone, wallMs - 86_400_000) * 60_000;
+  const after = wallMs - zoneOffsetMinutes(timeZone, wallMs + 86_400_000) * 60_000;
+  const beforeRight = before + zoneOffsetMinutes(timeZone, before) * 60_000 === wallMs;
+  const afterRight = after + zoneOffsetMinutes(timeZone, after) * 60_000 === wallMs;
+  if (beforeRight && afterRight) return Math.min(before, after);
+  if (afterRight) return after;
+  return before;
 }
 
 export type DtmResult = { ok: true; iso: string } | { ok: false; reason: string };

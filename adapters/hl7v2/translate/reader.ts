@@ -33,19 +33,28 @@ const NM = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
 export class Reader {
   readonly segments: readonly Hl7Segment[];
   readonly issues: TranslateIssue[] = [];
-  private readonly positions = new Map<Hl7Segment, { index: number; sequence: number }>();
+  /** index and occurrence of every segment, made when the first issue needs them (most messages have none) */
+  private positions: Map<Hl7Segment, { index: number; sequence: number }> | undefined;
 
   constructor(
     readonly message: Hl7Message,
     readonly timeZone: string,
   ) {
     this.segments = message.segments;
-    const seen = new Map<string, number>();
-    this.segments.forEach((seg, index) => {
-      const sequence = (seen.get(seg.name) ?? 0) + 1;
-      seen.set(seg.name, sequence);
-      this.positions.set(seg, { index, sequence });
-    });
+  }
+
+  private positionOf(seg: Hl7Segment): { index: number; sequence: number } {
+    if (!this.positions) {
+      const positions = new Map<Hl7Segment, { index: number; sequence: number }>();
+      const seen = new Map<string, number>();
+      this.segments.forEach((s, index) => {
+        const sequence = (seen.get(s.name) ?? 0) + 1;
+        seen.set(s.name, sequence);
+        positions.set(s, { index, sequence });
+      });
+      this.positions = positions;
+    }
+    return this.positions.get(seg) ?? { index: -1, sequence: 1 };
   }
 
   /** The value at a position, decoded and trimmed; '' when absent or an explicit null. */
@@ -62,7 +71,7 @@ export class Reader {
   }
 
   issue(code: TranslateErrorCode, loc: Loc | { seg: Hl7Segment; field?: undefined }, detail: string): void {
-    const pos = this.positions.get(loc.seg) ?? { index: -1, sequence: 1 };
+    const pos = this.positionOf(loc.seg);
     const location: { -readonly [K in keyof Hl7Location]: Hl7Location[K] } = {
       segment: loc.seg.name,
       segmentIndex: pos.index + 1,
