@@ -35,6 +35,6 @@ export async function publishEvent(bus: Bus, event: CanonicalEvent, partitions: 
   const payload = encoder.encode(payloadText);
   const ack = await bus.publisher.publish(subject, payload, { msgId: msgId ?? event.idempotency_key, headers: h });
   // A duplicate's sequence is the earlier message's, which holds that message's bytes, not these.
-  if (!ack.duplicate && ack.stream === bus.names.streams.events) bus.published.remember(ack.seq, { event, text: payloadText });
+  if (!ack.duplicate && ack.stream === bus.names.streams.events) bus.published.remember(ack.seq, { event, text: payloadText }, payload);
   return { subject, stream_seq: ack.seq, duplicate: ack.duplicate };
 }

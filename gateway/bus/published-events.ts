@@ -18,12 +18,13 @@ export interface PublishedEvent {
  * young; entries nobody here takes (a partition another instance holds) make way beyond `capacity`.
  */
 export class PublishedEvents {
-  private readonly bySeq = new Map<number, PublishedEvent>();
+  private readonly bySeq = new Map<number, PublishedEvent & { payload: Buffer }>();
 
   constructor(private readonly capacity = 2048) {}
 
-  remember(seq: number, published: PublishedEvent): void {
-    this.bySeq.set(seq, published);
+  /** `payload`: the bytes published, which is `text` encoded (compared with what comes back, without decoding it). */
+  remember(seq: number, published: PublishedEvent, payload: Uint8Array): void {
+    this.bySeq.set(seq, { ...published, payload: Buffer.from(payload.buffer, payload.byteOffset, payload.length) });
     if (this.bySeq.size > this.capacity) this.bySeq.delete(this.bySeq.keys().next().value!);
   }
 
@@ -32,8 +33,8 @@ export class PublishedEvents {
     const entry = this.bySeq.get(m.seq);
     if (!entry) return undefined;
     this.bySeq.delete(m.seq);
-    if (m.data.length !== Buffer.byteLength(entry.text)) return undefined;
-    return Buffer.from(m.data.buffer, m.data.byteOffset, m.data.length).toString('utf8') === entry.text ? entry : undefined;
+    if (!entry.payload.equals(Buffer.from(m.data.buffer, m.data.byteOffset, m.data.length))) return undefined;
+    return { event: entry.event, text: entry.text };
   }
 
   get size(): number {
