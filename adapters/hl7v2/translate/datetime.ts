@@ -120,7 +120,7 @@ export function zoneOffsetFromIntl(timeZone: string, utcMs: number): number {
  * need three or four readings each, all near one another in time; offsets change only at a zone's transitions.
  */
 const OFFSET_STRETCH_MS = 15 * 60_000;
-const OFFSET_STRETCHES_PER_ZONE = 4096;
+const OFFSET_STRETCHES_PER_ZONE = 20_000; // seven months of quarter hours, under 2 MB
 const knownOffsets = new Map<string, Map<number, number>>();
 
 export function zoneOffsetMinutes(timeZone: string, utcMs: number): number {
