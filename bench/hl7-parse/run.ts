@@ -16,6 +16,7 @@ import { Message as Hl7ClientMessage } from 'node-hl7-client';
 import { buildAck } from '../../adapters/hl7v2/ack.ts';
 import { encodeText } from '../../adapters/hl7v2/charset.ts';
 import { parseMessage } from '../../adapters/hl7v2/parse.ts';
+import { median } from '../mllp/stats.ts';
 import { benchMessages, type BenchMessage } from './messages.ts';
 
 const { values: args } = parseArgs({
@@ -69,11 +70,6 @@ function rate(work: (message: BenchMessage, n: number) => void): number {
     for (let i = 0; i < 100; i++, n++) work(messages[n % messages.length]!, n);
   }
   return n / ((performance.now() - started) / 1000);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 function measure(work: (message: BenchMessage, n: number) => void): number {

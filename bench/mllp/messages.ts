@@ -25,6 +25,11 @@ export const DRUGS = [
   ['00409672524', 'Vancomycin 1 g injection powder', '1', 'g', 'INJ^Injection^HL70292', 'IV^Intravenous^HL70162'],
   ['00378180301', 'Metoprolol tartrate 25 mg oral tablet', '25', 'mg', 'TAB^Tablet^HL70292', 'PO^Oral^HL70162'],
 ] as const;
+
+/** The DEA schedule the benchmarks map each drug to: the opioids are schedule II, the rest not controlled. */
+export function benchSchedule(description: string): 'II' | 'NC' {
+  return /Oxycodone|Morphine/.test(description) ? 'II' : 'NC';
+}
 const TIMING = [
   ['Q6H', 'Every 6 hours'],
   ['BID', 'Twice a day'],

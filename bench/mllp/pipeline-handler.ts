@@ -6,7 +6,7 @@ import { freshDatabase } from '../fresh-database.ts';
 import { loadConfig } from '../../gateway/config.ts';
 import { startGateway } from '../../gateway/main.ts';
 import type { MllpBenchHandler } from './handler-module.ts';
-import { DRUGS } from './messages.ts';
+import { benchSchedule, DRUGS } from './messages.ts';
 import type { StageTotals } from './stats.ts';
 
 /**
@@ -42,7 +42,7 @@ export async function createMllpBenchHandler(): Promise<MllpBenchHandler> {
   const ctx = { actor: 'admin:bench', reason: 'benchmark drugs' };
   for (const [ndc11, description] of DRUGS) {
     await gw.mappings.service.create('drugs', { ndc11, description }, ctx);
-    await gw.mappings.service.create('schedules', { ndc11, schedule: /Oxycodone|Morphine/.test(description) ? 'II' : 'NC' }, ctx);
+    await gw.mappings.service.create('schedules', { ndc11, schedule: benchSchedule(description) }, ctx);
   }
   return {
     label: `rxgate-pipeline-${ACK_POINT}-ack`,

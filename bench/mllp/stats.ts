@@ -5,6 +5,12 @@ export function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank))]!;
 }
 
+/** The middle value (the upper one of the two middles for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
 /** Running totals of a timed stage (a histogram's sum and count), as a receiver reports them. */
 export type StageTotals = Record<string, { count: number; sum_s: number }>;
 
