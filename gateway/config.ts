@@ -24,6 +24,12 @@ export const configSchema = z.object({
     .optional()
     .describe('external PostgreSQL; unset means embedded PGlite in DATA_DIR/pg'),
   DATABASE_POOL_SIZE: positiveInt.default(10).describe('PostgreSQL connections per gateway process'),
+  DATABASE_STARTUP_WAIT_S: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(60)
+    .describe('at start, how long to keep retrying a PostgreSQL that refuses or does not answer connections (0: one try)'),
   NATS_URL: z
     .string()
     .regex(/^(nats|tls|wss?):\/\//, 'a nats://host:port URL')

@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectBus } from './bus/connection.ts';
+import { freeLoopbackPort } from './bus/embedded-nats.ts';
 import { deleteNamespace, testNamespace, TEST_NATS_URL } from './bus/test-support.ts';
 import { createTestDatabase } from './store/test-support.ts';
 
@@ -16,15 +16,6 @@ import { createTestDatabase } from './store/test-support.ts';
 
 const SYSTEM_TOKEN = 'system-token-0123456789';
 const COMPLIANCE_TOKEN = 'compliance-token-0123456789';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 interface Proc {
   child: ChildProcess;
@@ -111,7 +102,7 @@ describe('gateway process', () => {
   it('comes up with the embedded defaults, refuses a second gateway on its data folder, and stops cleanly', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'rxgate-embedded-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     const first = startProcess({ DATA_DIR: dataDir, HTTP_PORT: String(port), MLLP_PORT: '0' });
     cleanups.push(async () => void first.child.kill('SIGKILL'));
     await waitHealthy(port, first);
@@ -123,7 +114,7 @@ describe('gateway process', () => {
     expect(accepted.status, await accepted.clone().text()).toBe(202);
     expect(await accepted.json()).toMatchObject({ ack_point: 'ledger', ledger: { chain: 'CRASH1', seq: 1 } });
 
-    const second = startProcess({ DATA_DIR: dataDir, HTTP_PORT: String(await freePort()), MLLP_PORT: '0' });
+    const second = startProcess({ DATA_DIR: dataDir, HTTP_PORT: String(await freeLoopbackPort()), MLLP_PORT: '0' });
     const secondExit = await second.exited;
     expect(secondExit.code, second.stderr()).not.toBe(0);
     expect(second.stderr()).toMatch(/data folder .* is in use by another gateway \(pid \d+\)/);
@@ -170,7 +161,7 @@ describe('gateway process', () => {
       await deleteNamespace(bus);
       await bus.close();
     });
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     const env = {
       HTTP_PORT: String(port),
       MLLP_PORT: '0',

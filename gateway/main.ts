@@ -83,7 +83,11 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
 
     const store = await openStore({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: config.DATABASE_POOL_SIZE });
     cleanup.push(() => store.close());
-    await migrateStore(store);
+    await migrateStore(store, {
+      waitMs: config.DATABASE_STARTUP_WAIT_S * 1000,
+      onRetry: ({ attempt, delayMs, error }) =>
+        logger.warn({ attempt, delay_ms: delayMs, error, wait_s: config.DATABASE_STARTUP_WAIT_S }, 'PostgreSQL not reachable yet, trying again'),
+    });
     logger.info({ store: store.kind }, 'store ready');
     // Started before the ledger writer, so it stops after it: the last checkpoint covers the last appends.
     const checkpoints = startCheckpointWorker({ store, keys: checkpointKeys, intervalS: config.LEDGER_CHECKPOINT_INTERVAL_S, logger });

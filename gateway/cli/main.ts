@@ -90,7 +90,10 @@ async function start(config: Config): Promise<number> {
 async function migrate(config: Config): Promise<number> {
   const store = await openStore({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: 1 });
   try {
-    await migrateStore(store);
+    await migrateStore(store, {
+      waitMs: config.DATABASE_STARTUP_WAIT_S * 1000,
+      onRetry: ({ attempt, delayMs, error }) => console.error(`PostgreSQL not reachable yet (attempt ${attempt}: ${error}); trying again in ${delayMs} ms`),
+    });
     console.log(`migrations applied (${store.kind})`);
     return 0;
   } finally {

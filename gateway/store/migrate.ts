@@ -7,6 +7,7 @@ import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import { databaseUrlOf, type Store, type StoreKind } from './db.ts';
 import { rootMessage } from './pg-errors.ts';
 import { createPostgresClient } from './postgres-client.ts';
+import { retryWhileServerUnreachable, type WaitForServerOptions } from './wait-for-server.ts';
 
 /** migrations/ at the repository root, found from this file so that the working directory does not matter. */
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../migrations/', import.meta.url));
@@ -32,15 +33,19 @@ export class MigrationError extends Error {
 /** Migrations in flight per store: calls in one process take turns (PGlite has no advisory lock to do it for us). */
 const inFlight = new WeakMap<Store, Promise<void>>();
 
-/** Applies every migration not yet applied; running it again, or several at once, changes nothing more. */
-export function migrateStore(store: Store): Promise<void> {
+/**
+ * Applies every migration not yet applied; running it again, or several at once, changes nothing more. This is the
+ * gateway's first use of PostgreSQL, so it is where a start waits for a server that is not up yet: `waitForServer`
+ * (default: one try) says how long.
+ */
+export function migrateStore(store: Store, waitForServer: WaitForServerOptions = { waitMs: 0 }): Promise<void> {
   const previous = inFlight.get(store) ?? Promise.resolve();
-  const mine = previous.catch(() => {}).then(() => migrateOnce(store));
+  const mine = previous.catch(() => {}).then(() => migrateOnce(store, waitForServer));
   inFlight.set(store, mine);
   return mine;
 }
 
-async function migrateOnce(store: Store): Promise<void> {
+async function migrateOnce(store: Store, waitForServer: WaitForServerOptions): Promise<void> {
   const config = { migrationsFolder: MIGRATIONS_FOLDER };
   if (!existsSync(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'))) {
     throw new MigrationError(store.kind, MIGRATIONS_FOLDER, new Error('meta/_journal.json is missing (run `npx drizzle-kit generate`)'));
@@ -51,7 +56,8 @@ async function migrateOnce(store: Store): Promise<void> {
       const { migrate: migratePglite } = await import('drizzle-orm/pglite/migrator'); // only embedded stores load PGlite
       await migratePglite(store.db as unknown as PgliteDatabase, config);
     } else {
-      await migratePostgresUnderLock(databaseUrlOf(store), config);
+      const databaseUrl = databaseUrlOf(store);
+      await retryWhileServerUnreachable(() => migratePostgresUnderLock(databaseUrl, config), waitForServer);
     }
   } catch (error) {
     throw new MigrationError(store.kind, MIGRATIONS_FOLDER, error);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isRetryableWriteConflict, rootMessage, sqlState } from './pg-errors.ts';
+import { isRetryableWriteConflict, isStoreUnavailable, isStoreUnreachable, rootMessage, sqlState } from './pg-errors.ts';
 
 function driverError(code: string, message: string): Error {
   return Object.assign(new Error(message), { code });
@@ -19,6 +19,18 @@ describe('pg-errors', () => {
     expect(isRetryableWriteConflict(driverError('40P01', ''))).toBe(true);
     expect(isRetryableWriteConflict(driverError('23502', ''))).toBe(false);
     expect(isRetryableWriteConflict(new Error('no code'))).toBe(false);
+  });
+
+  it('tells a server that cannot be reached from one that refused the work', () => {
+    for (const code of ['ECONNREFUSED', 'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', '57P03', '53300', '08006']) {
+      expect(isStoreUnreachable(new Error('Failed query', { cause: driverError(code, '') })), code).toBe(true);
+      expect(isStoreUnavailable(driverError(code, '')), code).toBe(true);
+    }
+    // A write conflict is worth retrying, but the server was there.
+    expect(isStoreUnreachable(driverError('40001', ''))).toBe(false);
+    expect(isStoreUnavailable(driverError('40001', ''))).toBe(true);
+    expect(isStoreUnreachable(driverError('42601', ''))).toBe(false);
+    expect(isStoreUnreachable(new Error('no code'))).toBe(false);
   });
 
   it('reports the innermost message', () => {

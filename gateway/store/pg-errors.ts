@@ -27,12 +27,20 @@ export function isRetryableWriteConflict(error: unknown): boolean {
  * out of resources): the write may succeed later unchanged, so callers wait and retry instead of giving up on it.
  */
 export function isStoreUnavailable(error: unknown): boolean {
+  return isStoreUnreachable(error) || isRetryableWriteConflict(error);
+}
+
+/**
+ * The server could not be reached or would not take a session (refused, reset, connect timeout, starting up or
+ * shutting down, too many clients): nothing about the work itself was wrong.
+ */
+export function isStoreUnreachable(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const code = String((e as { code?: unknown }).code ?? '');
     if (/^(CONNECTION_|CONNECT_TIMEOUT|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT)/.test(code)) return true;
     if (/^(08|53|57P0)/.test(code)) return true; // connection exception, insufficient resources, admin shutdown
   }
-  return isRetryableWriteConflict(error);
+  return false;
 }
 
 /** The driver's own message (drizzle's wrapper message is the whole failed SQL, too long for a log line). */

@@ -6,6 +6,7 @@ import postgres from 'postgres';
 import { afterAll } from 'vitest';
 import { openStore, type Store, type StoreKind } from './db.ts';
 import { migrateStore } from './migrate.ts';
+import { retryWhileServerUnreachable } from './wait-for-server.ts';
 
 /**
  * Real databases for integration tests, on both backends; never a mock of PostgreSQL.
@@ -83,7 +84,8 @@ export async function openTestStore(kind: StoreKind, opts: TestStoreOptions = {}
   };
   try {
     store = await openStore({ databaseUrl: database?.url, dataDir, poolSize: opts.poolSize ?? 4 });
-    if (opts.migrate ?? true) await migrateStore(store);
+    // Integration files run two at a time on shared cores; a slow first connection is waited for, as a gateway would.
+    if (opts.migrate ?? true) await migrateStore(store, { waitMs: 60_000 });
   } catch (error) {
     await dispose();
     throw error;
@@ -109,7 +111,7 @@ export async function withTestStores(opts: TestStoreOptions & { kinds?: StoreKin
 async function withAdminConnection(work: (sql: postgres.Sql) => Promise<unknown>): Promise<void> {
   const sql = postgres(TEST_DATABASE_URL, { max: 1, onnotice: () => {}, connect_timeout: 10 });
   try {
-    await work(sql);
+    await retryWhileServerUnreachable(() => work(sql), { waitMs: 60_000 });
   } finally {
     await sql.end({ timeout: 5 });
   }

@@ -1,5 +1,5 @@
-import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freeLoopbackPort } from '../../../gateway/bus/embedded-nats.ts';
 import { createLogger } from '../../../gateway/log.ts';
 import type { RunningGateway } from '../../../gateway/main.ts';
 import { startTestGateway } from '../../../gateway/test-support.ts';
@@ -23,15 +23,6 @@ const ANALYST = 'analyst-token-0123456789';
 const MRN = 'ZZMRN7788';
 const NAME = 'ZZOUTBOUND';
 const NDC = '00591036901';
-
-/** A port nothing listens on (yet). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
   const until = Date.now() + timeoutMs;
@@ -69,7 +60,7 @@ describe('HL7 v2 outbound to EHRs, end to end', () => {
       const always = message.segment('RXD')?.get(7) === 'RX-NEVER';
       return seen === 0 || always ? { delayMs: 500, answers: [minimalAck(payload, 'AE')] } : { answers: [minimalAck(payload, 'AA')] };
     });
-    downPort = await freePort();
+    downPort = await freeLoopbackPort();
     ({ gw, stop: stopGateway } = await startTestGateway(
       {
         AUTH_TOKENS: `system:${SYSTEM},analyst:${ANALYST}`,
