@@ -24,12 +24,6 @@ export const configSchema = z.object({
     .optional()
     .describe('external PostgreSQL; unset means embedded PGlite in DATA_DIR/pg'),
   DATABASE_POOL_SIZE: positiveInt.default(10).describe('PostgreSQL connections per gateway process'),
-  DATABASE_STARTUP_WAIT_S: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .default(60)
-    .describe('at start, how long to keep retrying a PostgreSQL that refuses or does not answer connections (0: one try)'),
   NATS_URL: z
     .string()
     .regex(/^(nats|tls|wss?):\/\//, 'a nats://host:port URL')
@@ -40,6 +34,12 @@ export const configSchema = z.object({
     .regex(NAMESPACE_PATTERN, 'letters, digits and - (at most 32)')
     .default('')
     .describe('prefix of every stream, subject and bucket, to share one NATS between deployments'),
+  STARTUP_WAIT_S: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(60)
+    .describe('at start, how long to keep retrying an external PostgreSQL or NATS that refuses or does not answer connections (0: one try)'),
   NATS_SERVER_BIN: z.string().min(1).default('nats-server').describe('nats-server binary for the embedded bus'),
   NATS_EMBEDDED_PORT: port.default(0).describe('port of the embedded nats-server (0 picks a free one)'),
   ACK_POINT: z

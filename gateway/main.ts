@@ -17,6 +17,7 @@ import { loadPhiKeys, type PhiKeys } from './phi/keys.ts';
 import { PhiVault } from './phi/vault.ts';
 import { lockDataDir } from './store/data-dir-lock.ts';
 import { openStore, type Store } from './store/db.ts';
+import type { StartupWait } from './os/wait-for-server.ts';
 import { migrateStore } from './store/migrate.ts';
 import { LedgerCommitWaiter } from './workers/ledger-commits.ts';
 import { startLedgerWriter, type LedgerWriter } from './workers/ledger-writer.ts';
@@ -81,13 +82,14 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       logger.warn({ files: checkpointKeys.generated, key_id: checkpointKeys.keyId }, 'ledger signing key created in DATA_DIR/keys: keep it where database administrators cannot read it');
     }
 
+    const startupWait: StartupWait = {
+      waitMs: config.STARTUP_WAIT_S * 1000,
+      onRetry: ({ server, attempt, delayMs, error }) =>
+        logger.warn({ server, attempt, delay_ms: delayMs, error, wait_s: config.STARTUP_WAIT_S }, 'server not reachable yet, trying again'),
+    };
     const store = await openStore({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: config.DATABASE_POOL_SIZE });
     cleanup.push(() => store.close());
-    await migrateStore(store, {
-      waitMs: config.DATABASE_STARTUP_WAIT_S * 1000,
-      onRetry: ({ attempt, delayMs, error }) =>
-        logger.warn({ attempt, delay_ms: delayMs, error, wait_s: config.DATABASE_STARTUP_WAIT_S }, 'PostgreSQL not reachable yet, trying again'),
-    });
+    await migrateStore(store, startupWait);
     logger.info({ store: store.kind }, 'store ready');
     // Started before the ledger writer, so it stops after it: the last checkpoint covers the last appends.
     const checkpoints = startCheckpointWorker({ store, keys: checkpointKeys, intervalS: config.LEDGER_CHECKPOINT_INTERVAL_S, logger });
@@ -106,7 +108,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       }
     }
     // Every announcer in this process tells this process's waiter directly (localCommits below).
-    const bus = await connectBus(natsUrl, `rxgate-${instanceId}`, config.BUS_NAMESPACE, { noEcho: true });
+    const bus = await connectBus(natsUrl, `rxgate-${instanceId}`, config.BUS_NAMESPACE, { noEcho: true, startupWait });
     cleanup.push(() => bus.close());
     await ensureStreams(bus, { duplicateWindowMs: config.DUPLICATE_WINDOW_S * 1000 });
 

@@ -1,4 +1,5 @@
-import type { NatsConnection } from '@nats-io/transport-node';
+import { errors, type NatsConnection } from '@nats-io/transport-node';
+import { retryWhileServerUnreachable, type StartupWait } from '../os/wait-for-server.ts';
 import { connectCoalescing } from './coalescing-transport.ts';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
@@ -33,6 +34,19 @@ export interface BusOptions {
    * only be a delivery to parse and drop, one per ledger transaction.
    */
   noEcho?: boolean;
+  /** How long the first connection keeps trying a server that refuses or does not answer (default: one try). */
+  startupWait?: StartupWait;
+}
+
+/**
+ * Refused, reset or silent: the server is not up yet. An answer that is not NATS, or a refused login, is not
+ * something waiting will fix.
+ */
+export function isNatsUnreachable(error: unknown): boolean {
+  if (error instanceof errors.TimeoutError) return true;
+  if (!(error instanceof errors.ConnectionError)) return false;
+  const code = String((error.cause as { code?: unknown } | undefined)?.code ?? '');
+  return /^(ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|EPIPE)$/.test(code);
 }
 
 export async function connectBus(url: string, name: string, namespace = '', options: BusOptions = {}): Promise<Bus> {
@@ -41,7 +55,9 @@ export async function connectBus(url: string, name: string, namespace = '', opti
   try {
     // Reconnect forever: a NATS restart must not take the gateway down; /readyz reports the outage meanwhile.
     // noAsyncTraces: the client otherwise builds two Error objects (with stacks) per publish, a fifth of the CPU at load.
-    nc = await connectCoalescing({ servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 500, noAsyncTraces: true, noEcho: options.noEcho === true });
+    const connectOnce = () =>
+      connectCoalescing({ servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 500, noAsyncTraces: true, noEcho: options.noEcho === true });
+    nc = await retryWhileServerUnreachable(connectOnce, { waitMs: 0, ...options.startupWait, server: 'NATS', isUnreachable: isNatsUnreachable });
   } catch (err) {
     throw new BusUnavailableError(url, err);
   }

@@ -91,8 +91,8 @@ async function migrate(config: Config): Promise<number> {
   const store = await openStore({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: 1 });
   try {
     await migrateStore(store, {
-      waitMs: config.DATABASE_STARTUP_WAIT_S * 1000,
-      onRetry: ({ attempt, delayMs, error }) => console.error(`PostgreSQL not reachable yet (attempt ${attempt}: ${error}); trying again in ${delayMs} ms`),
+      waitMs: config.STARTUP_WAIT_S * 1000,
+      onRetry: ({ server, attempt, delayMs, error }) => console.error(`${server} not reachable yet (attempt ${attempt}: ${error}); trying again in ${delayMs} ms`),
     });
     console.log(`migrations applied (${store.kind})`);
     return 0;

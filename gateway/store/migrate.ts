@@ -5,9 +5,9 @@ import type { PgliteDatabase } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import { databaseUrlOf, type Store, type StoreKind } from './db.ts';
-import { rootMessage } from './pg-errors.ts';
+import { retryWhileServerUnreachable, type StartupWait } from '../os/wait-for-server.ts';
+import { isStoreUnreachable, rootMessage } from './pg-errors.ts';
 import { createPostgresClient } from './postgres-client.ts';
-import { retryWhileServerUnreachable, type WaitForServerOptions } from './wait-for-server.ts';
 
 /** migrations/ at the repository root, found from this file so that the working directory does not matter. */
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../migrations/', import.meta.url));
@@ -38,14 +38,14 @@ const inFlight = new WeakMap<Store, Promise<void>>();
  * gateway's first use of PostgreSQL, so it is where a start waits for a server that is not up yet: `waitForServer`
  * (default: one try) says how long.
  */
-export function migrateStore(store: Store, waitForServer: WaitForServerOptions = { waitMs: 0 }): Promise<void> {
+export function migrateStore(store: Store, waitForServer: StartupWait = { waitMs: 0 }): Promise<void> {
   const previous = inFlight.get(store) ?? Promise.resolve();
   const mine = previous.catch(() => {}).then(() => migrateOnce(store, waitForServer));
   inFlight.set(store, mine);
   return mine;
 }
 
-async function migrateOnce(store: Store, waitForServer: WaitForServerOptions): Promise<void> {
+async function migrateOnce(store: Store, waitForServer: StartupWait): Promise<void> {
   const config = { migrationsFolder: MIGRATIONS_FOLDER };
   if (!existsSync(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'))) {
     throw new MigrationError(store.kind, MIGRATIONS_FOLDER, new Error('meta/_journal.json is missing (run `npx drizzle-kit generate`)'));
@@ -57,7 +57,11 @@ async function migrateOnce(store: Store, waitForServer: WaitForServerOptions): P
       await migratePglite(store.db as unknown as PgliteDatabase, config);
     } else {
       const databaseUrl = databaseUrlOf(store);
-      await retryWhileServerUnreachable(() => migratePostgresUnderLock(databaseUrl, config), waitForServer);
+      await retryWhileServerUnreachable(() => migratePostgresUnderLock(databaseUrl, config), {
+        ...waitForServer,
+        server: 'PostgreSQL',
+        isUnreachable: isStoreUnreachable,
+      });
     }
   } catch (error) {
     throw new MigrationError(store.kind, MIGRATIONS_FOLDER, error);

@@ -6,7 +6,8 @@ import postgres from 'postgres';
 import { afterAll } from 'vitest';
 import { openStore, type Store, type StoreKind } from './db.ts';
 import { migrateStore } from './migrate.ts';
-import { retryWhileServerUnreachable } from './wait-for-server.ts';
+import { retryWhileServerUnreachable } from '../os/wait-for-server.ts';
+import { isStoreUnreachable } from './pg-errors.ts';
 
 /**
  * Real databases for integration tests, on both backends; never a mock of PostgreSQL.
@@ -111,7 +112,7 @@ export async function withTestStores(opts: TestStoreOptions & { kinds?: StoreKin
 async function withAdminConnection(work: (sql: postgres.Sql) => Promise<unknown>): Promise<void> {
   const sql = postgres(TEST_DATABASE_URL, { max: 1, onnotice: () => {}, connect_timeout: 10 });
   try {
-    await retryWhileServerUnreachable(() => work(sql), { waitMs: 60_000 });
+    await retryWhileServerUnreachable(() => work(sql), { server: 'PostgreSQL', waitMs: 60_000, isUnreachable: isStoreUnreachable });
   } finally {
     await sql.end({ timeout: 5 });
   }

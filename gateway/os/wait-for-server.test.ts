@@ -1,18 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { retryWhileServerUnreachable, ServerWaitExpiredError } from './wait-for-server.ts';
+import { isStoreUnreachable } from '../store/pg-errors.ts';
+import { retryWhileServerUnreachable, ServerWaitExpiredError, type ServerWait } from './wait-for-server.ts';
+
+const postgres = (wait: Omit<ServerWait, 'server' | 'isUnreachable'>): ServerWait => ({ ...wait, server: 'PostgreSQL', isUnreachable: isStoreUnreachable });
 
 const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
 
 describe('retryWhileServerUnreachable', () => {
   it('tries again while the server refuses, with growing pauses, and returns what the work returns', async () => {
     let calls = 0;
-    const retries: { attempt: number; delayMs: number; error: string }[] = [];
+    const retries: { server: string; attempt: number; delayMs: number; error: string }[] = [];
     const result = await retryWhileServerUnreachable(
       async () => {
         if (++calls < 4) throw refused();
         return 'migrated';
       },
-      { waitMs: 10_000, onRetry: (r) => retries.push(r) },
+      postgres({ waitMs: 10_000, onRetry: (r) => retries.push(r) }),
     );
     expect(result).toBe('migrated');
     expect(retries.map((r) => [r.attempt, r.delayMs])).toEqual([
@@ -20,7 +23,7 @@ describe('retryWhileServerUnreachable', () => {
       [2, 500],
       [3, 1000],
     ]);
-    expect(retries[0]!.error).toBe('connect ECONNREFUSED 127.0.0.1:5432');
+    expect(retries[0]).toMatchObject({ server: 'PostgreSQL', error: 'connect ECONNREFUSED 127.0.0.1:5432' });
   });
 
   it('throws any other failure at once, even with time left', async () => {
@@ -30,7 +33,7 @@ describe('retryWhileServerUnreachable', () => {
       retryWhileServerUnreachable(async () => {
         calls++;
         throw new Error('Failed query: create tabel', { cause: syntax });
-      }, { waitMs: 10_000 }),
+      }, postgres({ waitMs: 10_000 })),
     ).rejects.toThrow('Failed query: create tabel');
     expect(calls).toBe(1);
   });
@@ -42,7 +45,7 @@ describe('retryWhileServerUnreachable', () => {
       retryWhileServerUnreachable(async () => {
         calls++;
         throw error;
-      }, { waitMs: 0 }),
+      }, postgres({ waitMs: 0 })),
     ).rejects.toBe(error);
     expect(calls).toBe(1);
   });
@@ -53,7 +56,7 @@ describe('retryWhileServerUnreachable', () => {
     const failure = await retryWhileServerUnreachable(async () => {
       calls++;
       throw Object.assign(new Error('the database system is starting up'), { code: '57P03' });
-    }, { waitMs: 600 }).catch((e: unknown) => e);
+    }, postgres({ waitMs: 600 })).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(ServerWaitExpiredError);
     // 250 + 350 (the rest of the wait) ms of pauses: three tries.
     expect(calls).toBe(3);

@@ -1,43 +1,17 @@
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freeLoopbackPort } from '../bus/embedded-nats.ts';
 import { openStore } from './db.ts';
 import { migrateStore } from './migrate.ts';
 import { createTestDatabase, TEST_DATABASE_URL } from './test-support.ts';
-import { ServerWaitExpiredError } from './wait-for-server.ts';
-
-/** A loopback port that forwards to the test PostgreSQL, opened only when asked: a database that comes up late. */
-function lateProxy(port: number): { open(): Promise<void>; close(): Promise<void> } {
-  const target = new URL(TEST_DATABASE_URL);
-  const sockets = new Set<Socket>();
-  let server: Server | undefined;
-  return {
-    open: () =>
-      new Promise((resolve) => {
-        server = createServer((client) => {
-          const upstream = createConnection({ host: target.hostname, port: Number(target.port || 5432) });
-          for (const s of [client, upstream]) {
-            sockets.add(s);
-            s.on('error', () => {}).on('close', () => sockets.delete(s));
-          }
-          client.pipe(upstream).pipe(client);
-          client.on('close', () => upstream.destroy());
-          upstream.on('close', () => client.destroy());
-        }).listen(port, '127.0.0.1', resolve);
-      }),
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
-    },
-  };
-}
+import { lateProxy } from '../os/test-support.ts';
+import { ServerWaitExpiredError } from '../os/wait-for-server.ts';
 
 describe('a start before PostgreSQL is up', () => {
   it('waits for the server and then migrates, warning on each refused try', async () => {
     const database = await createTestDatabase();
     const port = await freeLoopbackPort();
-    const proxy = lateProxy(port);
+    const proxy = lateProxy(port, new URL(TEST_DATABASE_URL));
     afterAll(async () => {
       await proxy.close();
       await database.drop();
