@@ -3,7 +3,9 @@
  * CPU time and bytes allocated. Allocation is the steadier of the two on a shared machine (it does not change with
  * the machine's load), and it is what sets how often the garbage collector runs beside the pipeline.
  *
- *   npx tsx bench/hl7-pipeline/run.ts [--messages 20000] [--runs 5] [--cases translate,pipeline]
+ *   node --import ./bin/register-typescript.mjs bench/hl7-pipeline/run.ts [--messages 20000] [--runs 5] [--cases translate,pipeline]
+ *
+ * (loads the code as bin/gateway.js does; under `npx tsx` every closure is wrapped in a naming call and allocates more)
  *
  * Cases, over the RDE^O11/RDS^O13 messages of bench/mllp (1–8 KB):
  *   - translate: parse the bytes, check required values, translate (the benchmark's drugs mapped), serialise each

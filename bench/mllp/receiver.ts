@@ -1,8 +1,8 @@
 /**
  * A benchmark receiver in its own process, so that sender and receiver do not share one event loop:
  *
- *   node --import tsx bench/mllp/receiver.ts --kind node-hl7-server
- *   node --import tsx bench/mllp/receiver.ts --kind rxgate [--handler ./path/to/module.ts]
+ *   node --import ./bin/register-typescript.mjs bench/mllp/receiver.ts --kind node-hl7-server
+ *   node --import ./bin/register-typescript.mjs bench/mllp/receiver.ts --kind rxgate [--handler ./path/to/module.ts]
  *
  * Prints one JSON line {"ready":true,"port":N,"label":"…"} on stdout, then serves on 127.0.0.1 until SIGTERM or
  * until its stdin closes (the parent went away). A line `stages` on stdin is answered with one JSON line

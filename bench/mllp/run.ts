@@ -153,7 +153,9 @@ async function startReceiver(kind: ReceiverKind, handlerModule: string | undefin
   const script = fileURLToPath(new URL('./receiver.ts', import.meta.url));
   // BENCH_RECEIVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the receivers (node refuses these in NODE_OPTIONS).
   const nodeArgs = (process.env.BENCH_RECEIVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const args = [...nodeArgs, '--import', 'tsx', script, '--kind', kind, ...(kind === 'rxgate' && handlerModule ? ['--handler', handlerModule] : [])];
+  // The receivers load the TypeScript as the gateway's own command does (bin/gateway.js), so what is measured is what runs.
+  const register = fileURLToPath(new URL('../../bin/register-typescript.mjs', import.meta.url));
+  const args = [...nodeArgs, '--import', register, script, '--kind', kind, ...(kind === 'rxgate' && handlerModule ? ['--handler', handlerModule] : [])];
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
   const ready = await new Promise<{ port: number; label: string }>((resolve, reject) => {
