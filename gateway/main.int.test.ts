@@ -150,7 +150,8 @@ describe('gateway process', () => {
     expect(offline.status, offline.stderr).toBe(0);
     expect(offline.stdout).toMatch(/checkpoints: 1 verified, newest 1 at .* \(key [0-9a-f]{16}\)/);
     expect(offline.stdout).toContain('ledger verified: every chain is intact and matches its signed checkpoints');
-  });
+    // Nine node processes, two of them gateways with the embedded store: ~30 s on two idle cores, more when shared.
+  }, 180_000);
 
   it('after a kill -9 between the PubAck and the ledger write, the event is in the ledger exactly once after restart', async () => {
     const db = await createTestDatabase();
