@@ -39,15 +39,16 @@ export interface BusOptions {
 }
 
 /**
- * Refused, reset or silent: the server is not up yet. An answer that is not NATS, or a refused login, is not
- * something waiting will fix.
+ * Refused, reset, silent, or a name that does not resolve yet (a compose service whose container is not up): the
+ * server is not there yet. An answer that is not NATS, or a refused login, is not something waiting will fix.
  */
 export function isNatsUnreachable(error: unknown): boolean {
   if (error instanceof errors.TimeoutError) return true;
-  if (!(error instanceof errors.ConnectionError)) return false;
-  const code = String((error.cause as { code?: unknown } | undefined)?.code ?? '');
-  return /^(ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|EPIPE)$/.test(code);
+  if (!(error instanceof Error)) return false;
+  return [error, error.cause].some((e) => UNREACHABLE_SOCKET_CODE.test(String((e as { code?: unknown } | undefined)?.code ?? '')));
 }
+
+const UNREACHABLE_SOCKET_CODE = /^(ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN)$/;
 
 export async function connectBus(url: string, name: string, namespace = '', options: BusOptions = {}): Promise<Bus> {
   const names = createBusNames(namespace);

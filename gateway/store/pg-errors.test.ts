@@ -22,7 +22,7 @@ describe('pg-errors', () => {
   });
 
   it('tells a server that cannot be reached from one that refused the work', () => {
-    for (const code of ['ECONNREFUSED', 'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', '57P03', '53300', '08006']) {
+    for (const code of ['ECONNREFUSED', 'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'ENOTFOUND', 'EAI_AGAIN', '57P03', '53300', '08006']) {
       expect(isStoreUnreachable(new Error('Failed query', { cause: driverError(code, '') })), code).toBe(true);
       expect(isStoreUnavailable(driverError(code, '')), code).toBe(true);
     }
