@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
+import { hasOpenssl, makeTestCertificates } from '../adapters/hl7v2/mllp/testkit/certs.ts';
 import { connectBus } from './bus/connection.ts';
 import { freeLoopbackPort } from './bus/embedded-nats.ts';
 import { deleteNamespace, testNamespace, TEST_NATS_URL } from './bus/test-support.ts';
@@ -14,6 +16,7 @@ import { createTestDatabase } from './store/test-support.ts';
  * folder lock, a clean stop, and a kill -9 between the JetStream PubAck and the ledger write.
  */
 
+const opensslPresent = await hasOpenssl();
 const SYSTEM_TOKEN = 'system-token-0123456789';
 const COMPLIANCE_TOKEN = 'compliance-token-0123456789';
 
@@ -205,5 +208,60 @@ describe('gateway process', () => {
 
     revived.child.kill('SIGTERM');
     expect((await revived.exited).code).toBe(0);
+  });
+
+  it.skipIf(!opensslPresent)('on SIGHUP, serves a renewed MLLP TLS certificate without a restart', async () => {
+    const certs = await makeTestCertificates();
+    cleanups.push(certs.remove);
+    const db = await createTestDatabase();
+    cleanups.push(db.drop);
+    const namespace = testNamespace();
+    cleanups.push(async () => {
+      const bus = await connectBus(TEST_NATS_URL, 'cleanup', namespace);
+      await deleteNamespace(bus);
+      await bus.close();
+    });
+    const served = { cert: join(certs.dir, 'served.crt'), key: join(certs.dir, 'served.key') };
+    await copyFile(certs.serverCert, served.cert);
+    await copyFile(certs.serverKey, served.key);
+    const [port, tlsPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
+    const gateway = startProcess({
+      HTTP_PORT: String(port),
+      MLLP_PORT: '0',
+      MLLP_TLS_PORT: String(tlsPort),
+      MLLP_TLS_CERT: served.cert,
+      MLLP_TLS_KEY: served.key,
+      MLLP_TLS_REQUIRE_CLIENT_CERT: 'false',
+      MLLP_TLS_RELOAD_CHECK_S: '0',
+      DATABASE_URL: db.url,
+      NATS_URL: TEST_NATS_URL,
+      BUS_NAMESPACE: namespace,
+      DATA_DIR: certs.dir,
+    });
+    cleanups.push(async () => void gateway.child.kill('SIGKILL'));
+    await waitHealthy(port, gateway);
+    const ca = await readFile(certs.caCert);
+    const servedCn = () =>
+      new Promise<string>((resolve, reject) => {
+        const socket = tlsConnect({ host: '127.0.0.1', port: tlsPort, ca }, () => {
+          resolve(String(socket.getPeerCertificate().subject.CN));
+          socket.destroy();
+        }).once('error', reject);
+      });
+    expect(await servedCn()).toBe('localhost');
+
+    await copyFile(certs.renewedServerCert, served.cert);
+    await copyFile(certs.renewedServerKey, served.key);
+    gateway.child.kill('SIGHUP');
+    let cn = await servedCn();
+    for (let i = 0; i < 100 && cn !== 'localhost-renewed'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      cn = await servedCn();
+    }
+    expect(cn).toBe('localhost-renewed');
+    expect(gateway.child.exitCode).toBeNull(); // SIGHUP would end a Node process that did not handle it
+
+    gateway.child.kill('SIGTERM');
+    expect(await gateway.exited, gateway.stderr()).toEqual({ code: 0, signal: null });
   });
 });

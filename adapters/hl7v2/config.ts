@@ -27,6 +27,12 @@ export const hl7ConfigShape = {
   MLLP_TLS_KEY: z.string().optional().describe('PEM private key of the MLLP TLS listener'),
   MLLP_TLS_CA: z.string().optional().describe('PEM CA bundle that client certificates must chain to (mutual TLS)'),
   MLLP_TLS_REQUIRE_CLIENT_CERT: bool.default(true).describe('refuse TLS clients without a valid certificate'),
+  MLLP_TLS_RELOAD_CHECK_S: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(60)
+    .describe('how often the TLS certificate, key and CA files are read again, so a renewed certificate is served without a restart (0: only on SIGHUP)'),
   MLLP_MAX_FRAME_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024).describe('largest MLLP frame; larger ones are answered AR'),
   MLLP_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(300_000).describe('close an MLLP connection idle this long'),
   MLLP_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(1000).describe('concurrent MLLP connections'),

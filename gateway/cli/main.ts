@@ -74,6 +74,14 @@ class CliError extends Error {}
 async function start(config: Config): Promise<number> {
   const logger = createLogger(config.LOG_LEVEL);
   const gateway = await startGateway(config, logger);
+  // SIGHUP: read the MLLP TLS certificate files again now (a renewal), instead of at the next periodic check.
+  const reloadTls = () => {
+    gateway.hl7.listener.reloadTls().then(
+      (outcome) => logger.info({ signal: 'SIGHUP', outcome }, 'MLLP TLS certificate files read again'),
+      (err: Error) => logger.error({ signal: 'SIGHUP', reason: 'tls_reload_failed', err: err.message }, 'MLLP TLS certificate not reloaded'),
+    );
+  };
+  process.on('SIGHUP', reloadTls);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       logger.info({ signal }, 'stopping');
@@ -82,6 +90,7 @@ async function start(config: Config): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  process.off('SIGHUP', reloadTls);
   await gateway.stop();
   logger.info('stopped');
   return 0;

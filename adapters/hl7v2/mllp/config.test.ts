@@ -8,6 +8,7 @@ const defaults: MllpTransportConfig = {
   MLLP_PORT: 2575,
   MLLP_HOST: '127.0.0.1',
   MLLP_TLS_REQUIRE_CLIENT_CERT: true,
+  MLLP_TLS_RELOAD_CHECK_S: 60,
   MLLP_MAX_FRAME_BYTES: 10_485_760,
   MLLP_IDLE_TIMEOUT_MS: 300_000,
   MLLP_MAX_CONNECTIONS: 1000,
@@ -31,7 +32,7 @@ describe('listenerOptionsFromConfig', () => {
       { ...defaults, MLLP_TLS_PORT: 2576, MLLP_TLS_CERT: '/etc/rxgate/mllp.crt', MLLP_TLS_KEY: '/etc/rxgate/mllp.key', MLLP_TLS_CA: '/etc/rxgate/ca.crt' },
       deps,
     );
-    expect(options.tls).toEqual({ port: 2576, certFile: '/etc/rxgate/mllp.crt', keyFile: '/etc/rxgate/mllp.key', caFile: '/etc/rxgate/ca.crt', requireClientCert: true });
+    expect(options.tls).toEqual({ port: 2576, certFile: '/etc/rxgate/mllp.crt', keyFile: '/etc/rxgate/mllp.key', caFile: '/etc/rxgate/ca.crt', requireClientCert: true, reloadCheckMs: 60_000 });
   });
 
   it('names the missing setting when TLS is on without a certificate or key', () => {

@@ -16,6 +16,7 @@ export interface MllpTransportConfig {
   MLLP_TLS_KEY?: string | undefined;
   MLLP_TLS_CA?: string | undefined;
   MLLP_TLS_REQUIRE_CLIENT_CERT: boolean;
+  MLLP_TLS_RELOAD_CHECK_S: number;
   MLLP_MAX_FRAME_BYTES: number;
   MLLP_IDLE_TIMEOUT_MS: number;
   MLLP_MAX_CONNECTIONS: number;
@@ -32,6 +33,7 @@ export function listenerOptionsFromConfig(config: MllpTransportConfig, deps: { h
       keyFile: config.MLLP_TLS_KEY,
       caFile: config.MLLP_TLS_CA,
       requireClientCert: config.MLLP_TLS_REQUIRE_CLIENT_CERT,
+      reloadCheckMs: config.MLLP_TLS_RELOAD_CHECK_S * 1000,
     };
   }
   return {

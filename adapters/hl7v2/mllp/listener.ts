@@ -7,7 +7,8 @@ import { describeCause, MllpListenError, MllpTlsConfigError } from './errors.ts'
 import { decoderOptions, DEFAULT_MAX_FRAME_BYTES, DEFAULT_OVERSIZE_PREFIX_BYTES } from './framing.ts';
 import type { MllpConnectionInfo, MllpHandler } from './handler.ts';
 import { describePeerCertificate } from './peer-certificate.ts';
-import { readTlsMaterial } from './tls-material.ts';
+import { readTlsMaterial, secureContextOptions } from './tls-material.ts';
+import { checkTlsFilesPeriodically, TlsReloader, type TlsReloadOutcome } from './tls-reload.ts';
 
 /**
  * The MLLP network edge: a plain TCP listener (MLLP_PORT) and/or a TLS one (MLLP_TLS_PORT), sharing one connection
@@ -31,6 +32,8 @@ export interface MllpTlsListenerOptions {
   caFile?: string | undefined;
   /** MLLP_TLS_REQUIRE_CLIENT_CERT (default true): refuse clients without a certificate signed by caFile */
   requireClientCert?: boolean | undefined;
+  /** MLLP_TLS_RELOAD_CHECK_S in ms: how often the three files are read again for a renewed certificate (0: never) */
+  reloadCheckMs?: number | undefined;
 }
 
 export interface MllpListenerOptions {
@@ -66,6 +69,11 @@ export interface MllpListener {
    * them. Connections still busy after `graceMs` (default 30 s) are cut.
    */
   stop(options?: { graceMs?: number }): Promise<void>;
+  /**
+   * Reads the TLS certificate, key and CA files again and serves them from the next handshake on when they changed
+   * ('off' without a TLS listener). Throws MllpTlsConfigError when they cannot be used; the old ones stay in service.
+   */
+  reloadTls(): Promise<TlsReloadOutcome | 'off'>;
 }
 
 export async function startMllpListener(options: MllpListenerOptions): Promise<MllpListener> {
@@ -123,6 +131,8 @@ export async function startMllpListener(options: MllpListenerOptions): Promise<M
 
   const servers: { server: Server; tls: boolean }[] = [];
   const address: { plain?: AddressInfo; tls?: AddressInfo } = {};
+  let tlsReloader: TlsReloader | undefined;
+  let stopTlsChecks = () => {};
   try {
     if (plainPort !== null) {
       const server = createTcpServer({ allowHalfOpen: true });
@@ -133,7 +143,7 @@ export async function startMllpListener(options: MllpListenerOptions): Promise<M
       address.plain = await listen(server, host, plainPort, false, logger);
     }
     if (options.tls) {
-      const server = await createMllpTlsServer(options.tls, logger, refused, (socket) => {
+      const { server, reloader } = await createMllpTlsServer(options.tls, logger, refused, (socket) => {
         const { identity, certificate } = socket.authorized ? describePeerCertificate(socket.getPeerCertificate()) : {};
         serve(socket, {
           ...connectionInfo(socket, newConnectionId(), true),
@@ -145,6 +155,8 @@ export async function startMllpListener(options: MllpListenerOptions): Promise<M
       server.prependListener('connection', (socket: Socket) => void admit(socket, true));
       servers.push({ server, tls: true });
       address.tls = await listen(server, host, options.tls.port, true, logger);
+      tlsReloader = reloader;
+      if (options.tls.reloadCheckMs) stopTlsChecks = checkTlsFilesPeriodically(reloader, options.tls.reloadCheckMs, logger);
     }
   } catch (err) {
     await Promise.all(servers.map(({ server }) => new Promise((resolve) => server.close(resolve))));
@@ -158,6 +170,7 @@ export async function startMllpListener(options: MllpListenerOptions): Promise<M
     async stop({ graceMs = DEFAULT_STOP_GRACE_MS } = {}) {
       if (stopping) return;
       stopping = true;
+      stopTlsChecks();
       const serversClosed = servers.map(({ server }) => new Promise<void>((resolve) => server.close(() => resolve())));
       for (const connection of served) connection.drain();
       // TLS handshakes still in progress are refused when they complete, and cut below with the rest
@@ -176,6 +189,7 @@ export async function startMllpListener(options: MllpListenerOptions): Promise<M
       await Promise.all(serversClosed);
       logger.info('MLLP listener stopped');
     },
+    reloadTls: async () => (tlsReloader ? tlsReloader.reload() : 'off'),
   };
 }
 
@@ -187,9 +201,8 @@ async function createMllpTlsServer(tls: MllpTlsListenerOptions, logger: Logger, 
   const material = await readTlsMaterial(tls);
   const server = createTlsServer(
     {
-      ...material,
+      ...secureContextOptions(material),
       allowHalfOpen: true,
-      minVersion: 'TLSv1.2',
       // Certificates are asked for even when optional, so that a client that offers one gets its identity exposed.
       requestCert: true,
       rejectUnauthorized: requireClientCert,
@@ -205,7 +218,7 @@ async function createMllpTlsServer(tls: MllpTlsListenerOptions, logger: Logger, 
       'MLLP TLS handshake failed',
     );
   });
-  return server;
+  return { server, reloader: new TlsReloader(server, tls, material) };
 }
 
 function connectionInfo(socket: Socket, id: string, tls: boolean): MllpConnectionInfo {

@@ -26,6 +26,16 @@ export async function readTlsMaterial(
   return material;
 }
 
+/** Both listener paths (start and reload) build the secure context from the same options. */
+export function secureContextOptions(material: TlsMaterial): TlsMaterial & { minVersion: 'TLSv1.2' } {
+  return { ...material, minVersion: 'TLSv1.2' };
+}
+
+export function sameTlsMaterial(a: TlsMaterial, b: TlsMaterial): boolean {
+  const same = (x: Buffer | undefined, y: Buffer | undefined) => (x === undefined ? y === undefined : y !== undefined && x.equals(y));
+  return same(a.cert, b.cert) && same(a.key, b.key) && same(a.ca, b.ca);
+}
+
 async function readPem(file: string, setting: string): Promise<Buffer> {
   let content: Buffer;
   try {

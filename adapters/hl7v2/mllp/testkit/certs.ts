@@ -9,13 +9,16 @@ const run = promisify(execFile);
 /**
  * Test certificates made with the system's `openssl` in a temporary folder: a CA, a server certificate for
  * 127.0.0.1/localhost, a client certificate (CN ehr-interface-1) signed by that CA, and a client certificate signed
- * by a second, untrusted CA. P-256 keys keep generation fast.
+ * by a second, untrusted CA, and a renewed server certificate (CN localhost-renewed, same CA, its own key) for the
+ * reload tests. P-256 keys keep generation fast.
  */
 export interface TestCertificates {
   dir: string;
   caCert: string;
   serverCert: string;
   serverKey: string;
+  renewedServerCert: string;
+  renewedServerKey: string;
   clientCert: string;
   clientKey: string;
   strangerCert: string;
@@ -53,6 +56,7 @@ export async function makeTestCertificates(): Promise<TestCertificates> {
   await makeCa('ca', 'rxgate test CA');
   await makeCa('stranger-ca', 'untrusted test CA');
   await makeLeaf('server', 'ca', 'localhost', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
+  await makeLeaf('renewed-server', 'ca', 'localhost-renewed', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
   await makeLeaf('client', 'ca', CLIENT_CN, 'subjectAltName=DNS:ehr.example.org\nextendedKeyUsage=clientAuth\n');
   await makeLeaf('stranger', 'stranger-ca', 'stranger', 'extendedKeyUsage=clientAuth\n');
 
@@ -61,6 +65,8 @@ export async function makeTestCertificates(): Promise<TestCertificates> {
     caCert: path('ca.crt'),
     serverCert: path('server.crt'),
     serverKey: path('server.key'),
+    renewedServerCert: path('renewed-server.crt'),
+    renewedServerKey: path('renewed-server.key'),
     clientCert: path('client.crt'),
     clientKey: path('client.key'),
     strangerCert: path('stranger.crt'),

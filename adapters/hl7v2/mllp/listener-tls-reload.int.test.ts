@@ -1,0 +1,121 @@
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { MllpTlsConfigError } from './errors.ts';
+import { frame } from './framing.ts';
+import { startMllpListener } from './listener.ts';
+import { hasOpenssl, makeTestCertificates, type TestCertificates } from './testkit/certs.ts';
+import { captureLogs, waitFor } from './testkit/log-capture.ts';
+import { rdeMessage } from './testkit/messages.ts';
+import { acknowledgedIdOf, transportOnlyHandler } from './testkit/minimal-ack.ts';
+
+const opensslPresent = await hasOpenssl();
+let certs: TestCertificates;
+let dir: string;
+const cleanups: (() => Promise<unknown>)[] = [];
+
+beforeAll(async () => {
+  if (!opensslPresent) return;
+  certs = await makeTestCertificates();
+  dir = await mkdtemp(join(tmpdir(), 'rxgate-mllp-reload-'));
+});
+afterAll(async () => {
+  await certs?.remove();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+});
+
+/** The files the listener is configured with, which a renewal overwrites in place. */
+const served = () => ({ cert: join(dir, 'mllp.crt'), key: join(dir, 'mllp.key') });
+async function install(cert: string, key: string): Promise<void> {
+  await copyFile(cert, served().cert);
+  await copyFile(key, served().key);
+}
+
+async function listenerOnServedFiles(reloadCheckMs = 0) {
+  await install(certs.serverCert, certs.serverKey);
+  const logs = captureLogs();
+  const listener = await startMllpListener({
+    handler: transportOnlyHandler(),
+    logger: logs.logger,
+    port: null,
+    tls: { port: 0, certFile: served().cert, keyFile: served().key, caFile: certs.caCert, requireClientCert: false, reloadCheckMs },
+  });
+  cleanups.push(() => listener.stop({ graceMs: 1000 }));
+  return { listener, logs, port: listener.address.tls!.port };
+}
+
+/** A TLS connection that has finished its handshake, with the CN of the certificate the listener presented. */
+async function connectTls(port: number): Promise<{ socket: TLSSocket; serverCn: string; exchange(controlId: string): Promise<string | undefined> }> {
+  const socket = tlsConnect({ host: '127.0.0.1', port, ca: await readFile(certs.caCert) });
+  cleanups.push(async () => socket.destroy());
+  await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
+  const exchange = (controlId: string) =>
+    new Promise<string | undefined>((resolve, reject) => {
+      const received: Buffer[] = [];
+      const onData = (d: Buffer) => {
+        received.push(d);
+        const all = Buffer.concat(received);
+        if (all.includes('\x1c\r')) {
+          socket.off('data', onData);
+          resolve(acknowledgedIdOf(all)?.controlId);
+        }
+      };
+      socket.on('data', onData).once('error', reject);
+      socket.write(frame(Buffer.from(rdeMessage(controlId), 'latin1')));
+    });
+  return { socket, serverCn: String(socket.getPeerCertificate().subject.CN), exchange };
+}
+
+describe.skipIf(!opensslPresent)('MLLP TLS certificate renewal', () => {
+  it('serves the renewed certificate from the next handshake on, and open connections carry on', async () => {
+    const { listener, port } = await listenerOnServedFiles();
+    const before = await connectTls(port);
+    expect(before.serverCn).toBe('localhost');
+    expect(await listener.reloadTls()).toBe('unchanged');
+
+    await install(certs.renewedServerCert, certs.renewedServerKey);
+    expect(await listener.reloadTls()).toBe('reloaded');
+    const after = await connectTls(port);
+    expect(after.serverCn).toBe('localhost-renewed');
+    expect(await after.exchange('RENEWED1')).toBe('RENEWED1');
+    // The connection made before the renewal is still served, on its own session.
+    expect(await before.exchange('BEFORE1')).toBe('BEFORE1');
+    expect(await listener.reloadTls()).toBe('unchanged');
+  });
+
+  it('keeps the certificate in service when the new files do not fit together, and says which setting', async () => {
+    const { listener, port } = await listenerOnServedFiles();
+    // Half a renewal: the new certificate is written, its key not yet.
+    await copyFile(certs.renewedServerCert, served().cert);
+    const failure = await listener.reloadTls().catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(MllpTlsConfigError);
+    expect(failure).toMatchObject({ setting: 'MLLP_TLS_CERT', file: served().cert });
+    expect((failure as Error).message).toMatch(/was not put in service: .*the previous certificate stays/);
+    const still = await connectTls(port);
+    expect(still.serverCn).toBe('localhost');
+    expect(await still.exchange('KEPT1')).toBe('KEPT1');
+
+    // The key arrives: the next reload completes the renewal.
+    await copyFile(certs.renewedServerKey, served().key);
+    expect(await listener.reloadTls()).toBe('reloaded');
+    expect((await connectTls(port)).serverCn).toBe('localhost-renewed');
+  });
+
+  it('notices renewed files by itself every MLLP_TLS_RELOAD_CHECK_S', async () => {
+    const { port, logs } = await listenerOnServedFiles(100);
+    await install(certs.renewedServerCert, certs.renewedServerKey);
+    await waitFor(() => logs.text().includes('MLLP TLS certificate reloaded'), 'the periodic check to reload');
+    expect((await connectTls(port)).serverCn).toBe('localhost-renewed');
+  });
+
+  it('without a TLS listener there is nothing to reload', async () => {
+    const listener = await startMllpListener({ handler: transportOnlyHandler(), logger: captureLogs().logger, port: 0 });
+    cleanups.push(() => listener.stop());
+    expect(await listener.reloadTls()).toBe('off');
+  });
+});

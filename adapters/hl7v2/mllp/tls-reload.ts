@@ -1,0 +1,58 @@
+import type { Server as TlsServer } from 'node:tls';
+import type { Logger } from 'pino';
+import { MllpTlsConfigError } from './errors.ts';
+import { readTlsMaterial, sameTlsMaterial, secureContextOptions, type TlsFiles, type TlsMaterial } from './tls-material.ts';
+
+export type TlsReloadOutcome = 'reloaded' | 'unchanged';
+
+/**
+ * The TLS listener's certificate, key and CA, read again from their files, so that a renewed certificate is served
+ * without a restart: new handshakes get it, connections already open keep theirs. Material that cannot be used
+ * (unreadable, not PEM, a key that does not match the certificate — as while a renewal has written one file and not
+ * yet the other) leaves the one in service in place and is reported; the next check tries again.
+ */
+export class TlsReloader {
+  private inService: TlsMaterial;
+  private running: Promise<TlsReloadOutcome> | undefined;
+
+  constructor(
+    private readonly server: TlsServer,
+    private readonly files: TlsFiles,
+    initial: TlsMaterial,
+  ) {
+    this.inService = initial;
+  }
+
+  /** Reads the files; installs them when they differ from what is in service. Calls at once share one read. */
+  reload(): Promise<TlsReloadOutcome> {
+    this.running ??= this.readAndInstall().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async readAndInstall(): Promise<TlsReloadOutcome> {
+    const next = await readTlsMaterial(this.files);
+    if (sameTlsMaterial(next, this.inService)) return 'unchanged';
+    try {
+      this.server.setSecureContext(secureContextOptions(next));
+    } catch (cause) {
+      const problem = `was not put in service: MLLP_TLS_CERT, MLLP_TLS_KEY and MLLP_TLS_CA cannot be used together (${(cause as Error).message}); the previous certificate stays`;
+      throw new MllpTlsConfigError('MLLP_TLS_CERT', this.files.certFile, problem, { cause });
+    }
+    this.inService = next;
+    return 'reloaded';
+  }
+}
+
+/** Checks the files every `intervalMs` and logs what changed; returns the function that stops the checks. */
+export function checkTlsFilesPeriodically(reloader: TlsReloader, intervalMs: number, logger: Logger): () => void {
+  const timer = setInterval(() => {
+    reloader.reload().then(
+      (outcome) => {
+        if (outcome === 'reloaded') logger.info({ reason: 'files_changed' }, 'MLLP TLS certificate reloaded');
+      },
+      (err: Error) => logger.error({ reason: 'tls_reload_failed', err: err.message }, 'MLLP TLS certificate not reloaded'),
+    );
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
