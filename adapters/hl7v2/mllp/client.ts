@@ -5,7 +5,7 @@ import { delayBeforeAttempt, retryPolicy, type RetryPolicy } from './backoff.ts'
 import { systemClock, type Clock } from './clock.ts';
 import { describeCause, MllpClientClosedError, MllpDeliveryError, type MllpAttempt, type MllpAttemptOutcome } from './errors.ts';
 import { decodeChunk, decoderOptions, DEFAULT_MAX_FRAME_BYTES, frame, initialDecoderState, type MllpDecoderState } from './framing.ts';
-import { readTlsMaterial, type TlsMaterial } from './tls-material.ts';
+import { readTlsMaterial, sameTlsMaterial, type TlsMaterial } from './tls-material.ts';
 
 /**
  * Outbound MLLP client, for sending HL7 to EHRs.
@@ -113,7 +113,8 @@ class OutboundMllpClient implements MllpClient {
   private readonly decoderSettings;
   private current: OutboundConnection | undefined;
   private connectionsOpened = 0;
-  private tlsMaterial: Promise<TlsMaterial> | undefined;
+  /** the TLS files as last read successfully; each new connection reads them again (renewals) */
+  private lastGoodTls: TlsMaterial | undefined;
   private tail: Promise<unknown> = Promise.resolve();
   private closed = false;
 
@@ -225,9 +226,27 @@ class OutboundMllpClient implements MllpClient {
     });
   }
 
+  /**
+   * Connections are reused, so reading the files per connection costs little, and a renewed client certificate or
+   * CA is used from the next connection on. A read that fails falls back to the files last read (a renewal half
+   * written); with none yet, the attempt fails as a connection failure naming the file, and is retried.
+   */
+  private async tlsFiles(tls: MllpClientTlsOptions): Promise<TlsMaterial> {
+    try {
+      const material = await readTlsMaterial(tls, { cert: 'certFile', key: 'keyFile', ca: 'caFile' });
+      if (this.lastGoodTls && !sameTlsMaterial(material, this.lastGoodTls)) this.log.info('MLLP client TLS files changed: new connections use them');
+      this.lastGoodTls = material;
+      return material;
+    } catch (err) {
+      if (!this.lastGoodTls) throw new AttemptFailure('connect_failed', describeCause(err));
+      this.log.warn({ reason: 'tls_reload_failed', err: describeCause(err) }, 'MLLP client TLS files unreadable: the last ones read are used');
+      return this.lastGoodTls;
+    }
+  }
+
   private async open(): Promise<OutboundConnection> {
     const { host, port, tls } = this.options;
-    const material = tls ? await (this.tlsMaterial ??= readTlsMaterial(tls, { cert: 'certFile', key: 'keyFile', ca: 'caFile' })) : undefined;
+    const material = tls ? await this.tlsFiles(tls) : undefined;
     const socket = tls
       ? tlsConnect({
           host,

@@ -1,12 +1,13 @@
-import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MllpTlsConfigError } from './errors.ts';
+import { createMllpClient } from './client.ts';
+import { MllpDeliveryError, MllpTlsConfigError } from './errors.ts';
 import { frame } from './framing.ts';
 import { startMllpListener } from './listener.ts';
-import { hasOpenssl, makeTestCertificates, type TestCertificates } from './testkit/certs.ts';
+import { CLIENT_CN, hasOpenssl, makeTestCertificates, RENEWED_CLIENT_CN, type TestCertificates } from './testkit/certs.ts';
 import { captureLogs, waitFor } from './testkit/log-capture.ts';
 import { rdeMessage } from './testkit/messages.ts';
 import { acknowledgedIdOf, transportOnlyHandler } from './testkit/minimal-ack.ts';
@@ -117,5 +118,59 @@ describe.skipIf(!opensslPresent)('MLLP TLS certificate renewal', () => {
     const listener = await startMllpListener({ handler: transportOnlyHandler(), logger: captureLogs().logger, port: 0 });
     cleanups.push(() => listener.stop());
     expect(await listener.reloadTls()).toBe('off');
+  });
+
+  it('our client presents a renewed client certificate from its next connection, and keeps the last good files', async () => {
+    const logs = captureLogs();
+    const handler = transportOnlyHandler();
+    const listener = await startMllpListener({
+      handler,
+      logger: logs.logger,
+      port: null,
+      tls: { port: 0, certFile: certs.serverCert, keyFile: certs.serverKey, caFile: certs.caCert },
+    });
+    cleanups.push(() => listener.stop({ graceMs: 1000 }));
+    const files = { certFile: join(dir, 'client.crt'), keyFile: join(dir, 'client.key') };
+    await copyFile(certs.clientCert, files.certFile);
+    await copyFile(certs.clientKey, files.keyFile);
+    const client = createMllpClient({
+      host: '127.0.0.1',
+      port: listener.address.tls!.port,
+      logger: logs.logger,
+      tls: { caFile: certs.caCert, ...files },
+      idleCloseMs: 50, // each send below opens a connection of its own
+      answerTimeoutMs: 2000,
+    });
+    cleanups.push(() => client.close());
+    const send = async (controlId: string) => {
+      await waitFor(() => listener.connectionCount() === 0, 'the previous connection to close');
+      await client.send(Buffer.from(rdeMessage(controlId), 'latin1'), (a) => acknowledgedIdOf(a)?.controlId === controlId);
+      return handler.calls.at(-1)!.conn.peerIdentity;
+    };
+    expect(await send('CLIENT1')).toBe(CLIENT_CN);
+
+    await copyFile(certs.renewedClientCert, files.certFile);
+    await copyFile(certs.renewedClientKey, files.keyFile);
+    expect(await send('CLIENT2')).toBe(RENEWED_CLIENT_CN);
+
+    await unlink(files.keyFile); // a renewal caught half way
+    expect(await send('CLIENT3')).toBe(RENEWED_CLIENT_CN);
+    expect(logs.lines.filter((l) => l.reason === 'tls_reload_failed')).toHaveLength(1);
+  });
+
+  it('a client whose files were never readable fails each attempt as a connection failure naming the file', async () => {
+    const client = createMllpClient({
+      host: '127.0.0.1',
+      port: 9, // never reached: the files are read first
+      logger: captureLogs().logger,
+      tls: { caFile: certs.caCert, certFile: join(dir, 'missing.crt'), keyFile: certs.clientKey },
+      retry: { attempts: 2, initialDelayMs: 1 },
+    });
+    cleanups.push(() => client.close());
+    const failure = await client.send(Buffer.from(rdeMessage('NOFILES'), 'latin1'), () => true).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(MllpDeliveryError);
+    const attempts = (failure as MllpDeliveryError).attempts;
+    expect(attempts.map((a) => a.outcome)).toEqual(['connect_failed', 'connect_failed']);
+    expect(attempts[0]!.detail).toContain(join(dir, 'missing.crt'));
   });
 });

@@ -9,8 +9,8 @@ const run = promisify(execFile);
 /**
  * Test certificates made with the system's `openssl` in a temporary folder: a CA, a server certificate for
  * 127.0.0.1/localhost, a client certificate (CN ehr-interface-1) signed by that CA, and a client certificate signed
- * by a second, untrusted CA, and a renewed server certificate (CN localhost-renewed, same CA, its own key) for the
- * reload tests. P-256 keys keep generation fast.
+ * by a second, untrusted CA, and renewed server and client certificates (CN localhost-renewed and
+ * ehr-interface-1-renewed, same CA, keys of their own) for the renewal tests. P-256 keys keep generation fast.
  */
 export interface TestCertificates {
   dir: string;
@@ -21,12 +21,15 @@ export interface TestCertificates {
   renewedServerKey: string;
   clientCert: string;
   clientKey: string;
+  renewedClientCert: string;
+  renewedClientKey: string;
   strangerCert: string;
   strangerKey: string;
   remove(): Promise<void>;
 }
 
 export const CLIENT_CN = 'ehr-interface-1';
+export const RENEWED_CLIENT_CN = 'ehr-interface-1-renewed';
 
 export async function hasOpenssl(): Promise<boolean> {
   try {
@@ -58,6 +61,7 @@ export async function makeTestCertificates(): Promise<TestCertificates> {
   await makeLeaf('server', 'ca', 'localhost', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
   await makeLeaf('renewed-server', 'ca', 'localhost-renewed', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
   await makeLeaf('client', 'ca', CLIENT_CN, 'subjectAltName=DNS:ehr.example.org\nextendedKeyUsage=clientAuth\n');
+  await makeLeaf('renewed-client', 'ca', RENEWED_CLIENT_CN, 'extendedKeyUsage=clientAuth\n');
   await makeLeaf('stranger', 'stranger-ca', 'stranger', 'extendedKeyUsage=clientAuth\n');
 
   return {
@@ -69,6 +73,8 @@ export async function makeTestCertificates(): Promise<TestCertificates> {
     renewedServerKey: path('renewed-server.key'),
     clientCert: path('client.crt'),
     clientKey: path('client.key'),
+    renewedClientCert: path('renewed-client.crt'),
+    renewedClientKey: path('renewed-client.key'),
     strangerCert: path('stranger.crt'),
     strangerKey: path('stranger.key'),
     remove: () => rm(dir, { recursive: true, force: true }),
