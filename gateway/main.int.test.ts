@@ -102,6 +102,19 @@ describe('gateway process', () => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
   });
 
+  /** A fresh PostgreSQL database and bus namespace for one external-mode gateway, removed after the file. */
+  async function externalStores() {
+    const db = await createTestDatabase();
+    cleanups.push(db.drop);
+    const namespace = testNamespace();
+    cleanups.push(async () => {
+      const bus = await connectBus(TEST_NATS_URL, 'cleanup', namespace);
+      await deleteNamespace(bus);
+      await bus.close();
+    });
+    return { db, namespace };
+  }
+
   it('comes up with the embedded defaults, refuses a second gateway on its data folder, and stops cleanly', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'rxgate-embedded-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
@@ -157,14 +170,7 @@ describe('gateway process', () => {
   }, 180_000);
 
   it('after a kill -9 between the PubAck and the ledger write, the event is in the ledger exactly once after restart', async () => {
-    const db = await createTestDatabase();
-    cleanups.push(db.drop);
-    const namespace = testNamespace();
-    cleanups.push(async () => {
-      const bus = await connectBus(TEST_NATS_URL, 'cleanup', namespace);
-      await deleteNamespace(bus);
-      await bus.close();
-    });
+    const { db, namespace } = await externalStores();
     const port = await freeLoopbackPort();
     const env = {
       HTTP_PORT: String(port),
@@ -213,14 +219,7 @@ describe('gateway process', () => {
   it.skipIf(!opensslPresent)('on SIGHUP, serves a renewed MLLP TLS certificate without a restart', async () => {
     const certs = await makeTestCertificates();
     cleanups.push(certs.remove);
-    const db = await createTestDatabase();
-    cleanups.push(db.drop);
-    const namespace = testNamespace();
-    cleanups.push(async () => {
-      const bus = await connectBus(TEST_NATS_URL, 'cleanup', namespace);
-      await deleteNamespace(bus);
-      await bus.close();
-    });
+    const { db, namespace } = await externalStores();
     const served = { cert: join(certs.dir, 'served.crt'), key: join(certs.dir, 'served.key') };
     await copyFile(certs.serverCert, served.cert);
     await copyFile(certs.serverKey, served.key);

@@ -40,14 +40,15 @@ async function install(cert: string, key: string): Promise<void> {
 async function listenerOnServedFiles(reloadCheckMs = 0) {
   await install(certs.serverCert, certs.serverKey);
   const logs = captureLogs();
+  const handler = transportOnlyHandler();
   const listener = await startMllpListener({
-    handler: transportOnlyHandler(),
+    handler,
     logger: logs.logger,
     port: null,
     tls: { port: 0, certFile: served().cert, keyFile: served().key, caFile: certs.caCert, requireClientCert: false, reloadCheckMs },
   });
   cleanups.push(() => listener.stop({ graceMs: 1000 }));
-  return { listener, logs, port: listener.address.tls!.port };
+  return { listener, handler, logs, port: listener.address.tls!.port };
 }
 
 /** A TLS connection that has finished its handshake, with the CN of the certificate the listener presented. */
@@ -121,21 +122,14 @@ describe.skipIf(!opensslPresent)('MLLP TLS certificate renewal', () => {
   });
 
   it('our client presents a renewed client certificate from its next connection, and keeps the last good files', async () => {
-    const logs = captureLogs();
-    const handler = transportOnlyHandler();
-    const listener = await startMllpListener({
-      handler,
-      logger: logs.logger,
-      port: null,
-      tls: { port: 0, certFile: certs.serverCert, keyFile: certs.serverKey, caFile: certs.caCert },
-    });
-    cleanups.push(() => listener.stop({ graceMs: 1000 }));
+    // Client certificates are asked for even when optional, and a valid one's identity is exposed.
+    const { listener, handler, logs, port } = await listenerOnServedFiles();
     const files = { certFile: join(dir, 'client.crt'), keyFile: join(dir, 'client.key') };
     await copyFile(certs.clientCert, files.certFile);
     await copyFile(certs.clientKey, files.keyFile);
     const client = createMllpClient({
       host: '127.0.0.1',
-      port: listener.address.tls!.port,
+      port,
       logger: logs.logger,
       tls: { caFile: certs.caCert, ...files },
       idleCloseMs: 50, // each send below opens a connection of its own
