@@ -9,6 +9,7 @@ import { decodeEvent } from '../../../gateway/workers/ledger-writer.ts';
 import { encodeText } from '../charset.ts';
 import { delayBeforeAttempt, retryPolicy, type RetryPolicy } from '../mllp/backoff.ts';
 import { createMllpClient, type MllpClient, type MllpClientTlsOptions } from '../mllp/client.ts';
+import { checkOutboundTlsFiles } from './tls-files.ts';
 import type { Clock } from '../mllp/clock.ts';
 import { MllpClientClosedError, MllpDeliveryError, type MllpAttempt } from '../mllp/errors.ts';
 import { parseMessage } from '../parse.ts';
@@ -146,6 +147,7 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
   const durable = outboundConsumerName(target.facility);
   const log = o.logger.child({ component: 'hl7-outbound', target: target.facility, durable });
   const count = (outcome: OutboundOutcome) => o.metrics.hl7Outbound.inc({ target: target.facility, outcome });
+  await checkOutboundTlsFiles(target, o.settings.tls);
   const tls: MllpClientTlsOptions | undefined = target.tls
     ? { caFile: settings.tls?.caFile, certFile: settings.tls?.certFile, keyFile: settings.tls?.keyFile, servername: target.servername }
     : undefined;
