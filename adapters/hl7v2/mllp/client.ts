@@ -231,7 +231,7 @@ class OutboundMllpClient implements MllpClient {
    * CA is used from the next connection on. A read that fails falls back to the files last read (a renewal half
    * written); with none yet, the attempt fails as a connection failure naming the file, and is retried.
    */
-  private async tlsFiles(tls: MllpClientTlsOptions): Promise<TlsMaterial> {
+  private async readTlsFilesOrLastGood(tls: MllpClientTlsOptions): Promise<TlsMaterial> {
     try {
       const material = await readTlsMaterial(tls, { cert: 'certFile', key: 'keyFile', ca: 'caFile' });
       if (this.lastGoodTls && !sameTlsMaterial(material, this.lastGoodTls)) this.log.info('MLLP client TLS files changed: new connections use them');
@@ -246,7 +246,7 @@ class OutboundMllpClient implements MllpClient {
 
   private async open(): Promise<OutboundConnection> {
     const { host, port, tls } = this.options;
-    const material = tls ? await this.tlsFiles(tls) : undefined;
+    const material = tls ? await this.readTlsFilesOrLastGood(tls) : undefined;
     const socket = tls
       ? tlsConnect({
           host,
