@@ -6,19 +6,22 @@
  *
  * Prints one JSON line {"ready":true,"port":N,"label":"…"} on stdout, then serves on 127.0.0.1 until SIGTERM or
  * until its stdin closes (the parent went away). A line `stages` on stdin is answered with one JSON line
- * {"stages":{…}}: the handler's stage totals, or null when it keeps none.
+ * {"stages":{…},"gc":{…}}: the handler's stage totals (null when it keeps none) and this process's garbage
+ * collections so far (gc-totals.ts).
  */
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { startMllpListener } from '../../adapters/hl7v2/mllp/listener.ts';
 import { startNodeHl7ServerPeer } from '../../adapters/hl7v2/mllp/testkit/node-hl7-server-peer.ts';
+import { watchGc } from './gc-totals.ts';
 import { loadBenchHandler } from './handler-module.ts';
 import type { StageTotals } from './stats.ts';
 
 import { NODE_HL7_SERVER_LABEL } from './receiver-label.ts';
 
 const { values } = parseArgs({ options: { kind: { type: 'string' }, handler: { type: 'string' } } });
+const gcTotals = watchGc();
 
 let label: string;
 let port: number;
@@ -59,7 +62,7 @@ process.on('SIGTERM', () => void shutdown());
 const commands = createInterface({ input: process.stdin });
 commands.on('line', (line) => {
   if (line.trim() !== 'stages') return;
-  void (stageTotals?.() ?? Promise.resolve(null)).then((stages) => process.stdout.write(`${JSON.stringify({ stages })}\n`));
+  void (stageTotals?.() ?? Promise.resolve(null)).then((stages) => process.stdout.write(`${JSON.stringify({ stages, gc: gcTotals() })}\n`));
 });
 commands.on('close', () => void shutdown());
 process.stdout.write(`${JSON.stringify({ ready: true, port, label })}\n`);

@@ -24,6 +24,7 @@ import { NODE_HL7_SERVER_LABEL } from './receiver-label.ts';
 import { runSender, type SenderKind } from './senders.ts';
 import { percentile, round, stageMeansMs, type StageTotals } from './stats.ts';
 import { cpuAccountingAvailable, cpuMsPerMessage, cpuSnapshot } from './cpu.ts';
+import { gcBetween, type GcTotals } from './gc-totals.ts';
 
 export type ReceiverKind = 'node-hl7-server' | 'rxgate';
 
@@ -64,6 +65,8 @@ export interface MllpBenchResult {
   target_msgs_per_s?: number;
   /** the receiver's mean time per stage in this case, where it keeps stage totals (the gateway pipeline does) */
   stage_ms?: Record<string, number>;
+  /** the receiver's garbage collections during the case: counts and main-thread pause in total (gc-totals.ts) */
+  gc?: GcTotals;
   /** CPU per message by process over the case (Linux): what bounds the rate on shared cores (cpu.ts) */
   cpu_ms_per_msg?: Record<string, number>;
   error?: string;
@@ -100,7 +103,7 @@ export async function runMllpBench(options: MllpBenchOptions): Promise<MllpBench
             if (options.warmup > 0) {
               await runSender(sender, { port: receiver.port, connections, messages: options.warmup, templates, idPrefix: `W${caseNumber}`, ackTimeoutMs: options.ackTimeoutMs });
             }
-            const stagesBefore = await receiver.stageTotals();
+            const before = await receiver.totals();
             const cpuBefore = measureCpu ? cpuSnapshot(receiver.child.pid!) : undefined;
             const run = await runSender(sender, {
               port: receiver.port,
@@ -121,8 +124,9 @@ export async function runMllpBench(options: MllpBenchOptions): Promise<MllpBench
               p99_ms: round(percentile(sorted, 99)),
               avg_bytes: Math.round(run.payloadBytes / options.messages),
             };
-            const stagesAfter = stagesBefore && (await receiver.stageTotals());
-            if (stagesBefore && stagesAfter) result.stage_ms = stageMeansMs(stagesBefore, stagesAfter);
+            const after = await receiver.totals();
+            if (before.stages && after.stages) result.stage_ms = stageMeansMs(before.stages, after.stages);
+            result.gc = gcBetween(before.gc, after.gc);
             if (cpuBefore && cpuAfter) result.cpu_ms_per_msg = cpuMsPerMessage(cpuBefore, cpuAfter, options.messages);
             if (kind === 'node-hl7-server') peerRate = rate;
             // paced, both reach the target: the ratio would say nothing
@@ -145,8 +149,8 @@ interface Receiver {
   port: number;
   label: string;
   child: ChildProcess;
-  /** the receiver's stage totals now (receiver.ts answers the line `stages`), or null when it keeps none */
-  stageTotals(): Promise<StageTotals | null>;
+  /** the receiver's stage totals now (null when it keeps none) and its collections so far (receiver.ts answers the line `stages`) */
+  totals(): Promise<{ stages: StageTotals | null; gc: GcTotals }>;
 }
 
 async function startReceiver(kind: ReceiverKind, handlerModule: string | undefined): Promise<Receiver> {
@@ -166,16 +170,16 @@ async function startReceiver(kind: ReceiverKind, handlerModule: string | undefin
     });
     child.once('exit', (code) => reject(new Error(`receiver ${kind} exited with ${code}`)));
   });
-  const stageTotals = () =>
-    new Promise<StageTotals | null>((resolve, reject) => {
+  const totals = () =>
+    new Promise<{ stages: StageTotals | null; gc: GcTotals }>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`receiver ${kind} did not report its stages within 10 s`)), 10_000);
       lines.once('line', (line) => {
         clearTimeout(timer);
-        resolve((JSON.parse(line) as { stages: StageTotals | null }).stages);
+        resolve(JSON.parse(line) as { stages: StageTotals | null; gc: GcTotals });
       });
       child.stdin!.write('stages\n');
     });
-  return { ...ready, child, stageTotals };
+  return { ...ready, child, totals };
 }
 
 async function main() {

@@ -1,0 +1,28 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { gcBetween, watchGc } from './gc-totals.ts';
+
+describe('gc totals', () => {
+  it('counts the collections that allocation causes', async () => {
+    const totals = watchGc();
+    const before = totals();
+    let keep: unknown[] = [];
+    for (let i = 0; i < 2_000_000; i++) {
+      keep.push({ i, text: `object ${i}` });
+      if (keep.length > 10_000) keep = [];
+    }
+    await sleep(50); // observers are told after the collection, on a later turn
+    const during = gcBetween(before, totals());
+    expect(during.minor).toBeGreaterThan(0);
+    expect(during.minor_ms).toBeGreaterThan(0);
+  });
+
+  it('subtracts two snapshots and rounds the pauses to a tenth of a millisecond', () => {
+    expect(gcBetween({ major: 1, major_ms: 3.01, minor: 10, minor_ms: 12.5 }, { major: 3, major_ms: 20.27, minor: 15, minor_ms: 14.04 })).toEqual({
+      major: 2,
+      major_ms: 17.3,
+      minor: 5,
+      minor_ms: 1.5,
+    });
+  });
+});
