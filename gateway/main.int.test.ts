@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -259,6 +260,10 @@ describe('gateway process', () => {
     }
     expect(cn).toBe('localhost-renewed');
     expect(gateway.child.exitCode).toBeNull(); // SIGHUP would end a Node process that did not handle it
+    // The expiry operators alert on is the renewed certificate's (valid a day longer than the first).
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const expiry = Number(/^rxgate_mllp_tls_certificate_expiry_timestamp_seconds (\S+)$/m.exec(metrics)?.[1]);
+    expect(expiry * 1000).toBe(Date.parse(new X509Certificate(await readFile(certs.renewedServerCert)).validTo));
 
     gateway.child.kill('SIGTERM');
     expect(await gateway.exited, gateway.stderr()).toEqual({ code: 0, signal: null });

@@ -164,6 +164,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       consumerHandlers: () => new Map([...ledgerWriter.handlers, ...mappings.consumerHandlers, ...hl7.consumerHandlers]),
       refreshGauges: async () => {
         metrics.mllpConnections.set(hl7.listener.connectionCount());
+        const expiry = hl7.listener.tlsCertificateExpiry();
+        if (expiry) metrics.mllpTlsCertificateExpiry.set(expiry.getTime() / 1000);
         await refreshConsumerGauges(bus, metrics, [...ledgerWriter.consumerNames(), PARKING_CONSUMER, ...hl7.consumerHandlers.keys()]);
       },
       mappings: { module: mappings, importMaxBytes: config.MAPPINGS_IMPORT_MAX_BYTES },

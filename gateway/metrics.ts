@@ -87,6 +87,11 @@ export function createMetrics() {
       help: 'Open MLLP connections, plain and TLS',
       registers: [registry],
     }),
+    mllpTlsCertificateExpiry: new Gauge({
+      name: 'rxgate_mllp_tls_certificate_expiry_timestamp_seconds',
+      help: 'When the certificate the MLLP TLS listener serves expires (Unix time), for an alert well before it does',
+      registers: [registry],
+    }),
     hl7Outbound: new Counter({
       name: 'rxgate_hl7_outbound_messages_total',
       help: 'Dispense events handled by the HL7 v2 outbound workers, by target facility and outcome (sent, skipped_echo, rejected, error, unreachable, no_answer, invalid, dead_lettered)',

@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, rm, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMllpClient } from './client.ts';
@@ -12,6 +14,7 @@ import { captureLogs, waitFor } from './testkit/log-capture.ts';
 import { rdeMessage } from './testkit/messages.ts';
 import { acknowledgedIdOf, transportOnlyHandler } from './testkit/minimal-ack.ts';
 
+const run = promisify(execFile);
 const opensslPresent = await hasOpenssl();
 let certs: TestCertificates;
 let dir: string;
@@ -73,15 +76,23 @@ async function connectTls(port: number): Promise<{ socket: TLSSocket; serverCn: 
   return { socket, serverCn: String(socket.getPeerCertificate().subject.CN), exchange };
 }
 
+/** The certificate's notAfter as openssl prints it, read independently of node:crypto. */
+async function notAfter(certFile: string): Promise<Date> {
+  const { stdout } = await run('openssl', ['x509', '-noout', '-enddate', '-in', certFile]);
+  return new Date(stdout.trim().replace(/^notAfter=/, ''));
+}
+
 describe.skipIf(!opensslPresent)('MLLP TLS certificate renewal', () => {
   it('serves the renewed certificate from the next handshake on, and open connections carry on', async () => {
     const { listener, port } = await listenerOnServedFiles();
     const before = await connectTls(port);
     expect(before.serverCn).toBe('localhost');
     expect(await listener.reloadTls()).toBe('unchanged');
+    expect(listener.tlsCertificateExpiry()).toEqual(await notAfter(certs.serverCert));
 
     await install(certs.renewedServerCert, certs.renewedServerKey);
     expect(await listener.reloadTls()).toBe('reloaded');
+    expect(listener.tlsCertificateExpiry()).toEqual(await notAfter(certs.renewedServerCert));
     const after = await connectTls(port);
     expect(after.serverCn).toBe('localhost-renewed');
     expect(await after.exchange('RENEWED1')).toBe('RENEWED1');
@@ -119,6 +130,7 @@ describe.skipIf(!opensslPresent)('MLLP TLS certificate renewal', () => {
     const listener = await startMllpListener({ handler: transportOnlyHandler(), logger: captureLogs().logger, port: 0 });
     cleanups.push(() => listener.stop());
     expect(await listener.reloadTls()).toBe('off');
+    expect(listener.tlsCertificateExpiry()).toBeUndefined();
   });
 
   it('our client presents a renewed client certificate from its next connection, and keeps the last good files', async () => {

@@ -74,6 +74,8 @@ export interface MllpListener {
    * ('off' without a TLS listener). Throws MllpTlsConfigError when they cannot be used; the old ones stay in service.
    */
   reloadTls(): Promise<TlsReloadOutcome | 'off'>;
+  /** When the certificate the TLS listener serves expires; undefined without one. */
+  tlsCertificateExpiry(): Date | undefined;
 }
 
 export async function startMllpListener(options: MllpListenerOptions): Promise<MllpListener> {
@@ -190,6 +192,7 @@ export async function startMllpListener(options: MllpListenerOptions): Promise<M
       logger.info('MLLP listener stopped');
     },
     reloadTls: async () => (tlsReloader ? tlsReloader.reload() : 'off'),
+    tlsCertificateExpiry: () => tlsReloader?.certificateExpiry(),
   };
 }
 

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import type { Server as TlsServer } from 'node:tls';
 import type { Logger } from 'pino';
 import { MllpTlsConfigError } from './errors.ts';
@@ -21,6 +22,12 @@ export class TlsReloader {
     initial: TlsMaterial,
   ) {
     this.inService = initial;
+  }
+
+  /** When the certificate in service expires (its first one, the leaf, when the file holds a chain). */
+  certificateExpiry(): Date | undefined {
+    // validTo is OpenSSL's text ("Dec  6 20:37:00 2026 GMT"), which Date reads; Node 20 has no validToDate.
+    return this.inService.cert ? new Date(new X509Certificate(this.inService.cert).validTo) : undefined;
   }
 
   /** Reads the files; installs them when they differ from what is in service. Calls at once share one read. */

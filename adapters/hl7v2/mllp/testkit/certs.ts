@@ -10,7 +10,8 @@ const run = promisify(execFile);
  * Test certificates made with the system's `openssl` in a temporary folder: a CA, a server certificate for
  * 127.0.0.1/localhost, a client certificate (CN ehr-interface-1) signed by that CA, and a client certificate signed
  * by a second, untrusted CA, and renewed server and client certificates (CN localhost-renewed and
- * ehr-interface-1-renewed, same CA, keys of their own) for the renewal tests. P-256 keys keep generation fast.
+ * ehr-interface-1-renewed, same CA, keys of their own, valid a day longer) for the renewal tests. P-256 keys keep
+ * generation fast.
  */
 export interface TestCertificates {
   dir: string;
@@ -49,19 +50,19 @@ export async function makeTestCertificates(): Promise<TestCertificates> {
     await run('openssl', ['req', '-x509', ...ecKey, '-keyout', path(`${name}.key`), '-out', path(`${name}.crt`), '-days', '2', '-subj', `/CN=${cn}`,
       '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
   };
-  const makeLeaf = async (name: string, ca: string, cn: string, extensions: string) => {
+  const makeLeaf = async (name: string, ca: string, cn: string, extensions: string, days = 2) => {
     await run('openssl', ['req', '-new', ...ecKey, '-keyout', path(`${name}.key`), '-out', path(`${name}.csr`), '-subj', `/CN=${cn}`]);
     await writeFile(path(`${name}.ext`), extensions);
     await run('openssl', ['x509', '-req', '-in', path(`${name}.csr`), '-CA', path(`${ca}.crt`), '-CAkey', path(`${ca}.key`), '-CAcreateserial',
-      '-out', path(`${name}.crt`), '-days', '2', '-extfile', path(`${name}.ext`)]);
+      '-out', path(`${name}.crt`), '-days', String(days), '-extfile', path(`${name}.ext`)]);
   };
 
   await makeCa('ca', 'rxgate test CA');
   await makeCa('stranger-ca', 'untrusted test CA');
   await makeLeaf('server', 'ca', 'localhost', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
-  await makeLeaf('renewed-server', 'ca', 'localhost-renewed', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
+  await makeLeaf('renewed-server', 'ca', 'localhost-renewed', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n', 3);
   await makeLeaf('client', 'ca', CLIENT_CN, 'subjectAltName=DNS:ehr.example.org\nextendedKeyUsage=clientAuth\n');
-  await makeLeaf('renewed-client', 'ca', RENEWED_CLIENT_CN, 'extendedKeyUsage=clientAuth\n');
+  await makeLeaf('renewed-client', 'ca', RENEWED_CLIENT_CN, 'extendedKeyUsage=clientAuth\n', 3);
   await makeLeaf('stranger', 'stranger-ca', 'stranger', 'extendedKeyUsage=clientAuth\n');
 
   return {
