@@ -84,7 +84,11 @@ async function notAfter(certFile: string): Promise<Date> {
 
 describe.skipIf(!opensslPresent)('MLLP TLS certificate renewal', () => {
   it('serves the renewed certificate from the next handshake on, and open connections carry on', async () => {
-    const { listener, port } = await listenerOnServedFiles();
+    const { listener, port, logs } = await listenerOnServedFiles();
+    // The test certificates are valid for two days: the start says when, and that it is soon.
+    const expires = (await notAfter(certs.serverCert)).toISOString();
+    expect(logs.lines.find((l) => l.msg === 'MLLP listening')).toMatchObject({ tls_certificate_expires: expires });
+    expect(logs.lines.find((l) => l.reason === 'tls_certificate_expiring')).toMatchObject({ tls_certificate_expires: expires, days_left: 1 });
     const before = await connectTls(port);
     expect(before.serverCn).toBe('localhost');
     expect(await listener.reloadTls()).toBe('unchanged');

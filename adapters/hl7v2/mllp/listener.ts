@@ -8,7 +8,7 @@ import { decoderOptions, DEFAULT_MAX_FRAME_BYTES, DEFAULT_OVERSIZE_PREFIX_BYTES 
 import type { MllpConnectionInfo, MllpHandler } from './handler.ts';
 import { describePeerCertificate } from './peer-certificate.ts';
 import { readTlsMaterial, secureContextOptions } from './tls-material.ts';
-import { checkTlsFilesPeriodically, TlsReloader, type TlsReloadOutcome } from './tls-reload.ts';
+import { checkTlsFilesPeriodically, TlsReloader, warnOfNearExpiry, type TlsReloadOutcome } from './tls-reload.ts';
 
 /**
  * The MLLP network edge: a plain TCP listener (MLLP_PORT) and/or a TLS one (MLLP_TLS_PORT), sharing one connection
@@ -164,7 +164,12 @@ export async function startMllpListener(options: MllpListenerOptions): Promise<M
     await Promise.all(servers.map(({ server }) => new Promise((resolve) => server.close(resolve))));
     throw err;
   }
-  logger.info({ host, port: address.plain?.port, tls_port: address.tls?.port, max_connections: maxConnections }, 'MLLP listening');
+  const tlsExpiry = tlsReloader?.certificateExpiry();
+  logger.info(
+    { host, port: address.plain?.port, tls_port: address.tls?.port, max_connections: maxConnections, tls_certificate_expires: tlsExpiry?.toISOString() },
+    'MLLP listening',
+  );
+  if (tlsExpiry) warnOfNearExpiry(tlsExpiry, logger);
 
   return {
     address,

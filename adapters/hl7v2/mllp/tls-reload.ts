@@ -55,11 +55,26 @@ export function checkTlsFilesPeriodically(reloader: TlsReloader, intervalMs: num
   const timer = setInterval(() => {
     reloader.reload().then(
       (outcome) => {
-        if (outcome === 'reloaded') logger.info({ reason: 'files_changed' }, 'MLLP TLS certificate reloaded');
+        if (outcome !== 'reloaded') return;
+        const expiry = reloader.certificateExpiry();
+        logger.info({ reason: 'files_changed', tls_certificate_expires: expiry?.toISOString() }, 'MLLP TLS certificate reloaded');
+        if (expiry) warnOfNearExpiry(expiry, logger);
       },
       (err: Error) => logger.error({ reason: 'tls_reload_failed', err: err.message }, 'MLLP TLS certificate not reloaded'),
     );
   }, intervalMs);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/** Senders refuse an expired certificate; a fortnight's notice in the log, beside the metric, for those without alerts. */
+export const EXPIRY_WARNING_DAYS = 14;
+
+export function warnOfNearExpiry(expiry: Date, logger: Logger, now = new Date()): void {
+  const days = (expiry.getTime() - now.getTime()) / 86_400_000;
+  if (days >= EXPIRY_WARNING_DAYS) return;
+  logger.warn(
+    { reason: days <= 0 ? 'tls_certificate_expired' : 'tls_certificate_expiring', tls_certificate_expires: expiry.toISOString(), days_left: Math.max(0, Math.floor(days)) },
+    days <= 0 ? 'MLLP TLS certificate has expired: senders will refuse it' : 'MLLP TLS certificate expires soon: renew it',
+  );
 }
