@@ -388,6 +388,22 @@ describe('HL7 v2 over MLLP, end to end', () => {
       const kept = await listQuarantine(gw.bus, { limit: 500, adapter: 'hl7v2', reason: 'sender_not_allowed' });
       expect(kept.entries.length).toBeGreaterThanOrEqual(1);
 
+      // `gateway mllp-send` speaks mutual TLS too, presenting the same client certificate.
+      const file = join(certs.dir, 'tls-cli.hl7');
+      writeFileSync(file, rds('TLS-CLI'));
+      const printed: string[] = [];
+      const log = console.log;
+      console.log = (line: string) => void printed.push(line);
+      try {
+        // No --port: with TLS it goes to the gateway's MLLP_TLS_PORT, not MLLP_PORT.
+        const args = [file, '--ca', certs.caCert, '--cert', certs.clientCert, '--key', certs.clientKey, '--servername', 'localhost'];
+        expect(await mllpSend(args, { host: '127.0.0.1', port: 1, tlsPort: port })).toBe(0);
+      } finally {
+        console.log = log;
+      }
+      expect(printed).toEqual([`${file}: AA TLS-CLI`]);
+      await expect(mllpSend([file, '--cert', certs.clientCert], { host: '127.0.0.1', port })).rejects.toThrow('--cert and --key go together');
+
       // A client without a certificate does not get through the handshake at all.
       const refused = await new Promise<string>((resolve) => {
         const socket = tlsConnect({ port, host: '127.0.0.1', ca: readFileSync(certs.caCert), servername: 'localhost' }, () => {

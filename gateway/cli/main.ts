@@ -22,8 +22,9 @@ const USAGE = `usage: gateway <command>
   quarantine replay <id>        feed the raw bytes to their adapter again
   dlq list [--after N] [--limit N]
   dlq replay <id>               hand a dead letter to the consumer that gave up on it
-  mllp-send FILE… [--host H] [--port P]
-                                send HL7 v2 files over MLLP (default: this gateway's MLLP_HOST:MLLP_PORT), print each ACK
+  mllp-send FILE… [--host H] [--port P] [--tls] [--ca F] [--cert F --key F] [--servername N]
+                                send HL7 v2 files over MLLP (default: this gateway's MLLP_HOST:MLLP_PORT, or
+                                MLLP_TLS_PORT with TLS), print each ACK
 
 Settings come from the environment (see the README). quarantine and dlq talk to the running gateway's API at
 GATEWAY_URL (default http://127.0.0.1:HTTP_PORT) with GATEWAY_TOKEN (default: the token in DATA_DIR/admin.token).`;
@@ -41,7 +42,7 @@ export async function main(argv: string[]): Promise<number> {
         return await verify(loadConfig(), rest);
       case 'mllp-send': {
         const config = loadConfig();
-        return await mllpSend(rest, { host: config.MLLP_HOST, port: config.MLLP_PORT });
+        return await mllpSend(rest, { host: config.MLLP_HOST, port: config.MLLP_PORT, tlsPort: config.MLLP_TLS_PORT });
       }
       case 'quarantine':
       case 'dlq':

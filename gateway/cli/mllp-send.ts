@@ -7,17 +7,35 @@ import { parseMessage } from '../../adapters/hl7v2/parse.ts';
 /**
  * `gateway mllp-send FILE…`: sends HL7 v2 files over MLLP, one message per file, each waiting for its ACK, and
  * prints MSA-1 and MSA-2 of every answer. For trying a listener (ours or an EHR's) without an interface engine.
+ * `--tls` (implied by `--ca`, `--cert`/`--key`) speaks TLS, by default to this gateway's MLLP_TLS_PORT, with the
+ * receiver's certificate always verified; `--cert` and `--key` present a client certificate (mutual TLS).
  */
-export async function mllpSend(args: string[], defaults: { host: string; port: number }): Promise<number> {
+export async function mllpSend(args: string[], defaults: { host: string; port: number; tlsPort?: number | undefined }): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { host: { type: 'string' }, port: { type: 'string' }, timeout: { type: 'string' } },
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      timeout: { type: 'string' },
+      tls: { type: 'boolean' },
+      ca: { type: 'string' },
+      cert: { type: 'string' },
+      key: { type: 'string' },
+      servername: { type: 'string' },
+    },
   });
   if (positionals.length === 0) throw new Error('mllp-send needs at least one file');
+  if ((values.cert === undefined) !== (values.key === undefined)) throw new Error('mllp-send: --cert and --key go together');
+  const tls =
+    values.tls || values.ca !== undefined || values.cert !== undefined
+      ? { caFile: values.ca, certFile: values.cert, keyFile: values.key, servername: values.servername }
+      : undefined;
+  const port = values.port ?? (tls && defaults.tlsPort !== undefined ? defaults.tlsPort : defaults.port);
   const client = createMllpClient({
     host: values.host ?? defaults.host,
-    port: Number(values.port ?? defaults.port),
+    port: Number(port),
+    tls,
     logger: pino({ level: 'silent' }),
     answerTimeoutMs: Number(values.timeout ?? 10_000),
     retry: { attempts: 1 },
