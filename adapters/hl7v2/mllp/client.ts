@@ -1,5 +1,5 @@
 import { connect as netConnect, isIP, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import { createSecureContext, connect as tlsConnect } from 'node:tls';
 import type { Logger } from 'pino';
 import { delayBeforeAttempt, retryPolicy, type RetryPolicy } from './backoff.ts';
 import { systemClock, type Clock } from './clock.ts';
@@ -228,18 +228,20 @@ class OutboundMllpClient implements MllpClient {
 
   /**
    * Connections are reused, so reading the files per connection costs little, and a renewed client certificate or
-   * CA is used from the next connection on. A read that fails falls back to the files last read (a renewal half
-   * written); with none yet, the attempt fails as a connection failure naming the file, and is retried.
+   * CA is used from the next connection on. Files that cannot be read or used together fall back to the files last
+   * read (a renewal half written); with none yet, the attempt fails as a connection failure naming the problem,
+   * and is retried.
    */
   private async readTlsFilesOrLastGood(tls: MllpClientTlsOptions): Promise<TlsMaterial> {
     try {
       const material = await readTlsMaterial(tls, { cert: 'certFile', key: 'keyFile', ca: 'caFile' });
+      createSecureContext(material); // throws for a key that is not the certificate's, as in a renewal half written
       if (this.lastGoodTls && !sameTlsMaterial(material, this.lastGoodTls)) this.log.info('MLLP client TLS files changed: new connections use them');
       this.lastGoodTls = material;
       return material;
     } catch (err) {
       if (!this.lastGoodTls) throw new AttemptFailure('connect_failed', describeCause(err));
-      this.log.warn({ reason: 'tls_reload_failed', err: describeCause(err) }, 'MLLP client TLS files unreadable: the last ones read are used');
+      this.log.warn({ reason: 'tls_reload_failed', err: describeCause(err) }, 'MLLP client TLS files unusable: the last good ones are used');
       return this.lastGoodTls;
     }
   }
