@@ -5,7 +5,6 @@ import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { createLogger } from '../log.ts';
 import { startGateway } from '../main.ts';
 import { mllpSend } from './mllp-send.ts';
-import { warnOfNearExpiry } from '../../adapters/hl7v2/mllp/tls-reload.ts';
 import { DataDirLockedError } from '../store/data-dir-lock.ts';
 import { openStore } from '../store/db.ts';
 import { loadTrustedKeys } from '../checkpoints/keys.ts';
@@ -79,11 +78,7 @@ async function start(config: Config): Promise<number> {
   // SIGHUP: read the MLLP TLS certificate files again now (a renewal), instead of at the next periodic check.
   const reloadTls = () => {
     gateway.hl7.listener.reloadTls().then(
-      (outcome) => {
-        const expiry = gateway.hl7.listener.tlsCertificateExpiry();
-        logger.info({ signal: 'SIGHUP', outcome, tls_certificate_expires: expiry?.toISOString() }, 'MLLP TLS certificate files read again');
-        if (expiry) warnOfNearExpiry(expiry, logger);
-      },
+      (outcome) => logger.info({ signal: 'SIGHUP', outcome }, 'MLLP TLS certificate files read again'),
       (err: Error) => logger.error({ signal: 'SIGHUP', reason: 'tls_reload_failed', err: err.message }, 'MLLP TLS certificate not reloaded'),
     );
   };

@@ -1,5 +1,5 @@
 import { connect as netConnect, isIP, type Socket } from 'node:net';
-import { createSecureContext, connect as tlsConnect } from 'node:tls';
+import { createSecureContext, connect as tlsConnect, type SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import { delayBeforeAttempt, retryPolicy, type RetryPolicy } from './backoff.ts';
 import { systemClock, type Clock } from './clock.ts';
@@ -113,8 +113,9 @@ class OutboundMllpClient implements MllpClient {
   private readonly decoderSettings;
   private current: OutboundConnection | undefined;
   private connectionsOpened = 0;
-  /** the TLS files as last read successfully; each new connection reads them again (renewals) */
-  private lastGoodTls: TlsMaterial | undefined;
+  /** the TLS files as last read and usable, and their context; each new connection reads them again (renewals) */
+  private lastGoodTlsFiles: TlsMaterial | undefined;
+  private lastGoodTls: SecureContext | undefined;
   private tail: Promise<unknown> = Promise.resolve();
   private closed = false;
 
@@ -232,13 +233,15 @@ class OutboundMllpClient implements MllpClient {
    * read (a renewal half written); with none yet, the attempt fails as a connection failure naming the problem,
    * and is retried.
    */
-  private async readTlsFilesOrLastGood(tls: MllpClientTlsOptions): Promise<TlsMaterial> {
+  private async readTlsFilesOrLastGood(tls: MllpClientTlsOptions): Promise<SecureContext> {
     try {
       const material = await readTlsMaterial(tls, { cert: 'certFile', key: 'keyFile', ca: 'caFile' });
-      createSecureContext(material); // throws for a key that is not the certificate's, as in a renewal half written
-      if (this.lastGoodTls && !sameTlsMaterial(material, this.lastGoodTls)) this.log.info('MLLP client TLS files changed: new connections use them');
-      this.lastGoodTls = material;
-      return material;
+      // Throws for a key that is not the certificate's, as in a renewal half written.
+      const context = createSecureContext(material);
+      if (this.lastGoodTlsFiles && !sameTlsMaterial(material, this.lastGoodTlsFiles)) this.log.info('MLLP client TLS files changed: new connections use them');
+      this.lastGoodTlsFiles = material;
+      this.lastGoodTls = context;
+      return context;
     } catch (err) {
       if (!this.lastGoodTls) throw new AttemptFailure('connect_failed', describeCause(err));
       this.log.warn({ reason: 'tls_reload_failed', err: describeCause(err) }, 'MLLP client TLS files unusable: the last good ones are used');
@@ -248,12 +251,12 @@ class OutboundMllpClient implements MllpClient {
 
   private async open(): Promise<OutboundConnection> {
     const { host, port, tls } = this.options;
-    const material = tls ? await this.readTlsFilesOrLastGood(tls) : undefined;
+    const secureContext = tls ? await this.readTlsFilesOrLastGood(tls) : undefined;
     const socket = tls
       ? tlsConnect({
           host,
           port,
-          ...material,
+          secureContext,
           rejectUnauthorized: tls.rejectUnauthorized ?? true,
           ...(tls.servername ? { servername: tls.servername } : isIP(host) ? {} : { servername: host }),
         })

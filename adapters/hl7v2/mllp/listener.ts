@@ -226,7 +226,7 @@ async function createMllpTlsServer(tls: MllpTlsListenerOptions, logger: Logger, 
       'MLLP TLS handshake failed',
     );
   });
-  return { server, reloader: new TlsReloader(server, tls, material) };
+  return { server, reloader: new TlsReloader(server, tls, material, logger) };
 }
 
 function connectionInfo(socket: Socket, id: string, tls: boolean): MllpConnectionInfo {

@@ -14,20 +14,22 @@ export type TlsReloadOutcome = 'reloaded' | 'unchanged';
  */
 export class TlsReloader {
   private inService: TlsMaterial;
+  private expiry: Date | undefined;
   private running: Promise<TlsReloadOutcome> | undefined;
 
   constructor(
     private readonly server: TlsServer,
     private readonly files: TlsFiles,
     initial: TlsMaterial,
+    private readonly logger: Logger,
   ) {
     this.inService = initial;
+    this.expiry = expiryOf(initial);
   }
 
   /** When the certificate in service expires (its first one, the leaf, when the file holds a chain). */
   certificateExpiry(): Date | undefined {
-    // validTo is OpenSSL's text ("Dec  6 20:37:00 2026 GMT"), which Date reads; Node 20 has no validToDate.
-    return this.inService.cert ? new Date(new X509Certificate(this.inService.cert).validTo) : undefined;
+    return this.expiry;
   }
 
   /** Reads the files; installs them when they differ from what is in service. Calls at once share one read. */
@@ -46,22 +48,22 @@ export class TlsReloader {
       throw new MllpTlsConfigError('MLLP_TLS_CERT', this.files.certFile, problem, { cause });
     }
     this.inService = next;
+    this.expiry = expiryOf(next);
+    this.logger.info({ reason: 'files_changed', tls_certificate_expires: this.expiry?.toISOString() }, 'MLLP TLS certificate reloaded');
+    if (this.expiry) warnOfNearExpiry(this.expiry, this.logger);
     return 'reloaded';
   }
 }
 
-/** Checks the files every `intervalMs` and logs what changed; returns the function that stops the checks. */
+function expiryOf(material: TlsMaterial): Date | undefined {
+  // validTo is OpenSSL's text ("Dec  6 20:37:00 2026 GMT"), which Date reads; Node 20 has no validToDate.
+  return material.cert ? new Date(new X509Certificate(material.cert).validTo) : undefined;
+}
+
+/** Checks the files every `intervalMs` (a reload logs itself; a failed one is logged here); returns the stop. */
 export function checkTlsFilesPeriodically(reloader: TlsReloader, intervalMs: number, logger: Logger): () => void {
   const timer = setInterval(() => {
-    reloader.reload().then(
-      (outcome) => {
-        if (outcome !== 'reloaded') return;
-        const expiry = reloader.certificateExpiry();
-        logger.info({ reason: 'files_changed', tls_certificate_expires: expiry?.toISOString() }, 'MLLP TLS certificate reloaded');
-        if (expiry) warnOfNearExpiry(expiry, logger);
-      },
-      (err: Error) => logger.error({ reason: 'tls_reload_failed', err: err.message }, 'MLLP TLS certificate not reloaded'),
-    );
+    reloader.reload().catch((err: Error) => logger.error({ reason: 'tls_reload_failed', err: err.message }, 'MLLP TLS certificate not reloaded'));
   }, intervalMs);
   timer.unref();
   return () => clearInterval(timer);
