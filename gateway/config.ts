@@ -85,6 +85,13 @@ export const configSchema = z.object({
     .describe('how often the drug resolver cache reloads the mapping tables (changes made through this gateway apply at once) and parked events are swept'),
   MAPPINGS_IMPORT_MAX_BYTES: positiveInt.default(256 * 1024 * 1024).describe('largest mapping import (FDA directory files, CSV) accepted over HTTP'),
   ...hl7ConfigShape,
+  HEAP_GROWING_PERCENT: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1000)
+    .default(400)
+    .describe('how far the JavaScript heap may grow past what is live before the next full garbage collection, in percent (0: V8 decides); higher means fewer full collections and more memory'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('log level of the JSON logs'),
   INSTANCE_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - (1-64)').optional()
     .describe('name of this gateway instance, unique per running process (default: host-pid)'),

@@ -18,6 +18,7 @@ import { PhiVault } from './phi/vault.ts';
 import { lockDataDir } from './store/data-dir-lock.ts';
 import { openStore, type Store } from './store/db.ts';
 import type { StartupWait } from './os/wait-for-server.ts';
+import { setHeapGrowingPercent } from './os/heap-growing.ts';
 import { migrateStore } from './store/migrate.ts';
 import { LedgerCommitWaiter } from './workers/ledger-commits.ts';
 import { startLedgerWriter, type LedgerWriter } from './workers/ledger-writer.ts';
@@ -61,6 +62,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
   const stopAll = async () => {
     for (const step of cleanup.reverse()) await step().catch((err) => logger.error({ error: (err as Error).message }, 'stop step failed'));
   };
+  setHeapGrowingPercent(config.HEAP_GROWING_PERCENT);
   try {
     const embedded = !config.DATABASE_URL || !config.NATS_URL;
     if (embedded) {
