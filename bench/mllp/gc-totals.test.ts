@@ -4,7 +4,7 @@ import { gcBetween, watchGc } from './gc-totals.ts';
 
 describe('gc totals', () => {
   it('counts the collections that allocation causes', async () => {
-    const totals = watchGc();
+    const { totals } = watchGc();
     const before = totals();
     let keep: unknown[] = [];
     for (let i = 0; i < 2_000_000; i++) {
@@ -15,6 +15,26 @@ describe('gc totals', () => {
     const during = gcBetween(before, totals());
     expect(during.minor).toBeGreaterThan(0);
     expect(during.minor_ms).toBeGreaterThan(0);
+  });
+
+  it('keeps each full collection with when it began', async () => {
+    const watch = watchGc();
+    const since = Date.now();
+    (globalThis as { gc?: () => void }).gc?.();
+    let keep: unknown[] = [];
+    // Enough surviving allocation that V8 collects the old generation on its own when gc() is not exposed.
+    for (let i = 0; i < 3_000_000; i++) {
+      keep.push({ i, text: `object ${i}` });
+      if (keep.length > 400_000) keep = [];
+    }
+    await sleep(50);
+    const steps = watch.fullCollectionsSince(since);
+    expect(steps.some((s) => s.step === 'mark-compact')).toBe(true);
+    for (const s of steps) {
+      expect(s.at_ms).toBeGreaterThanOrEqual(since - 1);
+      expect(s.at_ms).toBeLessThanOrEqual(Date.now());
+    }
+    expect(watch.fullCollectionsSince(Date.now() + 1000)).toEqual([]);
   });
 
   it('subtracts two snapshots and rounds the pauses to a tenth of a millisecond', () => {

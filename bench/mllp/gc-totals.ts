@@ -3,7 +3,8 @@ import { constants, PerformanceObserver } from 'node:perf_hooks';
 /**
  * Garbage collections of this process since it started, by kind, with their main-thread pause in total. A receiver
  * reports these with its stage totals; the benchmark prints what happened during a case (`gc` on the JSON line),
- * since full collections are what the tail of a paced case was traced to.
+ * since full collections are what the tail of a paced case was traced to. The full collections are also kept one
+ * by one, with when they happened, so that `run.ts --trace` can set them beside the slow answers (tail.ts).
  */
 export interface GcTotals {
   major: number;
@@ -12,22 +13,49 @@ export interface GcTotals {
   minor_ms: number;
 }
 
-export function watchGc(): () => GcTotals {
+/** One step of a full collection: V8's incremental marking, or the mark-compact that finishes it. */
+export interface FullCollectionStep {
+  /** epoch milliseconds */
+  at_ms: number;
+  pause_ms: number;
+  step: 'marking' | 'mark-compact';
+}
+
+export interface GcWatch {
+  totals(): GcTotals;
+  /** full-collection steps that began at or after `sinceMs` (epoch ms); the last KEPT_STEPS are kept */
+  fullCollectionsSince(sinceMs: number): FullCollectionStep[];
+}
+
+const KEPT_STEPS = 2000;
+
+export function watchGc(): GcWatch {
   const totals: GcTotals = { major: 0, major_ms: 0, minor: 0, minor_ms: 0 };
+  const steps: FullCollectionStep[] = [];
+  const keep = (entry: PerformanceEntry, step: FullCollectionStep['step']) => {
+    steps.push({ at_ms: performance.timeOrigin + entry.startTime, pause_ms: entry.duration, step });
+    if (steps.length > KEPT_STEPS) steps.splice(0, steps.length - KEPT_STEPS);
+  };
   const observer = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
       const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
       if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
         totals.major += 1;
         totals.major_ms += entry.duration;
+        keep(entry, 'mark-compact');
       } else if (kind === constants.NODE_PERFORMANCE_GC_MINOR) {
         totals.minor += 1;
         totals.minor_ms += entry.duration;
+      } else if (kind === constants.NODE_PERFORMANCE_GC_INCREMENTAL) {
+        keep(entry, 'marking');
       }
     }
   });
   observer.observe({ entryTypes: ['gc'] });
-  return () => ({ ...totals });
+  return {
+    totals: () => ({ ...totals }),
+    fullCollectionsSince: (sinceMs) => steps.filter((s) => s.at_ms >= sinceMs),
+  };
 }
 
 /** What happened between two snapshots, pauses rounded to 0.1 ms. */

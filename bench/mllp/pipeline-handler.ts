@@ -18,9 +18,12 @@ import type { StageTotals } from './stats.ts';
  *
  *   npx tsx bench/mllp/run.ts --receivers node-hl7-server,rxgate --handler ./bench/mllp/pipeline-handler.ts
  *   BENCH_ACK_POINT=bus npx tsx bench/mllp/run.ts --receivers rxgate --handler ./bench/mllp/pipeline-handler.ts
+ *   BENCH_HEAP_GROWING_PERCENT=0 npx tsx bench/mllp/run.ts …   (the gateway's HEAP_GROWING_PERCENT; 0: V8's own)
  */
 /** BENCH_ACK_POINT=bus measures the JetStream PubAck as the ack point (see README "Durability"). */
 const ACK_POINT = process.env.BENCH_ACK_POINT === 'bus' ? 'bus' : 'ledger';
+/** Unset: the gateway's default. */
+const HEAP_GROWING_PERCENT = process.env.BENCH_HEAP_GROWING_PERCENT;
 
 export async function createMllpBenchHandler(): Promise<MllpBenchHandler> {
   const db = await freshDatabase('rxgate_bench_mllp');
@@ -35,6 +38,7 @@ export async function createMllpBenchHandler(): Promise<MllpBenchHandler> {
       AUTH_TOKENS: 'admin:bench-admin-token-0123456789',
       LOG_LEVEL: 'warn',
       ACK_POINT: ACK_POINT,
+      HEAP_GROWING_PERCENT,
     }),
     // stdout belongs to the receiver's ready line; the gateway logs to stderr.
     pino({ level: 'warn' }, pino.destination(2)),

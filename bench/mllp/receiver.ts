@@ -7,7 +7,8 @@
  * Prints one JSON line {"ready":true,"port":N,"label":"…"} on stdout, then serves on 127.0.0.1 until SIGTERM or
  * until its stdin closes (the parent went away). A line `stages` on stdin is answered with one JSON line
  * {"stages":{…},"gc":{…}}: the handler's stage totals (null when it keeps none) and this process's garbage
- * collections so far (gc-totals.ts).
+ * collections so far (gc-totals.ts). A line `collections <epoch ms>` is answered with {"full_collections":[…]}, the
+ * steps of full collections since then (for `run.ts --trace`).
  */
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -21,7 +22,7 @@ import type { StageTotals } from './stats.ts';
 import { NODE_HL7_SERVER_LABEL } from './receiver-label.ts';
 
 const { values } = parseArgs({ options: { kind: { type: 'string' }, handler: { type: 'string' } } });
-const gcTotals = watchGc();
+const gc = watchGc();
 
 let label: string;
 let port: number;
@@ -61,8 +62,12 @@ const shutdown = async () => {
 process.on('SIGTERM', () => void shutdown());
 const commands = createInterface({ input: process.stdin });
 commands.on('line', (line) => {
-  if (line.trim() !== 'stages') return;
-  void (stageTotals?.() ?? Promise.resolve(null)).then((stages) => process.stdout.write(`${JSON.stringify({ stages, gc: gcTotals() })}\n`));
+  const [command, argument] = line.trim().split(' ');
+  if (command === 'stages') {
+    void (stageTotals?.() ?? Promise.resolve(null)).then((stages) => process.stdout.write(`${JSON.stringify({ stages, gc: gc.totals() })}\n`));
+  } else if (command === 'collections') {
+    process.stdout.write(`${JSON.stringify({ full_collections: gc.fullCollectionsSince(Number(argument)) })}\n`);
+  }
 });
 commands.on('close', () => void shutdown());
 process.stdout.write(`${JSON.stringify({ ready: true, port, label })}\n`);

@@ -4,6 +4,7 @@
  *   npx tsx bench/mllp/run.ts [--messages 50000] [--connections 1,8] [--senders node-hl7-client,net]
  *                             [--receivers node-hl7-server,rxgate] [--handler ./module.ts]
  *                             [--min-bytes 1024] [--max-bytes 8192] [--warmup 5000] [--seed 1] [--rate 0]
+ *                             [--trace DIR]
  *
  * Senders: node-hl7-client 3.2.0 and a plain node:net sender. Receivers, each in its own process:
  * node-hl7-server 2.4.0 (the peer baseline: parse and AA, no durability) and our listener with a pluggable handler
@@ -12,10 +13,15 @@
  * sender, same connections, same messages, same run). With `--rate R` the senders are paced at R messages/s over
  * all connections and latencies run from when each message was due (the lines then carry `target_msgs_per_s`).
  *
+ * With `--trace DIR` every case also leaves DIR/case-<n>.json: each message's latency and when it began, and the
+ * receiver's full garbage collections with when they began, for `tail.ts` to set the slow answers beside them.
+ *
  * `runMllpBench(options)` does the same from code, so that the gateway pipeline can be measured by passing its
  * handler module (see handler-module.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -24,7 +30,8 @@ import { NODE_HL7_SERVER_LABEL } from './receiver-label.ts';
 import { runSender, type SenderKind } from './senders.ts';
 import { percentile, round, stageMeansMs, type StageTotals } from './stats.ts';
 import { cpuAccountingAvailable, cpuMsPerMessage, cpuSnapshot } from './cpu.ts';
-import { gcBetween, type GcTotals } from './gc-totals.ts';
+import { gcBetween, type FullCollectionStep, type GcTotals } from './gc-totals.ts';
+import type { CaseTrace } from './trace.ts';
 
 export type ReceiverKind = 'node-hl7-server' | 'rxgate';
 
@@ -47,6 +54,8 @@ export interface MllpBenchOptions {
   ackTimeoutMs: number;
   /** paced mode: messages/s over all connections (0 or unset: as fast as the ACKs come back) */
   ratePerS?: number | undefined;
+  /** a folder to leave each case's trace in (case-<n>.json, read by tail.ts) */
+  traceDir?: string | undefined;
   /** called with each result line as it is measured */
   onResult?: ((result: MllpBenchResult) => void) | undefined;
 }
@@ -127,6 +136,17 @@ export async function runMllpBench(options: MllpBenchOptions): Promise<MllpBench
             const after = await receiver.totals();
             if (before.stages && after.stages) result.stage_ms = stageMeansMs(before.stages, after.stages);
             result.gc = gcBetween(before.gc, after.gc);
+            if (options.traceDir) {
+              const trace: CaseTrace = {
+                ...base,
+                started_at_ms: run.startedAtMs,
+                latency_starts_ms: Array.from(run.latencyStartsMs, (x) => round(x, 3)),
+                latencies_ms: Array.from(run.latenciesMs, (x) => round(x, 3)),
+                full_collections: (await receiver.fullCollectionsSince(run.startedAtMs)).filter((c) => c.at_ms <= run.startedAtMs + run.elapsedMs),
+              };
+              await mkdir(options.traceDir, { recursive: true });
+              await writeFile(join(options.traceDir, `case-${caseNumber}.json`), JSON.stringify(trace));
+            }
             if (cpuBefore && cpuAfter) result.cpu_ms_per_msg = cpuMsPerMessage(cpuBefore, cpuAfter, options.messages);
             if (kind === 'node-hl7-server') peerRate = rate;
             // paced, both reach the target: the ratio would say nothing
@@ -151,6 +171,8 @@ interface Receiver {
   child: ChildProcess;
   /** the receiver's stage totals now (null when it keeps none) and its collections so far (receiver.ts answers the line `stages`) */
   totals(): Promise<{ stages: StageTotals | null; gc: GcTotals }>;
+  /** the receiver's full-collection steps since an epoch ms (the line `collections <ms>`) */
+  fullCollectionsSince(sinceMs: number): Promise<FullCollectionStep[]>;
 }
 
 async function startReceiver(kind: ReceiverKind, handlerModule: string | undefined): Promise<Receiver> {
@@ -170,16 +192,22 @@ async function startReceiver(kind: ReceiverKind, handlerModule: string | undefin
     });
     child.once('exit', (code) => reject(new Error(`receiver ${kind} exited with ${code}`)));
   });
-  const totals = () =>
-    new Promise<{ stages: StageTotals | null; gc: GcTotals }>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`receiver ${kind} did not report its stages within 10 s`)), 10_000);
+  /** One command line to the receiver, one JSON line back. */
+  const ask = <T>(command: string) =>
+    new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`receiver ${kind} did not answer '${command}' within 10 s`)), 10_000);
       lines.once('line', (line) => {
         clearTimeout(timer);
-        resolve(JSON.parse(line) as { stages: StageTotals | null; gc: GcTotals });
+        resolve(JSON.parse(line) as T);
       });
-      child.stdin!.write('stages\n');
+      child.stdin!.write(`${command}\n`);
     });
-  return { ...ready, child, totals };
+  return {
+    ...ready,
+    child,
+    totals: () => ask<{ stages: StageTotals | null; gc: GcTotals }>('stages'),
+    fullCollectionsSince: async (sinceMs) => (await ask<{ full_collections: FullCollectionStep[] }>(`collections ${sinceMs}`)).full_collections,
+  };
 }
 
 async function main() {
@@ -196,6 +224,7 @@ async function main() {
       seed: { type: 'string', default: '1' },
       'ack-timeout-ms': { type: 'string', default: '10000' },
       rate: { type: 'string', default: '0' },
+      trace: { type: 'string' },
     },
   });
   const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
@@ -211,6 +240,7 @@ async function main() {
     seed: Number(values.seed),
     ackTimeoutMs: Number(values['ack-timeout-ms']),
     ratePerS: Number(values.rate) || undefined,
+    traceDir: values.trace,
     onResult: (result) => process.stdout.write(`${JSON.stringify(result)}\n`),
   });
 }

@@ -30,8 +30,12 @@ export interface SenderOptions {
 }
 
 export interface SenderRun {
-  /** one per message, in ms, from the write to its ACK */
+  /** one per message, in ms, from the write (paced: from when it was due) to its ACK */
   latenciesMs: Float64Array;
+  /** one per message, in ms since startedAtMs: where its latency began */
+  latencyStartsMs: Float64Array;
+  /** epoch ms when the run began */
+  startedAtMs: number;
   elapsedMs: number;
   payloadBytes: number;
 }
@@ -45,6 +49,7 @@ export class BenchAckError extends Error {
 
 export async function runSender(kind: SenderKind, options: SenderOptions): Promise<SenderRun> {
   const latenciesMs = new Float64Array(options.messages);
+  const latencyStartsMs = new Float64Array(options.messages);
   let next = 0;
   let payloadBytes = 0;
   const take = () => (next < options.messages ? next++ : -1);
@@ -74,13 +79,14 @@ export async function runSender(kind: SenderKind, options: SenderOptions): Promi
           }
           await worker.send(text, controlId);
           latenciesMs[n] = performance.now() - t0;
+          latencyStartsMs[n] = t0 - started;
         }
       }),
     );
   } finally {
     await Promise.all(workers.map((w) => w.close()));
   }
-  return { latenciesMs, elapsedMs: performance.now() - started, payloadBytes };
+  return { latenciesMs, latencyStartsMs, startedAtMs: performance.timeOrigin + started, elapsedMs: performance.now() - started, payloadBytes };
 }
 
 interface Worker {
