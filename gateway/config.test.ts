@@ -26,6 +26,8 @@ describe('configuration from the environment', () => {
     [{ PARTITIONS: '0' }, 'PARTITIONS', /at least 1/],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', /one of/],
     [{ BUS_NAMESPACE: 'a.b' }, 'BUS_NAMESPACE', /letters, digits/],
+    [{ HEAP_GROWING_PERCENT: '-1' }, 'HEAP_GROWING_PERCENT', /at least 0/],
+    [{ HEAP_GROWING_PERCENT: 'lots' }, 'HEAP_GROWING_PERCENT', /must be a number/],
   ])('names the variable and what it expects: %o', (env, variable, expectation) => {
     let error: unknown;
     try {

@@ -1,4 +1,5 @@
 import type { FullCollectionStep } from './gc-totals.ts';
+import { round } from './stats.ts';
 
 /**
  * What `run.ts --trace DIR` leaves for each case, and the reading of it: which answers were slow, in which bursts,
@@ -50,19 +51,16 @@ export function slowEpisodes(trace: CaseTrace, options: EpisodeOptions): SlowEpi
     .filter((a) => a.latency > options.overMs)
     .sort((a, b) => a.start - b.start);
   const episodes: SlowEpisode[] = [];
-  let first = 0;
-  let last = -Infinity;
   let current: SlowEpisode | undefined;
   for (const answer of slow) {
-    if (!current || answer.start - last > gapMs) {
+    const beginsMs = current ? current.begins_s * 1000 : 0;
+    if (!current || answer.start - (beginsMs + current.spans_ms) > gapMs) {
       current = { begins_s: answer.start / 1000, answers: 0, longest_ms: 0, spans_ms: 0 };
-      first = answer.start;
       episodes.push(current);
     }
     current.answers += 1;
     current.longest_ms = Math.max(current.longest_ms, answer.latency);
-    current.spans_ms = answer.start - first;
-    last = answer.start;
+    current.spans_ms = answer.start - current.begins_s * 1000;
   }
   for (const episode of episodes) {
     const begins = trace.started_at_ms + episode.begins_s * 1000;
@@ -71,12 +69,10 @@ export function slowEpisodes(trace: CaseTrace, options: EpisodeOptions): SlowEpi
       if (c.at_ms < begins - lookbackMs || c.at_ms > begins + LOOKAHEAD_MS) continue;
       if (!nearest || Math.abs(begins - c.at_ms) < Math.abs(begins - nearest.at_ms)) nearest = c;
     }
-    if (nearest) episode.collection = { step: nearest.step, ms_before: round(begins - nearest.at_ms), pause_ms: round(nearest.pause_ms) };
+    if (nearest) episode.collection = { step: nearest.step, ms_before: round(begins - nearest.at_ms, 1), pause_ms: round(nearest.pause_ms, 1) };
     episode.begins_s = round(episode.begins_s, 3);
-    episode.longest_ms = round(episode.longest_ms);
-    episode.spans_ms = round(episode.spans_ms);
+    episode.longest_ms = round(episode.longest_ms, 1);
+    episode.spans_ms = round(episode.spans_ms, 1);
   }
   return episodes;
 }
-
-const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
