@@ -50,7 +50,11 @@ export const configSchema = z.object({
   PARTITIONS: z.coerce.number().int().min(1).max(256).default(4).describe('ordering partitions (fixed per deployment)'),
   DUPLICATE_WINDOW_S: positiveInt.default(86_400).describe('JetStream duplicate window of the EVENTS stream'),
   MAX_DELIVER: z.coerce.number().int().min(1).max(1000).default(5).describe('deliveries before a message goes to DLQ'),
-  ACK_WAIT_MS: positiveInt.default(30_000).describe('redelivery timeout of an unacknowledged message'),
+  ACK_WAIT_MS: positiveInt
+    .default(5_000)
+    .describe(
+      'redelivery timeout of an unacknowledged message; what a consumer holds is kept from redelivery meanwhile, so this is how long a delivery lost with a NATS connection (or a crashed gateway) waits before it is sent again',
+    ),
   LEDGER_BATCH_MAX: z.coerce.number().int().min(1).max(5000).default(500).describe('events per ledger transaction'),
   LEASE_TTL_MS: z.coerce.number().int().min(1000).default(15_000).describe('partition ownership lease lifetime'),
   AUTH_TOKENS: z

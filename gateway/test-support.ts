@@ -20,13 +20,28 @@ export interface TestGateway {
   stop(): Promise<void>;
 }
 
-export async function startTestGateway(env: Record<string, string> = {}, logger: Logger = createLogger('silent')): Promise<TestGateway> {
+/**
+ * `via`: ports of loopback relays (gateway/outage-proxy.ts) the gateway reaches PostgreSQL and NATS through instead
+ * of directly, so a test can take either away from this gateway alone.
+ */
+export interface TestGatewayRoutes {
+  databasePort?: number;
+  natsPort?: number;
+}
+
+export async function startTestGateway(
+  env: Record<string, string> = {},
+  logger: Logger = createLogger('silent'),
+  via: TestGatewayRoutes = {},
+): Promise<TestGateway> {
   const db = await createTestDatabase();
   const namespace = testNamespace();
+  const databaseUrl = withPort(db.url, via.databasePort);
+  const natsUrl = withPort(TEST_NATS_URL, via.natsPort);
   let gw: RunningGateway;
   try {
     gw = await startGateway(
-      loadConfig({ HTTP_PORT: '0', MLLP_PORT: '0', DATABASE_URL: db.url, NATS_URL: TEST_NATS_URL, BUS_NAMESPACE: namespace, ...env }),
+      loadConfig({ HTTP_PORT: '0', MLLP_PORT: '0', DATABASE_URL: databaseUrl, NATS_URL: natsUrl, BUS_NAMESPACE: namespace, ...env }),
       logger,
     );
   } catch (err) {
@@ -44,4 +59,12 @@ export async function startTestGateway(env: Record<string, string> = {}, logger:
       await db.drop();
     },
   };
+}
+
+function withPort(url: string, port: number | undefined): string {
+  if (port === undefined) return url;
+  const u = new URL(url);
+  u.hostname = '127.0.0.1';
+  u.port = String(port);
+  return u.toString();
 }

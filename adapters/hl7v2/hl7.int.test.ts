@@ -23,6 +23,7 @@ import { parseBatch, parseMessage } from './parse.ts';
 import { corpusFiles, readCorpusBytes } from './testing/corpus.ts';
 import { MUTATION_NAMES, MUTATIONS } from './testing/mutations.ts';
 import { createPrng } from './testing/prng.ts';
+import { handWrittenRds, RDS_PATIENT } from './testing/rds-message.ts';
 
 /**
  * The HL7 v2 adapter end to end: real MLLP listener, real NATS JetStream, real PostgreSQL, the real mapping engine.
@@ -36,17 +37,8 @@ if (!existsSync(MLLP_SEND)) console.warn(`${MLLP_SEND} (python3-hl7) is missing:
 const execFileAsync = promisify(execFile);
 const ANALYST = 'analyst-token-0123456789';
 const COMPLIANCE = 'compliance-token-0123456789';
-const MRN = 'ZZMRN4455';
-
-/** RDS^O13 written by hand from HL7 v2.5 §4.13.5: one dispense of 30 tablets of NDC 0591-0369-01. */
-function rds(controlId: string, ndc = '00591-0369-01', extraMsh = ''): string {
-  return [
-    `MSH|^~\\&|PHARM|HOSP1|EHR|HOSP1|20261121101500||RDS^O13^RDS_O13|${controlId}|P|2.5${extraMsh}`,
-    `PID|1||${MRN}^^^HOSP1^MR||ZZTEST^PATIENT||19700101|F`,
-    'ORC|RE|ORD-1|FIL-1',
-    `RXD|1|${ndc}^Hydrocodone 5mg/APAP 325mg^NDC|20261121101000|30|TAB^tablet^HL70292||RX-778|||1234567893^DISPENSER^DAN||||||||LOT-9|20271231`,
-  ].join('\r');
-}
+const MRN = RDS_PATIENT.mrn;
+const rds = handWrittenRds;
 
 describe('HL7 v2 over MLLP, end to end', () => {
   let gw: RunningGateway;
@@ -93,7 +85,7 @@ describe('HL7 v2 over MLLP, end to end', () => {
     expect(event.patient_ref).toMatch(/^pt_[0-9a-f]{64}$/);
     // The MRN and the name went to the vault, not to the bus or the ledger.
     expect(JSON.stringify(rows)).not.toContain(MRN);
-    expect(JSON.stringify(rows)).not.toContain('ZZTEST');
+    expect(JSON.stringify(rows)).not.toContain(RDS_PATIENT.family);
     const vault = await gw.phi.vault.get(event.patient_ref!);
     expect(vault!.identifiers).toContainEqual(expect.objectContaining({ value: MRN }));
   });
@@ -437,7 +429,7 @@ describe('HL7 v2 over MLLP, end to end', () => {
     expect(logLines.length).toBeGreaterThan(5);
     for (const line of logLines) {
       expect(line).not.toContain(MRN);
-      expect(line).not.toContain('ZZTEST');
+      expect(line).not.toContain(RDS_PATIENT.family);
     }
     const accepted = logLines.map((l) => JSON.parse(l) as { msg: string; correlation_id?: string }).filter((l) => l.msg === 'hl7 message accepted');
     expect(accepted.length).toBeGreaterThan(3);

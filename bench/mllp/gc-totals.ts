@@ -33,7 +33,9 @@ export function watchGc(): GcWatch {
   const totals: GcTotals = { major: 0, major_ms: 0, minor: 0, minor_ms: 0 };
   const steps: FullCollectionStep[] = [];
   const keep = (entry: PerformanceEntry, step: FullCollectionStep['step']) => {
-    steps.push({ at_ms: performance.timeOrigin + entry.startTime, pause_ms: entry.duration, step });
+    // In Date.now()'s clock, which the benchmark's other processes share: timeOrigin + startTime drifts from it by
+    // milliseconds as the system clock is slewed, so the entry's age is taken from the wall clock now.
+    steps.push({ at_ms: Date.now() - (performance.now() - entry.startTime), pause_ms: entry.duration, step });
     if (steps.length > KEPT_STEPS) steps.splice(0, steps.length - KEPT_STEPS);
   };
   const observer = new PerformanceObserver((list) => {

@@ -110,7 +110,7 @@ describe('bus on real NATS JetStream', () => {
     }
   });
 
-  it('naks transient failures without dead-lettering them, and handles them once the outage ends', async () => {
+  it('retries transient failures in place, never dead-letters them, and keeps the partition in order', async () => {
     for (const id of ['T1', 'T2']) await publishEvent(bus, event('HOSP2', id), 1);
     let outage = true;
     let attempts = 0;
@@ -120,7 +120,8 @@ describe('bus on real NATS JetStream', () => {
       stream: bus.names.streams.events,
       durable: 'test-transient',
       filterSubject: bus.names.partitionFilter(0),
-      ackWaitMs: 5_000,
+      // Shorter than the outage: what is held must not come back as a second delivery meanwhile.
+      ackWaitMs: 1_000,
       maxDeliver: 2,
       batchMax: 10,
       backoffMs: () => 50,
@@ -128,17 +129,62 @@ describe('bus on real NATS JetStream', () => {
       handle: async (batch) => {
         attempts++;
         if (outage) throw new TransientError('store down');
-        handled.push(...batch.map((m) => String(m.seq)));
+        handled.push(...batch.map((m) => new TextDecoder().decode(m.data)).map((text) => (JSON.parse(text) as CanonicalEvent).source.message_id));
       },
     });
     try {
       await until(() => attempts >= 4); // past maxDeliver, still no dead letter
+      // Published during the outage: it waits behind the failing batch instead of overtaking it.
+      await publishEvent(bus, event('HOSP2', 'T3'), 1);
+      await new Promise((r) => setTimeout(r, 2_500));
+      expect(handled).toEqual([]);
       expect((await listDeadLetters(bus, { limit: 10 })).entries).toHaveLength(0);
       outage = false;
-      await until(() => handled.length === 2);
-      expect(handled).toEqual(['1', '2']);
+      await until(() => handled.length >= 3);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(handled).toEqual(['T1', 'T2', 'T3']);
+      const info = await bus.jsm.consumers.info(bus.names.streams.events, 'test-transient');
+      expect(info.num_redelivered).toBe(0);
+      expect(info.num_ack_pending).toBe(0);
     } finally {
       await consumer.stop();
+    }
+  });
+
+  it('stops at once while a batch fails transiently, and the next worker of the partition gets the batch', async () => {
+    await publishEvent(bus, event('HOSP2', 'S1'), 1);
+    let attempts = 0;
+    const spec = {
+      bus,
+      stream: bus.names.streams.events,
+      durable: 'test-transient-stop',
+      filterSubject: bus.names.partitionFilter(0),
+      ackWaitMs: 6_000,
+      maxDeliver: 5,
+      batchMax: 10,
+      backoffMs: () => 20_000, // the pause is then half of ack_wait: 3 s
+      logger,
+    };
+    const failing = await startBatchConsumer({
+      ...spec,
+      handle: async () => {
+        attempts++;
+        throw new TransientError('store down');
+      },
+    });
+    await until(() => attempts >= 1);
+    const started = Date.now();
+    await failing.stop();
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(attempts).toBe(1);
+
+    const handled: number[] = [];
+    const next = await startBatchConsumer({ ...spec, handle: async (batch) => void handled.push(...batch.map((m) => m.seq)) });
+    try {
+      await until(() => handled.length >= 1, 12_000);
+      expect(handled).toEqual([1]);
+    } finally {
+      await next.stop();
     }
   });
 

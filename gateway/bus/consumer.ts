@@ -17,7 +17,9 @@ export interface BusMessage {
  * the next batch, so the batch size follows the load (group commit). A batch that fails is retried message by
  * message, so one poison message cannot hold its neighbours hostage; a message that keeps failing goes to the DLQ
  * with its failure history after `maxDeliver` deliveries. Errors the handler marks transient (the store is down)
- * are naked with a delay and never dead-lettered: an outage must not empty the stream into the DLQ.
+ * are never dead-lettered — an outage must not empty the stream into the DLQ — and are retried in place: the same
+ * batch again after a pause, while the messages behind it wait. Naking them instead would let later messages
+ * overtake them (a nak's delay runs per message), and the ledger and the EHR must see a partition in order.
  */
 
 export interface ConsumerSpec {
@@ -35,6 +37,10 @@ export interface BatchConsumerOptions extends ConsumerSpec {
   batchMax: number;
   handle: (batch: BusMessage[]) => Promise<void>;
   isTransient?: (err: unknown) => boolean;
+  /**
+   * The pause before a failed message is tried again: the nak delay for a failure (by delivery count), and the
+   * pause between in-place retries of a transiently failing batch (by attempt), at most half of ack_wait.
+   */
   backoffMs?: (deliveryCount: number) => number;
   onDeadLetter?: (m: BusMessage) => void;
   logger: Logger;
@@ -52,7 +58,8 @@ export class TransientError extends Error {
   }
 }
 
-const defaultBackoff = (deliveryCount: number): number => Math.min(30_000, 250 * 2 ** Math.max(0, deliveryCount - 1));
+/** Short enough that a writer is back at work within seconds of its store returning. */
+const defaultBackoff = (deliveryCount: number): number => Math.min(5_000, 250 * 2 ** Math.max(0, deliveryCount - 1));
 
 /** Creates the durable consumer or updates its settings; idempotent. */
 export async function ensureConsumer(bus: Bus, spec: ConsumerSpec): Promise<void> {
@@ -103,12 +110,40 @@ export async function startBatchConsumer(o: BatchConsumerOptions): Promise<Runni
     }
   })();
 
+  /** A pause the consumer's stop cuts short. */
+  let interruptPause: () => void = () => undefined;
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        interruptPause = () => undefined;
+        resolve();
+      }
+      interruptPause = done;
+    });
+
+  /**
+   * What this consumer holds (the batch being handled and the queue behind it) is reported as in progress every
+   * third of ack_wait, so the server sends again only what never reached it — deliveries lost with a connection,
+   * which come back after ack_wait — and never a message that is merely waiting behind a slow or retried batch.
+   * That is what lets ack_wait be short.
+   */
+  let handling: JsMsg[] = [];
+  const keepAlive = setInterval(() => {
+    for (const m of [...handling, ...queue]) {
+      try {
+        m.working();
+      } catch {
+        // The connection is closed: the server sends the message again after ack_wait, and its key catches the repeat.
+      }
+    }
+  }, Math.max(100, Math.floor(o.ackWaitMs / 3)));
+  keepAlive.unref();
+
+  /** A failure that is not transient: naked for a later try, or dead-lettered once it has had `maxDeliver`. */
   const fail = async (m: JsMsg, err: unknown): Promise<void> => {
     const count = m.info.deliveryCount;
-    if (isTransient(err)) {
-      m.nak(backoff(count));
-      return;
-    }
     const records = history.get(m.seq) ?? [];
     records.push({ at: new Date().toISOString(), delivery: count, error: errorText(err) });
     history.set(m.seq, records);
@@ -127,17 +162,28 @@ export async function startBatchConsumer(o: BatchConsumerOptions): Promise<Runni
   };
 
   const handleBatch = async (batch: JsMsg[]): Promise<void> => {
-    try {
-      await o.handle(batch);
-      for (const m of batch) {
-        m.ack();
-        history.delete(m.seq);
+    const started = Date.now();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await o.handle(batch);
+        for (const m of batch) {
+          m.ack();
+          history.delete(m.seq);
+        }
+        if (attempt > 1) o.logger.info({ consumer: o.durable, attempts: attempt, waited_ms: Date.now() - started }, 'transient failure over; batch handled');
+        return;
+      } catch (err) {
+        if (!isTransient(err)) {
+          if (batch.length === 1) return fail(batch[0]!, err);
+          break;
+        }
+        if (attempt === 1) o.logger.warn({ consumer: o.durable, error: errorText(err) }, 'transient failure; retrying the batch in place, later messages wait');
       }
-      return;
-    } catch (err) {
-      if (batch.length === 1 || isTransient(err)) {
-        if (isTransient(err)) o.logger.warn({ consumer: o.durable, error: errorText(err) }, 'transient failure, retrying later');
-        for (const m of batch) await fail(m, err);
+      if (!stopping) await pause(Math.min(backoff(attempt), o.ackWaitMs / 2));
+      if (stopping) {
+        // Back to the front of the queue, which stop() gives back to the server in order once no pull is open
+        // (a nak now would be delivered straight back to this closing consumer's pull, and sit out ack_wait).
+        queue.unshift(...batch);
         return;
       }
     }
@@ -152,11 +198,14 @@ export async function startBatchConsumer(o: BatchConsumerOptions): Promise<Runni
         continue;
       }
       const batch = queue.splice(0, o.batchMax);
+      handling = batch;
       try {
         await handleBatch(batch);
       } catch (err) {
         // Only the DLQ publish can throw here; leave the messages to be redelivered after ack_wait.
         o.logger.error({ consumer: o.durable, error: errorText(err) }, 'batch left unacknowledged');
+      } finally {
+        handling = [];
       }
     }
   })();
@@ -165,6 +214,8 @@ export async function startBatchConsumer(o: BatchConsumerOptions): Promise<Runni
     durable: o.durable,
     stop: async () => {
       stopping = true;
+      clearInterval(keepAlive);
+      interruptPause();
       await messages.close().catch(() => undefined);
       wake();
       await pump.catch(() => undefined);

@@ -46,7 +46,7 @@ const H = {
 } as const;
 
 export async function quarantine(bus: Bus, q: QuarantineInput): Promise<number> {
-  const ack = await bus.js.publish(bus.names.quarantineSubject(q.adapter, q.reason), q.raw, {
+  const ack = await bus.publisher.publish(bus.names.quarantineSubject(q.adapter, q.reason), q.raw, {
     headers: toHeaders({
       [H.adapter]: q.adapter,
       [H.reason]: q.reason,

@@ -1,0 +1,219 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listQuarantine } from '../../gateway/bus/quarantine.ts';
+import { TEST_NATS_URL } from '../../gateway/bus/test-support.ts';
+import { createLogger } from '../../gateway/log.ts';
+import type { RunningGateway } from '../../gateway/main.ts';
+import { startOutageProxy, type OutageProxy } from '../../gateway/outage-proxy.ts';
+import { listLedger } from '../../gateway/store/ledger.ts';
+import { TEST_DATABASE_URL } from '../../gateway/store/test-support.ts';
+import { startTestGateway, type TestGatewayRoutes } from '../../gateway/test-support.ts';
+import { connectNodeHl7Client, type Hl7ClientAck, type NodeHl7ClientSender } from './mllp/testkit/node-hl7-client-sender.ts';
+import { handWrittenRds, RDS_PATIENT } from './testing/rds-message.ts';
+
+/**
+ * The delivery promise when a server goes away (DESIGN §2): while PostgreSQL or NATS cannot be reached the sender is
+ * told AR with an ERR — resend — never AA, and never left without an answer; once the server is back, the sender's
+ * resend is acknowledged and the dispense is in the ledger exactly once. The servers are taken away from this
+ * gateway alone, by cutting a loopback relay between them (gateway/outage-proxy.ts); node-hl7-client is the sender.
+ */
+
+const ACK_TIMEOUT_MS = 1500;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface OutageCase {
+  gw: RunningGateway;
+  logLines: string[];
+  sender: NodeHl7ClientSender;
+  stop(): Promise<void>;
+}
+
+async function startCase(via: TestGatewayRoutes): Promise<OutageCase> {
+  const logLines: string[] = [];
+  const { gw, stop } = await startTestGateway(
+    { HL7_FACILITY_MAP: 'HOSP1=HOSP1', ACK_TIMEOUT_MS: String(ACK_TIMEOUT_MS), LOG_LEVEL: 'info' },
+    createLogger('info', { write: (line: string) => void logLines.push(line) }),
+    via,
+  );
+  const ctx = { actor: 'analyst:test', reason: 'test fixture' };
+  await gw.mappings.service.create('drugs', { ndc11: '00591-0369-01', description: 'Hydrocodone/APAP 5/325 tablet' }, ctx);
+  await gw.mappings.service.create('schedules', { ndc11: '00591036901', schedule: 'II' }, ctx);
+  // Generous: what is checked is how long the gateway takes to answer, not the sender's patience.
+  const sender = await connectNodeHl7Client({ port: gw.mllp.port!, ackTimeoutMs: 30_000 });
+  return {
+    gw,
+    logLines,
+    sender,
+    stop: async () => {
+      await sender.close();
+      await stop();
+    },
+  };
+}
+
+/** What a sender does after AR: send the same message again, here every 250 ms for at most `withinMs`. */
+async function resendUntilAccepted(sender: NodeHl7ClientSender, message: string, withinMs: number): Promise<{ ack: Hl7ClientAck; attempts: number }> {
+  const deadline = Date.now() + withinMs;
+  for (let attempts = 1; ; attempts++) {
+    const ack = await sender.send(message);
+    if (ack.code === 'AA' || Date.now() > deadline) return { ack, attempts };
+    await sleep(250);
+  }
+}
+
+async function dispensesOf(gw: RunningGateway, controlId: string) {
+  const { entries } = await listLedger(gw.store, { facility: 'HOSP1', limit: 1000 });
+  return entries.filter((e) => e.event.source.message_id === controlId);
+}
+
+/**
+ * Four connections each send their messages one after another (resending each until AA) while the server is taken
+ * away for `outageMs` once some have been accepted. Every message must end with AA and exactly one ledger row.
+ */
+async function sendThroughOutage(c: OutageCase, proxy: OutageProxy, prefix: string, outageMs: number): Promise<{ refused: number; recoveredMs: number }> {
+  const senders = [c.sender, ...(await Promise.all([1, 2, 3].map(() => connectNodeHl7Client({ port: c.gw.mllp.port!, ackTimeoutMs: 30_000 }))))];
+  const ids = senders.map((_, k) => Array.from({ length: 25 }, (_, i) => `${prefix}-${k}-${i}`));
+  let accepted = 0;
+  let refused = 0;
+  let recoveredMs = Number.NaN;
+  try {
+    const sending = Promise.all(
+      senders.map(async (sender, k) => {
+        for (const id of ids[k]!) {
+          const { ack, attempts } = await resendUntilAccepted(sender, handWrittenRds(id), 30_000);
+          expect(ack).toMatchObject({ code: 'AA', controlId: id });
+          accepted += 1;
+          refused += attempts - 1;
+        }
+      }),
+    );
+    for (let waited = 0; accepted < 10 && waited < 10_000; waited += 20) await sleep(20);
+    await proxy.cut();
+    await sleep(outageMs);
+    await proxy.restore();
+    const restored = Date.now();
+    await sending;
+    recoveredMs = Date.now() - restored;
+  } finally {
+    await Promise.all(senders.slice(1).map((s) => s.close()));
+  }
+  const { entries } = await listLedger(c.gw.store, { facility: 'HOSP1', limit: 1000 });
+  const rowsPerId = new Map<string, number>();
+  for (const e of entries) if (e.event.source.message_id.startsWith(`${prefix}-`)) rowsPerId.set(e.event.source.message_id, (rowsPerId.get(e.event.source.message_id) ?? 0) + 1);
+  expect([...rowsPerId.keys()].sort()).toEqual(ids.flat().sort());
+  expect([...rowsPerId.values()].every((n) => n === 1)).toBe(true);
+  return { refused, recoveredMs };
+}
+
+function expectResendAr(ack: Hl7ClientAck, controlId: string): void {
+  expect(ack).toMatchObject({ code: 'AR', controlId });
+  // ERR-3 is 207 (application internal error) from HL7 table 0357; MSA-3 tells the sender what to do.
+  const segments = ack.text.split('\r');
+  expect(segments.find((s) => s.startsWith('MSA|'))).toContain('resend');
+  expect(segments.find((s) => s.startsWith('ERR|'))?.split('|')[3]).toMatch(/^207\^/);
+}
+
+function expectNoPhi(logLines: string[]): void {
+  for (const line of logLines) {
+    expect(line).not.toContain(RDS_PATIENT.mrn);
+    expect(line).not.toContain(RDS_PATIENT.family);
+  }
+}
+
+describe('HL7 v2 over MLLP while PostgreSQL is unreachable (ACK_POINT=ledger)', () => {
+  let pg: OutageProxy;
+  let c: OutageCase;
+
+  beforeAll(async () => {
+    pg = await startOutageProxy(Number(new URL(TEST_DATABASE_URL).port || 5432));
+    c = await startCase({ databasePort: pg.port });
+  });
+  afterAll(async () => {
+    await pg?.restore();
+    await c?.stop();
+    await pg?.close();
+  });
+
+  it('answers AR (resend) within the ack timeout, then acknowledges the resend once it is back, with one ledger row', async () => {
+    const before = await c.sender.send(handWrittenRds('PG-0'));
+    expect(before.code).toBe('AA');
+
+    await pg.cut();
+    const started = Date.now();
+    const refused = await c.sender.send(handWrittenRds('PG-1'));
+    expect(Date.now() - started).toBeLessThan(ACK_TIMEOUT_MS + 3000);
+    expectResendAr(refused, 'PG-1');
+    // The gateway keeps its sender: the connection carries the next message as well.
+    expectResendAr(await c.sender.send(handWrittenRds('PG-1')), 'PG-1');
+
+    await pg.restore();
+    const { ack } = await resendUntilAccepted(c.sender, handWrittenRds('PG-1'), 20_000);
+    expect(ack).toMatchObject({ code: 'AA', controlId: 'PG-1' });
+    expect(await dispensesOf(c.gw, 'PG-1')).toHaveLength(1);
+    // The resend after AA is a repeat: same answer, still one row.
+    expect((await c.sender.send(handWrittenRds('PG-1'))).code).toBe('AA');
+    expect(await dispensesOf(c.gw, 'PG-1')).toHaveLength(1);
+    // Waiting out the outage is not a failure of the events: nothing went to the dead-letter stream.
+    expect((await c.gw.metrics.deadLettered.get()).values.reduce((sum, v) => sum + v.value, 0)).toBe(0);
+
+    const refusals = c.logLines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => String(l.msg).includes('not stored durably'));
+    expect(refusals.length).toBeGreaterThanOrEqual(2);
+    for (const line of refusals) expect(line.correlation_id).toBeTruthy();
+    // Each refused copy is kept in quarantine (on the bus, which stayed up), findable by its correlation id.
+    const kept = (await listQuarantine(c.gw.bus, { limit: 100, adapter: 'hl7v2', reason: 'not_durable' })).entries;
+    expect(kept.map((e) => e.correlation_id).sort()).toEqual(refusals.map((l) => l.correlation_id).sort());
+    expectNoPhi(c.logLines);
+  }, 60_000);
+
+  it('takes 100 messages on four connections through an outage: every one acknowledged, each in the ledger once', async () => {
+    const { refused, recoveredMs } = await sendThroughOutage(c, pg, 'PGLOAD', ACK_TIMEOUT_MS + 500);
+    // Longer than the ack timeout: the senders in flight heard AR and resent.
+    expect(refused).toBeGreaterThan(0);
+    // The ledger writer retries in place, at most every ACK_WAIT_MS / 2 (2.5 s by default): no long backoff to sit out.
+    expect(recoveredMs).toBeLessThan(8_000);
+    expect((await c.gw.metrics.deadLettered.get()).values.reduce((sum, v) => sum + v.value, 0)).toBe(0);
+  }, 90_000);
+});
+
+describe('HL7 v2 over MLLP while NATS is unreachable', () => {
+  let nats: OutageProxy;
+  let c: OutageCase;
+
+  beforeAll(async () => {
+    nats = await startOutageProxy(Number(new URL(TEST_NATS_URL).port || 4222));
+    c = await startCase({ natsPort: nats.port });
+  });
+  afterAll(async () => {
+    await nats?.restore();
+    await c?.stop();
+    await nats?.close();
+  });
+
+  it('answers AR (resend) without waiting long, then acknowledges the resend once it is back, with one ledger row', async () => {
+    expect((await c.sender.send(handWrittenRds('NATS-0'))).code).toBe('AA');
+
+    await nats.cut();
+    const started = Date.now();
+    const refused = await c.sender.send(handWrittenRds('NATS-1'));
+    const waitedMs = Date.now() - started;
+    expectResendAr(refused, 'NATS-1');
+    // The connection is known to be lost: no publish timeout to wait out (5 s), no ack timeout either.
+    expect(waitedMs).toBeLessThan(1000);
+    // Quarantine lives on the bus too: the copy cannot be kept, the sender keeps it, and the log says so.
+    const lines = c.logLines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const refusal = lines.find((l) => String(l.msg).includes('not stored durably'));
+    expect(refusal?.correlation_id).toBeTruthy();
+    expect(lines.find((l) => l.msg === 'quarantine unavailable' && l.correlation_id === refusal?.correlation_id)).toMatchObject({ reason: 'not_durable' });
+
+    await nats.restore();
+    const { ack } = await resendUntilAccepted(c.sender, handWrittenRds('NATS-1'), 20_000);
+    expect(ack).toMatchObject({ code: 'AA', controlId: 'NATS-1' });
+    expect(await dispensesOf(c.gw, 'NATS-1')).toHaveLength(1);
+    expect(await dispensesOf(c.gw, 'NATS-0')).toHaveLength(1);
+    expectNoPhi(c.logLines);
+  }, 60_000);
+
+  it('takes 100 messages on four connections through an outage: every one acknowledged, each in the ledger once', async () => {
+    const { refused } = await sendThroughOutage(c, nats, 'NATSLOAD', 1000);
+    expect(refused).toBeGreaterThan(0);
+  }, 90_000);
+});
