@@ -258,6 +258,61 @@ describe('MLLP listener, framing over the wire', () => {
   });
 });
 
+describe('MLLP listener, senders that misbehave', () => {
+  it('stops taking frames from a sender that does not read its answers, and answers them all in order once it does', async () => {
+    // Answers of 128 KiB: what the kernel buffers between the two sockets is a few MiB, so the listener's writes block.
+    const padding = Buffer.from(`NTE|1||${'x'.repeat(128 * 1024)}\r`, 'latin1');
+    const handler = transportOnlyHandler();
+    const answering: MllpHandler = { ...handler, onMessage: async (payload, conn) => Buffer.concat([(await handler.onMessage(payload, conn)) as Uint8Array, padding]) };
+    const { port } = await listen({ handler: answering, maxQueuedFrames: 4 });
+    const socket = await raw(port);
+    socket.socket.pause();
+    const ids = Array.from({ length: 300 }, (_, i) => `B${i}`);
+    socket.socket.write(Buffer.concat(ids.map((id) => frame(bytes(rdeMessage(id))))));
+    // The listener stops handling (its answers cannot be delivered) well before the 300th frame…
+    let seen = -1;
+    while (seen !== handler.calls.length) {
+      seen = handler.calls.length;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    expect(handler.calls.length).toBeLessThan(ids.length);
+    // …and once the sender reads, every frame is answered, in order.
+    socket.socket.resume();
+    const answers = await socket.waitForAnswers(ids.length, 20_000);
+    expect(answers.map((a) => acknowledgedIdOf(a)?.controlId)).toEqual(ids);
+  });
+
+  it('drops the answer of a sender that reset the connection while its message was handled, says so, and serves the next', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const handler = transportOnlyHandler({ delay: (payload) => (controlIdOf(payload) === 'GONE' ? held : Promise.resolve()) });
+    const { port, logs } = await listen({ handler });
+    const leaving = await raw(port);
+    await leaving.write(frame(bytes(rdeMessage('GONE'))));
+    await waitFor(() => handler.calls.length === 1, 'the frame in the handler');
+    // A reset, not a FIN: a sender that half-closes may still wait for its answer, and gets it (above).
+    leaving.socket.resetAndDestroy();
+    await waitFor(() => logs.lines.some((l) => l.msg === 'MLLP connection closed' && l.unanswered === 1), 'the close, one frame unanswered');
+    release();
+    const next = await raw(port);
+    await next.write(frame(bytes(rdeMessage('NEXT'))));
+    expect(acknowledgedIdOf((await next.waitForAnswers(1))[0]!)?.controlId).toBe('NEXT');
+  });
+
+  it('logs a reset as a socket error and reports the frame it cut off', async () => {
+    const handler = transportOnlyHandler();
+    const { port, logs } = await listen({ handler });
+    const socket = await raw(port);
+    await socket.write(bytes(`\x0b${rdeMessage('RST')}`.slice(0, 40)));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    socket.socket.resetAndDestroy();
+    await waitFor(() => logs.lines.some((l) => l.msg === 'MLLP connection closed'), 'the close');
+    expect(logs.lines.find((l) => l.msg === 'MLLP connection closed')).toMatchObject({ reason: 'socket_error', unanswered: 0 });
+    expect(handler.calls).toEqual([expect.objectContaining({ kind: 'discard', reason: 'closed_mid_frame', size: 39 })]);
+    expect(logs.text()).not.toContain(PHI_MARKER);
+  });
+});
+
 describe('MLLP listener stop()', () => {
   it('answers the frame in flight, refuses new connections, then closes', async () => {
     let release!: () => void;

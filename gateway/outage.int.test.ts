@@ -1,27 +1,31 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listQuarantine } from '../../gateway/bus/quarantine.ts';
-import { TEST_NATS_URL } from '../../gateway/bus/test-support.ts';
-import { createLogger } from '../../gateway/log.ts';
-import type { RunningGateway } from '../../gateway/main.ts';
-import { startOutageProxy, type OutageProxy } from '../../gateway/outage-proxy.ts';
-import { listLedger } from '../../gateway/store/ledger.ts';
-import { TEST_DATABASE_URL } from '../../gateway/store/test-support.ts';
-import { startTestGateway, type TestGatewayRoutes } from '../../gateway/test-support.ts';
-import { connectNodeHl7Client, type Hl7ClientAck, type NodeHl7ClientSender } from './mllp/testkit/node-hl7-client-sender.ts';
-import { handWrittenRds, RDS_PATIENT } from './testing/rds-message.ts';
+import { listQuarantine } from './bus/quarantine.ts';
+import { TEST_NATS_URL } from './bus/test-support.ts';
+import { createLogger } from './log.ts';
+import type { RunningGateway } from './main.ts';
+import { startOutageProxy, type OutageProxy } from './outage-proxy.ts';
+import { listLedger } from './store/ledger.ts';
+import { TEST_DATABASE_URL } from './store/test-support.ts';
+import { startTestGateway, type TestGatewayRoutes } from './test-support.ts';
+import { connectNodeHl7Client, type Hl7ClientAck, type NodeHl7ClientSender } from '../adapters/hl7v2/mllp/testkit/node-hl7-client-sender.ts';
+import { handWrittenRds, RDS_PATIENT } from '../adapters/hl7v2/testing/rds-message.ts';
 
 /**
- * The delivery promise when a server goes away (DESIGN §2): while PostgreSQL or NATS cannot be reached the sender is
- * told AR with an ERR — resend — never AA, and never left without an answer; once the server is back, the sender's
- * resend is acknowledged and the dispense is in the ledger exactly once. The servers are taken away from this
- * gateway alone, by cutting a loopback relay between them (gateway/outage-proxy.ts); node-hl7-client is the sender.
+ * The delivery promise when a server goes away (DESIGN §2): while PostgreSQL or NATS cannot be reached a sender is
+ * told to resend — HL7 AR with an ERR, HTTP 503 with Retry-After — never AA, and never left without an answer; once
+ * the server is back, the resend is acknowledged and the event is in the ledger exactly once. The servers are taken
+ * away from this gateway alone, by cutting a loopback relay between them (outage-proxy.ts); node-hl7-client is the
+ * HL7 sender.
  */
 
 const ACK_TIMEOUT_MS = 1500;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+const SYSTEM_TOKEN = 'system-token-0123456789';
+
 interface OutageCase {
   gw: RunningGateway;
+  baseUrl: string;
   logLines: string[];
   sender: NodeHl7ClientSender;
   stop(): Promise<void>;
@@ -29,8 +33,8 @@ interface OutageCase {
 
 async function startCase(via: TestGatewayRoutes): Promise<OutageCase> {
   const logLines: string[] = [];
-  const { gw, stop } = await startTestGateway(
-    { HL7_FACILITY_MAP: 'HOSP1=HOSP1', ACK_TIMEOUT_MS: String(ACK_TIMEOUT_MS), LOG_LEVEL: 'info' },
+  const { gw, baseUrl, stop } = await startTestGateway(
+    { HL7_FACILITY_MAP: 'HOSP1=HOSP1', ACK_TIMEOUT_MS: String(ACK_TIMEOUT_MS), LOG_LEVEL: 'info', AUTH_TOKENS: `system:${SYSTEM_TOKEN}` },
     createLogger('info', { write: (line: string) => void logLines.push(line) }),
     via,
   );
@@ -41,6 +45,7 @@ async function startCase(via: TestGatewayRoutes): Promise<OutageCase> {
   const sender = await connectNodeHl7Client({ port: gw.mllp.port!, ackTimeoutMs: 30_000 });
   return {
     gw,
+    baseUrl,
     logLines,
     sender,
     stop: async () => {
@@ -213,7 +218,42 @@ describe('HL7 v2 over MLLP while NATS is unreachable', () => {
   }, 60_000);
 
   it('takes 100 messages on four connections through an outage: every one acknowledged, each in the ledger once', async () => {
-    const { refused } = await sendThroughOutage(c, nats, 'NATSLOAD', 1000);
+    const { refused, recoveredMs } = await sendThroughOutage(c, nats, 'NATSLOAD', 1000);
     expect(refused).toBeGreaterThan(0);
+    // A delivery lost with the connection comes back after ACK_WAIT_MS (5 s by default), not after 30 s.
+    expect(recoveredMs).toBeLessThan(9_000);
   }, 90_000);
+
+  it('answers the HTTP API 503 with Retry-After at once, and takes the retry once it is back', async () => {
+    const post = () =>
+      fetch(`${c.baseUrl}/api/events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${SYSTEM_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          type: 'rx.dispense',
+          facility_id: 'HOSP1',
+          occurred_at: '2026-11-21T10:00:00Z',
+          source: { adapter: 'api', sender: 'PHARM^HOSP1', message_id: 'API-1' },
+          drug: { ndc11: '00591036901', schedule: 'II' },
+          quantity: { value: 30, unit: 'TAB' },
+          payload: { prescription_number: 'RX-API-1' },
+        }),
+      });
+    await nats.cut();
+    const started = Date.now();
+    const refused = await post();
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('5');
+    expect(await refused.json()).toMatchObject({ error: { code: 'bus_unavailable' } });
+    await nats.restore();
+    let accepted: Response | undefined;
+    for (let attempt = 0; attempt < 40 && accepted?.status !== 202; attempt++) {
+      if (attempt > 0) await sleep(250);
+      accepted = await post();
+    }
+    expect(accepted!.status).toBe(202);
+    const { entries } = await listLedger(c.gw.store, { facility: 'HOSP1', limit: 1000 });
+    expect(entries.filter((e) => e.event.source.message_id === 'API-1')).toHaveLength(1);
+  }, 60_000);
 });
