@@ -223,6 +223,25 @@ describe('HL7 v2 over MLLP, end to end', () => {
     expect(kept.entries.some((e) => e.reason === 'parse' && e.size === new TextEncoder().encode(broken).length)).toBe(true);
   });
 
+  it('answers a dispense message without a dispense (no RXD) with AE and ERR 100, keeps it, and records no event', async () => {
+    const noRxd = rds('NO-RXD').split('\r').filter((segment) => !segment.startsWith('RXD')).join('\r');
+    const sender = await connectNodeHl7Client({ port: gw.mllp.port! });
+    let ack;
+    try {
+      ack = await sender.send(noRxd);
+    } finally {
+      await sender.close();
+    }
+    expect(ack).toMatchObject({ code: 'AE', controlId: 'NO-RXD' });
+    // HL7 table 0357: 100 is "segment sequence error", the RXD group the message structure requires is missing.
+    const err = ack.text.split('\r').find((segment) => segment.startsWith('ERR|'))!.split('|');
+    expect(err[3]).toMatch(/^100\^/);
+    expect(err[4]).toBe('E');
+    const kept = await listQuarantine(gw.bus, { limit: 100, adapter: 'hl7v2', reason: 'translate' });
+    expect(kept.entries.some((e) => e.size === new TextEncoder().encode(noRxd).length)).toBe(true);
+    expect((await ledger('HOSP1')).filter((r) => r.event.source.message_id === 'NO-RXD')).toHaveLength(0);
+  });
+
   it('counts and times every answer, and gauges the open connections, in /metrics', async () => {
     const sample = async (series: string) => {
       const text = await (await fetch(`${baseUrl}/metrics`)).text();
