@@ -65,6 +65,16 @@ async function resendUntilAccepted(sender: NodeHl7ClientSender, message: string,
   }
 }
 
+/**
+ * Cuts NATS away and waits (at most 2 s) until the gateway's client has seen the connection go: a message that
+ * arrives in the same instant can still be sent on the dying connection and wait out a request timeout.
+ */
+async function cutNats(proxy: OutageProxy, gw: RunningGateway): Promise<void> {
+  await proxy.cut();
+  for (let waited = 0; gw.bus.publisher.isConnected && waited < 2000; waited += 10) await sleep(10);
+  expect(gw.bus.publisher.isConnected).toBe(false);
+}
+
 async function dispensesOf(gw: RunningGateway, controlId: string) {
   const { entries } = await listLedger(gw.store, { facility: 'HOSP1', limit: 1000 });
   return entries.filter((e) => e.event.source.message_id === controlId);
@@ -196,7 +206,7 @@ describe('HL7 v2 over MLLP while NATS is unreachable', () => {
   it('answers AR (resend) without waiting long, then acknowledges the resend once it is back, with one ledger row', async () => {
     expect((await c.sender.send(handWrittenRds('NATS-0'))).code).toBe('AA');
 
-    await nats.cut();
+    await cutNats(nats, c.gw);
     const started = Date.now();
     const refused = await c.sender.send(handWrittenRds('NATS-1'));
     const waitedMs = Date.now() - started;
@@ -215,6 +225,24 @@ describe('HL7 v2 over MLLP while NATS is unreachable', () => {
     expect(await dispensesOf(c.gw, 'NATS-1')).toHaveLength(1);
     expect(await dispensesOf(c.gw, 'NATS-0')).toHaveLength(1);
     expectNoPhi(c.logLines);
+  }, 60_000);
+
+  it('asks for a resend of a message it would answer AE while quarantine is unreachable, and keeps it once it is back', async () => {
+    const noRxd = handWrittenRds('NATS-AE').split('\r').filter((segment) => !segment.startsWith('RXD')).join('\r');
+    await cutNats(nats, c.gw);
+    // AE would tell the sender to drop the message, and the copy could not be kept: AR (resend) instead, at once.
+    const started = Date.now();
+    expectResendAr(await c.sender.send(noRxd), 'NATS-AE');
+    expect(Date.now() - started).toBeLessThan(1000);
+    await nats.restore();
+    let ack = await c.sender.send(noRxd);
+    for (let attempt = 1; ack.code === 'AR' && attempt < 40; attempt++) {
+      await sleep(250);
+      ack = await c.sender.send(noRxd);
+    }
+    expect(ack).toMatchObject({ code: 'AE', controlId: 'NATS-AE' });
+    const kept = (await listQuarantine(c.gw.bus, { limit: 100, adapter: 'hl7v2', reason: 'translate' })).entries;
+    expect(kept).toHaveLength(1);
   }, 60_000);
 
   it('takes 100 messages on four connections through an outage: every one acknowledged, each in the ledger once', async () => {
@@ -239,7 +267,7 @@ describe('HL7 v2 over MLLP while NATS is unreachable', () => {
           payload: { prescription_number: 'RX-API-1' },
         }),
       });
-    await nats.cut();
+    await cutNats(nats, c.gw);
     const started = Date.now();
     const refused = await post();
     expect(Date.now() - started).toBeLessThan(1000);

@@ -142,6 +142,26 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
     return [encode(buildAck(message, { code, controlId: newControlId(), timestamp, issues, text }).toString(), message.charset)];
   };
 
+  /**
+   * An AE tells the sender not to send the message again, so after it the copy in quarantine is the only one left.
+   * When quarantine cannot take it (the bus is down) the sender is asked to resend instead — AR, ERR 207 — and the
+   * AE goes to a later copy that can be kept.
+   */
+  const errorAnswer = (
+    message: Hl7Message,
+    quarantineId: number | undefined,
+    issues: AckIssue[],
+    details: Pick<Processed, 'reason' | 'issues'>,
+    log: Logger,
+  ): Processed => {
+    if (quarantineId === undefined) {
+      log.warn({ reason: details.reason }, 'hl7 message answered AR instead of AE: it cannot be kept in quarantine now, so the sender keeps it');
+      const issue: AckIssue = { code: 207, diagnostic: 'the message cannot be kept for review just now; resend' };
+      return { frames: answer(message, 'reject', [issue], 'temporarily unable to keep the message; resend'), outcome: 'reject', reason: 'quarantine_unavailable', eventIds: [], ackIssues: [issue] };
+    }
+    return { frames: answer(message, 'error', issues), outcome: 'error', eventIds: [], ackIssues: issues, ...details };
+  };
+
   /** Every frame's answer is counted and timed: what a sender waits for, by outcome. */
   const process = async (payload: Uint8Array, conn: MllpConnectionInfo, opts: { checkSender: boolean }): Promise<Processed> => {
     const started = performance.now();
@@ -255,14 +275,14 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
       const issues = missing.map(issueFromError);
       const id = await keep(payload, 'validation', missing[0]!.detail, issues.map(locationOnly), correlation, conn, receivedAt);
       log.warn({ type, codes: issues.map((i) => i.code), quarantine_id: id }, 'hl7 message lacks required values (AE)');
-      return { frames: answer(message, 'error', issues), outcome: 'error', reason: 'validation', eventIds: [], issues: issues.map(locationOnly), ackIssues: issues };
+      return errorAnswer(message, id, issues, { reason: 'validation', issues: issues.map(locationOnly) }, log);
     }
 
     if (result.errors.length > 0) {
       const issues = result.errors.map(translateIssue);
       const id = await keep(payload, 'translate', result.errors[0]!.detail, issues.map(locationOnly), correlation, conn, receivedAt);
       log.warn({ type, codes: issues.map((i) => i.code), quarantine_id: id }, 'hl7 message not processed (AE)');
-      return { frames: answer(message, 'error', issues), outcome: 'error', reason: 'translate', eventIds: [], issues: issues.map(locationOnly), ackIssues: issues };
+      return errorAnswer(message, id, issues, { reason: 'translate', issues: issues.map(locationOnly) }, log);
     }
 
     deps.metrics.ackStageSeconds.observe({ adapter: 'hl7v2', stage: 'prepare' }, (performance.now() - started) / 1000);
@@ -286,7 +306,7 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
         const issue: AckIssue = { code: 102, diagnostic: `a value cannot be stored: ${err.reason} at ${err.path}` };
         const id = await keep(payload, 'unstorable', issue.diagnostic!, [locationOnly(issue)], correlation, conn, receivedAt);
         log.warn({ type, path: err.path, quarantine_id: id }, 'hl7 message holds a value the ledger cannot store (AE)');
-        return { frames: answer(message, 'error', [issue]), outcome: 'error', reason: 'unstorable', eventIds: [], ackIssues: [issue] };
+        return errorAnswer(message, id, [issue], { reason: 'unstorable' }, log);
       }
       if (err instanceof EarlierEventGoneError) {
         // The same sender and MSH-10 were accepted within the window, but the bus no longer holds that event.
@@ -295,7 +315,7 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
         const earlier = await repeated();
         if (earlier) return earlier;
         const issue: AckIssue = { code: 207, diagnostic: 'this MSH-10 was accepted before, but its event can no longer be read; kept for review' };
-        return { frames: answer(message, 'error', [issue]), outcome: 'error', reason: 'repeat_unverifiable', eventIds: [], ackIssues: [issue] };
+        return errorAnswer(message, id, [issue], { reason: 'repeat_unverifiable' }, log);
       }
       // Not durable, so not acknowledged: the sender keeps the message and sends it again. The attempt is kept too.
       await keep(payload, 'not_durable', (err as Error).message, [], correlation, conn, receivedAt);

@@ -1,5 +1,6 @@
 import type { KV } from '@nats-io/kv';
 import type { Bus } from '../../../gateway/bus/connection.ts';
+import { BusDisconnectedError } from '../../../gateway/bus/jetstream-publisher.ts';
 import { sha256Hex } from '../../../gateway/events/ids.ts';
 
 /**
@@ -30,6 +31,8 @@ export class SeenMessages {
   }
 
   async get(sender: string, controlId: string): Promise<SeenMessage | null> {
+    // A request while the client reconnects would only wait out its timeout (seconds) before the sender is answered.
+    if (!this.bus.publisher.isConnected) throw new BusDisconnectedError();
     const entry = await this.kv.get(this.key(sender, controlId));
     if (!entry || entry.operation !== 'PUT' || entry.value.length === 0) return null;
     return entry.json<SeenMessage>();
