@@ -91,6 +91,8 @@ export async function startBatchConsumer(o: BatchConsumerOptions): Promise<Runni
   const consumer = await o.bus.js.consumers.get(o.stream, o.durable);
   const messages: ConsumerMessages = await consumer.consume({ max_messages: Math.max(o.batchMax * 2, 64) });
   const queue: JsMsg[] = [];
+  /** when the server last heard that a held message is in progress: its delivery, or our last report */
+  const lastReported = new WeakMap<JsMsg, number>();
   const history = new Map<number, FailureRecord[]>();
   const isTransient = o.isTransient ?? ((err: unknown) => err instanceof TransientError);
   const backoff = o.backoffMs ?? defaultBackoff;
@@ -101,6 +103,7 @@ export async function startBatchConsumer(o: BatchConsumerOptions): Promise<Runni
   const pump = (async () => {
     try {
       for await (const m of messages) {
+        lastReported.set(m, Date.now());
         queue.push(m);
         wake();
       }
@@ -130,15 +133,23 @@ export async function startBatchConsumer(o: BatchConsumerOptions): Promise<Runni
    * That is what lets ack_wait be short.
    */
   let handling: JsMsg[] = [];
+  const reportEveryMs = Math.max(100, Math.floor(o.ackWaitMs / 3));
   const keepAlive = setInterval(() => {
-    for (const m of [...handling, ...queue]) {
-      try {
-        m.working();
-      } catch {
-        // The connection is closed: the server sends the message again after ack_wait, and its key catches the repeat.
+    const now = Date.now();
+    // Only what has been held a while: at load most messages are handled within milliseconds, and a report for
+    // each would be one more message through nats-server per event.
+    for (const held of [handling, queue]) {
+      for (const m of held) {
+        if (now - (lastReported.get(m) ?? now) < reportEveryMs) continue;
+        lastReported.set(m, now);
+        try {
+          m.working();
+        } catch {
+          // The connection is closed: the server sends the message again after ack_wait, and its key catches the repeat.
+        }
       }
     }
-  }, Math.max(100, Math.floor(o.ackWaitMs / 3)));
+  }, Math.max(50, Math.floor(reportEveryMs / 2)));
   keepAlive.unref();
 
   /** A failure that is not transient: naked for a later try, or dead-lettered once it has had `maxDeliver`. */

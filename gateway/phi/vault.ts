@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import type { Store } from '../store/db.ts';
-import { GroupCommit } from '../store/group-commit.ts';
+import { GroupCommit, STORE_WRITE_TIMEOUT_MS } from '../store/group-commit.ts';
 import type { PhiKeys } from './keys.ts';
 import { phiVault } from './schema.ts';
 import type { PatientIdentifier } from './token.ts';
@@ -80,7 +80,7 @@ export class PhiVault {
       .insert(phiVault)
       .values(latest)
       .onConflictDoUpdate({ target: phiVault.token, set: { keyId: sql`excluded.key_id`, sealed: sql`excluded.sealed`, updatedAt: sql`excluded.updated_at` } });
-  });
+  }, { timeoutMs: STORE_WRITE_TIMEOUT_MS });
 
   /** Keeps a record only when the vault knows nothing of the token yet (a merge's prior identifiers). */
   async putIfAbsent(token: string, record: PhiRecord): Promise<void> {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GroupCommit } from './group-commit.ts';
+import { GroupCommit, StoreWriteTimeoutError } from './group-commit.ts';
+import { isStoreUnavailable } from './pg-errors.ts';
 
 /** A write that completes only when the test says so, recording each batch it was given. */
 function gatedWriter() {
@@ -120,5 +121,36 @@ describe('GroupCommit of whole batches', () => {
     }
     await Promise.all(all);
     expect(w.writes).toEqual([[1], [2, 3, 4], [5, 6, 7, 8], [9]]);
+  });
+});
+
+describe('GroupCommit with a time bound', () => {
+  it('fails the submissions of a write that never settles, as retryable, and goes on with the next', async () => {
+    const writer = gatedWriter();
+    const commit = new GroupCommit<number>(writer.write, { timeoutMs: 50, onFailure: 'retry-apart' });
+    const stalled = commit.submit(1);
+    const behind = [commit.submit(2), commit.submit(3)];
+    const error = await stalled.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreWriteTimeoutError);
+    expect(isStoreUnavailable(error)).toBe(true);
+    // The two queued behind it went as one write, not one by one after the stall.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(writer.batches).toEqual([[1], [2, 3]]);
+    writer.gates[1]!.open();
+    await Promise.all(behind);
+    // The abandoned write settling late changes nothing.
+    writer.gates[0]!.fail(new Error('late'));
+  });
+
+  it('fails a merged write that stalls together, instead of retrying each submission into the same stall', async () => {
+    const writer = gatedWriter();
+    const commit = new GroupCommit<number>(writer.write, { timeoutMs: 50, onFailure: 'retry-apart' });
+    const first = commit.submit(1);
+    const merged = [commit.submit(2), commit.submit(3)];
+    writer.gates[0]!.open();
+    await first;
+    const errors = await Promise.all(merged.map((p) => p.catch((e: unknown) => e)));
+    expect(errors.every((e) => e instanceof StoreWriteTimeoutError)).toBe(true);
+    expect(writer.batches).toEqual([[1], [2, 3]]);
   });
 });

@@ -15,6 +15,26 @@
 export interface GroupCommitOptions {
   maxItems?: number;
   onFailure?: 'fail-together' | 'retry-apart';
+  /**
+   * A write that has not settled after this long fails its submissions with StoreWriteTimeoutError (a transient
+   * error: the callers retry) and the next write starts. postgres.js can leave a query unsent and unsettled after
+   * its connections were cut (seen in gateway/outage.int.test.ts); without a bound, every later write would queue
+   * behind it for good. Should the abandoned write land after all, the ledger's keys and the vault's upsert make
+   * the retry harmless.
+   */
+  timeoutMs?: number;
+}
+
+/** The bound the ledger writer and the PHI vault put on one write (a ledger batch commits in milliseconds). */
+export const STORE_WRITE_TIMEOUT_MS = 5_000;
+
+export class StoreWriteTimeoutError extends Error {
+  /** read by isStoreUnreachable (pg-errors.ts): the store is treated as unreachable, the write as retryable */
+  readonly code = 'STORE_WRITE_TIMEOUT';
+  constructor(timeoutMs: number) {
+    super(`the store did not confirm a write within ${timeoutMs} ms`);
+    this.name = 'StoreWriteTimeoutError';
+  }
 }
 
 interface Submission<T, R> {
@@ -28,6 +48,7 @@ export class GroupCommit<T, R = void> {
   private writing = false;
   private readonly maxItems: number;
   private readonly retryApart: boolean;
+  private readonly timeoutMs: number | undefined;
 
   constructor(
     private readonly write: (items: T[]) => Promise<R[] | void>,
@@ -35,6 +56,7 @@ export class GroupCommit<T, R = void> {
   ) {
     this.maxItems = options.maxItems ?? 500;
     this.retryApart = options.onFailure === 'retry-apart';
+    this.timeoutMs = options.timeoutMs;
   }
 
   /** One item; settles with its result. */
@@ -71,9 +93,10 @@ export class GroupCommit<T, R = void> {
   private async writeGroup(group: Submission<T, R>[]): Promise<void> {
     let results: R[];
     try {
-      results = (await this.write(group.length === 1 ? group[0]!.items : group.flatMap((s) => s.items))) ?? [];
+      results = (await this.bounded(this.write(group.length === 1 ? group[0]!.items : group.flatMap((s) => s.items)))) ?? [];
     } catch (error) {
-      if (this.retryApart && group.length > 1) {
+      // Apart, a stalled store would stall each submission in turn: a timeout fails them together.
+      if (this.retryApart && group.length > 1 && !(error instanceof StoreWriteTimeoutError)) {
         for (const submission of group) await this.writeGroup([submission]);
       } else {
         for (const submission of group) submission.reject(error ?? new Error('group write failed'));
@@ -85,5 +108,15 @@ export class GroupCommit<T, R = void> {
       submission.resolve(results.slice(at, at + submission.items.length));
       at += submission.items.length;
     }
+  }
+
+  private bounded<V>(write: Promise<V>): Promise<V> {
+    const timeoutMs = this.timeoutMs;
+    if (timeoutMs === undefined) return write;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new StoreWriteTimeoutError(timeoutMs)), timeoutMs);
+    });
+    return Promise.race([write, expired]).finally(() => clearTimeout(timer));
   }
 }

@@ -37,7 +37,7 @@ export function isStoreUnavailable(error: unknown): boolean {
 export function isStoreUnreachable(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const code = String((e as { code?: unknown }).code ?? '');
-    if (/^(CONNECTION_|CONNECT_TIMEOUT|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN)/.test(code)) return true;
+    if (/^(CONNECTION_|CONNECT_TIMEOUT|STORE_WRITE_TIMEOUT|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN)/.test(code)) return true;
     if (/^(08|53|57P0)/.test(code)) return true; // connection exception, insufficient resources, admin shutdown
   }
   return false;

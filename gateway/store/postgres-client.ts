@@ -8,6 +8,7 @@ export function createPostgresClient(databaseUrl: string, max: number): postgres
   return postgres(databaseUrl, {
     max,
     connect_timeout: 10,
+    backoff: reconnectDelaySeconds,
     // "relation already exists, skipping" and the like are not worth a console line each.
     onnotice: () => {},
     // Timestamps come back as text (drizzle turns off postgres.js's Date parsing); pin the zone so that text is the
@@ -26,6 +27,17 @@ export function createPostgresClient(databaseUrl: string, max: number): postgres
       },
     },
   });
+}
+
+/**
+ * How long a pool connection that was lost waits before connecting again, by the number of failed attempts the pool
+ * has seen since its last success. postgres.js's own delay grows as 3^n / 100 s up to 20 s, so after a PostgreSQL
+ * outage of a few seconds (a dozen failed attempts across the pool) a query could wait 20 s for a connection that
+ * was ready long before — the ledger writer with it, and every sender held at the ledger ack point. Here it doubles
+ * from 50 ms and stops at 2 s, with jitter so that instances do not reconnect in step.
+ */
+export function reconnectDelaySeconds(failedAttempts: number, random: () => number = Math.random): number {
+  return (0.75 + random() / 2) * Math.min(0.05 * 2 ** failedAttempts, 2);
 }
 
 /** The URL for messages and logs: a password never leaves this function. */

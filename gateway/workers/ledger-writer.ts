@@ -6,7 +6,7 @@ import { canonicalEventSchema, eventClass, type CanonicalEvent } from '../events
 import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/db.ts';
 import { appendEvents, ChainHeads, LedgerConflictError, type AppendOutcome } from '../store/ledger.ts';
-import { GroupCommit } from '../store/group-commit.ts';
+import { GroupCommit, STORE_WRITE_TIMEOUT_MS } from '../store/group-commit.ts';
 import { isStoreUnavailable } from '../store/pg-errors.ts';
 import { announceCommits, type LedgerCommitWaiter } from './ledger-commits.ts';
 
@@ -89,7 +89,7 @@ export async function startLedgerWriter(o: LedgerWriterOptions): Promise<LedgerW
       o.localCommits,
     );
     return outcomes;
-  }, { maxItems: o.batchMax * o.partitions, onFailure: 'retry-apart' });
+  }, { maxItems: o.batchMax * o.partitions, onFailure: 'retry-apart', timeoutMs: STORE_WRITE_TIMEOUT_MS });
 
   const handle = async (batch: BusMessage[]): Promise<void> => {
     // Unmapped events (class unm) are parked by the mapping engine and come back as ctl/gen once mapped
