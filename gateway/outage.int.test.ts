@@ -254,7 +254,7 @@ describe('HL7 v2 over MLLP while NATS is unreachable', () => {
     expect(recoveredMs).toBeLessThan(9_000);
   }, 90_000);
 
-  it('answers the HTTP API 503 with Retry-After at once, and takes the retry once it is back', async () => {
+  it('answers the HTTP API 503 with Retry-After at once, reports not ready, and takes the retry once it is back', async () => {
     const post = () =>
       fetch(`${c.baseUrl}/api/events`, {
         method: 'POST',
@@ -276,6 +276,9 @@ describe('HL7 v2 over MLLP while NATS is unreachable', () => {
     expect(refused.status).toBe(503);
     expect(refused.headers.get('retry-after')).toBe('5');
     expect(await refused.json()).toMatchObject({ error: { code: 'bus_unavailable' } });
+    const ready = await fetch(`${c.baseUrl}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toEqual({ status: 'not_ready', checks: { bus: { ok: false, error: 'connection lost; reconnecting' }, store: { ok: true } } });
     await nats.restore();
     let accepted: Response | undefined;
     for (let attempt = 0; attempt < 40 && accepted?.status !== 202; attempt++) {

@@ -15,6 +15,8 @@ export function healthRoutes(deps: { bus: Bus; store: Store; metrics: Metrics; r
     const [bus, store] = await Promise.all([
       check(async () => {
         if (deps.bus.nc.isClosed()) throw new Error('connection closed');
+        // Known lost: say so now rather than after a request that cannot be answered has timed out.
+        if (!deps.bus.publisher.isConnected) throw new Error('connection lost; reconnecting');
         await deps.bus.jsm.getAccountInfo();
       }),
       check(() => deps.store.ping()),
