@@ -53,7 +53,8 @@ export async function retryWhileServerUnreachable<T>(work: () => Promise<T>, wai
       if (!wait.isUnreachable(error)) throw error;
       const waited = performance.now() - started;
       const delayMs = Math.min(LONGEST_DELAY_MS, FIRST_DELAY_MS * 2 ** (attempt - 1), wait.waitMs - waited);
-      if (delayMs <= 0) {
+      // A timer may fire a millisecond early, leaving a sliver of the wait: that is not worth another try.
+      if (delayMs < 5) {
         if (wait.waitMs <= 0) throw error;
         throw new ServerWaitExpiredError(wait.server, attempt, waited, error);
       }
