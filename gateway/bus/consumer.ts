@@ -145,7 +145,7 @@ export async function startBatchConsumer(o: BatchConsumerOptions): Promise<Runni
         try {
           m.working();
         } catch {
-          // The connection is closed: the server sends the message again after ack_wait, and its key catches the repeat.
+          // The connection is closed: the server sends it again after ack_wait, and its key catches the repeat.
         }
       }
     }

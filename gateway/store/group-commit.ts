@@ -17,10 +17,10 @@ export interface GroupCommitOptions {
   onFailure?: 'fail-together' | 'retry-apart';
   /**
    * A write that has not settled after this long fails its submissions with StoreWriteTimeoutError (a transient
-   * error: the callers retry) and the next write starts. postgres.js 3.4 could leave a query unsent and unsettled after
-   * its connections were cut (seen in gateway/outage.int.test.ts); without a bound, every later write would queue
-   * behind it for good. Should the abandoned write land after all, the ledger's keys and the vault's upsert make
-   * the retry harmless.
+   * error: the callers retry) and the next write starts. postgres.js 3.4 could leave a query unsent and unsettled
+   * after its connections were cut (seen in gateway/outage.int.test.ts); without a bound, every later write would
+   * queue behind it for good. Should the abandoned write land after all, the ledger's keys and the vault's upsert
+   * make the retry harmless.
    */
   timeoutMs?: number;
 }
