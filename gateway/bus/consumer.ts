@@ -201,8 +201,45 @@ export async function startBatchConsumer(o: BatchConsumerOptions): Promise<Runni
     for (const m of batch) await handleBatch([m]);
   };
 
+  /**
+   * Deliveries the server sent while the connection was going down never arrive; it sends them again once ack_wait
+   * has passed, by which time later messages of the partition would have been handled. So when, after a reconnect,
+   * the server counts more messages unacknowledged than this consumer holds, it holds the partition for ack_wait
+   * (and a second) and then takes what it has in stream order.
+   */
+  let holdUntil = 0;
+  let reorder = false;
+  const followReconnects = async () => {
+    for await (const status of o.bus.nc.status()) {
+      if (status.type !== 'reconnect' || stopping) continue;
+      try {
+        const info = await o.bus.jsm.consumers.info(o.stream, o.durable);
+        const held = handling.length + queue.length;
+        if (info.num_ack_pending <= held) continue;
+        holdUntil = Date.now() + o.ackWaitMs + 1000;
+        reorder = true;
+        o.logger.warn(
+          { consumer: o.durable, unacknowledged: info.num_ack_pending, held, hold_ms: o.ackWaitMs + 1000 },
+          'deliveries lost with the connection: holding the partition until they are sent again, to keep its order',
+        );
+        wake();
+      } catch (err) {
+        o.logger.warn({ consumer: o.durable, error: errorText(err) }, 'could not check for deliveries lost with the connection');
+      }
+    }
+  };
+  void followReconnects();
+
   const work = (async () => {
     while (!stopping) {
+      if (Date.now() < holdUntil) {
+        await pause(holdUntil - Date.now());
+        continue;
+      }
+      if (reorder) {
+        queue.sort((a, b) => a.seq - b.seq);
+        reorder = false;
+      }
       if (queue.length === 0) {
         if (!pumping) break;
         await new Promise<void>((r) => (wake = r));
