@@ -144,19 +144,30 @@ function expectNoPhi(logLines: string[]): void {
   }
 }
 
+/**
+ * A gateway reaching one server through a relay, for the tests of one describe block: started before them, given
+ * back its server and stopped after them. `started` hands the relay and the case to the block's variables.
+ */
+function behindRelay(route: keyof TestGatewayRoutes, env: Record<string, string>, started: (relay: OutageProxy, c: OutageCase) => void): void {
+  let relay: OutageProxy | undefined;
+  let c: OutageCase | undefined;
+  beforeAll(async () => {
+    const [url, defaultPort] = route === 'databasePort' ? [TEST_DATABASE_URL, 5432] : [TEST_NATS_URL, 4222];
+    relay = await startOutageProxy(Number(new URL(url).port) || defaultPort);
+    c = await startCase({ [route]: relay.port }, env);
+    started(relay, c);
+  });
+  afterAll(async () => {
+    await relay?.restore();
+    await c?.stop();
+    await relay?.close();
+  });
+}
+
 describe('HL7 v2 over MLLP while PostgreSQL is unreachable (ACK_POINT=ledger)', () => {
   let pg: OutageProxy;
   let c: OutageCase;
-
-  beforeAll(async () => {
-    pg = await startOutageProxy(Number(new URL(TEST_DATABASE_URL).port || 5432));
-    c = await startCase({ databasePort: pg.port });
-  });
-  afterAll(async () => {
-    await pg?.restore();
-    await c?.stop();
-    await pg?.close();
-  });
+  behindRelay('databasePort', {}, (relay, started) => ((pg = relay), (c = started)));
 
   it('answers AR (resend) within the ack timeout, then acknowledges the resend once it is back, with one ledger row', async () => {
     const before = await c.sender.send(handWrittenRds('PG-0'));
@@ -204,16 +215,7 @@ describe('HL7 v2 over MLLP while PostgreSQL is unreachable (ACK_POINT=ledger)', 
 describe('HL7 v2 over MLLP while NATS is unreachable', () => {
   let nats: OutageProxy;
   let c: OutageCase;
-
-  beforeAll(async () => {
-    nats = await startOutageProxy(Number(new URL(TEST_NATS_URL).port || 4222));
-    c = await startCase({ natsPort: nats.port });
-  });
-  afterAll(async () => {
-    await nats?.restore();
-    await c?.stop();
-    await nats?.close();
-  });
+  behindRelay('natsPort', {}, (relay, started) => ((nats = relay), (c = started)));
 
   it('answers AR (resend) without waiting long, then acknowledges the resend once it is back, with one ledger row', async () => {
     expect((await c.sender.send(handWrittenRds('NATS-0'))).code).toBe('AA');
@@ -305,16 +307,7 @@ describe('HL7 v2 over MLLP while NATS is unreachable', () => {
 describe('HL7 v2 over MLLP while NATS is unreachable, ACK_POINT=bus', () => {
   let nats: OutageProxy;
   let c: OutageCase;
-
-  beforeAll(async () => {
-    nats = await startOutageProxy(Number(new URL(TEST_NATS_URL).port || 4222));
-    c = await startCase({ natsPort: nats.port }, { ACK_POINT: 'bus' });
-  });
-  afterAll(async () => {
-    await nats?.restore();
-    await c?.stop();
-    await nats?.close();
-  });
+  behindRelay('natsPort', { ACK_POINT: 'bus' }, (relay, started) => ((nats = relay), (c = started)));
 
   // Answered at the PubAck, a sender's next message can reach the bus while its previous one is still on its way to
   // the ledger writer — and lost with the connection, to come back only after ack_wait.
