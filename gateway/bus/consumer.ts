@@ -211,7 +211,9 @@ export async function startBatchConsumer(o: BatchConsumerOptions): Promise<Runni
   let reorder = false;
   const followReconnects = async () => {
     for await (const status of o.bus.nc.status()) {
-      if (status.type !== 'reconnect' || stopping) continue;
+      // A stopped consumer lets go of its status iterator at the next event (partitions move between instances).
+      if (stopping) break;
+      if (status.type !== 'reconnect') continue;
       try {
         const info = await o.bus.jsm.consumers.info(o.stream, o.durable);
         const held = handling.length + queue.length;
