@@ -55,14 +55,20 @@ async function startCase(via: TestGatewayRoutes, env: Record<string, string> = {
   };
 }
 
-/** What a sender does after AR: send the same message again, here every 250 ms for at most `withinMs`. */
-async function resendUntilAccepted(sender: NodeHl7ClientSender, message: string, withinMs: number): Promise<{ ack: Hl7ClientAck; attempts: number }> {
+/** What a sender does when told to resend: try again every 250 ms until `settled`, for at most `withinMs`. */
+async function retryUntil<T>(attempt: () => Promise<T>, settled: (answer: T) => boolean, withinMs: number): Promise<{ answer: T; attempts: number }> {
   const deadline = Date.now() + withinMs;
   for (let attempts = 1; ; attempts++) {
-    const ack = await sender.send(message);
-    if (ack.code === 'AA' || Date.now() > deadline) return { ack, attempts };
+    const answer = await attempt();
+    if (settled(answer) || Date.now() > deadline) return { answer, attempts };
     await sleep(250);
   }
+}
+
+/** An HL7 sender after AR: the same message again until AA. */
+async function resendUntilAccepted(sender: NodeHl7ClientSender, message: string, withinMs: number): Promise<{ ack: Hl7ClientAck; attempts: number }> {
+  const { answer, attempts } = await retryUntil(() => sender.send(message), (ack) => ack.code === 'AA', withinMs);
+  return { ack: answer, attempts };
 }
 
 /**
@@ -249,11 +255,7 @@ describe('HL7 v2 over MLLP while NATS is unreachable', () => {
     expectResendAr(await c.sender.send(noRxd), 'NATS-AE');
     expect(Date.now() - started).toBeLessThan(1000);
     await nats.restore();
-    let ack = await c.sender.send(noRxd);
-    for (let attempt = 1; ack.code === 'AR' && attempt < 40; attempt++) {
-      await sleep(250);
-      ack = await c.sender.send(noRxd);
-    }
+    const { answer: ack } = await retryUntil(() => c.sender.send(noRxd), (a) => a.code !== 'AR', 10_000);
     expect(ack).toMatchObject({ code: 'AE', controlId: 'NATS-AE' });
     const kept = (await listQuarantine(c.gw.bus, { limit: 100, adapter: 'hl7v2', reason: 'translate' })).entries;
     expect(kept).toHaveLength(1);
@@ -293,12 +295,8 @@ describe('HL7 v2 over MLLP while NATS is unreachable', () => {
     expect(ready.status).toBe(503);
     expect(await ready.json()).toEqual({ status: 'not_ready', checks: { bus: { ok: false, error: 'connection lost; reconnecting' }, store: { ok: true } } });
     await nats.restore();
-    let accepted: Response | undefined;
-    for (let attempt = 0; attempt < 40 && accepted?.status !== 202; attempt++) {
-      if (attempt > 0) await sleep(250);
-      accepted = await post();
-    }
-    expect(accepted!.status).toBe(202);
+    const { answer: accepted } = await retryUntil(post, (r) => r.status === 202, 10_000);
+    expect(accepted.status).toBe(202);
     const { entries } = await listLedger(c.gw.store, { facility: 'HOSP1', limit: 1000 });
     expect(entries.filter((e) => e.event.source.message_id === 'API-1')).toHaveLength(1);
   }, 60_000);
