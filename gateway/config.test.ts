@@ -28,6 +28,11 @@ describe('configuration from the environment', () => {
     [{ BUS_NAMESPACE: 'a.b' }, 'BUS_NAMESPACE', /letters, digits/],
     [{ HEAP_GROWING_PERCENT: '-1' }, 'HEAP_GROWING_PERCENT', /at least 0/],
     [{ HEAP_GROWING_PERCENT: 'lots' }, 'HEAP_GROWING_PERCENT', /must be a number/],
+    [{ EVENTS_MAX_AGE_DAYS: '-1' }, 'EVENTS_MAX_AGE_DAYS', /at least 0/],
+    [{ EVENTS_MAX_BYTES: '1.5' }, 'EVENTS_MAX_BYTES', /must be a whole number \(got "1.5"\)/],
+    // the default duplicate window is a day: events must be kept at least that long
+    [{ EVENTS_MAX_AGE_DAYS: '0.5' }, 'EVENTS_MAX_AGE_DAYS', /cover DUPLICATE_WINDOW_S \(86400 s = 1 days\), got 0.5/],
+    [{ EVENTS_MAX_AGE_DAYS: '1', DUPLICATE_WINDOW_S: '90000' }, 'EVENTS_MAX_AGE_DAYS', /cover DUPLICATE_WINDOW_S/],
   ])('names the variable and what it expects: %o', (env, variable, expectation) => {
     let error: unknown;
     try {
@@ -39,6 +44,12 @@ describe('configuration from the environment', () => {
     expect((error as ConfigError).variable).toBe(variable);
     expect((error as ConfigError).message).toMatch(new RegExp(`^configuration error: ${variable} `));
     expect((error as ConfigError).message).toMatch(expectation);
+  });
+
+  it('keeps events a week by default, with no size limit, and takes 0 for no age limit or a window-long age', () => {
+    expect(loadConfig({})).toMatchObject({ EVENTS_MAX_AGE_DAYS: 7, EVENTS_MAX_BYTES: 0 });
+    expect(loadConfig({ EVENTS_MAX_AGE_DAYS: '0' }).EVENTS_MAX_AGE_DAYS).toBe(0);
+    expect(loadConfig({ EVENTS_MAX_AGE_DAYS: '0.25', DUPLICATE_WINDOW_S: '21600' }).EVENTS_MAX_AGE_DAYS).toBe(0.25);
   });
 
   it('refuses AUTH_TOKENS and AUTH_TOKENS_FILE together', () => {

@@ -49,6 +49,19 @@ export const configSchema = z.object({
   ACK_TIMEOUT_MS: positiveInt.default(10_000).describe('how long an edge waits for its ack point before 503'),
   PARTITIONS: z.coerce.number().int().min(1).max(256).default(4).describe('ordering partitions (fixed per deployment)'),
   DUPLICATE_WINDOW_S: positiveInt.default(86_400).describe('JetStream duplicate window of the EVENTS stream'),
+  EVENTS_MAX_AGE_DAYS: z.coerce
+    .number()
+    .min(0)
+    .default(7)
+    .describe(
+      'how long the EVENTS stream keeps an event (0: for ever); the ledger is the lasting record. An event still waiting for a consumer (an EHR or a store that is down) is deleted at this age too: rxgate_consumer_backlog_age_seconds, and a warning once a backlog is half this old, say when one gets close',
+    ),
+  EVENTS_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe('largest size of the EVENTS stream in bytes (0: no limit but the disk); once full, new events are refused (HL7 AR, HTTP 503 bus_full) and none is dropped'),
   MAX_DELIVER: z.coerce.number().int().min(1).max(1000).default(5).describe('deliveries before a message goes to DLQ'),
   ACK_WAIT_MS: positiveInt
     .default(5_000)
@@ -129,6 +142,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const variable = String(issue.path[0] ?? 'environment');
     throw new ConfigError(variable, `must be ${describeExpectation(issue)} (got ${JSON.stringify(relevant[variable])})`);
   }
+  const { EVENTS_MAX_AGE_DAYS, DUPLICATE_WINDOW_S } = parsed.data;
+  if (EVENTS_MAX_AGE_DAYS > 0 && EVENTS_MAX_AGE_DAYS * 86_400 < DUPLICATE_WINDOW_S) {
+    // JetStream recognises a repeat by the first copy's message id; once that copy is deleted, a repeat is not one.
+    throw new ConfigError('EVENTS_MAX_AGE_DAYS', `must be 0 or cover DUPLICATE_WINDOW_S (${DUPLICATE_WINDOW_S} s = ${DUPLICATE_WINDOW_S / 86_400} days), got ${EVENTS_MAX_AGE_DAYS}`);
+  }
   if (parsed.data.AUTH_TOKENS && parsed.data.AUTH_TOKENS_FILE) {
     throw new ConfigError('AUTH_TOKENS_FILE', 'must not be set together with AUTH_TOKENS (choose one)');
   }
@@ -144,7 +162,7 @@ function describeExpectation(issue: z.core.$ZodIssue): string {
     case 'too_big':
       return `at most ${String(issue.maximum)}`;
     case 'invalid_type':
-      return `a ${issue.expected}`;
+      return issue.expected === 'int' ? 'a whole number' : `a ${issue.expected}`;
     case 'invalid_format':
       return issue.message.startsWith('Invalid') ? `in the form ${issue.format}` : issue.message;
     default:

@@ -22,6 +22,7 @@ import { setHeapGrowingPercent } from './os/heap-growing.ts';
 import { migrateStore } from './store/migrate.ts';
 import { LedgerCommitWaiter } from './workers/ledger-commits.ts';
 import { startLedgerWriter, type LedgerWriter } from './workers/ledger-writer.ts';
+import { observeConsumerBacklogs, startBacklogWatch } from './workers/backlog-watch.ts';
 import { startHl7Adapter, type Hl7Adapter } from '../adapters/hl7v2/module.ts';
 import { startMappings, type Mappings } from '../mappings/module.ts';
 import { findParkedByKeys } from '../mappings/pending/store.ts';
@@ -112,7 +113,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     // Every announcer in this process tells this process's waiter directly (localCommits below).
     const bus = await connectBus(natsUrl, `rxgate-${instanceId}`, config.BUS_NAMESPACE, { noEcho: true, startupWait });
     cleanup.push(() => bus.close());
-    await ensureStreams(bus, { duplicateWindowMs: config.DUPLICATE_WINDOW_S * 1000 });
+    const eventsMaxAgeMs = Math.round(config.EVENTS_MAX_AGE_DAYS * 86_400_000);
+    await ensureStreams(bus, { duplicateWindowMs: config.DUPLICATE_WINDOW_S * 1000, eventsMaxAgeMs, eventsMaxBytes: config.EVENTS_MAX_BYTES });
 
     const metrics = createMetrics();
     const waiter = new LedgerCommitWaiter(bus);
@@ -151,6 +153,17 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     });
     cleanup.push(() => hl7.stop());
 
+    const eventConsumers = () => [...ledgerWriter.consumerNames(), PARKING_CONSUMER, ...hl7.consumerHandlers.keys()];
+    const backlogWatch = startBacklogWatch({
+      bus,
+      metrics,
+      logger,
+      consumers: eventConsumers,
+      maxAgeMs: eventsMaxAgeMs,
+      intervalMs: BACKLOG_CHECK_INTERVAL_MS,
+    });
+    cleanup.push(() => backlogWatch.stop());
+
     const app = createApp({
       bus,
       store,
@@ -168,7 +181,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
         metrics.mllpConnections.set(hl7.listener.connectionCount());
         const expiry = hl7.listener.tlsCertificateExpiry();
         if (expiry) metrics.mllpTlsCertificateExpiry.set(expiry.getTime() / 1000);
-        await refreshConsumerGauges(bus, metrics, [...ledgerWriter.consumerNames(), PARKING_CONSUMER, ...hl7.consumerHandlers.keys()]);
+        await observeConsumerBacklogs(bus, metrics, eventConsumers(), Date.now());
       },
       mappings: { module: mappings, importMaxBytes: config.MAPPINGS_IMPORT_MAX_BYTES },
     });
@@ -215,17 +228,8 @@ function apiReplayer(intake: IntakeDeps): QuarantineReplayer {
   };
 }
 
-async function refreshConsumerGauges(bus: Bus, metrics: Metrics, consumers: string[]): Promise<void> {
-  await Promise.all(
-    consumers.map(async (name) => {
-      const stream = bus.names.streams.events;
-      const info = await bus.jsm.consumers.info(stream, name).catch(() => null);
-      if (!info) return;
-      metrics.consumerPending.set({ stream, consumer: name }, info.num_pending);
-      metrics.consumerAckPending.set({ stream, consumer: name }, info.num_ack_pending);
-    }),
-  );
-}
+/** How often the consumers' backlogs are measured against the events stream's age limit (backlog-watch.ts). */
+const BACKLOG_CHECK_INTERVAL_MS = 60_000;
 
 async function listen(
   fetch: (req: Request) => Response | Promise<Response>,

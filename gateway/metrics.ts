@@ -42,6 +42,12 @@ export function createMetrics() {
       labelNames: ['stream', 'consumer'] as const,
       registers: [registry],
     }),
+    consumerBacklogAge: new Gauge({
+      name: 'rxgate_consumer_backlog_age_seconds',
+      help: 'Age of the oldest event a durable consumer has not acknowledged (0: none waits); the events stream deletes events at EVENTS_MAX_AGE_DAYS',
+      labelNames: ['stream', 'consumer'] as const,
+      registers: [registry],
+    }),
     quarantined: new Counter({
       name: 'rxgate_quarantined_total',
       help: 'Messages kept in quarantine, by adapter and reason',

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listQuarantine } from './bus/quarantine.ts';
+import { ensureStreams } from './bus/streams.ts';
 import { TEST_NATS_URL } from './bus/test-support.ts';
 import { createLogger } from './log.ts';
 import type { RunningGateway } from './main.ts';
@@ -133,6 +134,23 @@ async function sendThroughOutage(c: OutageCase, proxy: OutageProxy, prefix: stri
   const seqOf = new Map(rows.map((e) => [e.event.source.message_id, e.seq]));
   for (const own of ids) expect(own.map((id) => seqOf.get(id)!)).toEqual(own.map((id) => seqOf.get(id)!).sort((a, b) => a - b));
   return { refused, recoveredMs };
+}
+
+/** A dispense through the HTTP API, as a pharmacy system posts it. */
+function postDispense(c: OutageCase, messageId: string): Promise<Response> {
+  return fetch(`${c.baseUrl}/api/events`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${SYSTEM_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      type: 'rx.dispense',
+      facility_id: 'HOSP1',
+      occurred_at: '2026-11-21T10:00:00Z',
+      source: { adapter: 'api', sender: 'PHARM^HOSP1', message_id: messageId },
+      drug: { ndc11: '00591036901', schedule: 'II' },
+      quantity: { value: 30, unit: 'TAB' },
+      payload: { prescription_number: `RX-${messageId}` },
+    }),
+  });
 }
 
 function expectResendAr(ack: Hl7ClientAck, controlId: string): void {
@@ -270,20 +288,7 @@ describe('HL7 v2 over MLLP while NATS is unreachable', () => {
   }, 90_000);
 
   it('answers the HTTP API 503 with Retry-After at once, reports not ready, and takes the retry once it is back', async () => {
-    const post = () =>
-      fetch(`${c.baseUrl}/api/events`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${SYSTEM_TOKEN}`, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          type: 'rx.dispense',
-          facility_id: 'HOSP1',
-          occurred_at: '2026-11-21T10:00:00Z',
-          source: { adapter: 'api', sender: 'PHARM^HOSP1', message_id: 'API-1' },
-          drug: { ndc11: '00591036901', schedule: 'II' },
-          quantity: { value: 30, unit: 'TAB' },
-          payload: { prescription_number: 'RX-API-1' },
-        }),
-      });
+    const post = () => postDispense(c, 'API-1');
     await cutNats(nats, c.gw);
     const started = Date.now();
     const refused = await post();
@@ -312,4 +317,57 @@ describe('HL7 v2 over MLLP while NATS is unreachable, ACK_POINT=bus', () => {
   it('keeps each sender\'s messages in order in the chain through an outage', async () => {
     await sendThroughOutage(c, nats, 'BUSLOAD', 1000);
   }, 90_000);
+});
+
+describe('HL7 v2 and the HTTP API when the events stream is full (EVENTS_MAX_BYTES)', () => {
+  let c: OutageCase;
+  beforeAll(async () => {
+    c = await startCase({}, { EVENTS_MAX_BYTES: String(24 * 1024) });
+  });
+  afterAll(async () => {
+    await c?.stop();
+  });
+
+  it('answers AR (resend later) and 503 bus_full, drops nothing it took, and takes the resend once there is room', async () => {
+    // ~2 KB per dispense event: room for about ten; the loop stops at the first refusal
+    const accepted: string[] = [];
+    let refused: Hl7ClientAck | undefined;
+    for (let n = 0; n < 60 && !refused; n++) {
+      const ack = await c.sender.send(handWrittenRds(`FULL-${n}`));
+      if (ack.code === 'AA') accepted.push(`FULL-${n}`);
+      else refused = ack;
+    }
+    expect(accepted.length).toBeGreaterThan(2);
+    const refusedId = `FULL-${accepted.length}`;
+    expectResendAr(refused!, refusedId);
+    expect(refused!.text.split('\r').find((s) => s.startsWith('ERR|'))).toContain('event stream is full');
+    // The refused copy is kept (quarantine is a stream of its own), and the log line says why, without PHI.
+    const lines = c.logLines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const refusal = lines.find((l) => String(l.msg).includes('not stored durably'));
+    expect(refusal).toMatchObject({ error: expect.stringMatching(/maximum bytes exceeded/) });
+    const kept = (await listQuarantine(c.gw.bus, { limit: 100, adapter: 'hl7v2', reason: 'not_durable' })).entries;
+    expect(kept.map((e) => e.correlation_id)).toEqual([refusal!.correlation_id]);
+
+    const post = (id: string) => postDispense(c, id);
+    // An API event is smaller than the HL7 one just refused and may still fit: post until one does not.
+    let full = await post('API-FULL-0');
+    let apiId = 'API-FULL-0';
+    for (let n = 1; n < 20 && full.status === 202; n++) full = await post((apiId = `API-FULL-${n}`));
+    expect(full.status).toBe(503);
+    expect(full.headers.get('retry-after')).toBe('60');
+    expect(await full.json()).toMatchObject({ error: { code: 'bus_full' } });
+
+    // Nothing taken was dropped to make room: every acknowledged message is in the ledger once.
+    const { entries } = await listLedger(c.gw.store, { facility: 'HOSP1', limit: 1000 });
+    const ids = entries.map((e) => e.event.source.message_id).filter((id) => id.startsWith('FULL-'));
+    expect(ids.sort()).toEqual(accepted.sort());
+
+    // The operator makes room (here: lifts the limit, as a restart with a larger EVENTS_MAX_BYTES does); the
+    // senders' resends are taken.
+    await ensureStreams(c.gw.bus, { duplicateWindowMs: 86_400_000 });
+    expect((await c.sender.send(handWrittenRds(refusedId))).code).toBe('AA');
+    expect(await dispensesOf(c.gw, refusedId)).toHaveLength(1);
+    expect((await post(apiId)).status).toBe(202);
+    expectNoPhi(c.logLines);
+  }, 60_000);
 });

@@ -12,7 +12,7 @@ export type CpuPart = 'receiver_main' | 'receiver_other' | 'nats_server' | 'post
 
 const TICKS_PER_S = 100; // USER_HZ: fixed at 100 on Linux whatever the kernel's HZ
 
-interface Stat {
+export interface Stat {
   pid: number;
   comm: string;
   ppid: number;
@@ -38,7 +38,7 @@ function readStat(path: string): Stat | undefined {
   };
 }
 
-function processes(): Stat[] {
+export function processes(): Stat[] {
   const out: Stat[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;

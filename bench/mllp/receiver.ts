@@ -8,7 +8,9 @@
  * until its stdin closes (the parent went away). A line `stages` on stdin is answered with one JSON line
  * {"stages":{…},"gc":{…}}: the handler's stage totals (null when it keeps none) and this process's garbage
  * collections so far (gc-totals.ts). A line `collections <epoch ms>` is answered with {"full_collections":[…]}, the
- * steps of full collections since then (for `run.ts --trace`).
+ * steps of full collections since then (for `run.ts --trace`). A line `memory` is answered with {"memory":{…}}: the
+ * process's resident size and heap in bytes, after a full collection when node was started with --expose-gc (then
+ * the heap is what is live: `soak.ts` watches it over a long run).
  */
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -65,6 +67,12 @@ commands.on('line', (line) => {
   const [command, argument] = line.trim().split(' ');
   if (command === 'stages') {
     void (stageTotals?.() ?? Promise.resolve(null)).then((stages) => process.stdout.write(`${JSON.stringify({ stages, gc: gc.totals() })}\n`));
+  } else if (command === 'memory') {
+    const collect = (globalThis as { gc?: () => void }).gc;
+    collect?.();
+    const m = process.memoryUsage();
+    const memory = { after_full_collection: collect !== undefined, rss: m.rss, heap_used: m.heapUsed, heap_total: m.heapTotal, external: m.external, array_buffers: m.arrayBuffers };
+    process.stdout.write(`${JSON.stringify({ memory })}\n`);
   } else if (command === 'collections') {
     process.stdout.write(`${JSON.stringify({ full_collections: gc.fullCollectionsSince(Number(argument)) })}\n`);
   }

@@ -165,7 +165,18 @@ export async function runMllpBench(options: MllpBenchOptions): Promise<MllpBench
   return results;
 }
 
-interface Receiver {
+export interface ReceiverMemory {
+  /** true: measured after a forced full collection (the receiver has --expose-gc), so heap_used is the live heap */
+  after_full_collection: boolean;
+  rss: number;
+  heap_used: number;
+  /** what V8 holds for its heap, used or not: the resident size follows this rather than heap_used */
+  heap_total: number;
+  external: number;
+  array_buffers: number;
+}
+
+export interface Receiver {
   port: number;
   label: string;
   child: ChildProcess;
@@ -173,12 +184,15 @@ interface Receiver {
   totals(): Promise<{ stages: StageTotals | null; gc: GcTotals }>;
   /** the receiver's full-collection steps since an epoch ms (the line `collections <ms>`) */
   fullCollectionsSince(sinceMs: number): Promise<FullCollectionStep[]>;
+  /** the receiver's memory now (the line `memory`) */
+  memory(): Promise<ReceiverMemory>;
 }
 
-async function startReceiver(kind: ReceiverKind, handlerModule: string | undefined): Promise<Receiver> {
+/** `extraNodeArgs`: node options for the receiver on top of BENCH_RECEIVER_NODE_ARGS (soak.ts adds --expose-gc). */
+export async function startReceiver(kind: ReceiverKind, handlerModule: string | undefined, extraNodeArgs: string[] = []): Promise<Receiver> {
   const script = fileURLToPath(new URL('./receiver.ts', import.meta.url));
   // BENCH_RECEIVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the receivers (node refuses these in NODE_OPTIONS).
-  const nodeArgs = (process.env.BENCH_RECEIVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const nodeArgs = [...(process.env.BENCH_RECEIVER_NODE_ARGS ?? '').split(' ').filter(Boolean), ...extraNodeArgs];
   // The receivers load the TypeScript as the gateway's own command does (bin/gateway.js), so what is measured is what runs.
   const register = fileURLToPath(new URL('../../bin/register-typescript.mjs', import.meta.url));
   const args = [...nodeArgs, '--import', register, script, '--kind', kind, ...(kind === 'rxgate' && handlerModule ? ['--handler', handlerModule] : [])];
@@ -207,6 +221,7 @@ async function startReceiver(kind: ReceiverKind, handlerModule: string | undefin
     child,
     totals: () => ask<{ stages: StageTotals | null; gc: GcTotals }>('stages'),
     fullCollectionsSince: async (sinceMs) => (await ask<{ full_collections: FullCollectionStep[] }>(`collections ${sinceMs}`)).full_collections,
+    memory: async () => (await ask<{ memory: ReceiverMemory }>('memory')).memory,
   };
 }
 

@@ -33,12 +33,27 @@ export class BusDisconnectedError extends errors.ConnectionError {
 }
 
 /**
+ * JetStream refused the message for want of room: the stream reached its size limit (the events stream refuses new
+ * messages then rather than drop old ones, EVENTS_MAX_BYTES) or the server its storage. Nothing was stored; the
+ * sender still holds the message and is told to resend later (HL7 AR, HTTP 503 `bus_full`).
+ */
+export class BusFullError extends JetStreamApiError {
+  constructor(error: { code: number; err_code: number; description: string }) {
+    super(error);
+    this.name = 'BusFullError';
+  }
+}
+
+/** nats-server's descriptions of a refusal for want of room: a stream's limit, the server's or the account's storage. */
+const NO_ROOM = /maximum (bytes|messages) exceeded|insufficient (storage )?resources|resource limits exceeded/i;
+
+/**
  * JetStream publish as the protocol defines it — a core publish whose reply subject receives the PubAck — with one
  * inbox subscription and one timeout sweep for all publishes in flight. The client library's `js.publish` makes a
  * request per message, and every request arms a timer and builds an Error with a stack trace even when it succeeds
  * (its `cancel` rejects the settled promise with a new RequestError): on the HL7 path that was a twentieth of the
  * gateway's CPU. Failures carry the library's error names (TimeoutError, NoRespondersError) and JetStream's own
- * (JetStreamApiError), so callers classify them as before.
+ * (JetStreamApiError; BusFullError when there is no room), so callers classify them as before.
  */
 export class JetStreamPublisher {
   private readonly inbox = createInbox();
@@ -128,7 +143,8 @@ export class JetStreamPublisher {
       return;
     }
     if (body.error) {
-      p.reject(new JetStreamApiError({ code: body.error.code, err_code: body.error.err_code ?? 0, description: body.error.description }));
+      const error = { code: body.error.code, err_code: body.error.err_code ?? 0, description: body.error.description };
+      p.reject(NO_ROOM.test(error.description) ? new BusFullError(error) : new JetStreamApiError(error));
       return;
     }
     if (typeof body.stream !== 'string' || body.stream === '' || typeof body.seq !== 'number') {

@@ -4,6 +4,10 @@ import type { Bus } from './connection.ts';
 
 export interface StreamSettings {
   duplicateWindowMs: number;
+  /** how long the events stream keeps an event; 0 or unset: for ever (EVENTS_MAX_AGE_DAYS) */
+  eventsMaxAgeMs?: number;
+  /** largest size of the events stream; 0 or unset: no limit but the server's (EVENTS_MAX_BYTES) */
+  eventsMaxBytes?: number;
 }
 
 function desiredStreams(bus: Bus, s: StreamSettings): (Partial<StreamConfig> & { name: string })[] {
@@ -15,7 +19,18 @@ function desiredStreams(bus: Bus, s: StreamSettings): (Partial<StreamConfig> & {
   };
   const { streams, subjects } = bus.names;
   return [
-    { ...common, name: streams.events, subjects: [subjects.eventsAll], duplicate_window: nanos(s.duplicateWindowMs) },
+    {
+      ...common,
+      name: streams.events,
+      subjects: [subjects.eventsAll],
+      duplicate_window: nanos(s.duplicateWindowMs),
+      // The ledger is the lasting record; the stream is the way there, kept for as long as a consumer may lag.
+      max_age: nanos(s.eventsMaxAgeMs ?? 0),
+      max_bytes: s.eventsMaxBytes ? s.eventsMaxBytes : -1,
+      // A full stream refuses the new event, whose sender still holds it and is told so, instead of dropping the
+      // oldest, which a consumer may not have seen yet.
+      discard: DiscardPolicy.New,
+    },
     // Quarantine and dead letters are evidence: no age limit, no dedupe (every rejection is kept).
     { ...common, name: streams.quarantine, subjects: [subjects.quarantineAll], duplicate_window: nanos(60_000) },
     { ...common, name: streams.dlq, subjects: [subjects.dlqAll], duplicate_window: nanos(60_000) },

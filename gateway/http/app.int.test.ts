@@ -215,6 +215,9 @@ describe('HTTP API on PostgreSQL and NATS JetStream', () => {
     expect(text).toMatch(/rxgate_quarantined_total\{adapter="api",reason="invalid_event"\} [1-9]/);
     expect(text).toMatch(/rxgate_dead_lettered_total\{consumer="ledger-p0"\} 1/);
     expect(text).toMatch(/rxgate_consumer_pending_messages\{stream="[^"]+",consumer="ledger-p0"\} \d+/);
+    // everything published has been written (an acknowledgement may still be on its way): nothing waits for long
+    const age = /rxgate_consumer_backlog_age_seconds\{stream="[^"]+",consumer="ledger-p0"\} (\S+)\n/.exec(text)?.[1];
+    expect(Number(age)).toBeLessThan(10);
   });
 
   it('logs JSON lines with correlation ids and never the payload', async () => {

@@ -6,6 +6,7 @@ import type { TokenGrant } from '../auth/tokens.ts';
 import type { Bus } from '../bus/connection.ts';
 import type { BusMessage } from '../bus/consumer.ts';
 import type { QuarantineReplayer } from '../bus/quarantine.ts';
+import { BusFullError } from '../bus/jetstream-publisher.ts';
 import type { IntakeDeps } from '../intake/accept.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/db.ts';
@@ -73,6 +74,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.onError((err, c) => {
     if (err instanceof HTTPException) return apiError(c, err.status, 'http_error', err.message);
     const log = c.get('log') ?? deps.logger;
+    if (err instanceof BusFullError) {
+      log.error({ error: err.message }, 'events stream full: new events refused');
+      c.header('Retry-After', '60');
+      return apiError(c, 503, 'bus_full', 'the gateway\'s event stream is full (EVENTS_MAX_BYTES or the server\'s storage); nothing was accepted, retry later');
+    }
     if (isBusOutage(err)) {
       log.error({ error: err.message }, 'bus unavailable');
       c.header('Retry-After', '5');

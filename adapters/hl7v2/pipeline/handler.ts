@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Bus } from '../../../gateway/bus/connection.ts';
 import { quarantine } from '../../../gateway/bus/quarantine.ts';
+import { BusFullError } from '../../../gateway/bus/jetstream-publisher.ts';
 import { correlationId, sha256Hex, uuidv7 } from '../../../gateway/events/ids.ts';
 import { acceptEvents, EarlierEventGoneError, type Accepted, type IntakeDeps } from '../../../gateway/intake/accept.ts';
 import type { Metrics } from '../../../gateway/metrics.ts';
@@ -320,7 +321,8 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
       // Not durable, so not acknowledged: the sender keeps the message and sends it again. The attempt is kept too.
       await keep(payload, 'not_durable', (err as Error).message, [], correlation, conn, receivedAt);
       log.error({ type, error: (err as Error).message }, 'hl7 message not stored durably; answered AR so the sender resends');
-      const issue: AckIssue = { code: 207, diagnostic: 'temporarily unable to store the message; resend' };
+      const diagnostic = err instanceof BusFullError ? 'the gateway cannot take messages just now (its event stream is full); resend later' : 'temporarily unable to store the message; resend';
+      const issue: AckIssue = { code: 207, diagnostic };
       return { frames: answer(message, 'reject', [issue], 'temporarily unable to store; resend'), outcome: 'reject', reason: 'not_durable', eventIds: [], ackIssues: [issue] };
     }
     if (accepted.some((a) => a.differs)) {

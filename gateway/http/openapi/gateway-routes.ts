@@ -34,7 +34,7 @@ export const GATEWAY_ROUTE_DOCS: readonly RouteDoc[] = [
       413: 'larger than 512 KiB (kept in quarantine)',
       415: 'not JSON (kept in quarantine)',
       422: 'names each field that does not match the canonical event (kept in quarantine)',
-      503: 'the bus is down or the ledger did not confirm in time; retrying is safe',
+      503: 'the bus is down or full (bus_unavailable, bus_full), or the ledger did not confirm in time (ack_timeout); nothing is lost and retrying is safe',
     },
   },
   {

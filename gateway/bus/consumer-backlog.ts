@@ -1,0 +1,33 @@
+import type { MsgRequest } from '@nats-io/jetstream';
+import type { Bus } from './connection.ts';
+
+/** Where a durable consumer stands: what waits for it, and for how long the oldest of it has waited. */
+export interface ConsumerBacklog {
+  stream: string;
+  consumer: string;
+  /** messages not yet delivered to it */
+  pending: number;
+  /** messages delivered and not yet acknowledged */
+  ackPending: number;
+  /**
+   * Seconds since the stream stored the oldest message the consumer has not acknowledged (the first of its subjects
+   * after its ack floor); 0 when nothing waits. A stream with an age limit deletes a message at that age whether a
+   * consumer has it or not, so this is the figure to keep below the limit.
+   */
+  ageS: number;
+}
+
+/** The consumer's backlog now, or null when the consumer does not exist (yet). `nowMs`: epoch ms. */
+export async function consumerBacklog(bus: Bus, stream: string, consumer: string, nowMs: number): Promise<ConsumerBacklog | null> {
+  const info = await bus.jsm.consumers.info(stream, consumer).catch(() => null);
+  if (!info) return null;
+  const backlog: ConsumerBacklog = { stream, consumer, pending: info.num_pending, ackPending: info.num_ack_pending, ageS: 0 };
+  if (info.num_pending + info.num_ack_pending === 0) return backlog;
+  // The first message of the consumer's subjects after its ack floor. The server's message-get request takes
+  // `next_by_subj` (nats-server 2.9 and later); the client's type names only the direct-get form of it.
+  const request = { seq: info.ack_floor.stream_seq + 1, next_by_subj: info.config.filter_subject || '>' } as unknown as MsgRequest;
+  const oldest = await bus.jsm.streams.getMessage(stream, request).catch(() => null);
+  // Gone between the two requests (acknowledged, or deleted by the stream's limits): nothing older waits.
+  if (oldest) backlog.ageS = Math.max(0, (nowMs - oldest.time.getTime()) / 1000);
+  return backlog;
+}
