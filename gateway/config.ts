@@ -62,6 +62,12 @@ export const configSchema = z.object({
     .min(0)
     .default(0)
     .describe('largest size of the EVENTS stream in bytes (0: no limit but the disk); once full, new events are refused (HL7 AR, HTTP 503 bus_full) and none is dropped'),
+  QUARANTINE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe('largest size of the QUARANTINE stream in bytes (0: no limit but the disk); once full, input that would be kept there is answered HL7 AR / HTTP 503 (resend later) instead, so a flood of bad input cannot fill the disk the events need'),
   MAX_DELIVER: z.coerce.number().int().min(1).max(1000).default(5).describe('deliveries before a message goes to DLQ'),
   ACK_WAIT_MS: positiveInt
     .default(5_000)

@@ -6,6 +6,7 @@ import { connectBus, type Bus } from './bus/connection.ts';
 import { startEmbeddedNats, type EmbeddedNats, type NatsSync } from './bus/embedded-nats.ts';
 import type { QuarantineReplayer } from './bus/quarantine.ts';
 import { ensureStreams } from './bus/streams.ts';
+import { observeStreamSizes } from './bus/stream-sizes.ts';
 import type { Config } from './config.ts';
 import { uuidv7 } from './events/ids.ts';
 import { createApp } from './http/app.ts';
@@ -114,7 +115,12 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     const bus = await connectBus(natsUrl, `rxgate-${instanceId}`, config.BUS_NAMESPACE, { noEcho: true, startupWait });
     cleanup.push(() => bus.close());
     const eventsMaxAgeMs = Math.round(config.EVENTS_MAX_AGE_DAYS * 86_400_000);
-    await ensureStreams(bus, { duplicateWindowMs: config.DUPLICATE_WINDOW_S * 1000, eventsMaxAgeMs, eventsMaxBytes: config.EVENTS_MAX_BYTES });
+    await ensureStreams(bus, {
+      duplicateWindowMs: config.DUPLICATE_WINDOW_S * 1000,
+      eventsMaxAgeMs,
+      eventsMaxBytes: config.EVENTS_MAX_BYTES,
+      quarantineMaxBytes: config.QUARANTINE_MAX_BYTES,
+    });
 
     const metrics = createMetrics();
     const waiter = new LedgerCommitWaiter(bus);
@@ -181,7 +187,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
         metrics.mllpConnections.set(hl7.listener.connectionCount());
         const expiry = hl7.listener.tlsCertificateExpiry();
         if (expiry) metrics.mllpTlsCertificateExpiry.set(expiry.getTime() / 1000);
-        await observeConsumerBacklogs(bus, metrics, eventConsumers(), Date.now());
+        await Promise.all([observeConsumerBacklogs(bus, metrics, eventConsumers(), Date.now()), observeStreamSizes(bus, metrics)]);
       },
       mappings: { module: mappings, importMaxBytes: config.MAPPINGS_IMPORT_MAX_BYTES },
     });

@@ -48,6 +48,18 @@ export function createMetrics() {
       labelNames: ['stream', 'consumer'] as const,
       registers: [registry],
     }),
+    streamBytes: new Gauge({
+      name: 'rxgate_stream_bytes',
+      help: 'Bytes a stream holds (EVENTS_MAX_BYTES and QUARANTINE_MAX_BYTES refuse new messages beyond their limit)',
+      labelNames: ['stream'] as const,
+      registers: [registry],
+    }),
+    streamMessages: new Gauge({
+      name: 'rxgate_stream_messages',
+      help: 'Messages a stream holds',
+      labelNames: ['stream'] as const,
+      registers: [registry],
+    }),
     quarantined: new Counter({
       name: 'rxgate_quarantined_total',
       help: 'Messages kept in quarantine, by adapter and reason',

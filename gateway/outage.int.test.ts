@@ -371,3 +371,34 @@ describe('HL7 v2 and the HTTP API when the events stream is full (EVENTS_MAX_BYT
     expectNoPhi(c.logLines);
   }, 60_000);
 });
+
+describe('HL7 v2 when the quarantine stream is full (QUARANTINE_MAX_BYTES)', () => {
+  let c: OutageCase;
+  beforeAll(async () => {
+    c = await startCase({}, { QUARANTINE_MAX_BYTES: String(16 * 1024) });
+  });
+  afterAll(async () => {
+    await c?.stop();
+  });
+
+  it('asks for a resend of what it cannot keep, keeps what it kept, and still takes good messages', async () => {
+    // An RDS^O13 without RXD is answered AE once its copy is kept; ~1.5 KB a copy, so about ten fit.
+    const noRxd = (id: string) => handWrittenRds(id).split('\r').filter((segment) => !segment.startsWith('RXD')).join('\r');
+    const answers: Hl7ClientAck[] = [];
+    for (let n = 0; n < 60 && answers.at(-1)?.code !== 'AR'; n++) answers.push(await c.sender.send(noRxd(`BAD-${n}`)));
+    const kept = answers.slice(0, -1);
+    expect(kept.length).toBeGreaterThan(2);
+    expect(kept.every((a) => a.code === 'AE')).toBe(true);
+    // AE tells a sender to drop the message: without a copy kept, it is asked to resend instead.
+    expectResendAr(answers.at(-1)!, `BAD-${kept.length}`);
+    const lines = c.logLines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.find((l) => l.msg === 'quarantine unavailable')).toMatchObject({ error: expect.stringMatching(/maximum bytes exceeded/) });
+    // Every copy kept is still there, from the first on: none was dropped to make room.
+    const entries = (await listQuarantine(c.gw.bus, { limit: 100, adapter: 'hl7v2' })).entries;
+    expect(entries).toHaveLength(kept.length);
+    // A full quarantine does not hold up good messages: their events go to a stream of their own.
+    expect((await c.sender.send(handWrittenRds('GOOD-1'))).code).toBe('AA');
+    expect(await dispensesOf(c.gw, 'GOOD-1')).toHaveLength(1);
+    expectNoPhi(c.logLines);
+  }, 60_000);
+});

@@ -34,7 +34,7 @@ function event(n: number, facility = 'HOSP1'): CanonicalEvent {
   } as CanonicalEvent;
 }
 
-describe('the events stream keeps events for EVENTS_MAX_AGE_DAYS and up to EVENTS_MAX_BYTES', () => {
+describe('the events stream keeps events for EVENTS_MAX_AGE_DAYS and up to EVENTS_MAX_BYTES, quarantine up to QUARANTINE_MAX_BYTES', () => {
   let bus: TestBus;
   beforeEach(async () => {
     bus = await openTestBus();
@@ -58,7 +58,7 @@ describe('the events stream keeps events for EVENTS_MAX_AGE_DAYS and up to EVENT
     await publishEvent(bus, event(1), 4);
     expect((await bus.jsm.streams.info(bus.names.streams.events)).config).toMatchObject({ max_age: 0, max_bytes: -1, discard: DiscardPolicy.Old });
 
-    await ensureStreams(bus, { duplicateWindowMs: 60_000, eventsMaxAgeMs: 7 * 24 * HOUR_MS, eventsMaxBytes: 64 * 1024 });
+    await ensureStreams(bus, { duplicateWindowMs: 60_000, eventsMaxAgeMs: 7 * 24 * HOUR_MS, eventsMaxBytes: 64 * 1024, quarantineMaxBytes: 1 << 20 });
     const after = await bus.jsm.streams.info(bus.names.streams.events);
     expect(after.config).toMatchObject({
       max_age: nanos(7 * 24 * HOUR_MS),
@@ -69,8 +69,9 @@ describe('the events stream keeps events for EVENTS_MAX_AGE_DAYS and up to EVENT
       duplicate_window: nanos(60_000),
     });
     expect(after.state.messages).toBe(1);
-    // Quarantine and dead letters are evidence: they keep no age limit.
-    expect((await bus.jsm.streams.info(bus.names.streams.quarantine)).config.max_age).toBe(0);
+    // Quarantine and dead letters are evidence: they keep no age limit; a full quarantine refuses, never drops.
+    expect((await bus.jsm.streams.info(bus.names.streams.quarantine)).config).toMatchObject({ max_age: 0, max_bytes: 1 << 20, discard: DiscardPolicy.New });
+    expect((await bus.jsm.streams.info(bus.names.streams.dlq)).config).toMatchObject({ max_age: 0, max_bytes: -1 });
 
     await ensureStreams(bus, { duplicateWindowMs: 60_000 });
     expect((await bus.jsm.streams.info(bus.names.streams.events)).config).toMatchObject({ max_age: 0, max_bytes: -1 });

@@ -8,6 +8,8 @@ export interface StreamSettings {
   eventsMaxAgeMs?: number;
   /** largest size of the events stream; 0 or unset: no limit but the server's (EVENTS_MAX_BYTES) */
   eventsMaxBytes?: number;
+  /** largest size of the quarantine stream; 0 or unset: no limit but the server's (QUARANTINE_MAX_BYTES) */
+  quarantineMaxBytes?: number;
 }
 
 function desiredStreams(bus: Bus, s: StreamSettings): (Partial<StreamConfig> & { name: string })[] {
@@ -31,8 +33,16 @@ function desiredStreams(bus: Bus, s: StreamSettings): (Partial<StreamConfig> & {
       // oldest, which a consumer may not have seen yet.
       discard: DiscardPolicy.New,
     },
-    // Quarantine and dead letters are evidence: no age limit, no dedupe (every rejection is kept).
-    { ...common, name: streams.quarantine, subjects: [subjects.quarantineAll], duplicate_window: nanos(60_000) },
+    // Quarantine and dead letters are evidence: no age limit, no dedupe (every rejection is kept). A size limit on
+    // quarantine refuses the new copy, whose sender is then asked to resend, and never drops evidence.
+    {
+      ...common,
+      name: streams.quarantine,
+      subjects: [subjects.quarantineAll],
+      duplicate_window: nanos(60_000),
+      max_bytes: s.quarantineMaxBytes ? s.quarantineMaxBytes : -1,
+      discard: DiscardPolicy.New,
+    },
     { ...common, name: streams.dlq, subjects: [subjects.dlqAll], duplicate_window: nanos(60_000) },
   ];
 }

@@ -218,6 +218,9 @@ describe('HTTP API on PostgreSQL and NATS JetStream', () => {
     // everything published has been written (an acknowledgement may still be on its way): nothing waits for long
     const age = /rxgate_consumer_backlog_age_seconds\{stream="[^"]+",consumer="ledger-p0"\} (\S+)\n/.exec(text)?.[1];
     expect(Number(age)).toBeLessThan(10);
+    // the events this file posted, and the rejected bodies kept in quarantine
+    expect(text).toMatch(/rxgate_stream_bytes\{stream="[^"]+EVENTS"\} [1-9]\d*\n/);
+    expect(text).toMatch(/rxgate_stream_messages\{stream="[^"]+QUARANTINE"\} [1-9]\d*\n/);
   });
 
   it('logs JSON lines with correlation ids and never the payload', async () => {

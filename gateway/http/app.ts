@@ -75,9 +75,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     if (err instanceof HTTPException) return apiError(c, err.status, 'http_error', err.message);
     const log = c.get('log') ?? deps.logger;
     if (err instanceof BusFullError) {
-      log.error({ error: err.message }, 'events stream full: new events refused');
+      log.error({ error: err.message }, 'bus full: the request was refused');
       c.header('Retry-After', '60');
-      return apiError(c, 503, 'bus_full', 'the gateway\'s event stream is full (EVENTS_MAX_BYTES or the server\'s storage); nothing was accepted, retry later');
+      return apiError(c, 503, 'bus_full', 'the gateway\'s message bus has no room (EVENTS_MAX_BYTES, QUARANTINE_MAX_BYTES or the server\'s storage); nothing was accepted, retry later');
     }
     if (isBusOutage(err)) {
       log.error({ error: err.message }, 'bus unavailable');

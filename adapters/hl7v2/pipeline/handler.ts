@@ -43,7 +43,7 @@ export interface Hl7PipelineDeps {
 }
 
 /** JetStream's default max payload is 1 MiB; quarantine keeps the first bytes of anything larger, and says so. */
-const QUARANTINE_MAX_BYTES = 900 * 1024;
+const QUARANTINE_COPY_MAX_BYTES = 900 * 1024;
 
 export interface Processed {
   /** the answer frames, in order (enhanced mode: commit ACK, then the application ACK when asked) */
@@ -83,10 +83,10 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
         adapter: 'hl7v2',
         reason,
         message,
-        details: raw.length > QUARANTINE_MAX_BYTES ? { issues: details, kept_bytes: QUARANTINE_MAX_BYTES, size: raw.length } : details,
+        details: raw.length > QUARANTINE_COPY_MAX_BYTES ? { issues: details, kept_bytes: QUARANTINE_COPY_MAX_BYTES, size: raw.length } : details,
         correlation_id: correlation,
         content_type: 'application/hl7-v2',
-        raw: raw.subarray(0, QUARANTINE_MAX_BYTES),
+        raw: raw.subarray(0, QUARANTINE_COPY_MAX_BYTES),
         received_at: receivedAt.toISOString(),
       });
       deps.metrics.quarantined.inc({ adapter: 'hl7v2', reason });
