@@ -16,7 +16,7 @@ import { handWrittenRds, RDS_PATIENT } from '../adapters/hl7v2/testing/rds-messa
  * told to resend — HL7 AR with an ERR, HTTP 503 with Retry-After — never AA, and never left without an answer; once
  * the server is back, the resend is acknowledged and the event is in the ledger exactly once. The servers are taken
  * away from this gateway alone, by cutting a loopback relay between them (outage-proxy.ts); node-hl7-client is the
- * HL7 sender.
+ * HL7 sender. The same promise holds when the bus is there but has no room: a stream at its size limit.
  */
 
 const ACK_TIMEOUT_MS = 1500;
@@ -319,14 +319,21 @@ describe('HL7 v2 over MLLP while NATS is unreachable, ACK_POINT=bus', () => {
   }, 90_000);
 });
 
-describe('HL7 v2 and the HTTP API when the events stream is full (EVENTS_MAX_BYTES)', () => {
-  let c: OutageCase;
+/** A gateway with its own settings and direct routes to both servers, for the tests of one describe block. */
+function withSettings(env: Record<string, string>, started: (c: OutageCase) => void): void {
+  let c: OutageCase | undefined;
   beforeAll(async () => {
-    c = await startCase({}, { EVENTS_MAX_BYTES: String(24 * 1024) });
+    c = await startCase({}, env);
+    started(c);
   });
   afterAll(async () => {
     await c?.stop();
   });
+}
+
+describe('HL7 v2 and the HTTP API when the events stream is full (EVENTS_MAX_BYTES)', () => {
+  let c: OutageCase;
+  withSettings({ EVENTS_MAX_BYTES: String(24 * 1024) }, (started) => (c = started));
 
   it('answers AR (resend later) and 503 bus_full, drops nothing it took, and takes the resend once there is room', async () => {
     // ~2 KB per dispense event: room for about ten; the loop stops at the first refusal
@@ -374,12 +381,7 @@ describe('HL7 v2 and the HTTP API when the events stream is full (EVENTS_MAX_BYT
 
 describe('HL7 v2 when the quarantine stream is full (QUARANTINE_MAX_BYTES)', () => {
   let c: OutageCase;
-  beforeAll(async () => {
-    c = await startCase({}, { QUARANTINE_MAX_BYTES: String(16 * 1024) });
-  });
-  afterAll(async () => {
-    await c?.stop();
-  });
+  withSettings({ QUARANTINE_MAX_BYTES: String(16 * 1024) }, (started) => (c = started));
 
   it('asks for a resend of what it cannot keep, keeps what it kept, and still takes good messages', async () => {
     // An RDS^O13 without RXD is answered AE once its copy is kept; ~1.5 KB a copy, so about ten fit.
