@@ -8,7 +8,8 @@
  *
  * The receiver runs with --expose-gc: every `--sample-s` it is asked for its memory after a full collection (the
  * live heap; the collection itself pauses its answers for tens of milliseconds once a sample). One JSON line per
- * sample, then a summary line: throughput and latency over the run and per minute, the live heap and resident
+ * sample (the live heap, V8's whole heap, and the resident sizes of the gateway and of the nats-server it started),
+ * then a summary line: throughput and latency over the run and per minute, the live heap and resident
  * sizes at the start and the end, and the live heap's growth per 100,000 messages (least squares) over the whole run
  * and over its second half, when the gateway's bounded caches (the PHI vault's memory of what it wrote holds 50,000
  * patients) have filled.
