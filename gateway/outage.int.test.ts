@@ -348,6 +348,8 @@ describe('HL7 v2 and the HTTP API when the events stream is full (EVENTS_MAX_BYT
     const refusedId = `FULL-${accepted.length}`;
     expectResendAr(refused!, refusedId);
     expect(refused!.text.split('\r').find((s) => s.startsWith('ERR|'))).toContain('event stream is full');
+    // A sender that lost an earlier AA and repeats that message is still answered AA: the stream knows its id.
+    expect((await c.sender.send(handWrittenRds(accepted[0]!))).code).toBe('AA');
     // The refused copy is kept (quarantine is a stream of its own), and the log line says why, without PHI.
     const lines = c.logLines.map((l) => JSON.parse(l) as Record<string, unknown>);
     const refusal = lines.find((l) => String(l.msg).includes('not stored durably'));
