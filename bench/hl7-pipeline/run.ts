@@ -4,6 +4,7 @@
  * the machine's load), and it is what sets how often the garbage collector runs beside the pipeline.
  *
  *   node --import ./bin/register-typescript.mjs bench/hl7-pipeline/run.ts [--messages 20000] [--runs 5] [--cases translate,pipeline]
+ *                                                                   [--in-flight 8]
  *
  * (loads the code as bin/gateway.js does; under `npx tsx` every closure is wrapped in a naming call and allocates more)
  *
@@ -12,11 +13,14 @@
  *     event as RFC 8785 text, build and encode the ACK — the pure part of the pipeline, once with HL7_TIME_ZONE
  *     unset (UTC) and once with America/Chicago (values without an offset read in that zone);
  *   - pipeline: the gateway's MLLP handler (bench/mllp/pipeline-handler.ts: PostgreSQL on 127.0.0.1:5432,
- *     nats-server embedded, ACK after the ledger commit) driven by 8 callers at once, each waiting for its answer.
+ *     nats-server embedded, ACK after the ledger commit) driven by --in-flight callers at once (8), each waiting for
+ *     its answer.
  * One JSON line per case, `bench: "hl7_pipeline"`. `kb_allocated_per_msg` comes from V8's sampling heap profiler
  * (objects later collected included), `us_per_msg` is the median of --runs runs, `cpu_ms_per_msg` (pipeline) is by
- * process as bench/mllp reports it.
+ * process as bench/mllp reports it, and `per_msg` (pipeline) counts what each message asked of the servers: NATS
+ * messages out and in, PostgreSQL commits, and write calls to the two (the messages' ACKs are not written anywhere).
  */
+import { readFile } from 'node:fs/promises';
 import type { HeapProfiler } from 'node:inspector';
 import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
@@ -31,6 +35,7 @@ import { storableEventJson } from '../../gateway/store/unstorable-text.ts';
 import { createDrugResolver } from '../../mappings/resolver.ts';
 import { cpuSnapshot, type CpuPart } from '../mllp/cpu.ts';
 import { benchSchedule, DRUGS, generateTemplates, instantiate } from '../mllp/messages.ts';
+import type { MllpBenchHandler, OperationCounts } from '../mllp/handler-module.ts';
 import { createMllpBenchHandler } from '../mllp/pipeline-handler.ts';
 import { median } from '../mllp/stats.ts';
 
@@ -39,11 +44,14 @@ const { values: args } = parseArgs({
     messages: { type: 'string', default: '20000' },
     runs: { type: 'string', default: '5' },
     cases: { type: 'string', default: 'translate,pipeline' },
+    'in-flight': { type: 'string', default: '8' },
   },
 });
 const messageCount = Number(args.messages);
 const runs = Number(args.runs);
 const cases = new Set(args.cases.split(','));
+/** callers of the pipeline at once, each waiting for its answer */
+const inFlight = Number(args['in-flight']);
 
 const templates = generateTemplates({ count: 512, minBytes: 1024, maxBytes: 8192, seed: 1 });
 const encoder = new TextEncoder();
@@ -132,7 +140,7 @@ async function pipelineCase(): Promise<void> {
   const drive = async (n: number) => {
     let started = 0;
     await Promise.all(
-      Array.from({ length: 8 }, async () => {
+      Array.from({ length: inFlight }, async () => {
         while (started < n) {
           started++;
           const i = sent++;
@@ -143,11 +151,13 @@ async function pipelineCase(): Promise<void> {
   };
   try {
     await drive(5000); // warm-up, as bench/mllp does
+    const countsBefore = await settledOperationCounts(bench);
     const before = cpuSnapshot(process.pid);
     const started = performance.now();
     await drive(messageCount);
     const seconds = (performance.now() - started) / 1000;
     const after = cpuSnapshot(process.pid);
+    const countsAfter = await settledOperationCounts(bench);
     const bytes = await allocatedPerCall(messageCount, drive);
     const cpu = Object.fromEntries(
       (['receiver_main', 'receiver_other', 'nats_server', 'postgres'] as CpuPart[]).map((part) => [part, Number((((after[part] - before[part]) * 1000) / messageCount).toFixed(3))]),
@@ -156,16 +166,38 @@ async function pipelineCase(): Promise<void> {
       JSON.stringify({
         bench: 'hl7_pipeline',
         case: 'pipeline',
-        in_flight: 8,
+        in_flight: inFlight,
         msgs_per_s: Math.round(messageCount / seconds),
         kb_allocated_per_msg: kb(bytes),
         cpu_ms_per_msg: cpu,
+        ...(countsBefore && countsAfter ? { per_msg: perMessage(countsBefore, countsAfter, messageCount) } : {}),
         ...common,
       }),
     );
   } finally {
     await bench.close?.();
   }
+}
+
+/** This process's write system calls so far (Linux): here, with no sockets to senders, its writes to NATS and PostgreSQL. */
+async function writeCalls(): Promise<number> {
+  return Number(/syscw: (\d+)/.exec(await readFile('/proc/self/io', 'utf8'))?.[1] ?? Number.NaN);
+}
+
+/**
+ * The handler's operation counts once the last acknowledgements have gone out and PostgreSQL has published its
+ * statistics (it does so about once a second), with this process's write calls.
+ */
+async function settledOperationCounts(bench: MllpBenchHandler): Promise<(OperationCounts & { writes: number }) | undefined> {
+  if (!bench.operationCounts) return undefined;
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  return { ...(await bench.operationCounts()), writes: await writeCalls() };
+}
+
+/** What one message asked of the servers: NATS messages each way, PostgreSQL commits, write calls to both. */
+function perMessage(before: OperationCounts & { writes: number }, after: OperationCounts & { writes: number }, messages: number) {
+  const each = (key: keyof typeof before) => Number(((after[key] - before[key]) / messages).toFixed(3));
+  return { nats_msgs_out: each('nats_msgs_out'), nats_msgs_in: each('nats_msgs_in'), pg_commits: each('pg_commits'), socket_writes: each('writes') };
 }
 
 if (cases.has('translate')) {

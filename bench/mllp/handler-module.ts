@@ -15,7 +15,19 @@ export interface MllpBenchHandler {
   readonly handler: MllpHandler;
   /** running totals of the handler's timed stages; the benchmark prints their means per case as `stage_ms` */
   stageTotals?(): Promise<StageTotals>;
+  /**
+   * running counts of what the handler asks of the servers behind it (messages to and from NATS, PostgreSQL
+   * commits): bench/hl7-pipeline prints them per message, the work each message costs beyond its own CPU
+   */
+  operationCounts?(): Promise<OperationCounts>;
   close?(): Promise<void>;
+}
+
+export interface OperationCounts {
+  nats_msgs_out: number;
+  nats_msgs_in: number;
+  /** transactions committed in the handler's database, reads included (PostgreSQL's own count, updated about once a second) */
+  pg_commits: number;
 }
 
 export interface MllpBenchHandlerModule {

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
 import pino from 'pino';
 import { freshDatabase } from '../fresh-database.ts';
 import { loadConfig } from '../../gateway/config.ts';
@@ -8,6 +9,7 @@ import { startGateway } from '../../gateway/main.ts';
 import type { MllpBenchHandler } from './handler-module.ts';
 import { benchSchedule, DRUGS } from './messages.ts';
 import type { StageTotals } from './stats.ts';
+import { resultRows } from '../../gateway/store/result-rows.ts';
 
 /**
  * The gateway's real HL7 pipeline for bench/mllp: parse, translate, mapping lookups, PHI vault, JetStream publish
@@ -63,6 +65,11 @@ export async function createMllpBenchHandler(): Promise<MllpBenchHandler> {
         else if (v.metricName?.endsWith('_count')) total.count += v.value;
       }
       return totals;
+    },
+    operationCounts: async () => {
+      const stats = gw.bus.nc.stats();
+      const result = await gw.store.db.execute(sql`select xact_commit from pg_stat_database where datname = current_database()`);
+      return { nats_msgs_out: stats.outMsgs, nats_msgs_in: stats.inMsgs, pg_commits: Number(resultRows<{ xact_commit: string | number }>(result)[0]!.xact_commit) };
     },
     close: async () => {
       await gw.stop();
