@@ -11,6 +11,8 @@ import { minimalAck } from '../mllp/testkit/minimal-ack.ts';
 import { startScriptedPeer, type ScriptedPeer } from '../mllp/testkit/scripted-peer.ts';
 import { parseMessage } from '../parse.ts';
 import { controlIdForEvent } from './rds-builder.ts';
+import { parseOutboundTargets } from './targets.ts';
+import { startOutboundWorkers } from './worker.ts';
 
 /**
  * Outbound to EHRs end to end: the real gateway (real NATS JetStream, real PostgreSQL, real MLLP listener), dispense
@@ -255,6 +257,32 @@ describe('HL7 v2 outbound to EHRs, end to end', () => {
     ]);
     expect(await outcomes('FACDOWN')).toMatchObject({ sent: 2 });
     expect(await deadLetters('hl7-outbound-FACDOWN')).toEqual([]);
+  });
+
+  it('gives a target added later the dispenses its facility already had on the bus, once each and in order, then the new ones', async () => {
+    const before = [await post('FACNEW', { rx: 'RX-NEW-1' }), await post('FACNEW', { rx: 'RX-NEW-2' })];
+    const newcomer = await startNodeHl7ServerPeer();
+    // what the gateway's start does for each configured target (adapters/hl7v2/module.ts)
+    const workers = await startOutboundWorkers({
+      targets: parseOutboundTargets(`FACNEW=127.0.0.1:${newcomer.port},app=EHR5`),
+      bus: gw.bus,
+      vault: gw.phi.vault,
+      metrics: gw.metrics,
+      logger: createLogger('silent'),
+      maxDeliver: 2,
+      ackWaitMs: 5000,
+      settings: { sendingApplication: 'RXGATE', processingId: 'P', answerTimeoutMs: 1000, connectTimeoutMs: 1000, retry: { attempts: 2, initialDelayMs: 50 } },
+    });
+    try {
+      await waitFor('the earlier dispenses at the new EHR', () => newcomer.received.length >= 2);
+      const after = await post('FACNEW', { rx: 'RX-NEW-3' });
+      await waitFor('the new dispense', () => newcomer.received.length >= 3);
+      await new Promise((r) => setTimeout(r, 300)); // anything sent twice would have arrived by now
+      expect(newcomer.received.map((t) => parseMessage(t).controlId)).toEqual([...before, after]);
+    } finally {
+      await workers.stop();
+      await newcomer.close();
+    }
   });
 
   it('never takes a late ACK for the answer to a later message', async () => {
