@@ -7,6 +7,7 @@ import { startEmbeddedNats, type EmbeddedNats, type NatsSync } from './bus/embed
 import type { QuarantineReplayer } from './bus/quarantine.ts';
 import { ensureStreams } from './bus/streams.ts';
 import { observeStreamSizes } from './bus/stream-sizes.ts';
+import { observeConsumerBacklogs } from './bus/consumer-backlog.ts';
 import type { Config } from './config.ts';
 import { uuidv7 } from './events/ids.ts';
 import { createApp } from './http/app.ts';
@@ -23,7 +24,7 @@ import { setHeapGrowingPercent } from './os/heap-growing.ts';
 import { migrateStore } from './store/migrate.ts';
 import { LedgerCommitWaiter } from './workers/ledger-commits.ts';
 import { startLedgerWriter, type LedgerWriter } from './workers/ledger-writer.ts';
-import { observeConsumerBacklogs, startBacklogWatch } from './workers/backlog-watch.ts';
+import { startBacklogWatch } from './workers/backlog-watch.ts';
 import { startHl7Adapter, type Hl7Adapter } from '../adapters/hl7v2/module.ts';
 import { startMappings, type Mappings } from '../mappings/module.ts';
 import { findParkedByKeys } from '../mappings/pending/store.ts';

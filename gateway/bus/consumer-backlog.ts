@@ -1,4 +1,5 @@
 import type { MsgRequest } from '@nats-io/jetstream';
+import type { Metrics } from '../metrics.ts';
 import type { Bus } from './connection.ts';
 
 /** Where a durable consumer stands: what waits for it, and for how long the oldest of it has waited. */
@@ -30,4 +31,18 @@ export async function consumerBacklog(bus: Bus, stream: string, consumer: string
   // Gone between the two requests (acknowledged, or deleted by the stream's limits): nothing older waits.
   if (oldest) backlog.ageS = Math.max(0, (nowMs - oldest.time.getTime()) / 1000);
   return backlog;
+}
+
+/** Sets the consumer gauges from each consumer's backlog now (also what a /metrics scrape does). */
+export async function observeConsumerBacklogs(bus: Bus, metrics: Metrics, consumers: readonly string[], nowMs: number): Promise<ConsumerBacklog[]> {
+  const stream = bus.names.streams.events;
+  const backlogs = await Promise.all(consumers.map((name) => consumerBacklog(bus, stream, name, nowMs).catch(() => null)));
+  const found = backlogs.filter((b): b is ConsumerBacklog => b !== null);
+  for (const b of found) {
+    const labels = { stream: b.stream, consumer: b.consumer };
+    metrics.consumerPending.set(labels, b.pending);
+    metrics.consumerAckPending.set(labels, b.ackPending);
+    metrics.consumerBacklogAge.set(labels, b.ageS);
+  }
+  return found;
 }

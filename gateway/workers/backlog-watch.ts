@@ -1,33 +1,19 @@
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/connection.ts';
-import { consumerBacklog, type ConsumerBacklog } from '../bus/consumer-backlog.ts';
+import { observeConsumerBacklogs, type ConsumerBacklog } from '../bus/consumer-backlog.ts';
 import type { Metrics } from '../metrics.ts';
 
 /**
  * The backlog watch: the events stream deletes an event at EVENTS_MAX_AGE_DAYS whether its consumers have it or not
  * (the ledger is the lasting record, and the disk is not endless), so an event still waiting that long for a
  * consumer — the ledger writer while PostgreSQL is down, an outbound feed while its EHR is — would be lost. Every
- * `intervalMs` this worker measures each consumer's backlog (the rxgate_consumer_* gauges) and logs a warning for
+ * `intervalMs` this worker measures each consumer's backlog (observeConsumerBacklogs: the rxgate_consumer_* gauges) and logs a warning for
  * each one whose oldest waiting event is half that age, while there is time to act.
  */
 export interface BacklogWatch {
   /** one round now: the gauges set, the warnings logged; the backlogs measured */
   check(): Promise<ConsumerBacklog[]>;
   stop(): Promise<void>;
-}
-
-/** Sets the consumer gauges from each consumer's backlog now (also what a /metrics scrape does). */
-export async function observeConsumerBacklogs(bus: Bus, metrics: Metrics, consumers: readonly string[], nowMs: number): Promise<ConsumerBacklog[]> {
-  const stream = bus.names.streams.events;
-  const backlogs = await Promise.all(consumers.map((name) => consumerBacklog(bus, stream, name, nowMs).catch(() => null)));
-  const found = backlogs.filter((b): b is ConsumerBacklog => b !== null);
-  for (const b of found) {
-    const labels = { stream: b.stream, consumer: b.consumer };
-    metrics.consumerPending.set(labels, b.pending);
-    metrics.consumerAckPending.set(labels, b.ackPending);
-    metrics.consumerBacklogAge.set(labels, b.ageS);
-  }
-  return found;
 }
 
 export function startBacklogWatch(o: {
