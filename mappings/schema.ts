@@ -238,5 +238,7 @@ export const parkedEvents = pgTable(
   (t) => [
     unique('mapping_parked_events_idempotency_key_key').on(t.idempotency_key),
     index('mapping_parked_events_pending_idx').on(t.pending_id, t.stream_seq),
+    // A message trace (GET /api/trace) finds a sender's parked events by the id the sender gave the message.
+    index('mapping_parked_events_source_message_id_idx').on(sql`(${t.event}->'source'->>'message_id')`),
   ],
 );

@@ -5,6 +5,7 @@ import type { QuarantineReplayer } from '../../gateway/bus/quarantine.ts';
 import type { IntakeDeps } from '../../gateway/intake/accept.ts';
 import type { Metrics } from '../../gateway/metrics.ts';
 import type { PhiVault } from '../../gateway/phi/vault.ts';
+import type { AnswerLookup } from '../../gateway/trace/message-trace.ts';
 import type { DrugResolver } from '../../mappings/resolver.ts';
 import type { Hl7Config } from './config.ts';
 import { listenerOptionsFromConfig } from './mllp/config.ts';
@@ -12,6 +13,7 @@ import type { MllpConnectionInfo } from './mllp/handler.ts';
 import { startOutboundWorkers, type OutboundWorkers } from './outbound/worker.ts';
 import { startMllpListener, type MllpListener } from './mllp/listener.ts';
 import { createHl7Handler, type Hl7Handler } from './pipeline/handler.ts';
+import { hl7AnswerLookup } from './pipeline/answer-lookup.ts';
 import { Lanes } from './pipeline/lanes.ts';
 import { SeenMessages } from './pipeline/seen-messages.ts';
 import { parseAllowList } from './pipeline/sender-allow-list.ts';
@@ -24,6 +26,8 @@ export interface Hl7Adapter {
   handler: Hl7Handler;
   /** Feeds a quarantined payload through the pipeline again (an analyst's replay skips the sender check). */
   replayer: QuarantineReplayer;
+  /** The answer a sender's message got, while it is remembered for repeats: for a message trace (GET /api/trace). */
+  answers: AnswerLookup;
   /** The outbound workers' consumer handlers (durable `hl7-outbound-<facility>` → handler), for DLQ replay; empty without HL7_OUTBOUND_TARGETS. */
   consumerHandlers: ReadonlyMap<string, (batch: BusMessage[]) => Promise<void>>;
   stop(): Promise<void>;
@@ -70,13 +74,14 @@ export async function startHl7Adapter(deps: {
   const windowWarning = dedupeWindowWarning(config);
   if (windowWarning) deps.logger.warn({ HL7_DEDUPE_WINDOW_S: config.HL7_DEDUPE_WINDOW_S, DUPLICATE_WINDOW_S: config.DUPLICATE_WINDOW_S }, windowWarning);
 
+  const seen = await SeenMessages.open(deps.bus, config.HL7_DEDUPE_WINDOW_S * 1000);
   const handler = createHl7Handler({
     bus: deps.bus,
     intake: deps.intake,
     metrics: deps.metrics,
     logger: deps.logger,
     vault: deps.vault,
-    seen: await SeenMessages.open(deps.bus, config.HL7_DEDUPE_WINDOW_S * 1000),
+    seen,
     lanes: new Lanes(),
     allowRules: parseAllowList(config.MLLP_ALLOWED_SENDERS),
     translation,
@@ -121,6 +126,7 @@ export async function startHl7Adapter(deps: {
     listener,
     handler,
     replayer,
+    answers: hl7AnswerLookup(seen),
     consumerHandlers: outbound?.handlers ?? new Map(),
     stop: async () => {
       await listener.stop();

@@ -6,7 +6,8 @@ import { startBatchConsumer, TransientError, type BusMessage } from './consumer.
 import { getDeadLetter, listDeadLetters, replayDeadLetter } from './dead-letter.ts';
 import { startPartitionLeases } from './partition-leases.ts';
 import { publishEvent } from './publish.ts';
-import { getQuarantined, listQuarantine, quarantine, replayQuarantined } from './quarantine.ts';
+import { toHeaders } from './evidence-stream.ts';
+import { findQuarantinedByMessage, getQuarantined, listQuarantine, quarantine, replayQuarantined } from './quarantine.ts';
 import { ensureStreams } from './streams.ts';
 import { openTestBus, TEST_NATS_URL } from './test-support.ts';
 import { connectBus, type Bus } from './connection.ts';
@@ -219,6 +220,45 @@ describe('bus on real NATS JetStream', () => {
     expect(seen).toBe('{"not":"an event"}');
     // The entry stays (evidence) and records what became of it.
     expect((await getQuarantined(bus, id))!.entry.state).toMatchObject({ status: 'replayed', by: 'analyst:test' });
+  });
+
+  it('lists quarantine by adapter and reason, and finds a message\'s copies by its id, without reading the stream through', async () => {
+    const kept = (adapter: string, reason: string, source?: { sender?: string; message_id: string }) =>
+      quarantine(bus, { adapter, reason, message: 'm', correlation_id: 'c', raw: new Uint8Array([1]), received_at: '2026-11-01T00:00:00.000Z', source });
+    // An entry kept before the subject named the message id: quarantine.<adapter>.<reason>, no source headers.
+    const legacy = (await bus.publisher.publish(bus.names.subjects.quarantineAll.replace('>', 'trace.old'), new Uint8Array([2]), {
+      headers: toHeaders({ 'Rxgate-Adapter': 'trace', 'Rxgate-Reason': 'old' }),
+    })).seq;
+    const a = await kept('trace', 'parse', { sender: 'EHR^H1', message_id: 'M 1.*' });
+    const between = await Promise.all(Array.from({ length: 30 }, (_, i) => kept('other', 'parse', { sender: 'EHR^H1', message_id: `N${i}` })));
+    const b = await kept('trace', 'translate', { sender: 'EHR^H2', message_id: 'M 1.*' });
+    const c = await kept('trace', 'parse');
+    const d = await kept('trace', 'old', { message_id: 'M2' });
+
+    const byAdapter = await listQuarantine(bus, { limit: 10, adapter: 'trace' });
+    expect(byAdapter.entries.map((e) => e.id)).toEqual([legacy, a, b, c, d]);
+    expect(byAdapter.next_after).toBeUndefined();
+    expect((await listQuarantine(bus, { limit: 10, adapter: 'trace', reason: 'old' })).entries.map((e) => e.id)).toEqual([legacy, d]);
+    // Paged: the cursor is the last entry returned, and a page is followed only when more entries are there.
+    const first = await listQuarantine(bus, { limit: 2, adapter: 'trace', reason: 'parse' });
+    expect(first).toMatchObject({ entries: [{ id: a }, { id: c }] });
+    expect(first.next_after).toBeUndefined();
+    const paged = await listQuarantine(bus, { limit: 1, adapter: 'trace', reason: 'parse' });
+    expect(paged.entries.map((e) => e.id)).toEqual([a]);
+    expect((await listQuarantine(bus, { limit: 1, adapter: 'trace', reason: 'parse', after: paged.next_after })).entries.map((e) => e.id)).toEqual([c]);
+
+    const copies = await findQuarantinedByMessage(bus, { message_id: 'M 1.*', limit: 10 });
+    expect(copies.entries.map((e) => [e.id, e.reason, e.source])).toEqual([
+      [a, 'parse', { sender: 'EHR^H1', message_id: 'M 1.*' }],
+      [b, 'translate', { sender: 'EHR^H2', message_id: 'M 1.*' }],
+    ]);
+    expect((await findQuarantinedByMessage(bus, { message_id: 'M 1.*', sender: 'EHR^H2', limit: 10 })).entries.map((e) => e.id)).toEqual([b]);
+    expect((await findQuarantinedByMessage(bus, { message_id: 'M 1.*', adapter: 'other', limit: 10 })).entries).toEqual([]);
+    // One entry among thirty-odd: found with a handful of requests, not one per entry in the stream.
+    const requestsBefore = bus.nc.stats().outMsgs;
+    expect((await findQuarantinedByMessage(bus, { message_id: 'N7', limit: 10 })).entries.map((e) => e.id)).toEqual([between[7]]);
+    expect(bus.nc.stats().outMsgs - requestsBefore).toBeLessThan(8);
+    expect((await findQuarantinedByMessage(bus, { message_id: 'nobody', limit: 10 })).entries).toEqual([]);
   });
 
   it('gives each partition one owner, hands partitions over on stop, and moves a dead owner\'s after its TTL', async () => {

@@ -1,6 +1,6 @@
-import type { MsgRequest } from '@nats-io/jetstream';
 import type { Metrics } from '../metrics.ts';
 import type { Bus } from './connection.ts';
+import { nextOnSubject } from './next-on-subject.ts';
 
 /** Where a durable consumer stands: what waits for it, and for how long the oldest of it has waited. */
 export interface ConsumerBacklog {
@@ -24,10 +24,8 @@ export async function consumerBacklog(bus: Bus, stream: string, consumer: string
   if (!info) return null;
   const backlog: ConsumerBacklog = { stream, consumer, pending: info.num_pending, ackPending: info.num_ack_pending, ageS: 0 };
   if (info.num_pending + info.num_ack_pending === 0) return backlog;
-  // The first message of the consumer's subjects after its ack floor. The server's message-get request takes
-  // `next_by_subj` (nats-server 2.9 and later); the client's type names only the direct-get form of it.
-  const request = { seq: info.ack_floor.stream_seq + 1, next_by_subj: info.config.filter_subject || '>' } as unknown as MsgRequest;
-  const oldest = await bus.jsm.streams.getMessage(stream, request).catch(() => null);
+  // The first message of the consumer's subjects after its ack floor.
+  const oldest = await nextOnSubject(bus, stream, info.ack_floor.stream_seq + 1, info.config.filter_subject || '>').catch(() => null);
   // Gone between the two requests (acknowledged, or deleted by the stream's limits): nothing older waits.
   if (oldest) backlog.ageS = Math.max(0, (nowMs - oldest.time.getTime()) / 1000);
   return backlog;

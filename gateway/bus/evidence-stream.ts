@@ -1,6 +1,8 @@
-import { headers as newHeaders, type MsgHdrs } from '@nats-io/transport-node';
+import type { StoredMsg } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
+import { headers as newHeaders, type MsgHdrs } from '@nats-io/transport-node';
 import type { Bus } from './connection.ts';
+import { nextOnSubject } from './next-on-subject.ts';
 
 /**
  * QUARANTINE and DLQ are evidence: messages are never removed from them. What became of an entry (replayed, by
@@ -45,9 +47,11 @@ export function toHeaders(record: Record<string, string | undefined>): MsgHdrs {
 
 export async function getEntry(bus: Bus, stream: string, seq: number): Promise<EvidenceEntry | null> {
   const sm = await bus.jsm.streams.getMessage(stream, { seq }).catch(() => null);
-  if (!sm) return null;
-  const kv = await stateBucket(bus);
-  const state = await kv.get(`${stream}.${seq}`);
+  return sm ? withState(sm, await stateBucket(bus), stream) : null;
+}
+
+async function withState(sm: StoredMsg, states: KV, stream: string): Promise<EvidenceEntry> {
+  const state = await states.get(`${stream}.${sm.seq}`);
   return {
     seq: sm.seq,
     subject: sm.subject,
@@ -58,22 +62,43 @@ export async function getEntry(bus: Bus, stream: string, seq: number): Promise<E
   };
 }
 
-/** Entries after `after` (exclusive), oldest first, at most `limit`. */
+/**
+ * Entries after `after` (exclusive), oldest first, at most `limit`, on any of `subjects` (default: all). The server
+ * finds each next match, so a page costs a request per entry returned, however many entries lie between them; a
+ * listing filtered down to a few entries of a large stream does not read the stream through. `next_after` is set
+ * when at least one more entry follows.
+ */
 export async function listEntries(
   bus: Bus,
   stream: string,
-  opts: { after?: number; limit: number; filter?: (e: EvidenceEntry) => boolean },
+  opts: { after?: number; limit: number; subjects?: readonly string[]; filter?: (e: EvidenceEntry) => boolean },
 ): Promise<{ entries: EvidenceEntry[]; next_after?: number }> {
-  const info = await bus.jsm.streams.info(stream);
-  const last = info.state.last_seq;
+  const states = await stateBucket(bus);
+  const subjects = opts.subjects && opts.subjects.length > 0 ? opts.subjects : ['>'];
+  // The next match of each subject at or after `from`, fetched when the one held is behind; null: none left.
+  const next = new Map<string, StoredMsg | null>();
+  const following = async (from: number): Promise<StoredMsg | null> => {
+    let first: StoredMsg | null = null;
+    for (const subject of subjects) {
+      let held = next.get(subject);
+      if (held === undefined || (held !== null && held.seq < from)) {
+        held = await nextOnSubject(bus, stream, from, subject);
+        next.set(subject, held);
+      }
+      if (held && (!first || held.seq < first.seq)) first = held;
+    }
+    return first;
+  };
   const entries: EvidenceEntry[] = [];
-  let seq = Math.max(opts.after ?? 0, info.state.first_seq - 1);
-  while (entries.length < opts.limit && seq < last) {
-    seq++;
-    const entry = await getEntry(bus, stream, seq);
-    if (entry && (!opts.filter || opts.filter(entry))) entries.push(entry);
+  let from = (opts.after ?? 0) + 1;
+  while (entries.length < opts.limit) {
+    const sm = await following(from);
+    if (!sm) return { entries };
+    from = sm.seq + 1;
+    const entry = await withState(sm, states, stream);
+    if (!opts.filter || opts.filter(entry)) entries.push(entry);
   }
-  return { entries, next_after: seq < last ? seq : undefined };
+  return (await following(from)) ? { entries, next_after: from - 1 } : { entries };
 }
 
 export async function recordState(bus: Bus, stream: string, seq: number, state: EntryState): Promise<void> {

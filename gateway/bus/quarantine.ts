@@ -16,6 +16,16 @@ export interface QuarantineInput {
   content_type?: string;
   raw: Uint8Array;
   received_at: string;
+  /**
+   * Who sent it and under which message id, where the input says (MSH-3^MSH-4 and MSH-10; an event's
+   * source.sender and source.message_id): what a message trace finds the entry by.
+   */
+  source?: MessageSource | undefined;
+}
+
+export interface MessageSource {
+  sender?: string | undefined;
+  message_id: string;
 }
 
 export interface QuarantineView {
@@ -29,6 +39,8 @@ export interface QuarantineView {
   correlation_id: string;
   content_type: string;
   size: number;
+  /** sender and message id as the input gave them; null when it gave none (input that could not be read) */
+  source: MessageSource | null;
   state?: EvidenceEntry['state'];
 }
 
@@ -43,10 +55,12 @@ const H = {
   correlationId: 'Rxgate-Correlation-Id',
   contentType: 'Rxgate-Content-Type',
   receivedAt: 'Rxgate-Received-At',
+  sourceSender: 'Rxgate-Source-Sender',
+  sourceMessageId: 'Rxgate-Source-Message-Id',
 } as const;
 
 export async function quarantine(bus: Bus, q: QuarantineInput): Promise<number> {
-  const ack = await bus.publisher.publish(bus.names.quarantineSubject(q.adapter, q.reason), q.raw, {
+  const ack = await bus.publisher.publish(bus.names.quarantineSubject(q.adapter, q.reason, q.source?.message_id), q.raw, {
     headers: toHeaders({
       [H.adapter]: q.adapter,
       [H.reason]: q.reason,
@@ -55,6 +69,8 @@ export async function quarantine(bus: Bus, q: QuarantineInput): Promise<number> 
       [H.correlationId]: q.correlation_id,
       [H.contentType]: q.content_type ?? 'application/octet-stream',
       [H.receivedAt]: q.received_at,
+      [H.sourceSender]: q.source?.sender,
+      [H.sourceMessageId]: q.source?.message_id,
     }),
   });
   return ack.seq;
@@ -78,17 +94,47 @@ function view(e: EvidenceEntry): QuarantineView {
     correlation_id: e.headers[H.correlationId] ?? '',
     content_type: e.headers[H.contentType] ?? 'application/octet-stream',
     size: e.data.length,
+    source: sourceOf(e),
     state: e.state,
   };
 }
 
-export async function listQuarantine(bus: Bus, opts: { after?: number; limit: number; adapter?: string; reason?: string }) {
+function sourceOf(e: EvidenceEntry): MessageSource | null {
+  const messageId = e.headers[H.sourceMessageId];
+  if (messageId === undefined) return null;
+  const sender = e.headers[H.sourceSender];
+  return sender === undefined ? { message_id: messageId } : { sender, message_id: messageId };
+}
+
+export async function listQuarantine(bus: Bus, opts: { after?: number; limit: number; adapter?: string | undefined; reason?: string | undefined }) {
   const page = await listEntries(bus, bus.names.streams.quarantine, {
-    ...opts,
+    after: opts.after,
+    limit: opts.limit,
+    subjects: bus.names.quarantineSubjects(opts),
+    // Subject tokens stand for adapter and reason with unsafe characters replaced: the headers say them exactly.
     filter: (e) =>
       (!opts.adapter || e.headers[H.adapter] === opts.adapter) && (!opts.reason || e.headers[H.reason] === opts.reason),
   });
   return { entries: page.entries.map(view), next_after: page.next_after };
+}
+
+/**
+ * The entries kept of one message: those whose source names this message id (and sender and adapter, when given),
+ * oldest first, at most `limit`. Found by the message id's subject token, so the stream is not read through.
+ */
+export async function findQuarantinedByMessage(
+  bus: Bus,
+  q: { message_id: string; sender?: string | undefined; adapter?: string | undefined; limit: number },
+): Promise<{ entries: QuarantineView[]; more: boolean }> {
+  const page = await listEntries(bus, bus.names.streams.quarantine, {
+    limit: q.limit,
+    subjects: bus.names.quarantineSubjects({ adapter: q.adapter, messageId: q.message_id }),
+    filter: (e) =>
+      e.headers[H.sourceMessageId] === q.message_id &&
+      (q.sender === undefined || e.headers[H.sourceSender] === q.sender) &&
+      (q.adapter === undefined || e.headers[H.adapter] === q.adapter),
+  });
+  return { entries: page.entries.map(view), more: page.next_after !== undefined };
 }
 
 export async function getQuarantined(bus: Bus, id: number): Promise<{ entry: QuarantineView; raw: Uint8Array } | null> {

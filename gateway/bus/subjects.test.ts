@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createBusNames, partitionOf } from './subjects.ts';
+import { createBusNames, partitionOf, sourceToken } from './subjects.ts';
 
 describe('bus names', () => {
   it('puts class, partition, facility and type in the event subject', () => {
@@ -24,7 +24,19 @@ describe('bus names', () => {
     const names = createBusNames('staging');
     expect(names.streams).toEqual({ events: 'staging_EVENTS', quarantine: 'staging_QUARANTINE', dlq: 'staging_DLQ' });
     expect(names.subjects.eventsAll).toBe('staging.ev.>');
-    expect(names.quarantineSubject('hl7 v2', 'parse.error')).toBe('staging.quarantine.hl7_v2.parse_error');
+    expect(names.quarantineSubject('hl7 v2', 'parse.error')).toBe('staging.quarantine.hl7_v2.parse_error._');
     expect(() => createBusNames('a.b')).toThrow(/namespace/);
+  });
+
+  it('ends a quarantine subject with a digest of the message id, so that a trace finds it by subject', () => {
+    const names = createBusNames();
+    // sha256("MSG.00 1*>") begins 14ae21fe0e98a555 (sha256sum): dots, blanks and wildcards cannot break the subject.
+    expect(sourceToken('MSG.00 1*>')).toBe('14ae21fe0e98a555');
+    expect(names.quarantineSubject('hl7v2', 'translate', 'MSG.00 1*>')).toBe('quarantine.hl7v2.translate.14ae21fe0e98a555');
+    expect(names.quarantineSubjects({ messageId: 'MSG.00 1*>' })).toEqual(['quarantine.*.*.14ae21fe0e98a555']);
+    expect(names.quarantineSubjects({ adapter: 'hl7v2', messageId: 'MSG.00 1*>' })).toEqual(['quarantine.hl7v2.*.14ae21fe0e98a555']);
+    // Listing by adapter and reason also finds entries kept under the older three-token subject.
+    expect(names.quarantineSubjects({ reason: 'parse' })).toEqual(['quarantine.*.parse.*', 'quarantine.*.parse']);
+    expect(names.quarantineSubjects({})).toEqual(['quarantine.*.*.*', 'quarantine.*.*']);
   });
 });

@@ -1,3 +1,4 @@
+import { sha256Hex } from '../events/ids.ts';
 import type { CanonicalEvent, EventClass } from '../events/schema.ts';
 import { eventClass } from '../events/schema.ts';
 
@@ -5,7 +6,7 @@ import { eventClass } from '../events/schema.ts';
  * Stream, subject and bucket names: the only place they are spelled out.
  *
  * Events:      ev.<class>.p<k>.<facility>.<type>      k = partition of the facility (fixed PARTITIONS)
- * Quarantine:  quarantine.<adapter>.<reason>
+ * Quarantine:  quarantine.<adapter>.<reason>.<source>     source = sourceToken(message id), `_` when none is known
  * Dead letter: dlq.<stream>.<consumer>
  * Commits:     rxgate.ledger.committed                 (core NATS, tells edges waiting on the ledger ack point)
  *
@@ -42,9 +43,24 @@ export function createBusNames(namespace = '') {
     partitionFilter(partition: number): string {
       return subj(`ev.*.p${partition}.>`);
     },
-    /** Reason tokens are subject-safe words such as `schema`, `parse`, `auth`. */
-    quarantineSubject(adapter: string, reason: string): string {
-      return subj(`quarantine.${subjectToken(adapter)}.${subjectToken(reason)}`);
+    /**
+     * Reason tokens are subject-safe words such as `schema`, `parse`, `auth`. The last token stands for the message id
+     * the sender gave (MSH-10, an event's source.message_id), so a message can be traced to its quarantined copies
+     * without reading the stream through (quarantineSubjectFilter).
+     */
+    quarantineSubject(adapter: string, reason: string, messageId?: string): string {
+      return subj(`quarantine.${subjectToken(adapter)}.${subjectToken(reason)}.${messageId ? sourceToken(messageId) : '_'}`);
+    },
+    /**
+     * The subject patterns of the quarantine entries of one adapter, reason and/or message id (`*` for what is not
+     * given). Without a message id, entries kept before the subject had its message-id token
+     * (`quarantine.<adapter>.<reason>`) match too.
+     */
+    quarantineSubjects(f: { adapter?: string | undefined; reason?: string | undefined; messageId?: string | undefined }): string[] {
+      const adapter = f.adapter === undefined ? '*' : subjectToken(f.adapter);
+      const reason = f.reason === undefined ? '*' : subjectToken(f.reason);
+      if (f.messageId !== undefined) return [subj(`quarantine.${adapter}.${reason}.${sourceToken(f.messageId)}`)];
+      return [subj(`quarantine.${adapter}.${reason}.*`), subj(`quarantine.${adapter}.${reason}`)];
     },
     dlqSubject(stream: string, consumer: string): string {
       return subj(`dlq.${subjectToken(stream)}.${subjectToken(consumer)}`);
@@ -62,6 +78,14 @@ export function partitionOf(facilityId: string, partitions: number): number {
     h = Math.imul(h, 0x01000193) >>> 0;
   }
   return h % partitions;
+}
+
+/**
+ * A message id as a subject token: ids are free text (dots, spaces, wildcards), so the token is a digest, 16 hex
+ * digits of SHA-256 — collisions are told apart by the entry's own message-id header.
+ */
+export function sourceToken(messageId: string): string {
+  return sha256Hex(messageId).slice(0, 16);
 }
 
 function subjectToken(text: string): string {

@@ -10,6 +10,8 @@ import { BusFullError } from '../bus/jetstream-publisher.ts';
 import type { IntakeDeps } from '../intake/accept.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/db.ts';
+import type { AnswerLookup } from '../trace/message-trace.ts';
+import { findParkedByMessage } from '../../mappings/pending/store.ts';
 import type { Mappings } from '../../mappings/module.ts';
 import { mappingRoutes } from '../../mappings/routes/index.ts';
 import { uiRoutes } from '../ui/index.tsx';
@@ -19,6 +21,7 @@ import { eventRoutes } from './routes/events.ts';
 import { dlqRoutes, quarantineRoutes } from './routes/evidence.ts';
 import { healthRoutes, schemaRoutes } from './routes/health.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
+import { traceRoutes } from './routes/trace.ts';
 import { ROUTE_ROLES } from './route-roles.ts';
 import { openApiDocument, packageVersion } from './openapi/document.ts';
 import { GATEWAY_ROUTE_DOCS } from './openapi/gateway-routes.ts';
@@ -33,6 +36,8 @@ export interface AppDeps {
   grants: TokenGrant[];
   intake: IntakeDeps;
   quarantineReplayers: ReadonlyMap<string, QuarantineReplayer>;
+  /** by adapter: the answer a sender's message got, for GET /api/trace */
+  messageAnswers: ReadonlyMap<string, AnswerLookup>;
   consumerHandlers: () => ReadonlyMap<string, (batch: BusMessage[]) => Promise<void>>;
   refreshGauges: () => Promise<void>;
   /** signs and verifies the ledger checkpoints (/api/ledger/checkpoints, /api/ledger/verify) */
@@ -60,6 +65,17 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.route('/api/quarantine', quarantineRoutes({ bus: deps.bus, grants: deps.grants, replayers: deps.quarantineReplayers }));
   app.route('/api/dlq', dlqRoutes({ bus: deps.bus, grants: deps.grants, handlers: deps.consumerHandlers }));
+
+  app.use('/api/trace', requireRole(deps.grants, ...ROUTE_ROLES.trace));
+  app.route(
+    '/api/trace',
+    traceRoutes({
+      store: deps.store,
+      bus: deps.bus,
+      answers: deps.messageAnswers,
+      parked: deps.mappings ? (q) => findParkedByMessage(deps.store.db, q) : undefined,
+    }),
+  );
   if (deps.mappings) {
     // Each route checks its own roles (mappings/permissions.ts).
     app.route('/api/mappings', mappingRoutes({ grants: deps.grants, mappings: deps.mappings.module, importMaxBytes: deps.mappings.importMaxBytes }));

@@ -13,6 +13,8 @@ export const ROUTE_ROLES = {
   /** whole quarantine entries and dead letters: the raw bytes may hold PHI */
   evidenceRead: ['compliance'],
   evidenceReplay: ['analyst'],
+  /** what became of one message: positions, ids, codes and reasons, no content */
+  trace: ['analyst', 'compliance', 'pharmacist'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type RouteRoles = keyof typeof ROUTE_ROLES;

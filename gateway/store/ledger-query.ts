@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, gte, inArray, lt } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { CanonicalEvent } from '../events/schema.ts';
 import type { Store } from './db.ts';
 import { iso } from './iso.ts';
@@ -94,4 +94,53 @@ export async function findByIdempotencyKeys(
     for (const { key, ...where } of rows) found.set(key, where);
   }
   return found;
+}
+
+/** A ledger entry as a trace shows it: where it is and what it is, without the event's content. */
+export interface LedgerPlace {
+  position: number;
+  chain: string;
+  seq: number;
+  event_id: string;
+  type: string;
+  class: string;
+  recorded_at: string;
+  adapter: string;
+  sender: string | null;
+}
+
+/**
+ * The entries of one message: those whose event names this message id (`source.message_id`), and this sender and
+ * adapter when given, in ledger order, at most `limit` (`more` says whether others follow). Uses the expression index
+ * on the message id (migration 0007).
+ */
+export async function findLedgerByMessage(
+  store: Store,
+  q: { message_id: string; sender?: string | undefined; adapter?: string | undefined; limit: number },
+): Promise<{ entries: LedgerPlace[]; more: boolean }> {
+  const source = sql`${ledger.event}->'source'`;
+  const rows: LedgerPlace[] = await store.db
+    .select({
+      position: ledger.position,
+      chain: ledger.chain,
+      seq: ledger.seq,
+      event_id: ledger.eventId,
+      type: ledger.type,
+      class: ledger.class,
+      recorded_at: isoUtcMillis(ledger.recordedAt),
+      adapter: sql<string>`${source}->>'adapter'`,
+      sender: sql<string | null>`${source}->>'sender'`,
+    })
+    .from(ledger)
+    .where(
+      and(
+        // Spelled as the index is, so the planner uses it.
+        sql`(${ledger.event}->'source'->>'message_id') = ${q.message_id}`,
+        q.sender !== undefined ? sql`${source}->>'sender' = ${q.sender}` : undefined,
+        q.adapter !== undefined ? sql`${source}->>'adapter' = ${q.adapter}` : undefined,
+      ),
+    )
+    .orderBy(asc(ledger.position))
+    .limit(q.limit + 1);
+  return { entries: rows.slice(0, q.limit), more: rows.length > q.limit };
 }

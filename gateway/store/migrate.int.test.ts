@@ -44,6 +44,7 @@ describe.each(stores)('migrateStore on $kind', ({ kind, store, databaseUrl }) =>
       'ledger_idempotency_key_key',
       'ledger_pkey',
       'ledger_recorded_at_idx',
+      'ledger_source_message_id_idx',
       'ledger_type_position_idx',
     ]);
     const triggers = await store.rows<{ name: string }>(

@@ -38,6 +38,8 @@ export const ledger = pgTable(
     index('ledger_type_position_idx').on(t.type, t.position),
     index('ledger_recorded_at_idx').on(t.recordedAt),
     index('ledger_event_id_idx').on(t.eventId),
+    // A message trace (GET /api/trace) finds the events of a sender's message by the id the sender gave it.
+    index('ledger_source_message_id_idx').on(sql`(${t.event}->'source'->>'message_id')`),
     check('ledger_seq_positive', sql`${t.seq} >= 1`),
     check('ledger_class_known', sql`${t.class} in ('ctl', 'gen', 'unm')`),
     check('ledger_hash_hex', sql`${t.hash} ~ '^[0-9a-f]{64}$' and ${t.prevHash} ~ '^[0-9a-f]{64}$'`),

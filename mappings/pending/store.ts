@@ -119,6 +119,43 @@ export async function findParkedByKeys(exec: Executor, keys: readonly string[]):
   return out;
 }
 
+/** A parked event as a trace shows it: what it waits for, without the event's content. */
+export interface ParkedPlace {
+  event_id: string;
+  facility_id: string;
+  type: string;
+  /** the pending code it waits on (GET /api/mappings/pending/{id}) and the drug code that has no mapping */
+  pending_id: number;
+  system: string;
+  code: string;
+  parked_at: string;
+  /** when its drug was mapped and it went on to the ledger; null while it waits */
+  released_at: string | null;
+  adapter: string;
+  sender: string | null;
+}
+
+/**
+ * The parked events of one message: those whose event names this message id (and this sender and adapter when
+ * given), oldest first, at most `limit`. Uses the expression index on the message id (migration 0007).
+ */
+export async function findParkedByMessage(
+  exec: Executor,
+  q: { message_id: string; sender?: string | undefined; adapter?: string | undefined; limit: number },
+): Promise<{ entries: ParkedPlace[]; more: boolean }> {
+  const rows = await query<ParkedPlace>(
+    exec,
+    sql`select e.event_id, e.facility_id, e.type, e.pending_id, p.system, p.code, ${isoOf(sql`e.parked_at`)} as parked_at,
+          ${isoOf(sql`e.released_at`)} as released_at, e.event->'source'->>'adapter' as adapter, e.event->'source'->>'sender' as sender
+        from ${parkedEvents} e join ${pendingCodes} p on p.id = e.pending_id
+        where (e.event->'source'->>'message_id') = ${q.message_id}
+          ${q.sender !== undefined ? sql`and e.event->'source'->>'sender' = ${q.sender}` : sql``}
+          ${q.adapter !== undefined ? sql`and e.event->'source'->>'adapter' = ${q.adapter}` : sql``}
+        order by e.id limit ${q.limit + 1}`,
+  );
+  return { entries: rows.slice(0, q.limit).map((r) => ({ ...r, pending_id: Number(r.pending_id) })), more: rows.length > q.limit };
+}
+
 export async function getPending(exec: Executor, id: number): Promise<PendingEntry | undefined> {
   const rows = await query(exec, sql`select ${pendingColumns} from ${pendingCodes} p where p.id = ${id}`);
   return rows[0] ? toPending(rows[0]) : undefined;

@@ -12,7 +12,7 @@ import { createMllpClient, type MllpClient, type MllpClientTlsOptions } from '..
 import { checkOutboundTlsFiles } from './tls-files.ts';
 import type { Clock } from '../mllp/clock.ts';
 import { MllpClientClosedError, MllpDeliveryError, type MllpAttempt } from '../mllp/errors.ts';
-import { parseMessage } from '../parse.ts';
+import { readAck } from '../ack-read.ts';
 import { buildDispenseMessage, controlIdForEvent, OUTBOUND_EVENT_TYPES, OutboundBuildError } from './rds-builder.ts';
 import { isEcho, type OutboundTarget } from './targets.ts';
 
@@ -304,34 +304,6 @@ export async function startOutboundWorkers(o: Omit<OutboundWorkerOptions, 'targe
     consumerNames: () => workers.map((w) => w.durable),
     stop,
   };
-}
-
-interface AckRead {
-  code: string;
-  controlId: string;
-  /** ERR codes and locations, never the EHR's free text (it can quote patient data, and ends up in logs) */
-  detail: string;
-}
-
-/** MSA-1, MSA-2 and the ERR codes of an answer; undefined when it is not a readable acknowledgement. */
-export function readAck(frame: Uint8Array): AckRead | undefined {
-  let message;
-  try {
-    message = parseMessage(frame);
-  } catch {
-    return undefined;
-  }
-  const msa = message.segment('MSA');
-  if (!msa) return undefined;
-  const errors = message.all('ERR').map((err) => {
-    // v2.5+: ERR-3 code, ERR-2 location (ERL); before: ERR-1 (ELD: segment^sequence^field^code&text)
-    const code = err.get(3, 1) || err.get(1, 4, 1);
-    const at = err.get(2, 1) ? 2 : 1;
-    const location = [err.get(at, 1), err.get(at, 3)].filter(Boolean).join('-');
-    return [code && `code ${code}`, location && `at ${location}`].filter(Boolean).join(' ');
-  });
-  const listed = errors.filter(Boolean);
-  return { code: msa.get(1), controlId: msa.get(2), detail: listed.length > 0 ? ` (${listed.join('; ')})` : '' };
 }
 
 function describeAttempts(attempts: readonly MllpAttempt[]): string {

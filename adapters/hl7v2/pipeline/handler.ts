@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Bus } from '../../../gateway/bus/connection.ts';
-import { quarantine } from '../../../gateway/bus/quarantine.ts';
+import { quarantine, type MessageSource } from '../../../gateway/bus/quarantine.ts';
 import { BusFullError } from '../../../gateway/bus/jetstream-publisher.ts';
 import { correlationId, sha256Hex, uuidv7 } from '../../../gateway/events/ids.ts';
 import { acceptEvents, EarlierEventGoneError, type Accepted, type IntakeDeps } from '../../../gateway/intake/accept.ts';
@@ -17,6 +17,8 @@ import { batchAck, isBatch } from './batch-ack.ts';
 import { translate } from '../translate/index.ts';
 import type { TranslateContext, TranslateIssue } from '../translate/types.ts';
 import type { Lanes } from './lanes.ts';
+import { messageSource, peekedSource } from './message-source.ts';
+import { senderOf } from '../sender.ts';
 import { repeatMsgId } from './repeat-id.ts';
 import type { SeenMessages } from './seen-messages.ts';
 import { connectionIdentities, senderAllowed, type AllowRule } from './sender-allow-list.ts';
@@ -77,6 +79,7 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
     correlation: string,
     conn: MllpConnectionInfo,
     receivedAt: Date,
+    source: MessageSource | undefined,
   ): Promise<number | undefined> => {
     try {
       const id = await quarantine(deps.bus, {
@@ -88,6 +91,7 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
         content_type: 'application/hl7-v2',
         raw: raw.subarray(0, QUARANTINE_COPY_MAX_BYTES),
         received_at: receivedAt.toISOString(),
+        source,
       });
       deps.metrics.quarantined.inc({ adapter: 'hl7v2', reason });
       return id;
@@ -115,7 +119,7 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
   ): Promise<Uint8Array> => {
     const correlation = uuidv7();
     const issue = issueFromError(error);
-    const id = await keep(raw, reason, issue.diagnostic ?? reason, [locationOnly(issue)], correlation, conn, receivedAt);
+    const id = await keep(raw, reason, issue.diagnostic ?? reason, [locationOnly(issue)], correlation, conn, receivedAt, peekedSource(raw));
     deps.logger.warn(
       { correlation_id: correlation, connection: conn.id, reason, code: issue.code, location: issue.location, quarantine_id: id },
       'hl7 message rejected',
@@ -234,17 +238,20 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
   ): Promise<Processed> => {
     const correlation = correlationId(message.controlId);
     const log = deps.logger.child({ correlation_id: correlation, connection: conn.id, adapter: 'hl7v2' });
+    const source = messageSource(message);
+    /** Keeps this message in quarantine (what a negative answer needs first); its id, or undefined when it cannot. */
+    const keepCopy = (reason: string, text: string, details: unknown) => keep(payload, reason, text, details, correlation, conn, receivedAt, source);
     const type = `${message.messageCode}^${message.triggerEvent}`;
 
     const sender = { application: message.msh.get(3), facility: message.msh.get(4) };
     if (opts.checkSender && !senderAllowed(deps.allowRules, connectionIdentities(conn), sender)) {
       const issue: AckIssue = { code: 207, diagnostic: 'sender is not allowed on this connection', location: { segment: 'MSH', segmentIndex: 1, occurrence: 1, field: 3 } };
-      const id = await keep(payload, 'sender_not_allowed', issue.diagnostic!, [locationOnly(issue)], correlation, conn, receivedAt);
+      const id = await keepCopy('sender_not_allowed', issue.diagnostic!, [locationOnly(issue)]);
       log.warn({ sender: `${sender.application}^${sender.facility}`, identity: conn.peerIdentity, quarantine_id: id }, 'sender not allowed');
       return { frames: answer(message, 'reject', [issue], 'sender not allowed on this connection'), outcome: 'reject', reason: 'sender_not_allowed', eventIds: [], ackIssues: [issue] };
     }
 
-    const senderKey = `${message.sendingApplication}^${message.sendingFacility}`;
+    const senderKey = senderOf(message);
     // A repeat (same sender and MSH-10 within the dedupe window) gets the answer it got the first time. Asking the
     // bus for that on every message would cost a round trip each; instead the question is asked only where a repeat
     // shows: the events come back from the bus or the ledger as already accepted, the message produced no event,
@@ -274,14 +281,14 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
 
     if (missing.length > 0 || !result) {
       const issues = missing.map(issueFromError);
-      const id = await keep(payload, 'validation', missing[0]!.detail, issues.map(locationOnly), correlation, conn, receivedAt);
+      const id = await keepCopy('validation', missing[0]!.detail, issues.map(locationOnly));
       log.warn({ type, codes: issues.map((i) => i.code), quarantine_id: id }, 'hl7 message lacks required values (AE)');
       return errorAnswer(message, id, issues, { reason: 'validation', issues: issues.map(locationOnly) }, log);
     }
 
     if (result.errors.length > 0) {
       const issues = result.errors.map(translateIssue);
-      const id = await keep(payload, 'translate', result.errors[0]!.detail, issues.map(locationOnly), correlation, conn, receivedAt);
+      const id = await keepCopy('translate', result.errors[0]!.detail, issues.map(locationOnly));
       log.warn({ type, codes: issues.map((i) => i.code), quarantine_id: id }, 'hl7 message not processed (AE)');
       return errorAnswer(message, id, issues, { reason: 'translate', issues: issues.map(locationOnly) }, log);
     }
@@ -305,13 +312,13 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
     } catch (err) {
       if (err instanceof UnstorableEventError) {
         const issue: AckIssue = { code: 102, diagnostic: `a value cannot be stored: ${err.reason} at ${err.path}` };
-        const id = await keep(payload, 'unstorable', issue.diagnostic!, [locationOnly(issue)], correlation, conn, receivedAt);
+        const id = await keepCopy('unstorable', issue.diagnostic!, [locationOnly(issue)]);
         log.warn({ type, path: err.path, quarantine_id: id }, 'hl7 message holds a value the ledger cannot store (AE)');
         return errorAnswer(message, id, [issue], { reason: 'unstorable' }, log);
       }
       if (err instanceof EarlierEventGoneError) {
         // The same sender and MSH-10 were accepted within the window, but the bus no longer holds that event.
-        const id = await keep(payload, 'repeat_unverifiable', err.message, [], correlation, conn, receivedAt);
+        const id = await keepCopy('repeat_unverifiable', err.message, []);
         log.warn({ type, stream_seq: err.seq, quarantine_id: id }, 'repeated MSH-10 whose first event is gone from the bus; copy kept in quarantine');
         const earlier = await repeated();
         if (earlier) return earlier;
@@ -319,7 +326,7 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
         return errorAnswer(message, id, [issue], { reason: 'repeat_unverifiable' }, log);
       }
       // Not durable, so not acknowledged: the sender keeps the message and sends it again. The attempt is kept too.
-      await keep(payload, 'not_durable', (err as Error).message, [], correlation, conn, receivedAt);
+      await keepCopy('not_durable', (err as Error).message, []);
       log.error({ type, error: (err as Error).message }, 'hl7 message not stored durably; answered AR so the sender resends');
       const diagnostic = err instanceof BusFullError ? 'the gateway cannot take messages just now (its event stream is full); resend later' : 'temporarily unable to store the message; resend';
       const issue: AckIssue = { code: 207, diagnostic };
@@ -328,7 +335,7 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
     if (accepted.some((a) => a.differs)) {
       // A resend under the same MSH-10 with other content: answered as the repeat it claims to be, and the copy kept,
       // since what differs (a new MSH-7, or a sender reusing control ids) is for a person to judge.
-      const id = await keep(payload, 'repeat_differs', 'same sender and MSH-10 as an accepted message, other content', [], correlation, conn, receivedAt);
+      const id = await keepCopy('repeat_differs', 'same sender and MSH-10 as an accepted message, other content', []);
       log.warn({ type, event_ids: accepted.map((a) => a.event_id), quarantine_id: id }, 'repeated MSH-10 with other content: answered as a repeat, copy kept in quarantine');
     }
     if (accepted.length > 0 && accepted.every((a) => a.duplicate)) {
@@ -355,7 +362,7 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
       const receivedAt = now();
       const error = new Error(`frame of ${size} bytes exceeds the maximum frame size`);
       const correlation = uuidv7();
-      const id = await keep(prefix, 'oversize', error.message, { size, kept_bytes: prefix.length }, correlation, conn, receivedAt);
+      const id = await keep(prefix, 'oversize', error.message, { size, kept_bytes: prefix.length }, correlation, conn, receivedAt, peekedSource(prefix));
       deps.logger.warn({ correlation_id: correlation, connection: conn.id, size, quarantine_id: id }, 'oversize MLLP frame rejected');
       const ack = buildRejectForUnparseable(prefix, error, { controlId: newControlId(), timestamp: receivedAt, text: error.message });
       return encode(ack.toString(), ack.charset);
@@ -363,7 +370,7 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
     onDiscard: (bytes: Uint8Array, conn: MllpConnectionInfo, reason: MllpDiscardReason, size: number) => {
       const correlation = uuidv7();
       deps.logger.warn({ correlation_id: correlation, connection: conn.id, reason, size }, 'bytes outside an MLLP frame discarded');
-      if (bytes.length > 0) void keep(bytes, reason, `bytes outside a frame: ${reason}`, { size }, correlation, conn, now());
+      if (bytes.length > 0) void keep(bytes, reason, `bytes outside a frame: ${reason}`, { size }, correlation, conn, now(), undefined);
     },
   };
 }

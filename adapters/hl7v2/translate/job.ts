@@ -1,6 +1,7 @@
 import { idempotencyKey } from '../../../gateway/events/ids.ts';
 import { canonicalEventSchema, facilityIdSchema, type CanonicalEvent, type EventType } from '../../../gateway/events/schema.ts';
 import type { Hl7Message, Hl7Segment } from '../message.ts';
+import { senderOf } from '../sender.ts';
 import { cweCodes, drugSystem, firstNdc, toDrugCodes, type Coded } from './codes.ts';
 import { hl7DtmToIso, isValidTimeZone } from './datetime.ts';
 import { resolveFacility } from './facility.ts';
@@ -168,7 +169,7 @@ export class Job {
   finish(): TranslationResult {
     const r = this.r;
     if (this.untranslated.length > 0) this.drafts.push(this.unhandledDraft(this.untranslated.join('; ')));
-    let sender = `${this.msh.rawField(3)}^${this.msh.rawField(4)}`;
+    let sender = senderOf(this.message);
     if (sender.length > MAX.sender) {
       r.issue(102, { seg: this.msh, field: 3 }, `MSH-3^MSH-4 (sender) is longer than ${MAX.sender} characters`);
       sender = sender.slice(0, MAX.sender);

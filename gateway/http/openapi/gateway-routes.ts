@@ -1,6 +1,7 @@
 import { ROUTE_ROLES } from '../route-roles.ts';
 import { ledgerListQuery, ledgerVerifyQuery } from '../routes/ledger.ts';
 import { quarantineQuery } from '../routes/evidence.ts';
+import { traceQuery } from '../routes/trace.ts';
 import { pageQuery } from '../paging.ts';
 import type { RouteDoc } from './route-doc.ts';
 
@@ -118,5 +119,15 @@ export const GATEWAY_ROUTE_DOCS: readonly RouteDoc[] = [
     summary: 'hands the message to the consumer that gave up on it, and only that one',
     roles: ROUTE_ROLES.evidenceReplay,
     responses: { 200: 'replayed', 404: 'no such dead letter', 409: 'that consumer is not known here', 422: 'the replay failed again' },
+  },
+  {
+    method: 'get',
+    path: '/api/trace',
+    summary:
+      'what became of one message a sender sent, by the id it gave it (HL7 MSH-10): the answer it got, its ledger entries, ' +
+      'its events parked for a mapping and its copies in quarantine — positions, ids, codes and reasons, no content',
+    roles: ROUTE_ROLES.trace,
+    query: traceQuery,
+    responses: { 200: 'answers, ledger, parked, quarantine (empty lists when nothing is known); truncated', 422: 'names each bad parameter' },
   },
 ];

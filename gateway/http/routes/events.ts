@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { Bus } from '../../bus/connection.ts';
-import { quarantine } from '../../bus/quarantine.ts';
+import { quarantine, type MessageSource } from '../../bus/quarantine.ts';
 import { uuidv7 } from '../../events/ids.ts';
 import { AckTimeoutError, acceptEvents, type IntakeDeps } from '../../intake/accept.ts';
 import { toCanonicalEvent, type FieldIssue } from '../../intake/api-submission.ts';
@@ -18,6 +18,8 @@ export function eventRoutes(deps: IntakeDeps & { bus: Bus; metrics: Metrics }) {
     const receivedAt = new Date();
     const raw = new Uint8Array(await c.req.arrayBuffer());
     const log = c.get('log');
+    // Known once the body reads as JSON: what a trace of the sender's message id finds the quarantined copy by.
+    let source: MessageSource | undefined;
     const reject = async (status: 400 | 413 | 415 | 422, code: string, message: string, details?: FieldIssue[]) => {
       const id = await quarantine(deps.bus, {
         adapter: 'api',
@@ -28,6 +30,7 @@ export function eventRoutes(deps: IntakeDeps & { bus: Bus; metrics: Metrics }) {
         content_type: c.req.header('content-type') ?? 'application/octet-stream',
         raw: raw.subarray(0, MAX_EVENT_BYTES),
         received_at: receivedAt.toISOString(),
+        source,
       });
       deps.metrics.quarantined.inc({ adapter: 'api', reason: code });
       log.warn({ quarantine_id: id, reason: code, fields: details?.map((d) => d.field) }, 'event rejected and quarantined');
@@ -45,6 +48,7 @@ export function eventRoutes(deps: IntakeDeps & { bus: Bus; metrics: Metrics }) {
     } catch (err) {
       return reject(400, 'malformed_json', `the body is not valid UTF-8 JSON: ${(err as Error).message}`);
     }
+    source = claimedSource(body);
     const result = toCanonicalEvent(body, { receivedAt, correlationId: c.get('correlationId'), newId: () => uuidv7() });
     if (!result.ok) return reject(422, 'invalid_event', 'the event does not match the canonical event schema', result.issues);
 
@@ -64,4 +68,11 @@ export function eventRoutes(deps: IntakeDeps & { bus: Bus; metrics: Metrics }) {
     }
   });
   return app;
+}
+
+/** The sender and message id an event names, valid or not, as far as they are strings. */
+function claimedSource(body: unknown): MessageSource | undefined {
+  const source = (body as { source?: { sender?: unknown; message_id?: unknown } } | null)?.source;
+  if (typeof source !== 'object' || source === null || typeof source.message_id !== 'string' || source.message_id.trim() === '') return undefined;
+  return { message_id: source.message_id, ...(typeof source.sender === 'string' ? { sender: source.sender } : {}) };
 }

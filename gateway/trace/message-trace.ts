@@ -1,0 +1,97 @@
+import type { ParkedPlace } from '../../mappings/pending/store.ts';
+import type { Bus } from '../bus/connection.ts';
+import { findQuarantinedByMessage, type QuarantineView } from '../bus/quarantine.ts';
+import type { Store } from '../store/db.ts';
+import { findLedgerByMessage, type LedgerPlace } from '../store/ledger.ts';
+
+/**
+ * A message trace: everything the gateway knows of one message a sender sent, found by the id the sender gave it
+ * (HL7 MSH-10, an event's source.message_id) — the answer it got, the ledger entries its events became, the events
+ * parked for want of a mapping, and the copies kept in quarantine. What an interface analyst asks first when an EHR
+ * says "we sent it". Positions, ids, codes and reasons only: the content stays behind the routes that guard it.
+ */
+
+export interface MessageQuery {
+  message_id: string;
+  /** as the events name it (`source.sender`; HL7: MSH-3^MSH-4 as sent); any sender when absent */
+  sender?: string | undefined;
+  /** `hl7v2`, `api`, …; any adapter when absent */
+  adapter?: string | undefined;
+}
+
+/** The answer a sender was given, as the adapter remembers it (HL7: for HL7_DEDUPE_WINDOW_S). */
+export interface AnswerRecord {
+  adapter: string;
+  sender: string;
+  answered_at: string;
+  /** each acknowledgement sent, in order (enhanced mode: the commit ACK, then the application ACK) */
+  acks: { code: string; errors: string[] }[];
+  event_ids: string[];
+}
+
+/** The answer an adapter gave to a sender's message id, if it still knows it. */
+export type AnswerLookup = (sender: string, messageId: string) => Promise<AnswerRecord | null>;
+
+/** Parked events (class `unm`) of the message: mappings/pending/store.ts findParkedByMessage. */
+export type ParkedLookup = (q: MessageQuery & { limit: number }) => Promise<{ entries: ParkedPlace[]; more: boolean }>;
+
+export interface MessageTrace {
+  query: MessageQuery;
+  answers: AnswerRecord[];
+  ledger: LedgerPlace[];
+  parked: ParkedPlace[];
+  quarantine: QuarantineView[];
+  /** true when a list holds only the first `limit` of what was found */
+  truncated: boolean;
+}
+
+export interface TraceDeps {
+  store: Store;
+  bus: Bus;
+  /** by adapter name; adapters without one (the HTTP API answers at once) have no remembered answers */
+  answers: ReadonlyMap<string, AnswerLookup>;
+  parked?: ParkedLookup | undefined;
+}
+
+/** At most this many entries of each kind: a message id shared by more is a sender reusing ids, not one message. */
+export const TRACE_LIMIT = 100;
+
+export async function traceMessage(deps: TraceDeps, q: MessageQuery, limit = TRACE_LIMIT): Promise<MessageTrace> {
+  const [ledger, parked, quarantine] = await Promise.all([
+    findLedgerByMessage(deps.store, { ...q, limit }),
+    deps.parked ? deps.parked({ ...q, limit }) : { entries: [], more: false },
+    findQuarantinedByMessage(deps.bus, { ...q, limit }),
+  ]);
+  const answers = await rememberedAnswers(deps.answers, q, [
+    ...ledger.entries.map((e) => ({ adapter: e.adapter, sender: e.sender })),
+    ...parked.entries.map((e) => ({ adapter: e.adapter, sender: e.sender })),
+    ...quarantine.entries.map((e) => ({ adapter: e.adapter, sender: e.source?.sender ?? null })),
+  ]);
+  return {
+    query: q,
+    answers,
+    ledger: ledger.entries,
+    parked: parked.entries,
+    quarantine: quarantine.entries,
+    truncated: ledger.more || parked.more || quarantine.more,
+  };
+}
+
+/**
+ * The answers remembered for the message: asked of each adapter with a memory of answers, for the sender named, or
+ * else for each sender the message was found under (an answer is remembered by sender and message id together).
+ */
+async function rememberedAnswers(
+  lookups: ReadonlyMap<string, AnswerLookup>,
+  q: MessageQuery,
+  found: { adapter: string; sender: string | null }[],
+): Promise<AnswerRecord[]> {
+  const asks = new Map<string, { adapter: string; sender: string }>();
+  for (const adapter of lookups.keys()) {
+    if (q.adapter !== undefined && q.adapter !== adapter) continue;
+    const senders = q.sender !== undefined ? [q.sender] : found.filter((f) => f.adapter === adapter && f.sender !== null).map((f) => f.sender!);
+    for (const sender of senders) asks.set(`${adapter}\u0000${sender}`, { adapter, sender });
+  }
+  const answers = await Promise.all([...asks.values()].map(({ adapter, sender }) => lookups.get(adapter)!(sender, q.message_id)));
+  return answers.filter((a): a is AnswerRecord => a !== null);
+}

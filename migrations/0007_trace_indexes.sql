@@ -1,0 +1,2 @@
+CREATE INDEX "ledger_source_message_id_idx" ON "ledger" USING btree (("event"->'source'->>'message_id'));--> statement-breakpoint
+CREATE INDEX "mapping_parked_events_source_message_id_idx" ON "mapping_parked_events" USING btree (("event"->'source'->>'message_id'));
