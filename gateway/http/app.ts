@@ -10,7 +10,7 @@ import { BusFullError } from '../bus/jetstream-publisher.ts';
 import type { IntakeDeps } from '../intake/accept.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/db.ts';
-import type { AnswerLookup } from '../trace/message-trace.ts';
+import { traceMessage, type AnswerLookup, type TraceDeps } from '../trace/message-trace.ts';
 import { findParkedByMessage } from '../../mappings/pending/store.ts';
 import type { Mappings } from '../../mappings/module.ts';
 import { mappingRoutes } from '../../mappings/routes/index.ts';
@@ -66,21 +66,22 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/api/quarantine', quarantineRoutes({ bus: deps.bus, grants: deps.grants, replayers: deps.quarantineReplayers }));
   app.route('/api/dlq', dlqRoutes({ bus: deps.bus, grants: deps.grants, handlers: deps.consumerHandlers }));
 
+  const traceDeps: TraceDeps = {
+    store: deps.store,
+    bus: deps.bus,
+    answers: deps.messageAnswers,
+    parked: deps.mappings ? (q) => findParkedByMessage(deps.store.db, q) : undefined,
+  };
   app.use('/api/trace', requireRole(deps.grants, ...ROUTE_ROLES.trace));
-  app.route(
-    '/api/trace',
-    traceRoutes({
-      store: deps.store,
-      bus: deps.bus,
-      answers: deps.messageAnswers,
-      parked: deps.mappings ? (q) => findParkedByMessage(deps.store.db, q) : undefined,
-    }),
-  );
+  app.route('/api/trace', traceRoutes(traceDeps));
   if (deps.mappings) {
     // Each route checks its own roles (mappings/permissions.ts).
     app.route('/api/mappings', mappingRoutes({ grants: deps.grants, mappings: deps.mappings.module, importMaxBytes: deps.mappings.importMaxBytes }));
     // The analysts' web UI: its own session log-in with the same tokens and roles (gateway/ui/).
-    app.route('/ui', uiRoutes({ grants: deps.grants, mappings: deps.mappings.module, importMaxBytes: deps.mappings.importMaxBytes }));
+    app.route(
+      '/ui',
+      uiRoutes({ grants: deps.grants, mappings: deps.mappings.module, importMaxBytes: deps.mappings.importMaxBytes, trace: (q) => traceMessage(traceDeps, q) }),
+    );
   }
 
   // Unknown /api routes still need a token: an anonymous caller learns nothing about which routes exist.

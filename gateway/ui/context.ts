@@ -1,6 +1,8 @@
 import type { Context } from 'hono';
 import type { Role, TokenGrant } from '../auth/tokens.ts';
 import type { RequestVariables } from '../http/context.ts';
+import { ROUTE_ROLES } from '../http/route-roles.ts';
+import type { MessageQuery, MessageTrace } from '../trace/message-trace.ts';
 import type { Mappings } from '../../mappings/module.ts';
 import { mayDo, type MappingAction } from '../../mappings/permissions.ts';
 import type { Flash, SessionStore, UiSession } from './session.ts';
@@ -15,6 +17,8 @@ export interface UiDeps {
   importMaxBytes: number;
   /** defaults to a new in-memory store */
   sessions?: SessionStore;
+  /** what became of a sender's message (gateway/trace/): the trace page at /ui/trace */
+  trace: (q: MessageQuery) => Promise<MessageTrace>;
 }
 
 export type UiEnv = { Variables: RequestVariables & { session: UiSession; sessionId: string } };
@@ -39,6 +43,8 @@ export interface PageContext {
   csrf: string;
   flash?: Flash;
   may(action: MappingAction): boolean;
+  /** the role may trace messages (the roles of GET /api/trace) */
+  mayTrace: boolean;
 }
 
 export function pageContext(c: UiContext, sessions: SessionStore): PageContext {
@@ -50,5 +56,10 @@ export function pageContext(c: UiContext, sessions: SessionStore): PageContext {
     csrf: session.csrf,
     ...(flash ? { flash } : {}),
     may: (action) => mayDo(session.grant.role, action),
+    mayTrace: mayTrace(session.grant.role),
   };
+}
+
+export function mayTrace(role: Role): boolean {
+  return role === 'admin' || (ROUTE_ROLES.trace as readonly Role[]).includes(role);
 }

@@ -123,8 +123,13 @@ export function requireCsrf(sessions: SessionStore): MiddlewareHandler<UiEnv> {
 
 /** The 403 page when the session's role may not do `action`; undefined when it may. */
 export function forbidden(c: UiContext, sessions: SessionStore, action: MappingAction, what: string): Promise<Response> | undefined {
+  return forbiddenUnless(c, sessions, mayDo(c.get('session').grant.role, action), what);
+}
+
+/** The 403 page unless `allowed`: for what is not a mapping action (tracing a message). */
+export function forbiddenUnless(c: UiContext, sessions: SessionStore, allowed: boolean, what: string): Promise<Response> | undefined {
   const role = c.get('session').grant.role;
-  if (mayDo(role, action)) return undefined;
+  if (allowed) return undefined;
   return render(
     c,
     <MessagePage title="Not allowed" page={pageContext(c, sessions)}>

@@ -10,6 +10,7 @@ import { loginRoutes, logoutRoutes } from './routes/auth.tsx';
 import { importRoutes } from './routes/import.tsx';
 import { pendingRoutes } from './routes/pending.tsx';
 import { tablesRoutes } from './routes/tables.tsx';
+import { traceRoutes } from './routes/trace.tsx';
 import { SessionStore } from './session.ts';
 
 /**
@@ -67,6 +68,7 @@ export function uiRoutes(deps: UiDeps) {
   app.route('/', tablesRoutes(full));
   app.route('/', pendingRoutes(full));
   app.route('/', importRoutes(full));
+  app.route('/', traceRoutes(full));
 
   app.all('*', (c) => {
     if (c.req.method === 'GET' && c.req.path === `${UI_BASE}/`) return c.redirect(UI_BASE, 301);

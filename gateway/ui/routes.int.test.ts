@@ -10,6 +10,7 @@ import { requestContext, type AppEnv } from '../http/context.ts';
 import { openTestStore, type TestStore } from '../store/test-support.ts';
 import { uiRoutes } from './index.tsx';
 import { SessionStore } from './session.ts';
+import type { MessageQuery, MessageTrace } from '../trace/message-trace.ts';
 
 /**
  * The web UI's routes through `app.request`, on the real mapping service (PostgreSQL): log-in and the session
@@ -22,6 +23,7 @@ const TOKENS = {
   pharmacist: 'pharmacist-token-0123456789',
   compliance: 'compliance-token-0123456789',
   admin: 'admin-token-0123456789',
+  system: 'system-token-0123456789',
 };
 const grants = parseTokens(Object.entries(TOKENS).map(([r, t]) => `${r}:${t}`).join(','), 'AUTH_TOKENS');
 const logger = pino({ level: 'silent' });
@@ -117,7 +119,46 @@ function csrfOf(html: string): string {
   return m[1]!;
 }
 
+/** What the trace of KNOWN-1 finds: an AE, no ledger entry, one event parked on pending code 7, one copy in quarantine. */
+const knownTrace: MessageTrace = {
+  query: { message_id: 'KNOWN-1' },
+  answers: [{ adapter: 'hl7v2', sender: 'PHARM^HOSP1', answered_at: '2026-11-21T10:00:00.000Z', acks: [{ code: 'AE', errors: ['code 101 at RXD-2'] }], event_ids: [] }],
+  ledger: [],
+  parked: [
+    {
+      event_id: '01a24fe0-4496-7c92-a27e-8777c1432a1f',
+      facility_id: 'HOSP1',
+      type: 'rx.dispense',
+      pending_id: 7,
+      system: 'NDC',
+      code: '00002120099',
+      parked_at: '2026-11-21T10:00:01.000Z',
+      released_at: null,
+      adapter: 'hl7v2',
+      sender: 'PHARM^HOSP1',
+    },
+  ],
+  quarantine: [
+    {
+      id: 42,
+      quarantined_at: '2026-11-21T10:00:00.000Z',
+      received_at: '2026-11-21T10:00:00.000Z',
+      adapter: 'hl7v2',
+      reason: 'translate',
+      message: 'RXD-2 (dispense give code) is required',
+      details: [{ code: 101 }],
+      correlation_id: 'KNOWN-1',
+      content_type: 'application/hl7-v2',
+      size: 300,
+      source: { sender: 'PHARM^HOSP1', message_id: 'KNOWN-1' },
+      state: { status: 'replay_failed', at: '2026-11-21T10:05:00.000Z', by: 'analyst:anal…', result: { accepted: false, reason: 'translate' } },
+    },
+  ],
+  truncated: false,
+};
+
 describe('web UI routes', () => {
+  const traced: MessageQuery[] = [];
   let ts: TestStore;
   let app: Hono<AppEnv>;
   let clock = Date.parse('2026-11-21T10:00:00.000Z');
@@ -135,6 +176,10 @@ describe('web UI routes', () => {
         mappings: { service, pending: fakePending(), diagnostics: async () => { throw new Error('not used'); } },
         importMaxBytes: 64 * 1024,
         sessions,
+        trace: async (q) => {
+          traced.push(q);
+          return q.message_id === 'KNOWN-1' ? knownTrace : { query: q, answers: [], ledger: [], parked: [], quarantine: [], truncated: false };
+        },
       }),
     );
     await service.create('drugs', { ndc11: '0002-0800-01', proprietary_name: 'Sterile Diluent', description: '10 mL vial' }, { actor: 'admin:test', reason: 'seed' });
@@ -390,6 +435,49 @@ describe('web UI routes', () => {
     const list = await b.get('/ui/tables/codes?q=diluent');
     expect(list.html).toContain('href="/ui/tables/codes/ACME%2FLOCAL%7C*%7CA%201%2F2"');
     expect((await b.get('/ui/tables/codes/ACME%2FLOCAL%7C*%7CA%201%2F2/history')).status).toBe(200);
+  });
+
+  it('traces a message by its id for the roles that may, with the sender optional and the fields checked', async () => {
+    const analyst = new Browser(app);
+    await analyst.login(TOKENS.analyst);
+    const empty = await analyst.get('/ui/trace');
+    expect(empty.status).toBe(200);
+    expect(empty.html).toContain('<h1>Trace a message</h1>');
+    expect(empty.html).toContain('aria-current="page">Trace a message</a>');
+    expect(traced).toEqual([]);
+
+    const known = await analyst.get('/ui/trace?message_id=KNOWN-1&sender=');
+    expect(known.status).toBe(200);
+    expect(traced).toEqual([{ message_id: 'KNOWN-1' }]);
+    expect(known.html).toContain('1 answer, 0 ledger entries, 1 event waiting for a mapping, 1 copy in quarantine.');
+    expect(known.html).toContain('<strong>AE</strong> to PHARM^HOSP1 (hl7v2)');
+    expect(known.html).toContain('code 101 at RXD-2');
+    // The parked event links to its pending code, where it can be resolved.
+    expect(known.html).toContain('<a class="mono" href="/ui/pending/7">NDC 00002120099</a>');
+    expect(known.html).toContain('RXD-2 (dispense give code) is required');
+    expect(known.html).toContain('refused again at <time datetime="2026-11-21T10:05:00.000Z">2026-11-21 10:05:00 UTC</time>');
+
+    const unknown = await analyst.get(`/ui/trace?message_id=${encodeURIComponent(' NEVER SENT ')}&sender=EHR%5EH1`);
+    expect(traced.at(-1)).toEqual({ message_id: 'NEVER SENT', sender: 'EHR^H1' });
+    expect(unknown.html).toContain('Nothing is known of message NEVER SENT from EHR^H1');
+
+    const tooLong = await analyst.get(`/ui/trace?message_id=${'x'.repeat(300)}`);
+    expect(tooLong.status).toBe(422);
+    expect(tooLong.html).toContain('Give the message id: 1 to 256 characters.');
+    expect(tooLong.html).toContain('aria-invalid="true"');
+    expect(traced).toHaveLength(2);
+
+    for (const role of ['pharmacist', 'compliance', 'admin'] as const) {
+      const b = new Browser(app);
+      await b.login(TOKENS[role]);
+      expect((await b.get('/ui/trace?message_id=KNOWN-1')).status, role).toBe(200);
+    }
+    const system = new Browser(app);
+    await system.login(TOKENS.system);
+    const denied = await system.get('/ui/trace?message_id=KNOWN-1');
+    expect(denied.status).toBe(403);
+    expect(denied.html).toContain('may not trace messages');
+    expect(denied.html).not.toContain('Trace a message</a>');
   });
 
   it('sends security headers and no script; unknown pages are 404 pages once logged in', async () => {

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectNodeHl7Client } from '../../adapters/hl7v2/mllp/testkit/node-hl7-client-sender.ts';
+import { handWrittenRds } from '../../adapters/hl7v2/testing/rds-message.ts';
 import type { RunningGateway } from '../main.ts';
 import { startTestGateway } from '../test-support.ts';
 
@@ -11,7 +13,8 @@ import { startTestGateway } from '../test-support.ts';
  * The web UI in a real browser: Debian's chromium driven by playwright-core, against a whole gateway (PostgreSQL,
  * NATS JetStream, HTTP on a free port). An admin imports the FDA directory (dry run, then confirm); an analyst logs
  * in with the keyboard alone, searches, edits (a validation error beside the field, then a valid value), resolves
- * a pending code whose parked event then reaches the ledger, and rolls the edit back. Every page is checked for
+ * a pending code whose parked event then reaches the ledger, rolls the edit back, and traces an HL7 message to the
+ * pending code its dispense waits on. Every page is checked for
  * labelled controls, one h1 and text contrast; screenshots go to test-output/ui/.
  */
 
@@ -31,6 +34,7 @@ describe('web UI in chromium', () => {
   beforeAll(async () => {
     ({ gw, baseUrl: base, stop: stopGateway } = await startTestGateway({
       PARTITIONS: '2',
+      HL7_FACILITY_MAP: 'HOSP1=HOSP1',
       AUTH_TOKENS: Object.entries(TOKENS).map(([role, token]) => `${role}:${token}`).join(','),
     }));
 
@@ -280,5 +284,28 @@ describe('web UI in chromium', () => {
     await checkPage();
     await shot('13-rolled-back');
     expect((await gw.mappings.service.get('drugs', '00002080001'))?.data.rxnorm_cui).toBeNull();
+  });
+
+  it('an analyst traces an HL7 message by its MSH-10 and follows its parked dispense to the pending code', async () => {
+    const sender = await connectNodeHl7Client({ port: gw.mllp.port! });
+    try {
+      expect((await sender.send(handWrittenRds('UI-TRACE-1', '55555-4444-03'))).code).toBe('AA');
+    } finally {
+      await sender.close();
+    }
+    await page.goto(`${base}/ui`);
+    await page.getByRole('link', { name: 'Trace a message' }).click();
+    await page.waitForURL(`${base}/ui/trace`);
+    await checkPage();
+    await page.getByLabel('Message id').fill('UI-TRACE-1');
+    await page.getByRole('button', { name: 'Trace' }).click();
+    await page.waitForURL(`${base}/ui/trace?message_id=UI-TRACE-1&sender=`);
+    const result = page.getByRole('region', { name: 'Message UI-TRACE-1' });
+    expect(await result.getByRole('status').innerText()).toBe('1 answer, 0 ledger entries, 1 event waiting for a mapping, 0 copies in quarantine.');
+    expect(await result.locator('li').innerText()).toMatch(/^AA to PHARM\^HOSP1 \(hl7v2\) at \d{4}-\d{2}-\d{2} [\d:.]+ UTC; 1 event$/);
+    await checkPage();
+    await shot('14-trace-parked');
+    await page.getByRole('link', { name: 'NDC 55555444403' }).click();
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Pending code NDC 55555444403');
   });
 });

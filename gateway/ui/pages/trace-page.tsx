@@ -1,0 +1,193 @@
+import type { MessageQuery, MessageTrace } from '../../trace/message-trace.ts';
+import { FormField } from '../components/form-field.tsx';
+import { Layout } from '../components/layout.tsx';
+import { Instant, Value } from '../components/value.tsx';
+import { uiPath, type PageContext } from '../context.ts';
+
+/**
+ * A message trace: the form (message id, sender), and what the gateway knows of that message — the answer it got,
+ * its ledger entries, its events waiting for a mapping (linked to their pending code) and its quarantined copies.
+ */
+export function TracePage(props: { page: PageContext; query?: MessageQuery | undefined; trace?: MessageTrace | undefined; problem?: string | undefined }) {
+  const { page, query, trace } = props;
+  return (
+    <Layout title={query ? `Trace of ${query.message_id}` : 'Trace a message'} page={page} current="trace">
+      <h1>Trace a message</h1>
+      <p>
+        What became of a message a sender sent, found by the id the sender gave it: the answer it got, the ledger entries its events became, the
+        events waiting for a drug mapping, and the copies kept in quarantine. Only positions, codes and reasons are shown, never the message's
+        content.
+      </p>
+      <form class="search" method="get" action={uiPath(['trace'])} role="search">
+        <FormField
+          id="f-message_id"
+          name="message_id"
+          label="Message id"
+          value={query?.message_id ?? ''}
+          hint="HL7: MSH-10, the message control id. API: the event's source.message_id."
+          errors={props.problem ? [props.problem] : undefined}
+          required
+          maxlength={256}
+        />
+        <FormField
+          id="f-sender"
+          name="sender"
+          label="Sender (optional)"
+          value={query?.sender ?? ''}
+          hint="HL7: MSH-3^MSH-4 as the sender wrote them, such as EPIC^GENHOSP1. Leave empty to search every sender."
+          maxlength={512}
+        />
+        <button type="submit">Trace</button>
+      </form>
+      {trace ? <TraceResult trace={trace} /> : null}
+    </Layout>
+  );
+}
+
+function TraceResult(props: { trace: MessageTrace }) {
+  const { trace } = props;
+  const id = trace.query.message_id;
+  const nothing = trace.answers.length + trace.ledger.length + trace.parked.length + trace.quarantine.length === 0;
+  const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+  return (
+    <section aria-labelledby="trace-result">
+      <h2 id="trace-result">Message {id}</h2>
+      <p role="status">
+        {nothing
+          ? `Nothing is known of message ${id}${trace.query.sender ? ` from ${trace.query.sender}` : ''}: it has not arrived, or its answer is no longer remembered and it made no ledger entry, parked event or quarantined copy.`
+          : `${count(trace.answers.length, 'answer', 'answers')}, ${count(trace.ledger.length, 'ledger entry', 'ledger entries')}, ${count(trace.parked.length, 'event waiting for a mapping', 'events waiting for a mapping')}, ${count(trace.quarantine.length, 'copy', 'copies')} in quarantine.`}
+        {trace.truncated ? ' Only the first 100 of each are shown.' : ''}
+      </p>
+      {trace.answers.length > 0 ? (
+        <>
+          <h3>Answers given</h3>
+          <ul>
+            {trace.answers.map((a) => (
+              <li>
+                <strong>{a.acks.map((ack) => ack.code).join(' then ') || 'no acknowledgement asked for'}</strong> to {a.sender} ({a.adapter}) at{' '}
+                <Instant iso={a.answered_at} />
+                {a.acks.some((ack) => ack.errors.length > 0) ? `: ${a.acks.flatMap((ack) => ack.errors).join('; ')}` : ''}
+                {a.event_ids.length > 0 ? `; ${count(a.event_ids.length, 'event', 'events')}` : ''}
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+      {trace.ledger.length > 0 ? (
+        <div class="table-wrap">
+          <table>
+            <caption>In the ledger</caption>
+            <thead>
+              <tr>
+                <th scope="col">Facility</th>
+                <th scope="col" class="num">
+                  Seq
+                </th>
+                <th scope="col">Type</th>
+                <th scope="col">Recorded</th>
+                <th scope="col">Sender</th>
+                <th scope="col">Event id</th>
+              </tr>
+            </thead>
+            <tbody>
+              {trace.ledger.map((e) => (
+                <tr>
+                  <th scope="row">{e.chain}</th>
+                  <td class="num">{e.seq}</td>
+                  <td>{e.type}</td>
+                  <td>
+                    <Instant iso={e.recorded_at} />
+                  </td>
+                  <td>
+                    <Value v={e.sender} />
+                  </td>
+                  <td class="mono">{e.event_id}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+      {trace.parked.length > 0 ? (
+        <div class="table-wrap">
+          <table>
+            <caption>Waiting for a drug mapping</caption>
+            <thead>
+              <tr>
+                <th scope="col">Code</th>
+                <th scope="col">Facility</th>
+                <th scope="col">Type</th>
+                <th scope="col">Parked</th>
+                <th scope="col">Released</th>
+              </tr>
+            </thead>
+            <tbody>
+              {trace.parked.map((p) => (
+                <tr>
+                  <th scope="row">
+                    <a class="mono" href={uiPath(['pending', p.pending_id])}>
+                      {p.system} {p.code}
+                    </a>
+                  </th>
+                  <td>{p.facility_id}</td>
+                  <td>{p.type}</td>
+                  <td>
+                    <Instant iso={p.parked_at} />
+                  </td>
+                  <td>{p.released_at ? <Instant iso={p.released_at} /> : 'still waiting'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+      {trace.quarantine.length > 0 ? (
+        <div class="table-wrap">
+          <table>
+            <caption>Kept in quarantine</caption>
+            <thead>
+              <tr>
+                <th scope="col" class="num">
+                  Entry
+                </th>
+                <th scope="col">Reason</th>
+                <th scope="col">Received</th>
+                <th scope="col">Sender</th>
+                <th scope="col">What was wrong</th>
+                <th scope="col">Replayed</th>
+              </tr>
+            </thead>
+            <tbody>
+              {trace.quarantine.map((q) => (
+                <tr>
+                  <th scope="row" class="num">
+                    {q.id}
+                  </th>
+                  <td>
+                    {q.adapter} {q.reason}
+                  </td>
+                  <td>
+                    <Instant iso={q.received_at} />
+                  </td>
+                  <td>
+                    <Value v={q.source?.sender} />
+                  </td>
+                  <td>{q.message}</td>
+                  <td>
+                    {q.state ? (
+                      <>
+                        {q.state.status === 'replayed' ? 'accepted' : 'refused again'} at <Instant iso={q.state.at} />
+                      </>
+                    ) : (
+                      'no'
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </section>
+  );
+}
