@@ -88,8 +88,8 @@ export async function startHl7Adapter(deps: {
   });
   const listener = await startMllpListener(listenerOptionsFromConfig(config, { handler, logger: deps.logger }));
 
-  const replayer: QuarantineReplayer = async (raw) => {
-    const processed = await handler.process(raw, REPLAY_CONNECTION, { checkSender: false });
+  const replayer: QuarantineReplayer = async (raw, entry) => {
+    const processed = await handler.process(raw, REPLAY_CONNECTION, { checkSender: false, keptAs: entry.id });
     return processed.outcome === 'accept'
       ? { accepted: true, event_ids: processed.eventIds }
       : { accepted: false, reason: processed.reason ?? processed.outcome, details: processed.issues };

@@ -5,7 +5,7 @@ import { requireRole } from '../auth/middleware.ts';
 import type { TokenGrant } from '../auth/tokens.ts';
 import type { Bus } from '../bus/connection.ts';
 import type { BusMessage } from '../bus/consumer.ts';
-import type { QuarantineReplayer } from '../bus/quarantine.ts';
+import { listQuarantine, replayQuarantined, type QuarantineReplayer } from '../bus/quarantine.ts';
 import { BusFullError } from '../bus/jetstream-publisher.ts';
 import type { IntakeDeps } from '../intake/accept.ts';
 import type { Metrics } from '../metrics.ts';
@@ -80,7 +80,16 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     // The analysts' web UI: its own session log-in with the same tokens and roles (gateway/ui/).
     app.route(
       '/ui',
-      uiRoutes({ grants: deps.grants, mappings: deps.mappings.module, importMaxBytes: deps.mappings.importMaxBytes, trace: (q) => traceMessage(traceDeps, q) }),
+      uiRoutes({
+        grants: deps.grants,
+        mappings: deps.mappings.module,
+        importMaxBytes: deps.mappings.importMaxBytes,
+        trace: (q) => traceMessage(traceDeps, q),
+        quarantine: {
+          list: (q) => listQuarantine(deps.bus, q),
+          replay: (id, by) => replayQuarantined(deps.bus, id, deps.quarantineReplayers, by),
+        },
+      }),
     );
   }
 

@@ -1,7 +1,8 @@
 import type { Context } from 'hono';
 import type { Role, TokenGrant } from '../auth/tokens.ts';
+import type { QuarantineReplayOutcome, QuarantineView } from '../bus/quarantine.ts';
 import type { RequestVariables } from '../http/context.ts';
-import { ROUTE_ROLES } from '../http/route-roles.ts';
+import { ROUTE_ROLES, type RouteRoles } from '../http/route-roles.ts';
 import type { MessageQuery, MessageTrace } from '../trace/message-trace.ts';
 import type { Mappings } from '../../mappings/module.ts';
 import { mayDo, type MappingAction } from '../../mappings/permissions.ts';
@@ -19,6 +20,12 @@ export interface UiDeps {
   sessions?: SessionStore;
   /** what became of a sender's message (gateway/trace/): the trace page at /ui/trace */
   trace: (q: MessageQuery) => Promise<MessageTrace>;
+  /** the quarantine as GET /api/quarantine lists it and POST /api/quarantine/{id}/replay replays an entry */
+  quarantine: {
+    list(q: { adapter?: string | undefined; reason?: string | undefined; after?: number | undefined; limit: number }): Promise<{ entries: QuarantineView[]; next_after?: number | undefined }>;
+    /** null: no such entry; throws NoReplayerError when no adapter here replays it */
+    replay(id: number, by: string): Promise<QuarantineReplayOutcome | null>;
+  };
 }
 
 export type UiEnv = { Variables: RequestVariables & { session: UiSession; sessionId: string } };
@@ -43,8 +50,8 @@ export interface PageContext {
   csrf: string;
   flash?: Flash;
   may(action: MappingAction): boolean;
-  /** the role may trace messages (the roles of GET /api/trace) */
-  mayTrace: boolean;
+  /** the role may use what the gateway's route of that name offers (ROUTE_ROLES: trace, evidenceList, …) */
+  mayUse(route: RouteRoles): boolean;
 }
 
 export function pageContext(c: UiContext, sessions: SessionStore): PageContext {
@@ -56,10 +63,10 @@ export function pageContext(c: UiContext, sessions: SessionStore): PageContext {
     csrf: session.csrf,
     ...(flash ? { flash } : {}),
     may: (action) => mayDo(session.grant.role, action),
-    mayTrace: mayTrace(session.grant.role),
+    mayUse: (route) => mayUseRoute(session.grant.role, route),
   };
 }
 
-export function mayTrace(role: Role): boolean {
-  return role === 'admin' || (ROUTE_ROLES.trace as readonly Role[]).includes(role);
+export function mayUseRoute(role: Role, route: RouteRoles): boolean {
+  return role === 'admin' || (ROUTE_ROLES[route] as readonly Role[]).includes(role);
 }

@@ -9,6 +9,7 @@ import { render } from './render.ts';
 import { loginRoutes, logoutRoutes } from './routes/auth.tsx';
 import { importRoutes } from './routes/import.tsx';
 import { pendingRoutes } from './routes/pending.tsx';
+import { quarantineRoutes } from './routes/quarantine.tsx';
 import { tablesRoutes } from './routes/tables.tsx';
 import { traceRoutes } from './routes/trace.tsx';
 import { SessionStore } from './session.ts';
@@ -69,6 +70,7 @@ export function uiRoutes(deps: UiDeps) {
   app.route('/', pendingRoutes(full));
   app.route('/', importRoutes(full));
   app.route('/', traceRoutes(full));
+  app.route('/', quarantineRoutes(full));
 
   app.all('*', (c) => {
     if (c.req.method === 'GET' && c.req.path === `${UI_BASE}/`) return c.redirect(UI_BASE, 301);

@@ -11,6 +11,7 @@ import { openTestStore, type TestStore } from '../store/test-support.ts';
 import { uiRoutes } from './index.tsx';
 import { SessionStore } from './session.ts';
 import type { MessageQuery, MessageTrace } from '../trace/message-trace.ts';
+import { NoReplayerError } from '../bus/quarantine.ts';
 
 /**
  * The web UI's routes through `app.request`, on the real mapping service (PostgreSQL): log-in and the session
@@ -159,6 +160,8 @@ const knownTrace: MessageTrace = {
 
 describe('web UI routes', () => {
   const traced: MessageQuery[] = [];
+  const listed: unknown[] = [];
+  const replayed: [number, string][] = [];
   let ts: TestStore;
   let app: Hono<AppEnv>;
   let clock = Date.parse('2026-11-21T10:00:00.000Z');
@@ -176,6 +179,18 @@ describe('web UI routes', () => {
         mappings: { service, pending: fakePending(), diagnostics: async () => { throw new Error('not used'); } },
         importMaxBytes: 64 * 1024,
         sessions,
+        quarantine: {
+          list: async (q) => {
+            listed.push(q);
+            return { entries: [knownTrace.quarantine[0]!, { ...knownTrace.quarantine[0]!, id: 43, source: null, state: undefined, reason: 'parse' }] };
+          },
+          replay: async (id, by) => {
+            replayed.push([id, by]);
+            if (id === 44) throw new NoReplayerError('x12');
+            if (id === 43) return { accepted: true, event_ids: ['01a24fe0-4496-7c92-a27e-8777c1432a1f'] };
+            return id === 42 ? { accepted: false, reason: 'translate' } : null;
+          },
+        },
         trace: async (q) => {
           traced.push(q);
           return q.message_id === 'KNOWN-1' ? knownTrace : { query: q, answers: [], ledger: [], parked: [], quarantine: [], truncated: false };
@@ -478,6 +493,46 @@ describe('web UI routes', () => {
     expect(denied.status).toBe(403);
     expect(denied.html).toContain('may not trace messages');
     expect(denied.html).not.toContain('Trace a message</a>');
+  });
+
+  it('lists the quarantine with its filters, links each message id to its trace, and replays an entry for analysts only', async () => {
+    const analyst = new Browser(app);
+    await analyst.login(TOKENS.analyst);
+    const list = await analyst.get('/ui/quarantine?adapter=hl7v2&reason=');
+    expect(list.status).toBe(200);
+    expect(listed.at(-1)).toEqual({ adapter: 'hl7v2', limit: 50 });
+    expect(list.html).toContain('<a class="mono" href="/ui/trace?message_id=KNOWN-1&amp;sender=PHARM%5EHOSP1&amp;adapter=hl7v2">KNOWN-1</a>');
+    expect(list.html).toContain('refused again at <time datetime="2026-11-21T10:05:00.000Z">');
+    expect(list.html.match(/aria-label="Replay entry \d+"/g)).toEqual(['aria-label="Replay entry 42"', 'aria-label="Replay entry 43"']);
+    // A filter the API would refuse is left out rather than failing the page.
+    await analyst.get(`/ui/quarantine?reason=${'r'.repeat(100)}&after=-3`);
+    expect(listed.at(-1)).toEqual({ limit: 50 });
+
+    const accepted = await analyst.post('/ui/quarantine/43/replay', { return: '/ui/trace?message_id=KNOWN-1' }, { csrfFrom: list.html });
+    expect(accepted.status).toBe(303);
+    expect(accepted.headers.get('location')).toBe('/ui/trace?message_id=KNOWN-1');
+    expect(replayed.at(-1)).toEqual([43, 'analyst:anal…']);
+    expect((await analyst.get('/ui/trace?message_id=KNOWN-1')).html).toContain('Entry 43 replayed and accepted: 1 event.');
+    const refused = await analyst.post('/ui/quarantine/42/replay', { return: 'https://elsewhere.example/ui/quarantine' }, { csrfFrom: list.html });
+    expect(refused.headers.get('location')).toBe('/ui/quarantine');
+    expect((await analyst.get('/ui/quarantine')).html).toContain('Entry 42 replayed and refused again (translate). It stays in quarantine.');
+    await analyst.post('/ui/quarantine/44/replay', {}, { csrfFrom: list.html });
+    expect((await analyst.get('/ui/quarantine')).html).toContain('Entry 44 cannot be replayed here: adapter x12 has no replay handler in this gateway.');
+    await analyst.post('/ui/quarantine/45/replay', {}, { csrfFrom: list.html });
+    expect((await analyst.get('/ui/quarantine')).html).toContain('There is no quarantine entry 45.');
+    expect((await analyst.post('/ui/quarantine/43/replay', {})).status).toBe(403); // no CSRF token
+
+    const compliance = new Browser(app);
+    await compliance.login(TOKENS.compliance);
+    const read = await compliance.get('/ui/quarantine');
+    expect(read.status).toBe(200);
+    expect(read.html).not.toContain('Replay entry');
+    const before = replayed.length;
+    expect((await compliance.post('/ui/quarantine/43/replay', {}, { csrfFrom: read.html })).status).toBe(403);
+    expect(replayed).toHaveLength(before);
+    const pharmacist = new Browser(app);
+    await pharmacist.login(TOKENS.pharmacist);
+    expect((await pharmacist.get('/ui/quarantine')).status).toBe(403);
   });
 
   it('sends security headers and no script; unknown pages are 404 pages once logged in', async () => {

@@ -49,6 +49,7 @@ code, .mono { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, mo
 .summary a { color: var(--error); font-weight: 600; }
 form.stack { max-width: 48rem; }
 form.wide { max-width: none; }
+form.inline { display: inline; margin: 0; }
 td button { white-space: nowrap; }
 fieldset { border: 1px solid var(--line); border-radius: 4px; padding: 0.75rem 1.25rem 0.25rem; margin: 0 0 1.25rem; }
 legend { font-weight: 700; padding: 0 0.35rem; }

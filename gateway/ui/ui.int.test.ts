@@ -14,7 +14,7 @@ import { startTestGateway } from '../test-support.ts';
  * NATS JetStream, HTTP on a free port). An admin imports the FDA directory (dry run, then confirm); an analyst logs
  * in with the keyboard alone, searches, edits (a validation error beside the field, then a valid value), resolves
  * a pending code whose parked event then reaches the ledger, rolls the edit back, and traces an HL7 message to the
- * pending code its dispense waits on. Every page is checked for
+ * pending code its dispense waits on, and replays a refused message from the quarantine page. Every page is checked for
  * labelled controls, one h1 and text contrast; screenshots go to test-output/ui/.
  */
 
@@ -307,5 +307,31 @@ describe('web UI in chromium', () => {
     await shot('14-trace-parked');
     await page.getByRole('link', { name: 'NDC 55555444403' }).click();
     await expect.poll(() => page.locator('h1').textContent()).toBe('Pending code NDC 55555444403');
+  });
+
+  it('an analyst finds a refused HL7 message in quarantine and replays it: refused again, recorded on the entry, no second copy', async () => {
+    const sender = await connectNodeHl7Client({ port: gw.mllp.port! });
+    try {
+      expect((await sender.send(handWrittenRds('UI-TRACE-2', ''))).code).toBe('AE');
+    } finally {
+      await sender.close();
+    }
+    await page.getByRole('link', { name: 'Quarantine' }).click();
+    await page.waitForURL(`${base}/ui/quarantine`);
+    await checkPage();
+    const row = page.locator('tr', { has: page.getByRole('link', { name: 'UI-TRACE-2' }) });
+    expect(await row.innerText()).toMatch(/hl7v2 translate[\s\S]*PHARM\^HOSP1[\s\S]*UI-TRACE-2[\s\S]*RXD-2[\s\S]*\bno\b/);
+    await shot('15-quarantine');
+    await row.getByRole('button', { name: /^Replay entry \d+$/ }).click();
+    await page.waitForURL(`${base}/ui/quarantine`);
+    expect(await page.getByRole('alert').innerText()).toMatch(/^Entry \d+ replayed and refused again \(translate\)\. It stays in quarantine\.$/);
+    expect(await row.innerText()).toMatch(/refused again at \d{4}-\d{2}-\d{2}/);
+    await checkPage();
+    await row.getByRole('link', { name: 'UI-TRACE-2' }).click();
+    await page.waitForURL(/\/ui\/trace\?message_id=UI-TRACE-2&sender=PHARM%5EHOSP1&adapter=hl7v2$/);
+    // The replay kept no second copy: the entry records what became of it.
+    expect(await page.getByRole('region', { name: 'Message UI-TRACE-2' }).getByRole('status').innerText()).toBe(
+      '0 answers, 0 ledger entries, 0 events waiting for a mapping, 1 copy in quarantine.',
+    );
   });
 });

@@ -62,42 +62,56 @@ export interface Processed {
   messageType?: string;
 }
 
+export interface ProcessOptions {
+  /** false for an analyst's replay of a quarantined copy: the allow-list is for connections, and a replay has none */
+  checkSender: boolean;
+  /** the quarantine entry being replayed: a refusal keeps no second copy of it */
+  keptAs?: number | undefined;
+}
+
 export interface Hl7Handler extends MllpHandler {
   /** What onMessage does, with the outcome spelled out; a quarantine replay calls it without the sender check. */
-  process(payload: Uint8Array, conn: MllpConnectionInfo, opts: { checkSender: boolean }): Promise<Processed>;
+  process(payload: Uint8Array, conn: MllpConnectionInfo, opts: ProcessOptions): Promise<Processed>;
 }
 
 export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
   const now = deps.now ?? (() => new Date());
   const newControlId = deps.newControlId ?? (() => uuidv7().replace(/-/g, '').slice(0, 20));
 
-  const keep = async (
-    raw: Uint8Array,
-    reason: string,
-    message: string,
-    details: unknown,
-    correlation: string,
-    conn: MllpConnectionInfo,
-    receivedAt: Date,
-    source: MessageSource | undefined,
-  ): Promise<number | undefined> => {
+  /**
+   * Keeps a refused copy in quarantine and returns its id, or undefined when quarantine cannot take it. A replay of
+   * an entry (`keptAs`) keeps nothing new: the entry it came from is the copy, and records the outcome itself.
+   */
+  const keep = async (copy: {
+    raw: Uint8Array;
+    reason: string;
+    message: string;
+    details: unknown;
+    correlation: string;
+    conn: MllpConnectionInfo;
+    receivedAt: Date;
+    source: MessageSource | undefined;
+    keptAs?: number | undefined;
+  }): Promise<number | undefined> => {
+    const { raw, reason, details, correlation } = copy;
+    if (copy.keptAs !== undefined) return copy.keptAs;
     try {
       const id = await quarantine(deps.bus, {
         adapter: 'hl7v2',
         reason,
-        message,
+        message: copy.message,
         details: raw.length > QUARANTINE_COPY_MAX_BYTES ? { issues: details, kept_bytes: QUARANTINE_COPY_MAX_BYTES, size: raw.length } : details,
         correlation_id: correlation,
         content_type: 'application/hl7-v2',
         raw: raw.subarray(0, QUARANTINE_COPY_MAX_BYTES),
-        received_at: receivedAt.toISOString(),
-        source,
+        received_at: copy.receivedAt.toISOString(),
+        source: copy.source,
       });
       deps.metrics.quarantined.inc({ adapter: 'hl7v2', reason });
       return id;
     } catch (err) {
       // The sender gets a negative ACK either way and will resend; the log line is what remains of this copy.
-      deps.logger.error({ correlation_id: correlation, connection: conn.id, reason, error: (err as Error).message }, 'quarantine unavailable');
+      deps.logger.error({ correlation_id: correlation, connection: copy.conn.id, reason, error: (err as Error).message }, 'quarantine unavailable');
       return undefined;
     }
   };
@@ -116,10 +130,21 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
     reason: string,
     conn: MllpConnectionInfo,
     receivedAt: Date,
+    opts: ProcessOptions,
   ): Promise<Uint8Array> => {
     const correlation = uuidv7();
     const issue = issueFromError(error);
-    const id = await keep(raw, reason, issue.diagnostic ?? reason, [locationOnly(issue)], correlation, conn, receivedAt, peekedSource(raw));
+    const id = await keep({
+      raw,
+      reason,
+      message: issue.diagnostic ?? reason,
+      details: [locationOnly(issue)],
+      correlation,
+      conn,
+      receivedAt,
+      source: peekedSource(raw),
+      keptAs: opts.keptAs,
+    });
     deps.logger.warn(
       { correlation_id: correlation, connection: conn.id, reason, code: issue.code, location: issue.location, quarantine_id: id },
       'hl7 message rejected',
@@ -168,7 +193,7 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
   };
 
   /** Every frame's answer is counted and timed: what a sender waits for, by outcome. */
-  const process = async (payload: Uint8Array, conn: MllpConnectionInfo, opts: { checkSender: boolean }): Promise<Processed> => {
+  const process = async (payload: Uint8Array, conn: MllpConnectionInfo, opts: ProcessOptions): Promise<Processed> => {
     const started = performance.now();
     const processed = await processFrame(payload, conn, opts);
     deps.metrics.hl7AckSeconds.observe({ outcome: processed.outcome }, (performance.now() - started) / 1000);
@@ -176,7 +201,7 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
     return processed;
   };
 
-  const processFrame = async (payload: Uint8Array, conn: MllpConnectionInfo, opts: { checkSender: boolean }): Promise<Processed> => {
+  const processFrame = async (payload: Uint8Array, conn: MllpConnectionInfo, opts: ProcessOptions): Promise<Processed> => {
     const receivedAt = now();
     const started = performance.now();
     if (isBatch(payload)) return processBatch(payload, conn, opts, receivedAt);
@@ -184,7 +209,7 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
     try {
       message = parseMessage(payload);
     } catch (err) {
-      return { frames: [await reject(payload, err, 'parse', conn, receivedAt)], outcome: 'reject', reason: 'parse', eventIds: [] };
+      return { frames: [await reject(payload, err, 'parse', conn, receivedAt, opts)], outcome: 'reject', reason: 'parse', eventIds: [] };
     }
     return processParsed(message, payload, conn, opts, receivedAt, started);
   };
@@ -195,12 +220,12 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
    * envelope is sent even when empty, so the sender knows the batch arrived. A batch that does not parse (wrong
    * counts, missing trailer) is rejected whole.
    */
-  const processBatch = async (payload: Uint8Array, conn: MllpConnectionInfo, opts: { checkSender: boolean }, receivedAt: Date): Promise<Processed> => {
+  const processBatch = async (payload: Uint8Array, conn: MllpConnectionInfo, opts: ProcessOptions, receivedAt: Date): Promise<Processed> => {
     let batch: Hl7Batch;
     try {
       batch = parseBatch(payload);
     } catch (err) {
-      return { frames: [await reject(payload, err, 'parse', conn, receivedAt)], outcome: 'reject', reason: 'parse', eventIds: [] };
+      return { frames: [await reject(payload, err, 'parse', conn, receivedAt, opts)], outcome: 'reject', reason: 'parse', eventIds: [] };
     }
     const acks: string[] = [];
     const eventIds: string[] = [];
@@ -223,7 +248,7 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
   };
 
   /** `started`: performance.now() when the work on this message began, for the prepare stage's timing. */
-  const processParsed = async (message: Hl7Message, payload: Uint8Array, conn: MllpConnectionInfo, opts: { checkSender: boolean }, receivedAt: Date, started: number): Promise<Processed> => ({
+  const processParsed = async (message: Hl7Message, payload: Uint8Array, conn: MllpConnectionInfo, opts: ProcessOptions, receivedAt: Date, started: number): Promise<Processed> => ({
     ...(await answerParsed(message, payload, conn, opts, receivedAt, started)),
     messageType: `${message.messageCode}^${message.triggerEvent}`,
   });
@@ -232,7 +257,7 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
     message: Hl7Message,
     payload: Uint8Array,
     conn: MllpConnectionInfo,
-    opts: { checkSender: boolean },
+    opts: ProcessOptions,
     receivedAt: Date,
     started: number,
   ): Promise<Processed> => {
@@ -240,7 +265,8 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
     const log = deps.logger.child({ correlation_id: correlation, connection: conn.id, adapter: 'hl7v2' });
     const source = messageSource(message);
     /** Keeps this message in quarantine (what a negative answer needs first); its id, or undefined when it cannot. */
-    const keepCopy = (reason: string, text: string, details: unknown) => keep(payload, reason, text, details, correlation, conn, receivedAt, source);
+    const keepCopy = (reason: string, text: string, details: unknown) =>
+      keep({ raw: payload, reason, message: text, details, correlation, conn, receivedAt, source, keptAs: opts.keptAs });
     const type = `${message.messageCode}^${message.triggerEvent}`;
 
     const sender = { application: message.msh.get(3), facility: message.msh.get(4) };
@@ -362,7 +388,16 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
       const receivedAt = now();
       const error = new Error(`frame of ${size} bytes exceeds the maximum frame size`);
       const correlation = uuidv7();
-      const id = await keep(prefix, 'oversize', error.message, { size, kept_bytes: prefix.length }, correlation, conn, receivedAt, peekedSource(prefix));
+      const id = await keep({
+        raw: prefix,
+        reason: 'oversize',
+        message: error.message,
+        details: { size, kept_bytes: prefix.length },
+        correlation,
+        conn,
+        receivedAt,
+        source: peekedSource(prefix),
+      });
       deps.logger.warn({ correlation_id: correlation, connection: conn.id, size, quarantine_id: id }, 'oversize MLLP frame rejected');
       const ack = buildRejectForUnparseable(prefix, error, { controlId: newControlId(), timestamp: receivedAt, text: error.message });
       return encode(ack.toString(), ack.charset);
@@ -370,7 +405,9 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
     onDiscard: (bytes: Uint8Array, conn: MllpConnectionInfo, reason: MllpDiscardReason, size: number) => {
       const correlation = uuidv7();
       deps.logger.warn({ correlation_id: correlation, connection: conn.id, reason, size }, 'bytes outside an MLLP frame discarded');
-      if (bytes.length > 0) void keep(bytes, reason, `bytes outside a frame: ${reason}`, { size }, correlation, conn, now(), undefined);
+      if (bytes.length > 0) {
+        void keep({ raw: bytes, reason, message: `bytes outside a frame: ${reason}`, details: { size }, correlation, conn, receivedAt: now(), source: undefined });
+      }
     },
   };
 }

@@ -5,7 +5,7 @@ import { CSS } from '../styles.ts';
 import { CsrfField } from './csrf-field.tsx';
 import { FlashMessage } from './flash-message.tsx';
 
-export type NavItem = 'tables' | 'pending' | 'import' | 'trace';
+export type NavItem = 'tables' | 'pending' | 'import' | 'trace' | 'quarantine';
 
 /**
  * Every page: a skip link, the header with the navigation the user's role allows and the log-out button, the
@@ -43,7 +43,8 @@ export function Layout(props: { title: string; page?: PageContext; current?: Nav
                   {page.may('read') ? navLink('tables', uiPath(), 'Tables') : null}
                   {page.may('pendingRead') ? navLink('pending', uiPath(['pending']), 'Pending codes') : null}
                   {page.may('importPreview') ? navLink('import', uiPath(['import']), 'Import') : null}
-                  {page.mayTrace ? navLink('trace', uiPath(['trace']), 'Trace a message') : null}
+                  {page.mayUse('trace') ? navLink('trace', uiPath(['trace']), 'Trace a message') : null}
+                  {page.mayUse('evidenceList') ? navLink('quarantine', uiPath(['quarantine']), 'Quarantine') : null}
                 </ul>
               </nav>
             ) : null}

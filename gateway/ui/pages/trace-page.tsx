@@ -1,5 +1,6 @@
 import type { MessageQuery, MessageTrace } from '../../trace/message-trace.ts';
 import { FormField } from '../components/form-field.tsx';
+import { ReplayButton, ReplayState } from '../components/replay-button.tsx';
 import { Layout } from '../components/layout.tsx';
 import { Instant, Value } from '../components/value.tsx';
 import { uiPath, type PageContext } from '../context.ts';
@@ -39,14 +40,16 @@ export function TracePage(props: { page: PageContext; query?: MessageQuery | und
         />
         <button type="submit">Trace</button>
       </form>
-      {trace ? <TraceResult trace={trace} /> : null}
+      {trace ? <TraceResult page={page} trace={trace} /> : null}
     </Layout>
   );
 }
 
-function TraceResult(props: { trace: MessageTrace }) {
-  const { trace } = props;
+function TraceResult(props: { page: PageContext; trace: MessageTrace }) {
+  const { page, trace } = props;
   const id = trace.query.message_id;
+  // After a replay, back to this same trace, which then shows what became of it.
+  const returnTo = uiPath(['trace'], { message_id: id, sender: trace.query.sender, adapter: trace.query.adapter });
   const nothing = trace.answers.length + trace.ledger.length + trace.parked.length + trace.quarantine.length === 0;
   const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
   return (
@@ -155,6 +158,9 @@ function TraceResult(props: { trace: MessageTrace }) {
                 <th scope="col">Sender</th>
                 <th scope="col">What was wrong</th>
                 <th scope="col">Replayed</th>
+                <th scope="col">
+                  <span class="sr-only">Action</span>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -174,13 +180,10 @@ function TraceResult(props: { trace: MessageTrace }) {
                   </td>
                   <td>{q.message}</td>
                   <td>
-                    {q.state ? (
-                      <>
-                        {q.state.status === 'replayed' ? 'accepted' : 'refused again'} at <Instant iso={q.state.at} />
-                      </>
-                    ) : (
-                      'no'
-                    )}
+                    <ReplayState entry={q} />
+                  </td>
+                  <td>
+                    <ReplayButton page={page} entry={q} returnTo={returnTo} />
                   </td>
                 </tr>
               ))}

@@ -13,7 +13,7 @@ export function traceRoutes(deps: UiDeps & { sessions: SessionStore }) {
 
   app.get('/trace', async (c) => {
     const page = pageContext(c, sessions);
-    const denied = forbiddenUnless(c, sessions, page.mayTrace, 'trace messages');
+    const denied = forbiddenUnless(c, sessions, page.mayUse('trace'), 'trace messages');
     if (denied) return denied;
     // Empty fields of the form mean "not given".
     const given = Object.fromEntries(Object.entries(c.req.query()).filter(([, v]) => v.trim() !== '').map(([k, v]) => [k, v.trim()]));

@@ -1,0 +1,64 @@
+import { Hono } from 'hono';
+import { NoReplayerError } from '../../bus/quarantine.ts';
+import { quarantineQuery } from '../../http/routes/evidence.ts';
+import { pageContext, uiPath, type UiDeps, type UiEnv } from '../context.ts';
+import { text } from '../forms.ts';
+import { forbiddenUnless } from '../guard.tsx';
+import { QuarantinePage } from '../pages/quarantine-page.tsx';
+import { render } from '../render.ts';
+import type { SessionStore } from '../session.ts';
+
+/** `/ui/quarantine`: GET /api/quarantine as a page, and the replay of POST /api/quarantine/{id}/replay as a button. */
+
+const PAGE_SIZE = 50;
+
+export function quarantineRoutes(deps: UiDeps & { sessions: SessionStore }) {
+  const app = new Hono<UiEnv>();
+  const { sessions } = deps;
+
+  app.get('/quarantine', async (c) => {
+    const page = pageContext(c, sessions);
+    const denied = forbiddenUnless(c, sessions, page.mayUse('evidenceList'), 'see the quarantine');
+    if (denied) return denied;
+    // Empty fields of the filter mean "any"; what does not pass the API's checks is left out, as a bad link would be.
+    const given = Object.fromEntries(Object.entries(c.req.query()).filter(([, v]) => v.trim() !== ''));
+    const parsed = quarantineQuery.safeParse({ ...given, limit: PAGE_SIZE });
+    const q = parsed.success ? parsed.data : { limit: PAGE_SIZE };
+    const list = await deps.quarantine.list(q);
+    return render(
+      c,
+      <QuarantinePage page={page} filter={{ adapter: q.adapter, reason: q.reason }} entries={list.entries} after={q.after} nextAfter={list.next_after} />,
+    );
+  });
+
+  app.post('/quarantine/:id/replay', async (c) => {
+    const page = pageContext(c, sessions);
+    const denied = forbiddenUnless(c, sessions, page.mayUse('evidenceReplay'), 'replay quarantined input');
+    if (denied) return denied;
+    const body = await c.req.parseBody();
+    const back = returnPath(text(body, 'return'));
+    const raw = c.req.param('id');
+    const id = /^\d{1,12}$/.test(raw) ? Number(raw) : 0;
+    const session = c.get('session');
+    try {
+      const outcome = id > 0 ? await deps.quarantine.replay(id, session.grant.label) : null;
+      if (!outcome) session.flash = { kind: 'error', text: `There is no quarantine entry ${raw}.` };
+      else if (outcome.accepted) {
+        const n = outcome.event_ids.length;
+        session.flash = { kind: 'ok', text: `Entry ${id} replayed and accepted: ${n} ${n === 1 ? 'event' : 'events'}.` };
+      } else session.flash = { kind: 'error', text: `Entry ${id} replayed and refused again (${outcome.reason}). It stays in quarantine.` };
+      c.get('log').info({ quarantine_id: id, accepted: outcome?.accepted ?? null }, 'quarantine replay from the web UI');
+    } catch (err) {
+      if (!(err instanceof NoReplayerError)) throw err;
+      session.flash = { kind: 'error', text: `Entry ${id} cannot be replayed here: ${err.message}.` };
+    }
+    return c.redirect(back, 303);
+  });
+
+  return app;
+}
+
+/** Where to go after a replay: a page of the quarantine or a trace, never anywhere else. */
+function returnPath(value: string): string {
+  return /^\/ui\/(quarantine|trace)(\?[^\s#]*)?$/.test(value) ? value : uiPath(['quarantine']);
+}
