@@ -2,8 +2,7 @@ import type { QuarantineView } from '../../bus/quarantine.ts';
 import { FormField } from '../components/form-field.tsx';
 import { Layout } from '../components/layout.tsx';
 import { Pager } from '../components/pager.tsx';
-import { ReplayButton, ReplayState } from '../components/replay-button.tsx';
-import { Instant, Value } from '../components/value.tsx';
+import { QuarantineTable } from '../components/quarantine-table.tsx';
 import { uiPath, type PageContext } from '../context.ts';
 
 export interface QuarantineFilter {
@@ -41,63 +40,13 @@ export function QuarantinePage(props: { page: PageContext; filter: QuarantineFil
       {entries.length === 0 ? (
         <p role="status">{filter.adapter || filter.reason ? 'No entries match.' : 'Quarantine is empty: nothing has been refused.'}</p>
       ) : (
-        <div class="table-wrap">
-          <table>
-            <caption>
-              Quarantined input{props.after ? ', continued' : ''} ({entries.length} shown{props.nextAfter ? ', more on the next page' : ''})
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col" class="num">
-                  Entry
-                </th>
-                <th scope="col">Received</th>
-                <th scope="col">Adapter and reason</th>
-                <th scope="col">Sender</th>
-                <th scope="col">Message id</th>
-                <th scope="col">What was wrong</th>
-                <th scope="col">Replayed</th>
-                <th scope="col">
-                  <span class="sr-only">Action</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {entries.map((e) => (
-                <tr>
-                  <th scope="row" class="num">
-                    {e.id}
-                  </th>
-                  <td>
-                    <Instant iso={e.received_at} />
-                  </td>
-                  <td>
-                    {e.adapter} {e.reason}
-                  </td>
-                  <td>
-                    <Value v={e.source?.sender} />
-                  </td>
-                  <td>
-                    {e.source && page.mayUse('trace') ? (
-                      <a class="mono" href={uiPath(['trace'], { message_id: e.source.message_id, sender: e.source.sender, adapter: e.adapter })}>
-                        {e.source.message_id}
-                      </a>
-                    ) : (
-                      <Value v={e.source?.message_id} />
-                    )}
-                  </td>
-                  <td>{e.message}</td>
-                  <td>
-                    <ReplayState entry={e} />
-                  </td>
-                  <td>
-                    <ReplayButton page={page} entry={e} returnTo={here} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <QuarantineTable
+          page={page}
+          entries={entries}
+          caption={`Quarantined input${props.after ? ', continued' : ''} (${entries.length} shown${props.nextAfter ? ', more on the next page' : ''})`}
+          returnTo={here}
+          messageIds
+        />
       )}
       <Pager
         label="Pages of quarantine"

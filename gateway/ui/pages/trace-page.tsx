@@ -1,6 +1,6 @@
 import type { MessageQuery, MessageTrace } from '../../trace/message-trace.ts';
 import { FormField } from '../components/form-field.tsx';
-import { ReplayButton, ReplayState } from '../components/replay-button.tsx';
+import { QuarantineTable } from '../components/quarantine-table.tsx';
 import { Layout } from '../components/layout.tsx';
 import { Instant, Value } from '../components/value.tsx';
 import { uiPath, type PageContext } from '../context.ts';
@@ -144,53 +144,7 @@ function TraceResult(props: { page: PageContext; trace: MessageTrace }) {
           </table>
         </div>
       ) : null}
-      {trace.quarantine.length > 0 ? (
-        <div class="table-wrap">
-          <table>
-            <caption>Kept in quarantine</caption>
-            <thead>
-              <tr>
-                <th scope="col" class="num">
-                  Entry
-                </th>
-                <th scope="col">Reason</th>
-                <th scope="col">Received</th>
-                <th scope="col">Sender</th>
-                <th scope="col">What was wrong</th>
-                <th scope="col">Replayed</th>
-                <th scope="col">
-                  <span class="sr-only">Action</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {trace.quarantine.map((q) => (
-                <tr>
-                  <th scope="row" class="num">
-                    {q.id}
-                  </th>
-                  <td>
-                    {q.adapter} {q.reason}
-                  </td>
-                  <td>
-                    <Instant iso={q.received_at} />
-                  </td>
-                  <td>
-                    <Value v={q.source?.sender} />
-                  </td>
-                  <td>{q.message}</td>
-                  <td>
-                    <ReplayState entry={q} />
-                  </td>
-                  <td>
-                    <ReplayButton page={page} entry={q} returnTo={returnTo} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
+      {trace.quarantine.length > 0 ? <QuarantineTable page={page} entries={trace.quarantine} caption="Kept in quarantine" returnTo={returnTo} /> : null}
     </section>
   );
 }
