@@ -68,8 +68,14 @@ export function viewDeadLetter(e: EvidenceEntry): DeadLetterView {
   };
 }
 
-export async function listDeadLetters(bus: Bus, opts: { after?: number; limit: number }) {
-  const page = await listEntries(bus, bus.names.streams.dlq, opts);
+export async function listDeadLetters(bus: Bus, opts: { after?: number | undefined; limit: number; consumer?: string | undefined }) {
+  const page = await listEntries(bus, bus.names.streams.dlq, {
+    after: opts.after,
+    limit: opts.limit,
+    subjects: bus.names.dlqSubjects(opts),
+    // The subject's token stands for the consumer with unsafe characters replaced: the header says it exactly.
+    filter: (e) => opts.consumer === undefined || e.headers[H.consumer] === opts.consumer,
+  });
   return { entries: page.entries.map(viewDeadLetter), next_after: page.next_after };
 }
 

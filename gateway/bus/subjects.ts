@@ -65,6 +65,10 @@ export function createBusNames(namespace = '') {
     dlqSubject(stream: string, consumer: string): string {
       return subj(`dlq.${subjectToken(stream)}.${subjectToken(consumer)}`);
     },
+    /** The subject pattern of the dead letters of one consumer (any when not given). */
+    dlqSubjects(f: { consumer?: string | undefined }): string[] {
+      return [subj(`dlq.*.${f.consumer === undefined ? '*' : subjectToken(f.consumer)}`)];
+    },
   };
 }
 

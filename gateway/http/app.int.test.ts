@@ -193,6 +193,11 @@ describe('HTTP API on PostgreSQL and NATS JetStream', () => {
     expect(entries[0]).toMatchObject({ consumer: 'ledger-p0', deliveries: 2 });
     expect(entries[0]!.failures).toHaveLength(2);
     expect(entries[0]!.body).toBeUndefined();
+    // Filtered by the consumer that gave up: found by subject, the others' dead letters skipped.
+    const byConsumer = async (consumer: string) =>
+      ((await (await call('GET', `/api/dlq?consumer=${consumer}`, { token: TOKENS.analyst })).json()) as { entries: typeof entries }).entries.map((e) => e.id);
+    expect(await byConsumer('ledger-p0')).toEqual([entries[0]!.id]);
+    expect(await byConsumer('ledger-p1')).toEqual([]);
     const replay = await call('POST', `/api/dlq/${entries[0]!.id}/replay`, { token: TOKENS.analyst });
     expect(replay.status).toBe(422);
     expect(((await replay.json()) as { error: { message: string } }).error.message).toMatch(/not a canonical event/);

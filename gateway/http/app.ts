@@ -5,6 +5,7 @@ import { requireRole } from '../auth/middleware.ts';
 import type { TokenGrant } from '../auth/tokens.ts';
 import type { Bus } from '../bus/connection.ts';
 import type { BusMessage } from '../bus/consumer.ts';
+import { listDeadLetters, replayDeadLetter } from '../bus/dead-letter.ts';
 import { listQuarantine, replayQuarantined, type QuarantineReplayer } from '../bus/quarantine.ts';
 import { BusFullError } from '../bus/jetstream-publisher.ts';
 import type { IntakeDeps } from '../intake/accept.ts';
@@ -88,6 +89,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         quarantine: {
           list: (q) => listQuarantine(deps.bus, q),
           replay: (id, by) => replayQuarantined(deps.bus, id, deps.quarantineReplayers, by),
+        },
+        deadLetters: {
+          list: (q) => listDeadLetters(deps.bus, q),
+          replay: (id, by) => replayDeadLetter(deps.bus, id, deps.consumerHandlers(), by),
         },
       }),
     );

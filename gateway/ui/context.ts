@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { Role, TokenGrant } from '../auth/tokens.ts';
+import type { DeadLetterView } from '../bus/dead-letter.ts';
 import type { QuarantineReplayOutcome, QuarantineView } from '../bus/quarantine.ts';
 import type { RequestVariables } from '../http/context.ts';
 import { ROUTE_ROLES, type RouteRoles } from '../http/route-roles.ts';
@@ -25,6 +26,12 @@ export interface UiDeps {
     list(q: { adapter?: string | undefined; reason?: string | undefined; after?: number | undefined; limit: number }): Promise<{ entries: QuarantineView[]; next_after?: number | undefined }>;
     /** null: no such entry; throws NoReplayerError when no adapter here replays it */
     replay(id: number, by: string): Promise<QuarantineReplayOutcome | null>;
+  };
+  /** the dead letters as GET /api/dlq lists them and POST /api/dlq/{id}/replay replays one */
+  deadLetters: {
+    list(q: { consumer?: string | undefined; after?: number | undefined; limit: number }): Promise<{ entries: DeadLetterView[]; next_after?: number | undefined }>;
+    /** null: no such dead letter; throws UnknownConsumerError when its consumer does not run here */
+    replay(id: number, by: string): Promise<{ replayed: boolean; error?: string } | null>;
   };
 }
 

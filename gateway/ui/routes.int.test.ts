@@ -12,6 +12,7 @@ import { uiRoutes } from './index.tsx';
 import { SessionStore } from './session.ts';
 import type { MessageQuery, MessageTrace } from '../trace/message-trace.ts';
 import { NoReplayerError } from '../bus/quarantine.ts';
+import { UnknownConsumerError, type DeadLetterView } from '../bus/dead-letter.ts';
 
 /**
  * The web UI's routes through `app.request`, on the real mapping service (PostgreSQL): log-in and the session
@@ -158,6 +159,22 @@ const knownTrace: MessageTrace = {
   truncated: false,
 };
 
+/** A dispense an EHR kept refusing; its body stands for the patient data a body may hold, which no page shows. */
+const deadLetter: DeadLetterView = {
+  id: 5,
+  dead_lettered_at: '2026-11-21T10:10:00.000Z',
+  stream: 'EVENTS',
+  subject: 'ev.ctl.p1.HOSP1.rx.dispense',
+  stream_seq: 12,
+  consumer: 'hl7-outbound-HOSP1',
+  deliveries: 2,
+  failures: [
+    { at: '2026-11-21T10:09:00.000Z', delivery: 1, error: 'no_answer: #1 answer_timeout' },
+    { at: '2026-11-21T10:10:00.000Z', delivery: 2, error: 'OutboundNakError: EHR answered AE to RX1 (code 204 at PID-3)' },
+  ],
+  body: '{"patient":"ZZSECRETBODY"}',
+};
+
 describe('web UI routes', () => {
   const traced: MessageQuery[] = [];
   const listed: unknown[] = [];
@@ -189,6 +206,18 @@ describe('web UI routes', () => {
             if (id === 44) throw new NoReplayerError('x12');
             if (id === 43) return { accepted: true, event_ids: ['01a24fe0-4496-7c92-a27e-8777c1432a1f'] };
             return id === 42 ? { accepted: false, reason: 'translate' } : null;
+          },
+        },
+        deadLetters: {
+          list: async (q) => {
+            listed.push(q);
+            return { entries: [deadLetter] };
+          },
+          replay: async (id, by) => {
+            replayed.push([id, by]);
+            if (id === 7) throw new UnknownConsumerError('hl7-outbound-GONE');
+            if (id === 6) return { replayed: true };
+            return id === 5 ? { replayed: false, error: 'OutboundNakError: EHR answered AE to RX1 (code 204 at PID-3)' } : null;
           },
         },
         trace: async (q) => {
@@ -533,6 +562,44 @@ describe('web UI routes', () => {
     const pharmacist = new Browser(app);
     await pharmacist.login(TOKENS.pharmacist);
     expect((await pharmacist.get('/ui/quarantine')).status).toBe(403);
+  });
+
+  it('lists the dead letters with each failure and no body, and replays one through its consumer for analysts only', async () => {
+    const analyst = new Browser(app);
+    await analyst.login(TOKENS.analyst);
+    const list = await analyst.get('/ui/dead-letters?consumer=hl7-outbound-HOSP1');
+    expect(list.status).toBe(200);
+    expect(listed.at(-1)).toEqual({ consumer: 'hl7-outbound-HOSP1', limit: 50 });
+    expect(list.html).toContain('aria-current="page">Dead letters</a>');
+    expect(list.html).toContain('EHR answered AE to RX1 (code 204 at PID-3)');
+    // The last failure first, the earlier ones folded away.
+    expect(list.html.indexOf('code 204 at PID-3')).toBeLessThan(list.html.indexOf('answer_timeout'));
+    expect(list.html).toContain('<summary>1 earlier failure</summary>');
+    expect(list.html).not.toContain('ZZSECRETBODY');
+    expect(list.html).toContain('aria-label="Replay dead letter 5"');
+
+    const failed = await analyst.post('/ui/dead-letters/5/replay', { return: '/ui/dead-letters?consumer=hl7-outbound-HOSP1' }, { csrfFrom: list.html });
+    expect(failed.headers.get('location')).toBe('/ui/dead-letters?consumer=hl7-outbound-HOSP1');
+    expect(replayed.at(-1)).toEqual([5, 'analyst:anal…']);
+    expect((await analyst.get('/ui/dead-letters')).html).toContain(
+      'Dead letter 5 replayed and failed again: OutboundNakError: EHR answered AE to RX1 (code 204 at PID-3)',
+    );
+    await analyst.post('/ui/dead-letters/6/replay', {}, { csrfFrom: list.html });
+    expect((await analyst.get('/ui/dead-letters')).html).toContain('Dead letter 6 replayed: its consumer took it.');
+    await analyst.post('/ui/dead-letters/7/replay', {}, { csrfFrom: list.html });
+    expect((await analyst.get('/ui/dead-letters')).html).toContain('Dead letter 7 cannot be replayed here: no consumer named hl7-outbound-GONE runs in this gateway.');
+    await analyst.post('/ui/dead-letters/8/replay', {}, { csrfFrom: list.html });
+    expect((await analyst.get('/ui/dead-letters')).html).toContain('There is no dead letter 8.');
+
+    const compliance = new Browser(app);
+    await compliance.login(TOKENS.compliance);
+    const read = await compliance.get('/ui/dead-letters');
+    expect(read.status).toBe(200);
+    expect(read.html).not.toContain('Replay dead letter');
+    expect((await compliance.post('/ui/dead-letters/5/replay', {}, { csrfFrom: read.html })).status).toBe(403);
+    const pharmacist = new Browser(app);
+    await pharmacist.login(TOKENS.pharmacist);
+    expect((await pharmacist.get('/ui/dead-letters')).status).toBe(403);
   });
 
   it('sends security headers and no script; unknown pages are 404 pages once logged in', async () => {

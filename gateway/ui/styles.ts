@@ -50,6 +50,9 @@ code, .mono { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, mo
 form.stack { max-width: 48rem; }
 form.wide { max-width: none; }
 form.inline { display: inline; margin: 0; }
+td.wrap { overflow-wrap: anywhere; max-width: 14rem; }
+td.failure { min-width: 16rem; max-width: 24rem; overflow-wrap: anywhere; }
+td.failure p { margin: 0; }
 td button { white-space: nowrap; }
 fieldset { border: 1px solid var(--line); border-radius: 4px; padding: 0.75rem 1.25rem 0.25rem; margin: 0 0 1.25rem; }
 legend { font-weight: 700; padding: 0 0.35rem; }

@@ -14,7 +14,8 @@ import { startTestGateway } from '../test-support.ts';
  * NATS JetStream, HTTP on a free port). An admin imports the FDA directory (dry run, then confirm); an analyst logs
  * in with the keyboard alone, searches, edits (a validation error beside the field, then a valid value), resolves
  * a pending code whose parked event then reaches the ledger, rolls the edit back, and traces an HL7 message to the
- * pending code its dispense waits on, and replays a refused message from the quarantine page. Every page is checked for
+ * pending code its dispense waits on, and replays a refused message from the quarantine page and a dead letter
+ * from theirs. Every page is checked for
  * labelled controls, one h1 and text contrast; screenshots go to test-output/ui/.
  */
 
@@ -35,6 +36,7 @@ describe('web UI in chromium', () => {
     ({ gw, baseUrl: base, stop: stopGateway } = await startTestGateway({
       PARTITIONS: '2',
       HL7_FACILITY_MAP: 'HOSP1=HOSP1',
+      MAX_DELIVER: '2',
       AUTH_TOKENS: Object.entries(TOKENS).map(([role, token]) => `${role}:${token}`).join(','),
     }));
 
@@ -333,5 +335,23 @@ describe('web UI in chromium', () => {
     expect(await page.getByRole('region', { name: 'Message UI-TRACE-2' }).getByRole('status').innerText()).toBe(
       '0 answers, 0 ledger entries, 0 events waiting for a mapping, 1 copy in quarantine.',
     );
+  });
+
+  it('an analyst replays a dead letter the ledger writer gave up on, and sees why it failed again', async () => {
+    // Straight onto the stream, past the intake: the ledger writer is the one to refuse it, twice, then dead-letter it.
+    await gw.bus.js.publish(`${gw.bus.names.namespace}.ev.gen.p0.HOSP9.inv.count`, '{"not":"canonical"}', { msgID: 'ui-junk-1' });
+    await expect.poll(async () => (await api('GET', '/api/dlq', TOKENS.analyst)).json.entries.length, { timeout: 15_000 }).toBe(1);
+    await page.getByRole('link', { name: 'Dead letters' }).click();
+    await page.waitForURL(`${base}/ui/dead-letters`);
+    await checkPage();
+    const row = page.locator('tbody tr');
+    expect(await row.innerText()).toMatch(/ledger-p0[\s\S]*inv\.count #\d+[\s\S]*\b2\b[\s\S]*not a canonical event[\s\S]*\bno\b/);
+    expect(await row.innerText()).not.toContain('canonical"}');
+    await shot('16-dead-letters');
+    await row.getByRole('button', { name: /^Replay dead letter \d+$/ }).click();
+    await page.waitForURL(`${base}/ui/dead-letters`);
+    expect(await page.getByRole('alert').innerText()).toMatch(/^Dead letter \d+ replayed and failed again: .*not a canonical event/);
+    expect(await row.innerText()).toMatch(/refused again at \d{4}-\d{2}-\d{2}/);
+    await checkPage();
   });
 });

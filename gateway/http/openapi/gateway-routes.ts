@@ -1,6 +1,6 @@
 import { ROUTE_ROLES } from '../route-roles.ts';
 import { ledgerListQuery, ledgerVerifyQuery } from '../routes/ledger.ts';
-import { quarantineQuery } from '../routes/evidence.ts';
+import { dlqQuery, quarantineQuery } from '../routes/evidence.ts';
 import { traceQuery } from '../routes/trace.ts';
 import { pageQuery } from '../paging.ts';
 import type { RouteDoc } from './route-doc.ts';
@@ -103,7 +103,7 @@ export const GATEWAY_ROUTE_DOCS: readonly RouteDoc[] = [
     path: '/api/dlq',
     summary: 'dead letters with stream, subject, consumer, deliveries and failure history, without bodies',
     roles: ROUTE_ROLES.evidenceList,
-    query: pageQuery,
+    query: dlqQuery,
     responses: { 200: 'entries; next_after is the cursor of the next page', 422: 'names each bad parameter' },
   },
   {

@@ -25,6 +25,9 @@ import { parseInput } from '../validate.ts';
 
 export const quarantineQuery = pageQuery.extend({ adapter: z.string().max(32).optional(), reason: z.string().max(64).optional() });
 
+/** `consumer`: the durable consumer that gave up, such as `ledger-p0` or `hl7-outbound-HOSP1`. */
+export const dlqQuery = pageQuery.extend({ consumer: z.string().min(1).max(128).optional() });
+
 export function quarantineRoutes(deps: { bus: Bus; grants: TokenGrant[]; replayers: ReadonlyMap<string, QuarantineReplayer> }) {
   const app = new Hono<AppEnv>();
   app.get('/', requireRole(deps.grants, ...ROUTE_ROLES.evidenceList), async (c) => {
@@ -64,7 +67,7 @@ export function dlqRoutes(deps: {
 }) {
   const app = new Hono<AppEnv>();
   app.get('/', requireRole(deps.grants, ...ROUTE_ROLES.evidenceList), async (c) => {
-    const q = parseInput(c, pageQuery, c.req.query());
+    const q = parseInput(c, dlqQuery, c.req.query());
     if (!q.ok) return q.response;
     const page = await listDeadLetters(deps.bus, q.value);
     // Listings leave the bodies out: they may hold PHI.

@@ -58,10 +58,16 @@ export function QuarantineTable(props: { page: PageContext; entries: QuarantineV
               ) : null}
               <td>{e.message}</td>
               <td>
-                <ReplayState entry={e} />
+                <ReplayState state={e.state} />
               </td>
               <td>
-                <ReplayButton page={page} entry={e} returnTo={props.returnTo} />
+                <ReplayButton
+                  page={page}
+                  action={uiPath(['quarantine', e.id, 'replay'])}
+                  label={`Replay entry ${e.id}`}
+                  state={e.state}
+                  returnTo={props.returnTo}
+                />
               </td>
             </tr>
           ))}

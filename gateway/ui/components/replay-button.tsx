@@ -1,20 +1,20 @@
-import type { QuarantineView } from '../../bus/quarantine.ts';
-import { uiPath, type PageContext } from '../context.ts';
+import type { EntryState } from '../../bus/evidence-stream.ts';
+import type { PageContext } from '../context.ts';
 import { CsrfField } from './csrf-field.tsx';
 import { Instant } from './value.tsx';
 
 /**
- * Replays a quarantined entry through its adapter (POST /ui/quarantine/{id}/replay), for the roles that may;
- * `returnTo` is the page to come back to, with the outcome shown there. Nothing for an entry already accepted.
+ * Replays a quarantined entry or a dead letter (a POST to `action`), for the roles that may; `returnTo` is the
+ * page to come back to, where the outcome is shown. Nothing once the entry has been replayed with success.
  */
-export function ReplayButton(props: { page: PageContext; entry: QuarantineView; returnTo: string }) {
-  const { page, entry } = props;
-  if (!page.mayUse('evidenceReplay') || entry.state?.status === 'replayed') return null;
+export function ReplayButton(props: { page: PageContext; action: string; label: string; state: EntryState | undefined; returnTo: string }) {
+  const { page } = props;
+  if (!page.mayUse('evidenceReplay') || props.state?.status === 'replayed') return null;
   return (
-    <form method="post" action={uiPath(['quarantine', entry.id, 'replay'])} class="inline">
+    <form method="post" action={props.action} class="inline">
       <CsrfField token={page.csrf} />
       <input type="hidden" name="return" value={props.returnTo} />
-      <button type="submit" class="secondary" aria-label={`Replay entry ${entry.id}`}>
+      <button type="submit" class="secondary" aria-label={props.label}>
         Replay
       </button>
     </form>
@@ -22,8 +22,8 @@ export function ReplayButton(props: { page: PageContext; entry: QuarantineView; 
 }
 
 /** What became of an entry's replays: `accepted at …`, `refused again at …`, or `no`. */
-export function ReplayState(props: { entry: QuarantineView }) {
-  const { state } = props.entry;
+export function ReplayState(props: { state: EntryState | undefined }) {
+  const { state } = props;
   if (!state) return <>no</>;
   return (
     <>

@@ -3,7 +3,7 @@ import { NoReplayerError } from '../../bus/quarantine.ts';
 import { quarantineQuery } from '../../http/routes/evidence.ts';
 import { pageContext, uiPath, type UiDeps, type UiEnv } from '../context.ts';
 import { text } from '../forms.ts';
-import { forbiddenUnless } from '../guard.tsx';
+import { forbiddenUnless, safeNext } from '../guard.tsx';
 import { QuarantinePage } from '../pages/quarantine-page.tsx';
 import { render } from '../render.ts';
 import type { SessionStore } from '../session.ts';
@@ -36,7 +36,7 @@ export function quarantineRoutes(deps: UiDeps & { sessions: SessionStore }) {
     const denied = forbiddenUnless(c, sessions, page.mayUse('evidenceReplay'), 'replay quarantined input');
     if (denied) return denied;
     const body = await c.req.parseBody();
-    const back = returnPath(text(body, 'return'));
+    const back = safeNext(text(body, 'return')) ?? uiPath(['quarantine']);
     const raw = c.req.param('id');
     const id = /^\d{1,12}$/.test(raw) ? Number(raw) : 0;
     const session = c.get('session');
@@ -56,9 +56,4 @@ export function quarantineRoutes(deps: UiDeps & { sessions: SessionStore }) {
   });
 
   return app;
-}
-
-/** Where to go after a replay: a page of the quarantine or a trace, never anywhere else. */
-function returnPath(value: string): string {
-  return /^\/ui\/(quarantine|trace)(\?[^\s#]*)?$/.test(value) ? value : uiPath(['quarantine']);
 }
