@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { FieldProblem } from '../../mappings/errors.ts';
 import type { SummaryProblem } from './components/error-summary.tsx';
 import { fieldId } from './components/form-field.tsx';
@@ -11,6 +12,20 @@ export type FormBody = Record<string, string | File | (string | File)[]>;
 export function text(body: FormBody, name: string): string {
   const v = body[name];
   return typeof v === 'string' ? v : '';
+}
+
+/** A query's fields that hold more than blanks, trimmed: an empty field of a filter form means "any". */
+export function givenFields(query: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(query).filter(([, v]) => v.trim() !== '').map(([k, v]) => [k, v.trim()]));
+}
+
+/**
+ * A listing's filters and page from the query, by the API's own schema; when they do not pass it (a hand-edited
+ * address), the first page unfiltered, as a link gone stale would give.
+ */
+export function listingQuery<S extends z.ZodType<{ limit: number }>>(schema: S, query: Record<string, string>, limit: number): z.output<S> {
+  const parsed = schema.safeParse({ ...givenFields(query), limit });
+  return parsed.success ? parsed.data : schema.parse({ limit });
 }
 
 /** A positive integer field, or undefined. */

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { UnknownConsumerError } from '../../bus/dead-letter.ts';
 import { dlqQuery } from '../../http/routes/evidence.ts';
 import { pageContext, uiPath, type UiDeps, type UiEnv } from '../context.ts';
-import { text } from '../forms.ts';
+import { listingQuery, text } from '../forms.ts';
 import { forbiddenUnless, safeNext } from '../guard.tsx';
 import { DeadLettersPage } from '../pages/dead-letters-page.tsx';
 import { render } from '../render.ts';
@@ -20,10 +20,7 @@ export function deadLetterRoutes(deps: UiDeps & { sessions: SessionStore }) {
     const page = pageContext(c, sessions);
     const denied = forbiddenUnless(c, sessions, page.mayUse('evidenceList'), 'see the dead letters');
     if (denied) return denied;
-    // An empty filter means "any"; what does not pass the API's checks is left out, as a bad link would be.
-    const given = Object.fromEntries(Object.entries(c.req.query()).filter(([, v]) => v.trim() !== ''));
-    const parsed = dlqQuery.safeParse({ ...given, limit: PAGE_SIZE });
-    const q = parsed.success ? parsed.data : { limit: PAGE_SIZE };
+    const q = listingQuery(dlqQuery, c.req.query(), PAGE_SIZE);
     const list = await deps.deadLetters.list(q);
     return render(c, <DeadLettersPage page={page} consumer={q.consumer} entries={list.entries} after={q.after} nextAfter={list.next_after} />);
   });

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { NoReplayerError } from '../../bus/quarantine.ts';
 import { quarantineQuery } from '../../http/routes/evidence.ts';
 import { pageContext, uiPath, type UiDeps, type UiEnv } from '../context.ts';
-import { text } from '../forms.ts';
+import { listingQuery, text } from '../forms.ts';
 import { forbiddenUnless, safeNext } from '../guard.tsx';
 import { QuarantinePage } from '../pages/quarantine-page.tsx';
 import { render } from '../render.ts';
@@ -20,10 +20,7 @@ export function quarantineRoutes(deps: UiDeps & { sessions: SessionStore }) {
     const page = pageContext(c, sessions);
     const denied = forbiddenUnless(c, sessions, page.mayUse('evidenceList'), 'see the quarantine');
     if (denied) return denied;
-    // Empty fields of the filter mean "any"; what does not pass the API's checks is left out, as a bad link would be.
-    const given = Object.fromEntries(Object.entries(c.req.query()).filter(([, v]) => v.trim() !== ''));
-    const parsed = quarantineQuery.safeParse({ ...given, limit: PAGE_SIZE });
-    const q = parsed.success ? parsed.data : { limit: PAGE_SIZE };
+    const q = listingQuery(quarantineQuery, c.req.query(), PAGE_SIZE);
     const list = await deps.quarantine.list(q);
     return render(
       c,

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { traceQuery } from '../../http/routes/trace.ts';
 import { pageContext, type UiDeps, type UiEnv } from '../context.ts';
+import { givenFields } from '../forms.ts';
 import { forbiddenUnless } from '../guard.tsx';
 import { TracePage } from '../pages/trace-page.tsx';
 import { render } from '../render.ts';
@@ -15,8 +16,7 @@ export function traceRoutes(deps: UiDeps & { sessions: SessionStore }) {
     const page = pageContext(c, sessions);
     const denied = forbiddenUnless(c, sessions, page.mayUse('trace'), 'trace messages');
     if (denied) return denied;
-    // Empty fields of the form mean "not given".
-    const given = Object.fromEntries(Object.entries(c.req.query()).filter(([, v]) => v.trim() !== '').map(([k, v]) => [k, v.trim()]));
+    const given = givenFields(c.req.query());
     if (Object.keys(given).length === 0) return render(c, <TracePage page={page} />);
     const q = traceQuery.safeParse(given);
     if (!q.success) {
