@@ -184,6 +184,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
         ['hl7v2', hl7.replayer],
       ]),
       messageAnswers: new Map([['hl7v2', hl7.answers]]),
+      mllpStatus: () => hl7.status(),
       consumerHandlers: () => new Map([...ledgerWriter.handlers, ...mappings.consumerHandlers, ...hl7.consumerHandlers]),
       refreshGauges: async () => {
         metrics.mllpConnections.set(hl7.listener.connectionCount());

@@ -242,6 +242,25 @@ describe('HL7 v2 over MLLP, end to end', () => {
     expect((await ledger('HOSP1')).filter((r) => r.event.source.message_id === 'NO-RXD')).toHaveLength(0);
   });
 
+  it('shows each open MLLP connection with its last sender and counts in GET /api/mllp/status, to analysts and compliance', async () => {
+    const sender = await connectNodeHl7Client({ port: gw.mllp.port! });
+    try {
+      expect((await sender.send(rds('STATUS-1'))).code).toBe('AA');
+      const status = async (token: string) => fetch(`${baseUrl}/api/mllp/status`, { headers: { authorization: `Bearer ${token}` } });
+      const res = await status(ANALYST);
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { port: number; tls_port: number | null; max_connections: number; connections: Record<string, unknown>[] };
+      expect(body).toMatchObject({ port: gw.mllp.port, tls_port: null, max_connections: expect.any(Number) });
+      expect(body.connections).toContainEqual(
+        expect.objectContaining({ remote_address: '127.0.0.1', tls: false, peer_identity: null, last_sender: 'PHARM^HOSP1', frames_in: 1, answered: 1, waiting: 0 }),
+      );
+      expect((await status(COMPLIANCE)).status).toBe(200);
+      expect((await fetch(`${baseUrl}/api/mllp/status`)).status).toBe(401);
+    } finally {
+      await sender.close();
+    }
+  });
+
   it('counts and times every answer, and gauges the open connections, in /metrics', async () => {
     const sample = async (series: string) => {
       const text = await (await fetch(`${baseUrl}/metrics`)).text();

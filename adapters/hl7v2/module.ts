@@ -8,6 +8,7 @@ import type { PhiVault } from '../../gateway/phi/vault.ts';
 import type { AnswerLookup } from '../../gateway/trace/message-trace.ts';
 import type { DrugResolver } from '../../mappings/resolver.ts';
 import type { Hl7Config } from './config.ts';
+import { mllpStatus, type MllpStatus } from './mllp-status.ts';
 import { listenerOptionsFromConfig } from './mllp/config.ts';
 import type { MllpConnectionInfo } from './mllp/handler.ts';
 import { startOutboundWorkers, type OutboundWorkers } from './outbound/worker.ts';
@@ -28,6 +29,8 @@ export interface Hl7Adapter {
   replayer: QuarantineReplayer;
   /** The answer a sender's message got, while it is remembered for repeats: for a message trace (GET /api/trace). */
   answers: AnswerLookup;
+  /** The listener and its open connections now (GET /api/mllp/status). */
+  status(): MllpStatus;
   /** The outbound workers' consumer handlers (durable `hl7-outbound-<facility>` → handler), for DLQ replay; empty without HL7_OUTBOUND_TARGETS. */
   consumerHandlers: ReadonlyMap<string, (batch: BusMessage[]) => Promise<void>>;
   stop(): Promise<void>;
@@ -127,6 +130,7 @@ export async function startHl7Adapter(deps: {
     handler,
     replayer,
     answers: hl7AnswerLookup(seen),
+    status: () => mllpStatus(listener, handler),
     consumerHandlers: outbound?.handlers ?? new Map(),
     stop: async () => {
       await listener.stop();

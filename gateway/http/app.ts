@@ -14,6 +14,7 @@ import type { Store } from '../store/db.ts';
 import { traceMessage, type AnswerLookup, type TraceDeps } from '../trace/message-trace.ts';
 import { findParkedByMessage } from '../../mappings/pending/store.ts';
 import type { Mappings } from '../../mappings/module.ts';
+import type { MllpStatus } from '../../adapters/hl7v2/mllp-status.ts';
 import { mappingRoutes } from '../../mappings/routes/index.ts';
 import { uiRoutes } from '../ui/index.tsx';
 import { requestContext, type AppEnv } from './context.ts';
@@ -39,6 +40,8 @@ export interface AppDeps {
   quarantineReplayers: ReadonlyMap<string, QuarantineReplayer>;
   /** by adapter: the answer a sender's message got, for GET /api/trace */
   messageAnswers: ReadonlyMap<string, AnswerLookup>;
+  /** the MLLP listener and its connections, for GET /api/mllp/status */
+  mllpStatus: () => MllpStatus;
   consumerHandlers: () => ReadonlyMap<string, (batch: BusMessage[]) => Promise<void>>;
   refreshGauges: () => Promise<void>;
   /** signs and verifies the ledger checkpoints (/api/ledger/checkpoints, /api/ledger/verify) */
@@ -73,6 +76,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     answers: deps.messageAnswers,
     parked: deps.mappings ? (q) => findParkedByMessage(deps.store.db, q) : undefined,
   };
+  app.get('/api/mllp/status', requireRole(deps.grants, ...ROUTE_ROLES.status), (c) => c.json(deps.mllpStatus()));
+
   app.use('/api/trace', requireRole(deps.grants, ...ROUTE_ROLES.trace));
   app.route('/api/trace', traceRoutes(traceDeps));
   if (deps.mappings) {
@@ -86,6 +91,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         mappings: deps.mappings.module,
         importMaxBytes: deps.mappings.importMaxBytes,
         trace: (q) => traceMessage(traceDeps, q),
+        mllpStatus: deps.mllpStatus,
         quarantine: {
           list: (q) => listQuarantine(deps.bus, q),
           replay: (id, by) => replayQuarantined(deps.bus, id, deps.quarantineReplayers, by),

@@ -15,6 +15,8 @@ export const ROUTE_ROLES = {
   evidenceReplay: ['analyst'],
   /** what became of one message: positions, ids, codes and reasons, no content */
   trace: ['analyst', 'compliance', 'pharmacist'],
+  /** the adapters' listeners and their open connections */
+  status: ['analyst', 'compliance'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type RouteRoles = keyof typeof ROUTE_ROLES;

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { Role, TokenGrant } from '../auth/tokens.ts';
+import type { MllpStatus } from '../../adapters/hl7v2/mllp-status.ts';
 import type { DeadLetterView } from '../bus/dead-letter.ts';
 import type { QuarantineReplayOutcome, QuarantineView } from '../bus/quarantine.ts';
 import type { RequestVariables } from '../http/context.ts';
@@ -27,6 +28,8 @@ export interface UiDeps {
     /** null: no such entry; throws NoReplayerError when no adapter here replays it */
     replay(id: number, by: string): Promise<QuarantineReplayOutcome | null>;
   };
+  /** the MLLP listener and its open connections (GET /api/mllp/status): the Connections page */
+  mllpStatus: () => MllpStatus;
   /** the dead letters as GET /api/dlq lists them and POST /api/dlq/{id}/replay replays one */
   deadLetters: {
     list(q: { consumer?: string | undefined; after?: number | undefined; limit: number }): Promise<{ entries: DeadLetterView[]; next_after?: number | undefined }>;

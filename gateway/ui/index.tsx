@@ -7,6 +7,7 @@ import { HomePage } from './pages/home-page.tsx';
 import { MessagePage } from './pages/message-page.tsx';
 import { render } from './render.ts';
 import { loginRoutes, logoutRoutes } from './routes/auth.tsx';
+import { connectionRoutes } from './routes/connections.tsx';
 import { deadLetterRoutes } from './routes/dead-letters.tsx';
 import { importRoutes } from './routes/import.tsx';
 import { pendingRoutes } from './routes/pending.tsx';
@@ -73,6 +74,7 @@ export function uiRoutes(deps: UiDeps) {
   app.route('/', traceRoutes(full));
   app.route('/', quarantineRoutes(full));
   app.route('/', deadLetterRoutes(full));
+  app.route('/', connectionRoutes(full));
 
   app.all('*', (c) => {
     if (c.req.method === 'GET' && c.req.path === `${UI_BASE}/`) return c.redirect(UI_BASE, 301);

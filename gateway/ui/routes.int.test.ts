@@ -13,6 +13,7 @@ import { SessionStore } from './session.ts';
 import type { MessageQuery, MessageTrace } from '../trace/message-trace.ts';
 import { NoReplayerError } from '../bus/quarantine.ts';
 import { UnknownConsumerError, type DeadLetterView } from '../bus/dead-letter.ts';
+import type { MllpStatus } from '../../adapters/hl7v2/mllp-status.ts';
 
 /**
  * The web UI's routes through `app.request`, on the real mapping service (PostgreSQL): log-in and the session
@@ -175,6 +176,31 @@ const deadLetter: DeadLetterView = {
   body: '{"patient":"ZZSECRETBODY"}',
 };
 
+/** One EHR on mutual TLS, one sender on the plain port that has not sent yet. */
+const mllp: MllpStatus = {
+  port: 2575,
+  tls_port: 2576,
+  max_connections: 256,
+  tls_certificate_expires: '2027-06-30T00:00:00.000Z',
+  connections: [
+    {
+      id: 'c1',
+      remote_address: '10.1.2.3',
+      remote_port: 50123,
+      tls: true,
+      peer_identity: 'ehr.example.org',
+      last_sender: 'EPIC^GENHOSP1',
+      opened_at: '2026-11-21T09:00:00.000Z',
+      last_frame_at: '2026-11-21T09:59:58.000Z',
+      frames_in: 1200,
+      bytes_in: 5_400_000,
+      answered: 1199,
+      waiting: 1,
+    },
+    { id: 'c2', remote_address: '10.1.2.9', remote_port: 40000, tls: false, peer_identity: null, last_sender: null, opened_at: '2026-11-21T09:59:00.000Z', last_frame_at: null, frames_in: 0, bytes_in: 0, answered: 0, waiting: 0 },
+  ],
+};
+
 describe('web UI routes', () => {
   const traced: MessageQuery[] = [];
   const listed: unknown[] = [];
@@ -220,6 +246,7 @@ describe('web UI routes', () => {
             return id === 5 ? { replayed: false, error: 'OutboundNakError: EHR answered AE to RX1 (code 204 at PID-3)' } : null;
           },
         },
+        mllpStatus: () => mllp,
         trace: async (q) => {
           traced.push(q);
           return q.message_id === 'KNOWN-1' ? knownTrace : { query: q, answers: [], ledger: [], parked: [], quarantine: [], truncated: false };
@@ -600,6 +627,27 @@ describe('web UI routes', () => {
     const pharmacist = new Browser(app);
     await pharmacist.login(TOKENS.pharmacist);
     expect((await pharmacist.get('/ui/dead-letters')).status).toBe(403);
+  });
+
+  it('shows the MLLP listener and its open connections to analysts and compliance', async () => {
+    const analyst = new Browser(app);
+    await analyst.login(TOKENS.analyst);
+    const res = await analyst.get('/ui/connections');
+    expect(res.status).toBe(200);
+    expect(res.html).toContain('listening on port 2575 and TLS port 2576, at most 256 connections at');
+    expect(res.html).toContain('The TLS certificate expires <time datetime="2027-06-30T00:00:00.000Z">');
+    expect(res.html).toContain('Open connections (2), oldest first');
+    expect(res.html).toContain('mutual TLS: ehr.example.org');
+    expect(res.html).toContain('EPIC^GENHOSP1');
+    expect(res.html).toMatch(/<td class="num">1200<\/td><td class="num">1199<\/td><td class="num">1<\/td>/);
+    const compliance = new Browser(app);
+    await compliance.login(TOKENS.compliance);
+    expect((await compliance.get('/ui/connections')).status).toBe(200);
+    const pharmacist = new Browser(app);
+    await pharmacist.login(TOKENS.pharmacist);
+    const denied = await pharmacist.get('/ui/connections');
+    expect(denied.status).toBe(403);
+    expect(denied.html).toContain('may not see the connections');
   });
 
   it('sends security headers and no script; unknown pages are 404 pages once logged in', async () => {

@@ -41,8 +41,21 @@ export type CloseReason =
   | 'listener_stopping'
   | 'stop_grace_expired';
 
+/** Where a connection stands now: what it has carried, and whether a frame of it waits for its answer. */
+export interface MllpConnectionStats {
+  readonly openedAt: Date;
+  readonly framesIn: number;
+  readonly bytesIn: number;
+  /** frames answered (a frame whose sender asked for no answer counts once handled) */
+  readonly answered: number;
+  /** frames received and not yet answered: queued, or with the handler */
+  readonly waiting: number;
+  readonly lastFrameAt: Date | undefined;
+}
+
 export interface ServedConnection {
   readonly info: MllpConnectionInfo;
+  stats(): MllpConnectionStats;
   /** Stop reading; answer every frame already received; then close. */
   drain(): void;
   /** Close at once (used when a graceful stop runs out of time). */
@@ -74,6 +87,9 @@ export function serveConnection(socket: Socket, info: MllpConnectionInfo, settin
   let closeReason: CloseReason | undefined;
   let framesIn = 0;
   let bytesIn = 0;
+  let answered = 0;
+  const openedAt = new Date();
+  let lastFrameAt: Date | undefined;
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
 
@@ -161,6 +177,7 @@ export function serveConnection(socket: Socket, info: MllpConnectionInfo, settin
         }
         if (isClosed) return; // the peer left while we worked; the close was logged with the unanswered count
         if (!(await writeAnswer(answer))) return;
+        answered += 1;
       }
     } finally {
       pumping = false;
@@ -174,6 +191,7 @@ export function serveConnection(socket: Socket, info: MllpConnectionInfo, settin
     const result = decodeChunk(decoder, chunk);
     decoder = result.state;
     for (const event of result.events) {
+      if (event.type !== 'discard') lastFrameAt = new Date();
       if (event.type === 'frame') {
         framesIn += 1;
         enqueue({ kind: 'frame', payload: event.payload });
@@ -225,6 +243,7 @@ export function serveConnection(socket: Socket, info: MllpConnectionInfo, settin
   return {
     info,
     closed,
+    stats: () => ({ openedAt, framesIn, bytesIn, answered, waiting: queue.length + (handlerInFlight ? 1 : 0), lastFrameAt }),
     drain() {
       if (draining) return;
       draining = true;

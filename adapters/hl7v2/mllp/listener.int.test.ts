@@ -56,6 +56,39 @@ describe('MLLP listener, node-hl7-client 3.2.0 as the sender', () => {
     expect(logs.text()).not.toContain('MSG0');
   });
 
+  it('lists its open connections, oldest first, with what each has carried and whether an answer is pending', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const base = transportOnlyHandler();
+    const handler: MllpHandler = {
+      ...base,
+      async onMessage(payload, conn) {
+        if (controlIdOf(payload) === 'HOLD') await held;
+        return base.onMessage(payload, conn);
+      },
+    };
+    const { port, listener } = await listen({ handler });
+    expect(listener.connections()).toEqual([]);
+    const first = await raw(port);
+    const second = await raw(port);
+    await first.write(frame(bytes(rdeMessage('S1'))));
+    await first.write(frame(bytes(rdeMessage('S2'))));
+    await first.waitForAnswers(2);
+    await second.write(frame(bytes(rdeMessage('HOLD'))));
+    await waitFor(() => listener.connections()[1]?.stats.waiting === 1, 'the held frame at the handler');
+    const [a, b] = listener.connections();
+    expect(a!.stats).toMatchObject({ framesIn: 2, bytesIn: 2 * (Buffer.byteLength(rdeMessage('S1')) + 3), answered: 2, waiting: 0 });
+    expect(a!.stats.lastFrameAt!.getTime()).toBeGreaterThanOrEqual(a!.stats.openedAt.getTime());
+    expect(a!.info).toMatchObject({ remoteAddress: '127.0.0.1', remotePort: first.socket.localPort, tls: false });
+    expect(b!.stats).toMatchObject({ framesIn: 1, answered: 0, waiting: 1 });
+    release();
+    await second.waitForAnswers(1);
+    expect(listener.connections()[1]!.stats).toMatchObject({ answered: 1, waiting: 0 });
+    first.socket.destroy();
+    await waitFor(() => listener.connections().length === 1, 'the closed connection to leave the list');
+    expect(listener.connections()[0]!.info.remotePort).toBe(second.socket.localPort);
+  });
+
   it('answers an oversize frame through onOversize with an AR quoting MSA-2, and the connection goes on', async () => {
     const handler = transportOnlyHandler();
     const { port, logs } = await listen({ handler, maxFrameBytes: 1000, oversizePrefixBytes: 200 });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
-import { serveConnection, type ServedConnection } from './connection.ts';
+import { serveConnection, type MllpConnectionStats, type ServedConnection } from './connection.ts';
 import { describeCause, MllpListenError, MllpTlsConfigError } from './errors.ts';
 import { decoderOptions, DEFAULT_MAX_FRAME_BYTES, DEFAULT_OVERSIZE_PREFIX_BYTES } from './framing.ts';
 import type { MllpConnectionInfo, MllpHandler } from './handler.ts';
@@ -64,6 +64,10 @@ export interface MllpListener {
   readonly address: { readonly plain?: AddressInfo; readonly tls?: AddressInfo };
   /** open connections, plain and TLS (TLS handshakes in progress included) */
   connectionCount(): number;
+  /** the connections being served (TLS handshakes done), oldest first, with what each has carried */
+  connections(): { info: MllpConnectionInfo; stats: MllpConnectionStats }[];
+  /** the most connections served at once (MLLP_MAX_CONNECTIONS) */
+  readonly maxConnections: number;
   /**
    * Stops accepting, lets every connection answer the frames it has received (in flight and queued), then closes
    * them. Connections still busy after `graceMs` (default 30 s) are cut.
@@ -174,6 +178,8 @@ export async function startMllpListener(options: MllpListenerOptions): Promise<M
   return {
     address,
     connectionCount: () => rawSockets.size,
+    connections: () => [...served].map((c) => ({ info: c.info, stats: c.stats() })),
+    maxConnections,
     async stop({ graceMs = DEFAULT_STOP_GRACE_MS } = {}) {
       if (stopping) return;
       stopping = true;

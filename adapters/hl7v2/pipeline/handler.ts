@@ -72,10 +72,14 @@ export interface ProcessOptions {
 export interface Hl7Handler extends MllpHandler {
   /** What onMessage does, with the outcome spelled out; a quarantine replay calls it without the sender check. */
   process(payload: Uint8Array, conn: MllpConnectionInfo, opts: ProcessOptions): Promise<Processed>;
+  /** MSH-3^MSH-4 of the last message read on a connection (for its status); undefined before the first */
+  lastSender(conn: MllpConnectionInfo): string | undefined;
 }
 
 export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
   const now = deps.now ?? (() => new Date());
+  // Keyed by the connection's info object, which lives as long as the connection: nothing to clean up.
+  const lastSenders = new WeakMap<MllpConnectionInfo, string>();
   const newControlId = deps.newControlId ?? (() => uuidv7().replace(/-/g, '').slice(0, 20));
 
   /**
@@ -268,6 +272,8 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
     const keepCopy = (reason: string, text: string, details: unknown) =>
       keep({ raw: payload, reason, message: text, details, correlation, conn, receivedAt, source, keptAs: opts.keptAs });
     const type = `${message.messageCode}^${message.triggerEvent}`;
+    const senderKey = senderOf(message);
+    lastSenders.set(conn, senderKey);
 
     const sender = { application: message.msh.get(3), facility: message.msh.get(4) };
     if (opts.checkSender && !senderAllowed(deps.allowRules, connectionIdentities(conn), sender)) {
@@ -277,7 +283,7 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
       return { frames: answer(message, 'reject', [issue], 'sender not allowed on this connection'), outcome: 'reject', reason: 'sender_not_allowed', eventIds: [], ackIssues: [issue] };
     }
 
-    const senderKey = senderOf(message);
+
     // A repeat (same sender and MSH-10 within the dedupe window) gets the answer it got the first time. Asking the
     // bus for that on every message would cost a round trip each; instead the question is asked only where a repeat
     // shows: the events come back from the bus or the ledger as already accepted, the message produced no event,
@@ -383,6 +389,7 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
 
   return {
     process,
+    lastSender: (conn) => lastSenders.get(conn),
     onMessage: async (payload, conn) => (await process(payload, conn, { checkSender: true })).frames,
     onOversize: async (prefix, conn, size) => {
       const receivedAt = now();

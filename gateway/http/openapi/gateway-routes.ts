@@ -130,4 +130,11 @@ export const GATEWAY_ROUTE_DOCS: readonly RouteDoc[] = [
     query: traceQuery,
     responses: { 200: 'answers, ledger, parked, quarantine (empty lists when nothing is known); truncated', 422: 'names each bad parameter' },
   },
+  {
+    method: 'get',
+    path: '/api/mllp/status',
+    summary: 'the MLLP listener (ports, connection limit, TLS certificate expiry) and each open connection: peer, certificate CN, last sender, since when, frames in, answered, waiting',
+    roles: ROUTE_ROLES.status,
+    responses: { 200: 'port, tls_port, max_connections, tls_certificate_expires, connections' },
+  },
 ];

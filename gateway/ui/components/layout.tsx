@@ -5,7 +5,7 @@ import { CSS } from '../styles.ts';
 import { CsrfField } from './csrf-field.tsx';
 import { FlashMessage } from './flash-message.tsx';
 
-export type NavItem = 'tables' | 'pending' | 'import' | 'trace' | 'quarantine' | 'dead-letters';
+export type NavItem = 'tables' | 'pending' | 'import' | 'trace' | 'quarantine' | 'dead-letters' | 'connections';
 
 /**
  * Every page: a skip link, the header with the navigation the user's role allows and the log-out button, the
@@ -46,6 +46,7 @@ export function Layout(props: { title: string; page?: PageContext; current?: Nav
                   {page.mayUse('trace') ? navLink('trace', uiPath(['trace']), 'Trace a message') : null}
                   {page.mayUse('evidenceList') ? navLink('quarantine', uiPath(['quarantine']), 'Quarantine') : null}
                   {page.mayUse('evidenceList') ? navLink('dead-letters', uiPath(['dead-letters']), 'Dead letters') : null}
+                  {page.mayUse('status') ? navLink('connections', uiPath(['connections']), 'Connections') : null}
                 </ul>
               </nav>
             ) : null}

@@ -1,0 +1,74 @@
+import type { MllpStatus } from '../../../adapters/hl7v2/mllp-status.ts';
+import { Layout } from '../components/layout.tsx';
+import { Instant, Value } from '../components/value.tsx';
+import type { PageContext } from '../context.ts';
+
+/** The MLLP listener and who is connected to it now: the first thing to look at when an EHR says it cannot send. */
+export function ConnectionsPage(props: { page: PageContext; status: MllpStatus }) {
+  const { page, status } = props;
+  const listening = [status.port !== null ? `port ${status.port}` : null, status.tls_port !== null ? `TLS port ${status.tls_port}` : null].filter(Boolean);
+  return (
+    <Layout title="Connections" page={page} current="connections">
+      <h1>Connections</h1>
+      <p>
+        HL7 v2 over MLLP: listening on {listening.length > 0 ? listening.join(' and ') : 'no port'}, at most {status.max_connections} connections at
+        once.
+        {status.tls_certificate_expires ? (
+          <>
+            {' '}
+            The TLS certificate expires <Instant iso={status.tls_certificate_expires} />.
+          </>
+        ) : null}
+      </p>
+      {status.connections.length === 0 ? (
+        <p role="status">No sender is connected now.</p>
+      ) : (
+        <div class="table-wrap">
+          <table>
+            <caption>Open connections ({status.connections.length}), oldest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">From</th>
+                <th scope="col">Security</th>
+                <th scope="col">Last sender (MSH-3^MSH-4)</th>
+                <th scope="col">Connected since</th>
+                <th scope="col">Last message</th>
+                <th scope="col" class="num">
+                  Messages
+                </th>
+                <th scope="col" class="num">
+                  Answered
+                </th>
+                <th scope="col" class="num">
+                  Waiting
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {status.connections.map((c) => (
+                <tr>
+                  <th scope="row" class="mono">
+                    {c.remote_address}:{c.remote_port}
+                  </th>
+                  <td>{c.tls ? (c.peer_identity ? `mutual TLS: ${c.peer_identity}` : 'TLS') : 'plain'}</td>
+                  <td>
+                    <Value v={c.last_sender} />
+                  </td>
+                  <td>
+                    <Instant iso={c.opened_at} />
+                  </td>
+                  <td>
+                    <Instant iso={c.last_frame_at} />
+                  </td>
+                  <td class="num">{c.frames_in}</td>
+                  <td class="num">{c.answered}</td>
+                  <td class="num">{c.waiting}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </Layout>
+  );
+}
