@@ -20,7 +20,8 @@ import { SessionStore } from './session.ts';
  * The analysts' web UI, mounted at /ui (gateway/http/app.ts, when the mapping engine runs): server-rendered pages,
  * plain HTML forms and links, no script. Log-in takes an API token and gives a session cookie; every other route
  * needs that session (else a redirect to the log-in page), every POST its CSRF token, and every action the role
- * the API would ask for (else a 403 page). Pages call the mapping service layer directly.
+ * the API would ask for (else a 403 page). Pages call the mapping service layer, the trace, the quarantine and dead
+ * letters, and the MLLP status directly (UiDeps), never over HTTP.
  */
 
 /** Forms other than imports are small. */

@@ -393,7 +393,7 @@ describe('web UI routes', () => {
     expect(form.html).toMatch(/<label for="f-npi">NPI<span class="muted"> \(required\)<\/span><\/label>/);
     const res = await b.post('/ui/tables/prescribers/new', { npi: '1234567890', dea_number: 'AB1234564', name: 'Dr <Typo>', credential: '', active: 'true', reason: '' }, { csrfFrom: form.html });
     expect(res.status).toBe(422);
-    expect(res.html).toContain('<title>Error: Add a prescriber — rxgate mappings</title>');
+    expect(res.html).toContain('<title>Error: Add a prescriber — rxgate</title>');
     // the message beside the field, tied to the control
     expect(res.html).toContain('<p class="error" id="f-npi-error"><span class="sr-only">Error: </span>NPI 1234567890 has check digit 0; the first nine digits give 3</p>');
     expect(res.html).toMatch(/<input id="f-npi" name="npi" aria-describedby="f-npi-hint f-npi-error" aria-invalid="true"[^>]* value="1234567890"/);

@@ -195,7 +195,7 @@ describe('web UI in chromium', () => {
     await page.getByLabel('RxNorm CUI').fill('12ab');
     await page.getByLabel('Why (kept with the version)').fill('CUI from the package label');
     await page.getByRole('button', { name: 'Save changes' }).click();
-    await expect.poll(() => page.title()).toBe('Error: Edit drug 00002080001 — rxgate mappings');
+    await expect.poll(() => page.title()).toBe('Error: Edit drug 00002080001 — rxgate');
 
     const field = page.getByLabel('RxNorm CUI');
     expect(await field.getAttribute('aria-invalid')).toBe('true');
@@ -236,7 +236,7 @@ describe('web UI in chromium', () => {
       .poll(async () => (await api('GET', '/api/mappings/pending?status=open&waiting=true', TOKENS.analyst)).json.entries.map((p: { code: string }) => p.code))
       .toContain('00002120099');
 
-    await page.getByRole('link', { name: 'rxgate mappings' }).click();
+    await page.getByRole('link', { name: 'rxgate' }).click();
     await page.waitForURL(`${base}/ui`);
     await checkPage();
     await shot('08-home-with-pending');

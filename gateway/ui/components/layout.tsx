@@ -25,7 +25,7 @@ export function Layout(props: { title: string; page?: PageContext; current?: Nav
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>{`${props.title} — rxgate mappings`}</title>
+        <title>{`${props.title} — rxgate`}</title>
         <style dangerouslySetInnerHTML={{ __html: CSS }} />
       </head>
       <body>
@@ -35,7 +35,7 @@ export function Layout(props: { title: string; page?: PageContext; current?: Nav
         <header class="top">
           <div class="bar">
             <a class="brand" href={uiPath()}>
-              rxgate mappings
+              rxgate
             </a>
             {page ? (
               <nav aria-label="Main">
