@@ -259,6 +259,11 @@ describe('bus on real NATS JetStream', () => {
     expect((await findQuarantinedByMessage(bus, { message_id: 'N7', limit: 10 })).entries.map((e) => e.id)).toEqual([between[7]]);
     expect(bus.nc.stats().outMsgs - requestsBefore).toBeLessThan(8);
     expect((await findQuarantinedByMessage(bus, { message_id: 'nobody', limit: 10 })).entries).toEqual([]);
+    // Headers are single lines: an id with a line break is kept with a blank for it, and still found by the id as sent.
+    const multiLine = await kept('api', 'invalid_event', { sender: 'pos 7', message_id: 'A:1\r\nB' });
+    expect((await findQuarantinedByMessage(bus, { message_id: 'A:1\r\nB', limit: 10 })).entries.map((e) => [e.id, e.source])).toEqual([
+      [multiLine, { sender: 'pos 7', message_id: 'A:1 B' }],
+    ]);
   });
 
   it('gives each partition one owner, hands partitions over on stop, and moves a dead owner\'s after its TTL', async () => {

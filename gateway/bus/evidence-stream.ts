@@ -39,10 +39,17 @@ export function headerRecord(h: MsgHdrs | undefined): Record<string, string> {
 export function toHeaders(record: Record<string, string | undefined>): MsgHdrs {
   const h = newHeaders();
   for (const [k, v] of Object.entries(record)) {
-    // Header values are single lines; anything longer or multi-line is summarised, never allowed to break framing.
-    if (v !== undefined) h.set(k, v.replace(/[\r\n]+/g, ' ').slice(0, 8_000));
+    if (v !== undefined) h.set(k, headerText(v));
   }
   return h;
+}
+
+/**
+ * A value as a header keeps it: header values are single lines, so anything multi-line or longer is summarised,
+ * never allowed to break framing; the server keeps no blanks around a value.
+ */
+export function headerText(value: string): string {
+  return value.replace(/[\r\n]+/g, ' ').slice(0, 8_000).trim();
 }
 
 export async function getEntry(bus: Bus, stream: string, seq: number): Promise<EvidenceEntry | null> {

@@ -1,5 +1,5 @@
 import type { Bus } from './connection.ts';
-import { getEntry, listEntries, recordState, toHeaders, type EvidenceEntry } from './evidence-stream.ts';
+import { getEntry, headerText, listEntries, recordState, toHeaders, type EvidenceEntry } from './evidence-stream.ts';
 
 /**
  * Rejected input is kept raw, with the reason, so nothing is lost: an analyst can read it and replay it once the
@@ -129,9 +129,10 @@ export async function findQuarantinedByMessage(
   const page = await listEntries(bus, bus.names.streams.quarantine, {
     limit: q.limit,
     subjects: bus.names.quarantineSubjects({ adapter: q.adapter, messageId: q.message_id }),
+    // Compared as the headers keep them (headerText), so an id with a line break or blanks around it is still found.
     filter: (e) =>
-      e.headers[H.sourceMessageId] === q.message_id &&
-      (q.sender === undefined || e.headers[H.sourceSender] === q.sender) &&
+      e.headers[H.sourceMessageId] === headerText(q.message_id) &&
+      (q.sender === undefined || e.headers[H.sourceSender] === headerText(q.sender)) &&
       (q.adapter === undefined || e.headers[H.adapter] === q.adapter),
   });
   return { entries: page.entries.map(view), more: page.next_after !== undefined };

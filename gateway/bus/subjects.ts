@@ -46,7 +46,7 @@ export function createBusNames(namespace = '') {
     /**
      * Reason tokens are subject-safe words such as `schema`, `parse`, `auth`. The last token stands for the message id
      * the sender gave (MSH-10, an event's source.message_id), so a message can be traced to its quarantined copies
-     * without reading the stream through (quarantineSubjectFilter).
+     * without reading the stream through (quarantineSubjects).
      */
     quarantineSubject(adapter: string, reason: string, messageId?: string): string {
       return subj(`quarantine.${subjectToken(adapter)}.${subjectToken(reason)}.${messageId ? sourceToken(messageId) : '_'}`);

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { UnknownConsumerError } from '../../bus/dead-letter.ts';
 import { dlqQuery } from '../../http/routes/evidence.ts';
-import { pageContext, uiPath, type UiDeps, type UiEnv } from '../context.ts';
+import { mayUseRoute, pageContext, uiPath, type UiDeps, type UiEnv } from '../context.ts';
 import { listingQuery, text } from '../forms.ts';
 import { forbiddenUnless, safeNext } from '../guard.tsx';
 import { DeadLettersPage } from '../pages/dead-letters-page.tsx';
@@ -26,8 +26,8 @@ export function deadLetterRoutes(deps: UiDeps & { sessions: SessionStore }) {
   });
 
   app.post('/dead-letters/:id/replay', async (c) => {
-    const page = pageContext(c, sessions);
-    const denied = forbiddenUnless(c, sessions, page.mayUse('evidenceReplay'), 'replay dead letters');
+    // The role from the session, not pageContext: that would take the message meant for the page after the redirect.
+    const denied = forbiddenUnless(c, sessions, mayUseRoute(c.get('session').grant.role, 'evidenceReplay'), 'replay dead letters');
     if (denied) return denied;
     const back = safeNext(text(await c.req.parseBody(), 'return')) ?? uiPath(['dead-letters']);
     const raw = c.req.param('id');

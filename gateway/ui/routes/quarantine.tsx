@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { NoReplayerError } from '../../bus/quarantine.ts';
 import { quarantineQuery } from '../../http/routes/evidence.ts';
-import { pageContext, uiPath, type UiDeps, type UiEnv } from '../context.ts';
+import { mayUseRoute, pageContext, uiPath, type UiDeps, type UiEnv } from '../context.ts';
 import { listingQuery, text } from '../forms.ts';
 import { forbiddenUnless, safeNext } from '../guard.tsx';
 import { QuarantinePage } from '../pages/quarantine-page.tsx';
@@ -29,8 +29,8 @@ export function quarantineRoutes(deps: UiDeps & { sessions: SessionStore }) {
   });
 
   app.post('/quarantine/:id/replay', async (c) => {
-    const page = pageContext(c, sessions);
-    const denied = forbiddenUnless(c, sessions, page.mayUse('evidenceReplay'), 'replay quarantined input');
+    // The role from the session, not pageContext: that would take the message meant for the page after the redirect.
+    const denied = forbiddenUnless(c, sessions, mayUseRoute(c.get('session').grant.role, 'evidenceReplay'), 'replay quarantined input');
     if (denied) return denied;
     const body = await c.req.parseBody();
     const back = safeNext(text(body, 'return')) ?? uiPath(['quarantine']);
