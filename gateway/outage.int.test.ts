@@ -23,6 +23,7 @@ const ACK_TIMEOUT_MS = 1500;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const SYSTEM_TOKEN = 'system-token-0123456789';
+const ANALYST_TOKEN = 'analyst-token-0123456789';
 
 interface OutageCase {
   gw: RunningGateway;
@@ -35,7 +36,7 @@ interface OutageCase {
 async function startCase(via: TestGatewayRoutes, env: Record<string, string> = {}): Promise<OutageCase> {
   const logLines: string[] = [];
   const { gw, baseUrl, stop } = await startTestGateway(
-    { HL7_FACILITY_MAP: 'HOSP1=HOSP1', ACK_TIMEOUT_MS: String(ACK_TIMEOUT_MS), LOG_LEVEL: 'info', AUTH_TOKENS: `system:${SYSTEM_TOKEN}`, ...env },
+    { HL7_FACILITY_MAP: 'HOSP1=HOSP1', ACK_TIMEOUT_MS: String(ACK_TIMEOUT_MS), LOG_LEVEL: 'info', AUTH_TOKENS: `system:${SYSTEM_TOKEN},analyst:${ANALYST_TOKEN}`, ...env },
     createLogger('info', { write: (line: string) => void logLines.push(line) }),
     via,
   );
@@ -277,6 +278,29 @@ describe('HL7 v2 over MLLP while NATS is unreachable', () => {
     expect(ack).toMatchObject({ code: 'AE', controlId: 'NATS-AE' });
     const kept = (await listQuarantine(c.gw.bus, { limit: 100, adapter: 'hl7v2', reason: 'translate' })).entries;
     expect(kept).toHaveLength(1);
+  }, 60_000);
+
+  it('traces a message from the ledger while NATS is away, saying which parts it could not read', async () => {
+    expect((await c.sender.send(handWrittenRds('NATS-TRACE'))).code).toBe('AA');
+    const trace = () => fetch(`${c.baseUrl}/api/trace?message_id=NATS-TRACE`, { headers: { authorization: `Bearer ${ANALYST_TOKEN}` } });
+    const answered = async () => ((await (await trace()).json()) as { answers: unknown[] }).answers.length > 0;
+    // The answer's record is written after the ACK, without waiting for JetStream: let it land before the cut.
+    await retryUntil(answered, (yes) => yes, 5_000);
+    await cutNats(nats, c.gw);
+    const started = Date.now();
+    const res = await trace();
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(res.status).toBe(200);
+    const partial = (await res.json()) as { ledger: { event_id: string }[]; quarantine: unknown[]; answers: unknown[]; unavailable: string[] };
+    expect(partial.ledger).toHaveLength(1);
+    expect(partial).toMatchObject({ answers: [], quarantine: [], unavailable: ['answers', 'quarantine'] });
+    await nats.restore();
+    const { answer: whole } = await retryUntil(
+      async () => (await (await trace()).json()) as { answers: { acks: { code: string }[] }[]; unavailable: string[] },
+      (t) => t.unavailable.length === 0,
+      10_000,
+    );
+    expect(whole.answers).toMatchObject([{ acks: [{ code: 'AA' }] }]);
   }, 60_000);
 
   it('takes 100 messages on four connections through an outage: every one acknowledged, each in the ledger once', async () => {

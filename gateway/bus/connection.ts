@@ -48,6 +48,14 @@ export function isNatsUnreachable(error: unknown): boolean {
   return [error, error.cause].some((e) => UNREACHABLE_SOCKET_CODE.test(String((e as { code?: unknown } | undefined)?.code ?? '')));
 }
 
+/**
+ * What the NATS client throws while the bus is down or going (timeouts, a closed or draining connection, no
+ * responders — a publish no stream takes, the events stream being gone): the request may succeed later unchanged.
+ */
+export function isBusOutage(error: unknown): boolean {
+  return error instanceof Error && /^(TimeoutError|ClosedConnectionError|NoResponders|NoRespondersError|ConnectionError|DrainingConnectionError|RequestError)$/.test(error.name ?? '');
+}
+
 const UNREACHABLE_SOCKET_CODE = /^(ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN)$/;
 
 export async function connectBus(url: string, name: string, namespace = '', options: BusOptions = {}): Promise<Bus> {

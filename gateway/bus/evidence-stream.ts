@@ -2,6 +2,7 @@ import type { StoredMsg } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import { headers as newHeaders, type MsgHdrs } from '@nats-io/transport-node';
 import type { Bus } from './connection.ts';
+import { BusDisconnectedError } from './jetstream-publisher.ts';
 import { nextOnSubject } from './next-on-subject.ts';
 
 /**
@@ -80,6 +81,8 @@ export async function listEntries(
   stream: string,
   opts: { after?: number; limit: number; subjects?: readonly string[]; filter?: (e: EvidenceEntry) => boolean },
 ): Promise<{ entries: EvidenceEntry[]; next_after?: number }> {
+  // While the connection is down every request would wait out its timeout (seconds): say so at once instead.
+  if (!bus.publisher.isConnected) throw new BusDisconnectedError();
   const states = await stateBucket(bus);
   const subjects = opts.subjects && opts.subjects.length > 0 ? opts.subjects : ['>'];
   // The next match of each subject at or after `from`, fetched when the one held is behind; null: none left.

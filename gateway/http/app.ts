@@ -3,7 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
 import { requireRole } from '../auth/middleware.ts';
 import type { TokenGrant } from '../auth/tokens.ts';
-import type { Bus } from '../bus/connection.ts';
+import { isBusOutage, type Bus } from '../bus/connection.ts';
 import type { BusMessage } from '../bus/consumer.ts';
 import { listDeadLetters, replayDeadLetter } from '../bus/dead-letter.ts';
 import { listQuarantine, replayQuarantined, type QuarantineReplayer } from '../bus/quarantine.ts';
@@ -125,10 +125,4 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     return apiError(c, 500, 'internal', 'internal error; the correlation id in X-Correlation-Id identifies it in the logs');
   });
   return app;
-}
-
-function isBusOutage(err: Error): boolean {
-  const name = err.name ?? '';
-  // NoResponders: the NATS client's name for a publish no stream takes (the events stream is gone).
-  return /^(TimeoutError|ClosedConnectionError|NoResponders|NoRespondersError|ConnectionError|DrainingConnectionError|RequestError)$/.test(name);
 }

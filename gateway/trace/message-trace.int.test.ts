@@ -137,6 +137,7 @@ describe('message trace', () => {
       parked: [],
       quarantine: [],
       truncated: false,
+      unavailable: [],
     });
     for (const id of ['TR-OK', 'TR-PARK', 'TR-AE', 'TR-AR']) {
       const text = JSON.stringify(await traced({ message_id: id }));

@@ -1,7 +1,8 @@
 import type { ParkedPlace } from '../../mappings/pending/store.ts';
-import type { Bus } from '../bus/connection.ts';
+import { isBusOutage, type Bus } from '../bus/connection.ts';
 import { findQuarantinedByMessage, type QuarantineView } from '../bus/quarantine.ts';
 import type { Store } from '../store/db.ts';
+import { isStoreUnreachable } from '../store/pg-errors.ts';
 import { findLedgerByMessage, type LedgerPlace } from '../store/ledger.ts';
 
 /**
@@ -43,7 +44,11 @@ export interface MessageTrace {
   quarantine: QuarantineView[];
   /** true when a list holds only the first `limit` of what was found */
   truncated: boolean;
+  /** parts that could not be read just now, their server being unreachable (their lists are empty, not known empty) */
+  unavailable: TracePart[];
 }
+
+export type TracePart = 'answers' | 'ledger' | 'parked' | 'quarantine';
 
 export interface TraceDeps {
   store: Store;
@@ -57,16 +62,34 @@ export interface TraceDeps {
 export const TRACE_LIMIT = 100;
 
 export async function traceMessage(deps: TraceDeps, q: MessageQuery, limit = TRACE_LIMIT): Promise<MessageTrace> {
+  const unavailable: TracePart[] = [];
+  // A part whose server is down is reported as such; the others are still worth reading (NATS down: the ledger and
+  // the parked events are in PostgreSQL). Anything else is a fault and fails the trace.
+  const reading = async <T>(part: TracePart, work: () => Promise<T>, unknown: T): Promise<T> => {
+    try {
+      return await work();
+    } catch (err) {
+      if (!isBusOutage(err) && !isStoreUnreachable(err)) throw err;
+      unavailable.push(part);
+      return unknown;
+    }
+  };
+  const none = { entries: [], more: false };
   const [ledger, parked, quarantine] = await Promise.all([
-    findLedgerByMessage(deps.store, { ...q, limit }),
-    deps.parked ? deps.parked({ ...q, limit }) : { entries: [], more: false },
-    findQuarantinedByMessage(deps.bus, { ...q, limit }),
+    reading('ledger', () => findLedgerByMessage(deps.store, { ...q, limit }), none),
+    deps.parked ? reading('parked', () => deps.parked!({ ...q, limit }), none) : none,
+    reading('quarantine', () => findQuarantinedByMessage(deps.bus, { ...q, limit }), none),
   ]);
-  const answers = await rememberedAnswers(deps.answers, q, [
-    ...ledger.entries.map((e) => ({ adapter: e.adapter, sender: e.sender })),
-    ...parked.entries.map((e) => ({ adapter: e.adapter, sender: e.sender })),
-    ...quarantine.entries.map((e) => ({ adapter: e.adapter, sender: e.source?.sender ?? null })),
-  ]);
+  const answers = await reading(
+    'answers',
+    () =>
+      rememberedAnswers(deps.answers, q, [
+        ...ledger.entries.map((e) => ({ adapter: e.adapter, sender: e.sender })),
+        ...parked.entries.map((e) => ({ adapter: e.adapter, sender: e.sender })),
+        ...quarantine.entries.map((e) => ({ adapter: e.adapter, sender: e.source?.sender ?? null })),
+      ]),
+    [],
+  );
   return {
     query: q,
     answers,
@@ -74,6 +97,7 @@ export async function traceMessage(deps: TraceDeps, q: MessageQuery, limit = TRA
     parked: parked.entries,
     quarantine: quarantine.entries,
     truncated: ledger.more || parked.more || quarantine.more,
+    unavailable: unavailable.sort(),
   };
 }
 

@@ -158,6 +158,7 @@ const knownTrace: MessageTrace = {
     },
   ],
   truncated: false,
+  unavailable: [],
 };
 
 /** A dispense an EHR kept refusing; its body stands for the patient data a body may hold, which no page shows. */
@@ -249,7 +250,9 @@ describe('web UI routes', () => {
         mllpStatus: () => mllp,
         trace: async (q) => {
           traced.push(q);
-          return q.message_id === 'KNOWN-1' ? knownTrace : { query: q, answers: [], ledger: [], parked: [], quarantine: [], truncated: false };
+          if (q.message_id === 'KNOWN-1') return knownTrace;
+          // DOWN-1: as the trace answers while NATS is unreachable.
+          return { query: q, answers: [], ledger: [], parked: [], quarantine: [], truncated: false, unavailable: q.message_id === 'DOWN-1' ? ['answers', 'quarantine'] : [] };
         },
       }),
     );
@@ -532,11 +535,15 @@ describe('web UI routes', () => {
     expect(traced.at(-1)).toEqual({ message_id: 'NEVER SENT', sender: 'EHR^H1' });
     expect(unknown.html).toContain('Nothing is known of message NEVER SENT from EHR^H1');
 
+    const down = await analyst.get('/ui/trace?message_id=DOWN-1');
+    expect(down.html).toContain('Not read just now, their server being unreachable: answers given, quarantine. What is shown may be incomplete.');
+    expect(down.html).not.toContain('Nothing is known of message DOWN-1');
+
     const tooLong = await analyst.get(`/ui/trace?message_id=${'x'.repeat(300)}`);
     expect(tooLong.status).toBe(422);
     expect(tooLong.html).toContain('Give the message id: 1 to 256 characters.');
     expect(tooLong.html).toContain('aria-invalid="true"');
-    expect(traced).toHaveLength(2);
+    expect(traced).toHaveLength(3); // KNOWN-1, NEVER SENT, DOWN-1: the refused one never reached the trace
 
     for (const role of ['pharmacist', 'compliance', 'admin'] as const) {
       const b = new Browser(app);

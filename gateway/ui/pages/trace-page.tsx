@@ -50,7 +50,8 @@ function TraceResult(props: { page: PageContext; trace: MessageTrace }) {
   const id = trace.query.message_id;
   // After a replay, back to this same trace, which then shows what became of it.
   const returnTo = uiPath(['trace'], { message_id: id, sender: trace.query.sender, adapter: trace.query.adapter });
-  const nothing = trace.answers.length + trace.ledger.length + trace.parked.length + trace.quarantine.length === 0;
+  const nothing = trace.answers.length + trace.ledger.length + trace.parked.length + trace.quarantine.length === 0 && trace.unavailable.length === 0;
+  const partNames = { answers: 'answers given', ledger: 'ledger', parked: 'events waiting for a mapping', quarantine: 'quarantine' } as const;
   const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
   return (
     <section aria-labelledby="trace-result">
@@ -61,6 +62,13 @@ function TraceResult(props: { page: PageContext; trace: MessageTrace }) {
           : `${count(trace.answers.length, 'answer', 'answers')}, ${count(trace.ledger.length, 'ledger entry', 'ledger entries')}, ${count(trace.parked.length, 'event waiting for a mapping', 'events waiting for a mapping')}, ${count(trace.quarantine.length, 'copy', 'copies')} in quarantine.`}
         {trace.truncated ? ' Only the first 100 of each are shown.' : ''}
       </p>
+      {trace.unavailable.length > 0 ? (
+        <div class="flash error">
+          <p>
+            Not read just now, their server being unreachable: {trace.unavailable.map((p) => partNames[p]).join(', ')}. What is shown may be incomplete.
+          </p>
+        </div>
+      ) : null}
       {trace.answers.length > 0 ? (
         <>
           <h3>Answers given</h3>
