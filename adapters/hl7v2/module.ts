@@ -11,6 +11,7 @@ import type { Hl7Config } from './config.ts';
 import { mllpStatus, type MllpStatus } from './mllp-status.ts';
 import { listenerOptionsFromConfig } from './mllp/config.ts';
 import type { MllpConnectionInfo } from './mllp/handler.ts';
+import { DeliveryRecords, type DeliveryRecord } from './outbound/delivery-records.ts';
 import { startOutboundWorkers, type OutboundWorkers } from './outbound/worker.ts';
 import { startMllpListener, type MllpListener } from './mllp/listener.ts';
 import { createHl7Handler, type Hl7Handler } from './pipeline/handler.ts';
@@ -31,6 +32,8 @@ export interface Hl7Adapter {
   answers: AnswerLookup;
   /** The listener and its open connections now (GET /api/mllp/status). */
   status(): MllpStatus;
+  /** What became of these events' deliveries to their EHRs (for a message trace); undefined without HL7_OUTBOUND_TARGETS. */
+  deliveries?: ((eventIds: readonly string[]) => Promise<DeliveryRecord[]>) | undefined;
   /** The outbound workers' consumer handlers (durable `hl7-outbound-<facility>` → handler), for DLQ replay; empty without HL7_OUTBOUND_TARGETS. */
   consumerHandlers: ReadonlyMap<string, (batch: BusMessage[]) => Promise<void>>;
   stop(): Promise<void>;
@@ -56,7 +59,7 @@ const REPLAY_CONNECTION: MllpConnectionInfo = { id: 'quarantine-replay', remoteA
 
 export async function startHl7Adapter(deps: {
   /** MAX_DELIVER and ACK_WAIT_MS: the gateway's, for the outbound consumers; DUPLICATE_WINDOW_S: the events stream's */
-  config: Hl7Config & { MAX_DELIVER: number; ACK_WAIT_MS: number; DUPLICATE_WINDOW_S?: number };
+  config: Hl7Config & { MAX_DELIVER: number; ACK_WAIT_MS: number; DUPLICATE_WINDOW_S?: number; EVENTS_MAX_AGE_DAYS?: number };
   bus: Bus;
   intake: IntakeDeps;
   metrics: Metrics;
@@ -99,9 +102,13 @@ export async function startHl7Adapter(deps: {
   };
   // Outbound to EHRs (README, "Outbound to EHRs"): one worker per configured target.
   let outbound: OutboundWorkers | undefined;
+  let deliveries: DeliveryRecords | undefined;
   if (config.HL7_OUTBOUND_TARGETS && config.HL7_OUTBOUND_TARGETS.length > 0) {
     try {
+      // Kept as long as the events they are about (EVENTS_MAX_AGE_DAYS; 0: for ever).
+      deliveries = await DeliveryRecords.open(deps.bus, Math.round((config.EVENTS_MAX_AGE_DAYS ?? 0) * 86_400_000));
       outbound = await startOutboundWorkers({
+        deliveries,
         targets: config.HL7_OUTBOUND_TARGETS,
         bus: deps.bus,
         vault: deps.vault,
@@ -131,6 +138,7 @@ export async function startHl7Adapter(deps: {
     replayer,
     answers: hl7AnswerLookup(seen),
     status: () => mllpStatus(listener, handler),
+    deliveries: deliveries ? (ids) => deliveries.get(ids) : undefined,
     consumerHandlers: outbound?.handlers ?? new Map(),
     stop: async () => {
       await listener.stop();

@@ -28,6 +28,7 @@ export function createBusNames(namespace = '') {
       leases: named('rxgate_leases'),
       evidenceState: named('rxgate_evidence_state'),
       hl7Seen: named('rxgate_hl7_seen'),
+      hl7Outbound: named('rxgate_hl7_outbound'),
     },
     subjects: {
       eventsAll: subj('ev.>'),

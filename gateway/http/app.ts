@@ -42,6 +42,8 @@ export interface AppDeps {
   messageAnswers: ReadonlyMap<string, AnswerLookup>;
   /** the MLLP listener and its connections, for GET /api/mllp/status */
   mllpStatus: () => MllpStatus;
+  /** what became of events sent on to EHRs, for GET /api/trace; absent without outbound targets */
+  deliveries?: TraceDeps['deliveries'];
   consumerHandlers: () => ReadonlyMap<string, (batch: BusMessage[]) => Promise<void>>;
   refreshGauges: () => Promise<void>;
   /** signs and verifies the ledger checkpoints (/api/ledger/checkpoints, /api/ledger/verify) */
@@ -75,6 +77,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     bus: deps.bus,
     answers: deps.messageAnswers,
     parked: deps.mappings ? (q) => findParkedByMessage(deps.store.db, q) : undefined,
+    deliveries: deps.deliveries,
   };
   app.get('/api/mllp/status', requireRole(deps.grants, ...ROUTE_ROLES.status), (c) => c.json(deps.mllpStatus()));
 

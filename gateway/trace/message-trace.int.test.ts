@@ -136,6 +136,7 @@ describe('message trace', () => {
       ledger: [],
       parked: [],
       quarantine: [],
+      deliveries: [],
       truncated: false,
       unavailable: [],
     });

@@ -1,3 +1,4 @@
+import type { DeliveryRecord } from '../../adapters/hl7v2/outbound/delivery-records.ts';
 import type { ParkedPlace } from '../../mappings/pending/store.ts';
 import { isBusOutage, type Bus } from '../bus/connection.ts';
 import { findQuarantinedByMessage, type QuarantineView } from '../bus/quarantine.ts';
@@ -42,13 +43,15 @@ export interface MessageTrace {
   ledger: LedgerPlace[];
   parked: ParkedPlace[];
   quarantine: QuarantineView[];
+  /** what became of its events' delivery to their EHRs (HL7 outbound): the latest outcome of each */
+  deliveries: DeliveryRecord[];
   /** true when a list holds only the first `limit` of what was found */
   truncated: boolean;
   /** parts that could not be read just now, their server being unreachable (their lists are empty, not known empty) */
   unavailable: TracePart[];
 }
 
-export type TracePart = 'answers' | 'ledger' | 'parked' | 'quarantine';
+export type TracePart = 'answers' | 'deliveries' | 'ledger' | 'parked' | 'quarantine';
 
 export interface TraceDeps {
   store: Store;
@@ -56,6 +59,8 @@ export interface TraceDeps {
   /** by adapter name; adapters without one (the HTTP API answers at once) have no remembered answers */
   answers: ReadonlyMap<string, AnswerLookup>;
   parked?: ParkedLookup | undefined;
+  /** the latest delivery outcome of these events to their EHRs; absent without outbound targets */
+  deliveries?: ((eventIds: readonly string[]) => Promise<DeliveryRecord[]>) | undefined;
 }
 
 /** At most this many entries of each kind: a message id shared by more is a sender reusing ids, not one message. */
@@ -90,12 +95,16 @@ export async function traceMessage(deps: TraceDeps, q: MessageQuery, limit = TRA
       ]),
     [],
   );
+  // Its events, wherever they were found: in the ledger, parked, or named by the answer it got.
+  const eventIds = [...new Set([...ledger.entries.map((e) => e.event_id), ...parked.entries.map((e) => e.event_id), ...answers.flatMap((a) => a.event_ids)])];
+  const deliveries = deps.deliveries && eventIds.length > 0 ? await reading('deliveries', () => deps.deliveries!(eventIds.slice(0, limit)), []) : [];
   return {
     query: q,
     answers,
     ledger: ledger.entries,
     parked: parked.entries,
     quarantine: quarantine.entries,
+    deliveries,
     truncated: ledger.more || parked.more || quarantine.more,
     unavailable: unavailable.sort(),
   };

@@ -157,6 +157,18 @@ const knownTrace: MessageTrace = {
       state: { status: 'replay_failed', at: '2026-11-21T10:05:00.000Z', by: 'analyst:anal…', result: { accepted: false, reason: 'translate' } },
     },
   ],
+  deliveries: [
+    {
+      event_id: '01a24fe0-4496-7c92-a27e-8777c1432a1f',
+      target: 'HOSP1',
+      outcome: 'error',
+      control_id: 'RX0123456789abcdef01',
+      ack: 'AE',
+      errors: ['code 204 at PID-3'],
+      at: '2026-11-21T10:20:00.000Z',
+      attempts: 1,
+    },
+  ],
   truncated: false,
   unavailable: [],
 };
@@ -252,7 +264,7 @@ describe('web UI routes', () => {
           traced.push(q);
           if (q.message_id === 'KNOWN-1') return knownTrace;
           // DOWN-1: as the trace answers while NATS is unreachable.
-          return { query: q, answers: [], ledger: [], parked: [], quarantine: [], truncated: false, unavailable: q.message_id === 'DOWN-1' ? ['answers', 'quarantine'] : [] };
+          return { query: q, answers: [], ledger: [], parked: [], quarantine: [], deliveries: [], truncated: false, unavailable: q.message_id === 'DOWN-1' ? ['answers', 'quarantine'] : [] };
         },
       }),
     );
@@ -529,6 +541,8 @@ describe('web UI routes', () => {
     // The parked event links to its pending code, where it can be resolved.
     expect(known.html).toContain('<a class="mono" href="/ui/pending/7">NDC 00002120099</a>');
     expect(known.html).toContain('RXD-2 (dispense give code) is required');
+    expect(known.html).toContain('refused by the EHR (AE); retried, then dead-lettered');
+    expect(known.html).toContain('AE; code 204 at PID-3');
     expect(known.html).toContain('refused again at <time datetime="2026-11-21T10:05:00.000Z">2026-11-21 10:05:00 UTC</time>');
 
     const unknown = await analyst.get(`/ui/trace?message_id=${encodeURIComponent(' NEVER SENT ')}&sender=EHR%5EH1`);

@@ -143,6 +143,15 @@ describe('HL7 v2 outbound to EHRs, end to end', () => {
     return ((await res.json()) as { entries: DlqEntry[] }).entries.filter((e) => e.consumer === consumer);
   };
 
+  /** The latest delivery outcome of the events of a sender's message, from GET /api/trace, once `settled` holds. */
+  type Delivery = { target: string; outcome: string; ack: string | null; control_id: string | null; errors: string[] };
+  const deliveryOf = async (messageId: string, settled: (d: Delivery) => boolean = () => true): Promise<Delivery> =>
+    waitFor(`the delivery record of ${messageId}`, async () => {
+      const res = await call('GET', `/api/trace?message_id=${encodeURIComponent(messageId)}`, ANALYST);
+      const [d] = ((await res.json()) as { deliveries: Delivery[] }).deliveries;
+      return d !== undefined && settled(d) && d;
+    });
+
   it('sends a posted dispense to its facility’s EHR as RDS^O13 with the vault’s PID-3, the RXD values and ORC-1 RE', async () => {
     const controlId = await post('FACOK', { rx: 'RX-778' });
     const [m] = await waitFor('the RDS at the EHR', () => receivedBy(ehr, controlId).length > 0 && receivedBy(ehr, controlId));
@@ -172,6 +181,8 @@ describe('HL7 v2 outbound to EHRs, end to end', () => {
       '20271231',
     ]);
     expect(await waitFor('the sent count', async () => (await outcomes('FACOK')).sent)).toBe(1);
+    // A trace of the pharmacy system's message shows where its dispense went, and the EHR's answer.
+    expect(await deliveryOf(`D-${seq}`)).toEqual({ event_id: expect.any(String), target: 'FACOK', outcome: 'sent', ack: 'AA', control_id: controlId, errors: [], at: expect.any(String), attempts: 1 });
   });
 
   it('sends a reversal with ORC-1 CA', async () => {
@@ -202,6 +213,8 @@ describe('HL7 v2 outbound to EHRs, end to end', () => {
     await waitFor('the forwarded RDS', () => ehr.received.slice(before).some((t) => parseMessage(t).segment('RXD')?.get(7) === 'RX-FWD'));
     expect(ehr.received.slice(before).map((t) => parseMessage(t).segment('RXD')!.get(7))).toEqual(['RX-FWD']);
     expect((await outcomes('FACOK')).skipped_echo).toBe(1);
+    expect(await deliveryOf('ECHO-1')).toMatchObject({ target: 'FACOK', outcome: 'skipped_echo', control_id: null, ack: null });
+    expect(await deliveryOf('FWD-1')).toMatchObject({ outcome: 'sent', ack: 'AA' });
   });
 
   it('dead-letters a dispense whose patient has no identifiers in the vault, with the reason', async () => {
@@ -230,6 +243,8 @@ describe('HL7 v2 outbound to EHRs, end to end', () => {
     expect(entry!.failures.map((f) => f.error)).toEqual([`OutboundNakError: EHR answered AE to ${controlId}`, `OutboundNakError: EHR answered AE to ${controlId}`]);
     expect(refusing.log.filter((l) => parseMessage(l.payload).controlId === controlId)).toHaveLength(2);
     expect(await outcomes('FACAE')).toMatchObject({ error: 2, dead_lettered: 1 });
+    const messageId = `D-${seq}`;
+    expect(await deliveryOf(messageId, (d) => d.outcome === 'dead_lettered')).toMatchObject({ target: 'FACAE', ack: 'AE', control_id: controlId });
 
     // The EHR is fixed; the analyst replays the dead letter through the worker's handler.
     aeMode = 'AA';
@@ -237,12 +252,16 @@ describe('HL7 v2 outbound to EHRs, end to end', () => {
     expect(replay.status).toBe(200);
     expect(refusing.log.filter((l) => parseMessage(l.payload).controlId === controlId)).toHaveLength(3);
     expect((await outcomes('FACAE')).sent).toBe(1);
+    expect(await deliveryOf(messageId, (d) => d.outcome === 'sent')).toMatchObject({ ack: 'AA' });
   });
 
   it('keeps dispenses on the bus while the EHR is down and delivers each once, in order, when it comes up', async () => {
     const dispense = await post('FACDOWN', { rx: 'RX-DOWN' });
+    const dispenseMessage = `D-${seq}`;
     const reversal = await post('FACDOWN', { type: 'rx.dispense.reversal', rx: 'RX-DOWN' });
     await waitFor('failed connection attempts', async () => ((await outcomes('FACDOWN')).unreachable ?? 0) >= 2);
+    // A trace meanwhile says why the dispense has not arrived: each attempt of its delivery failed to connect.
+    expect(await deliveryOf(dispenseMessage)).toMatchObject({ target: 'FACDOWN', outcome: 'unreachable', control_id: dispense, ack: null, errors: ['#1 connect_failed', '#2 connect_failed'] });
     // The dispense waits on the bus (naked with a delay, still pending); the reversal is not even delivered before it.
     const info = await gw.bus.jsm.consumers.info(gw.bus.names.streams.events, 'hl7-outbound-FACDOWN');
     expect([info.num_ack_pending, info.num_pending]).toEqual([1, 1]);

@@ -14,6 +14,7 @@ import type { Clock } from '../mllp/clock.ts';
 import { MllpClientClosedError, MllpDeliveryError, type MllpAttempt } from '../mllp/errors.ts';
 import { readAck } from '../ack-read.ts';
 import { buildDispenseMessage, controlIdForEvent, OUTBOUND_EVENT_TYPES, OutboundBuildError } from './rds-builder.ts';
+import type { DeliveryRecord, DeliveryRecords } from './delivery-records.ts';
 import { isEcho, type OutboundTarget } from './targets.ts';
 
 /**
@@ -59,6 +60,8 @@ export interface OutboundWorkerOptions {
   maxDeliver: number;
   /** the gateway's ACK_WAIT_MS; raised to what one delivery (every attempt, timeout and backoff) can take */
   ackWaitMs: number;
+  /** where each delivery's latest outcome is kept, for a message trace */
+  deliveries?: DeliveryRecords | undefined;
   now?: () => Date;
   clock?: Clock;
 }
@@ -163,8 +166,19 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
     clock: o.clock,
   });
   const prefix = o.bus.names.subjects.eventsAll.slice(0, -1); // `<ns>.ev.`
+  // One message is in flight per target (max_ack_pending 1): the record of the one being delivered, which a dead
+  // letter then marks as such.
+  let current: { seq: number; record: DeliveryRecord } | undefined;
+  let delivering = 0; // stream sequence of the message being delivered
+  const record = (eventId: string, outcome: OutboundOutcome, r: Partial<Pick<DeliveryRecord, 'control_id' | 'ack' | 'errors' | 'attempts'>> = {}) => {
+    const made: DeliveryRecord = { event_id: eventId, target: target.facility, outcome, control_id: null, ack: null, errors: [], attempts: 0, ...r, at: now().toISOString() };
+    current = { seq: delivering, record: made };
+    o.deliveries?.record(made);
+  };
 
   const deliver = async (m: BusMessage): Promise<void> => {
+    delivering = m.seq;
+    current = undefined;
     // `<ns>.ev.<class>.p<k>.<facility>.<type…>`
     const [cls, , facility, ...typeTokens] = m.subject.startsWith(prefix) ? m.subject.slice(prefix.length).split('.') : [];
     if (facility !== target.facility || !OUTBOUND_EVENT_TYPES.has(typeTokens.join('.'))) return;
@@ -174,6 +188,7 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
     if (event.facility_id !== target.facility || !OUTBOUND_EVENT_TYPES.has(event.type) || eventClass(event) === 'unm') return;
     if (isEcho(target, event.source)) {
       count('skipped_echo');
+      record(event.id, 'skipped_echo', { errors: ['came from this EHR: not sent back'] });
       log.debug({ event_id: event.id }, 'dispense came from this EHR; not sent back');
       return;
     }
@@ -198,7 +213,10 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
       });
       payload = encodeText(message.toString(), message.charset);
     } catch (err) {
-      if (!(err instanceof TransientError)) count('invalid');
+      if (!(err instanceof TransientError)) {
+        count('invalid');
+        record(event.id, 'invalid', { errors: [err instanceof OutboundBuildError ? err.message : 'the message could not be built'] });
+      }
       throw err;
     }
 
@@ -210,29 +228,36 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
       if (err instanceof MllpClientClosedError) throw new TransientError('the outbound client is closing', { cause: err });
       if (!(err instanceof MllpDeliveryError)) throw err;
       const history = describeAttempts(err.attempts);
+      const attemptsOf = { control_id: controlId, attempts: err.attempts.length, errors: err.attempts.map((a) => `#${a.attempt} ${a.outcome}`) };
       if (err.attempts.every((a) => a.outcome === 'connect_failed' || a.outcome === 'connect_timeout' || a.outcome === 'client_closed')) {
         count('unreachable');
+        record(event.id, 'unreachable', attemptsOf);
         throw new TransientError(`EHR ${target.host}:${target.port} unreachable, ${controlId} waits on the bus: ${history}`, { cause: err });
       }
       count('no_answer');
+      record(event.id, 'no_answer', attemptsOf);
       throw new OutboundNoAnswerError(`no ACK from ${target.host}:${target.port} for ${controlId} after ${err.attempts.length} attempt(s): ${history}`, err.attempts);
     }
 
     const ack = readAck(answer)!;
     const context = { event_id: event.id, type: event.type, control_id: controlId, ack: ack.code, attempts: attempts.length };
+    const answered = { control_id: controlId, ack: ack.code, errors: ack.errors, attempts: attempts.length };
     switch (ack.code) {
       case 'AA':
       case 'CA':
         count('sent');
+        record(event.id, 'sent', answered);
         log.info(context, 'dispense sent to the EHR');
         return;
       case 'AR':
       case 'CR':
         count('rejected');
+        record(event.id, 'rejected', answered);
         log.warn(context, 'the EHR rejected the message for now (AR/CR); it waits on the bus');
         throw new TransientError(`EHR answered ${ack.code} to ${controlId}${ack.detail}`);
       default:
         count('error');
+        record(event.id, 'error', answered);
         log.warn(context, 'the EHR refused the message');
         throw new OutboundNakError(`EHR answered ${ack.code || '(no MSA-1)'} to ${controlId}${ack.detail}`);
     }
@@ -269,9 +294,11 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
     batchMax: 1,
     handle,
     backoffMs: (deliveries) => Math.min(MAX_BACKOFF_MS, Math.max(policy.initialDelayMs, 100) * 2 ** Math.min(Math.max(0, deliveries - 1), 16)),
-    onDeadLetter: () => {
+    onDeadLetter: (m) => {
       o.metrics.deadLettered.inc({ consumer: durable });
       count('dead_lettered');
+      // The last attempt's record, now final: its answer or reason stays with it.
+      if (current?.seq === m.seq) o.deliveries?.record({ ...current.record, outcome: 'dead_lettered', at: now().toISOString() });
     },
     logger: log,
   });

@@ -1,3 +1,4 @@
+import type { DeliveryRecord } from '../../../adapters/hl7v2/outbound/delivery-records.ts';
 import type { MessageQuery, MessageTrace } from '../../trace/message-trace.ts';
 import { FormField } from '../components/form-field.tsx';
 import { QuarantineTable } from '../components/quarantine-table.tsx';
@@ -51,7 +52,7 @@ function TraceResult(props: { page: PageContext; trace: MessageTrace }) {
   // After a replay, back to this same trace, which then shows what became of it.
   const returnTo = uiPath(['trace'], { message_id: id, sender: trace.query.sender, adapter: trace.query.adapter });
   const nothing = trace.answers.length + trace.ledger.length + trace.parked.length + trace.quarantine.length === 0 && trace.unavailable.length === 0;
-  const partNames = { answers: 'answers given', ledger: 'ledger', parked: 'events waiting for a mapping', quarantine: 'quarantine' } as const;
+  const partNames = { answers: 'answers given', deliveries: 'deliveries to EHRs', ledger: 'ledger', parked: 'events waiting for a mapping', quarantine: 'quarantine' } as const;
   const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
   return (
     <section aria-labelledby="trace-result">
@@ -152,7 +153,54 @@ function TraceResult(props: { page: PageContext; trace: MessageTrace }) {
           </table>
         </div>
       ) : null}
+      {trace.deliveries.length > 0 ? (
+        <div class="table-wrap">
+          <table>
+            <caption>Sent on to EHRs</caption>
+            <thead>
+              <tr>
+                <th scope="col">To (facility)</th>
+                <th scope="col">Outcome</th>
+                <th scope="col">Answer</th>
+                <th scope="col">When</th>
+                <th scope="col">MSH-10 sent</th>
+                <th scope="col">Event id</th>
+              </tr>
+            </thead>
+            <tbody>
+              {trace.deliveries.map((d) => (
+                <tr>
+                  <th scope="row">{d.target}</th>
+                  <td>{DELIVERY_OUTCOMES[d.outcome]}</td>
+                  <td>
+                    <Value v={[d.ack, ...d.errors].filter(Boolean).join('; ')} />
+                  </td>
+                  <td>
+                    <Instant iso={d.at} />
+                  </td>
+                  <td class="mono">
+                    <Value v={d.control_id} />
+                  </td>
+                  <td class="mono">{d.event_id}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
       {trace.quarantine.length > 0 ? <QuarantineTable page={page} entries={trace.quarantine} caption="Kept in quarantine" returnTo={returnTo} /> : null}
     </section>
   );
 }
+
+/** A delivery's outcome as an analyst reads it (OutboundOutcome). */
+const DELIVERY_OUTCOMES: Record<DeliveryRecord['outcome'], string> = {
+  sent: 'sent, acknowledged',
+  skipped_echo: 'not sent: it came from this EHR',
+  rejected: 'the EHR cannot take it now (AR); it waits on the bus',
+  error: 'refused by the EHR (AE); retried, then dead-lettered',
+  unreachable: 'the EHR cannot be reached; it waits on the bus',
+  no_answer: 'no answer from the EHR; retried, then dead-lettered',
+  invalid: 'not sent: the message cannot be built',
+  dead_lettered: 'given up: in the dead letters',
+};

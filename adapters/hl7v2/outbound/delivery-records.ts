@@ -1,0 +1,53 @@
+import type { KV } from '@nats-io/kv';
+import type { Bus } from '../../../gateway/bus/connection.ts';
+import { BusDisconnectedError } from '../../../gateway/bus/jetstream-publisher.ts';
+import type { OutboundOutcome } from './worker.ts';
+
+/**
+ * What became of each dispense sent on to its EHR: the latest outcome of its delivery, by event id, for a message
+ * trace ("the EHR says it never got it"). Kept in a JetStream KV bucket for as long as the events stream keeps
+ * events (EVENTS_MAX_AGE_DAYS), so every gateway instance sees every worker's records.
+ */
+export interface DeliveryRecord {
+  event_id: string;
+  /** the target's facility id (HL7_OUTBOUND_TARGETS) */
+  target: string;
+  outcome: OutboundOutcome;
+  /** MSH-10 of the message sent; null when none was built */
+  control_id: string | null;
+  /** MSA-1 of the EHR's answer; null without one */
+  ack: string | null;
+  /** the answer's ERR codes and locations, or why nothing was sent or answered — never the EHR's free text */
+  errors: string[];
+  at: string;
+  /** sends within this delivery */
+  attempts: number;
+}
+
+export class DeliveryRecords {
+  private constructor(
+    private readonly bus: Bus,
+    private readonly kv: KV,
+  ) {}
+
+  /** `maxAgeMs`: how long a record is kept; 0 for ever. */
+  static async open(bus: Bus, maxAgeMs: number): Promise<DeliveryRecords> {
+    return new DeliveryRecords(bus, await bus.kvm.create(bus.names.buckets.hl7Outbound, { history: 1, ...(maxAgeMs > 0 ? { ttl: maxAgeMs } : {}) }));
+  }
+
+  /**
+   * Best effort, beside the delivery and never holding it up: a plain publish on the bucket's subject (NATS KV keeps
+   * key K of bucket B on `$KV.B.K`; an event id is a UUID, a valid key), not a request for JetStream's confirmation.
+   */
+  record(r: DeliveryRecord): void {
+    this.bus.nc.publish(`$KV.${this.bus.names.buckets.hl7Outbound}.${r.event_id}`, JSON.stringify(r));
+  }
+
+  /** The records of these events, where there are any, in the order asked. */
+  async get(eventIds: readonly string[]): Promise<DeliveryRecord[]> {
+    // A request while the client reconnects would only wait out its timeout.
+    if (!this.bus.publisher.isConnected) throw new BusDisconnectedError();
+    const entries = await Promise.all(eventIds.map((id) => this.kv.get(id)));
+    return entries.flatMap((e) => (e && e.operation === 'PUT' && e.value.length > 0 ? [e.json<DeliveryRecord>()] : []));
+  }
+}
