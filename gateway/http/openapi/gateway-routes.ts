@@ -125,10 +125,13 @@ export const GATEWAY_ROUTE_DOCS: readonly RouteDoc[] = [
     path: '/api/trace',
     summary:
       'what became of one message a sender sent, by the id it gave it (HL7 MSH-10): the answer it got, its ledger entries, ' +
-      'its events parked for a mapping and its copies in quarantine — positions, ids, codes and reasons, no content',
+      'its events parked for a mapping, its copies in quarantine and its dispenses sent on to EHRs — positions, ids, codes and reasons, no content',
     roles: ROUTE_ROLES.trace,
     query: traceQuery,
-    responses: { 200: 'answers, ledger, parked, quarantine (empty lists when nothing is known); truncated', 422: 'names each bad parameter' },
+    responses: {
+      200: 'answers, ledger, parked, quarantine, deliveries (empty lists when nothing is known); truncated; unavailable (parts whose server is down)',
+      422: 'names each bad parameter',
+    },
   },
   {
     method: 'get',
