@@ -152,6 +152,15 @@ describe('gateway process', () => {
     expect(entries.map((e) => e.reason)).toEqual(['invalid_event']);
     const shown = await cli('quarantine', 'show', String(entries[0]!.id));
     expect(JSON.parse(shown.stdout)).toMatchObject({ adapter: 'api', reason: 'invalid_event' });
+    // The message trace on the embedded store and bus: the accepted event's ledger place, the refused one's copy.
+    const trace = async (messageId: string) =>
+      (await (await fetch(`http://127.0.0.1:${port}/api/trace?message_id=${messageId}`, { headers: { authorization: `Bearer ${admin}` } })).json()) as {
+        ledger: { chain: string; seq: number }[];
+        quarantine: { id: number; reason: string }[];
+        unavailable: string[];
+      };
+    expect(await trace('EMB1')).toMatchObject({ ledger: [{ chain: 'CRASH1', seq: 1 }], quarantine: [], unavailable: [] });
+    expect(await trace('EMB2')).toMatchObject({ ledger: [], quarantine: [{ id: entries[0]!.id, reason: 'invalid_event' }], unavailable: [] });
     const dlq = await cli('dlq', 'list');
     expect(dlq.status, dlq.stderr).toBe(0);
     expect((await cli('quarantine', 'replay')).stderr).toMatch(/quarantine replay needs an id/);
