@@ -161,6 +161,13 @@ describe('gateway process', () => {
       };
     expect(await trace('EMB1')).toMatchObject({ ledger: [{ chain: 'CRASH1', seq: 1 }], quarantine: [], unavailable: [] });
     expect(await trace('EMB2')).toMatchObject({ ledger: [], quarantine: [{ id: entries[0]!.id, reason: 'invalid_event' }], unavailable: [] });
+    const traced = await cli('trace', 'EMB1', '--sender', 'PHARM^HOSP');
+    expect(traced.status, traced.stderr).toBe(0);
+    expect(JSON.parse(traced.stdout)).toMatchObject({ query: { message_id: 'EMB1', sender: 'PHARM^HOSP' }, ledger: [{ chain: 'CRASH1' }] });
+    expect((await cli('trace')).stderr).toMatch(/trace needs a message id/);
+    const status = await cli('mllp-status');
+    expect(status.status, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ port: expect.any(Number), connections: [] });
     const dlq = await cli('dlq', 'list');
     expect(dlq.status, dlq.stderr).toBe(0);
     expect((await cli('quarantine', 'replay')).stderr).toMatch(/quarantine replay needs an id/);

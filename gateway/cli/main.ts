@@ -19,13 +19,17 @@ const USAGE = `usage: gateway <command>
   quarantine list [--adapter A] [--reason R] [--after N] [--limit N]
   quarantine show <id>          the entry with its raw bytes (compliance role)
   quarantine replay <id>        feed the raw bytes to their adapter again
-  dlq list [--after N] [--limit N]
+  dlq list [--consumer C] [--after N] [--limit N]
   dlq replay <id>               hand a dead letter to the consumer that gave up on it
+  trace <message-id> [--sender S] [--adapter A]
+                                what became of a sender's message (HL7 MSH-10; sender as MSH-3^MSH-4): its answer,
+                                ledger entries, parked events, quarantined copies and deliveries to EHRs
+  mllp-status                   the MLLP listener and who is connected to it now
   mllp-send FILE… [--host H] [--port P] [--tls] [--ca F] [--cert F --key F] [--servername N]
                                 send HL7 v2 files over MLLP (default: this gateway's MLLP_HOST:MLLP_PORT, or
                                 MLLP_TLS_PORT with TLS), print each ACK
 
-Settings come from the environment (see the README). quarantine and dlq talk to the running gateway's API at
+Settings come from the environment (see the README). quarantine, dlq, trace and mllp-status talk to the running gateway's API at
 GATEWAY_URL (default http://127.0.0.1:HTTP_PORT) with GATEWAY_TOKEN (default: the token in DATA_DIR/admin.token).`;
 
 /** Returns the process exit code. Errors the user can fix are printed as one line, without a stack. */
@@ -46,6 +50,11 @@ export async function main(argv: string[]): Promise<number> {
       case 'quarantine':
       case 'dlq':
         return await evidence(loadConfig(), command, rest);
+      case 'trace':
+        return await trace(loadConfig(), rest);
+      case 'mllp-status':
+        console.log(JSON.stringify(await api(loadConfig(), 'GET', '/api/mllp/status'), null, 2));
+        return 0;
       case undefined:
       case 'help':
       case '--help':
@@ -145,7 +154,7 @@ async function evidence(config: Config, kind: 'quarantine' | 'dlq', args: string
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
-    options: { adapter: { type: 'string' }, reason: { type: 'string' }, after: { type: 'string' }, limit: { type: 'string' } },
+    options: { adapter: { type: 'string' }, reason: { type: 'string' }, consumer: { type: 'string' }, after: { type: 'string' }, limit: { type: 'string' } },
   });
   const id = positionals[0];
   switch (action) {
@@ -165,6 +174,16 @@ async function evidence(config: Config, kind: 'quarantine' | 'dlq', args: string
     default:
       throw new CliError(`${kind} needs one of: list, show <id>, replay <id>`);
   }
+}
+
+async function trace(config: Config, args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { sender: { type: 'string' }, adapter: { type: 'string' } } });
+  const [messageId] = positionals;
+  if (!messageId) throw new CliError('trace needs a message id (HL7 MSH-10)');
+  const q = new URLSearchParams({ message_id: messageId });
+  for (const [k, v] of Object.entries(values)) if (v !== undefined) q.set(k, v);
+  console.log(JSON.stringify(await api(config, 'GET', `/api/trace?${q}`), null, 2));
+  return 0;
 }
 
 async function api(config: Config, method: string, path: string): Promise<unknown> {
