@@ -9,8 +9,9 @@ import { findLedgerByMessage, type LedgerPlace } from '../store/ledger.ts';
 /**
  * A message trace: everything the gateway knows of one message a sender sent, found by the id the sender gave it
  * (HL7 MSH-10, an event's source.message_id) — the answer it got, the ledger entries its events became, the events
- * parked for want of a mapping, and the copies kept in quarantine. What an interface analyst asks first when an EHR
- * says "we sent it". Positions, ids, codes and reasons only: the content stays behind the routes that guard it.
+ * parked for want of a mapping, the copies kept in quarantine, and what the EHRs its dispenses were sent on to
+ * answered. What an interface analyst asks first when an EHR says "we sent it" (or "we never got it"). Positions,
+ * ids, codes and reasons only: the content stays behind the routes that guard it.
  */
 
 export interface MessageQuery {
