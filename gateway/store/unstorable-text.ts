@@ -24,6 +24,11 @@ export class UnstorableEventError extends Error {
 // eslint-disable-next-line no-control-regex
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/** Text PostgreSQL can store (and compare): no NUL character, no unpaired surrogate. */
+export function isStorableText(text: string): boolean {
+  return !UNSTORABLE.test(text);
+}
+
 export function assertStorableEvent(event: CanonicalEvent): void {
   const found = findUnstorable(event, '$');
   if (found) throw new UnstorableEventError(String(event.id), String(event.idempotency_key), found.path, found.reason);

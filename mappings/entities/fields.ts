@@ -5,6 +5,7 @@ import { MappingInputError } from '../errors.ts';
 import { parseNdc } from '../ndc.ts';
 import { parseNpi } from '../npi.ts';
 import { parseSchedule, type DeaSchedule } from '../schedule.ts';
+import { isStorableText } from '../../gateway/store/unstorable-text.ts';
 
 /**
  * Field schemas shared by the mapping entities. They validate *and* normalise (an NDC in any unambiguous layout
@@ -25,8 +26,7 @@ function parsed<T>(parse: (text: string) => T) {
 }
 
 /** Text PostgreSQL can store: no NUL character, no unpaired surrogate. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-export const storableText = (s: string): boolean => !s.includes('\u0000') && !LONE_SURROGATE.test(s);
+export const storableText = isStorableText;
 const STORABLE = 'must not contain NUL characters or unpaired surrogates';
 
 export const optionalText = (max = 500) =>
