@@ -149,7 +149,7 @@ describe('message trace', () => {
     expect(missing.status).toBe(422);
     expect(JSON.stringify(await missing.json())).toContain('message_id');
     // What PostgreSQL cannot compare (a NUL character) is refused by name, not answered with a 500.
-    for (const bad of [{ message_id: 'A\u0000B' }, { message_id: 'A', sender: 'X\u0000' }]) {
+    for (const bad of [{ message_id: 'A\u0000B' }, { message_id: 'A', sender: 'X\u0000' }] as Record<string, string>[]) {
       const refused = await trace(bad);
       expect(refused.status).toBe(422);
       expect(JSON.stringify(await refused.json())).toMatch(/"field":"(message_id|sender)".*NUL characters or unpaired surrogates/);
