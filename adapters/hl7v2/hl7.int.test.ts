@@ -250,7 +250,7 @@ describe('HL7 v2 over MLLP, end to end', () => {
       const res = await status(ANALYST);
       expect(res.status).toBe(200);
       const body = (await res.json()) as { port: number; tls_port: number | null; max_connections: number; connections: Record<string, unknown>[] };
-      expect(body).toMatchObject({ port: gw.mllp.port, tls_port: null, max_connections: expect.any(Number) });
+      expect(body).toMatchObject({ port: gw.mllp.port, tls_port: null, max_connections: expect.any(Number), outbound: [] });
       expect(body.connections).toContainEqual(
         expect.objectContaining({ remote_address: '127.0.0.1', tls: false, peer_identity: null, last_sender: 'PHARM^HOSP1', frames_in: 1, answered: 1, waiting: 0 }),
       );

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Bus } from '../../gateway/bus/connection.ts';
 import type { BusMessage } from '../../gateway/bus/consumer.ts';
+import { consumerBacklog } from '../../gateway/bus/consumer-backlog.ts';
 import type { QuarantineReplayer } from '../../gateway/bus/quarantine.ts';
 import type { IntakeDeps } from '../../gateway/intake/accept.ts';
 import type { Metrics } from '../../gateway/metrics.ts';
@@ -30,8 +31,8 @@ export interface Hl7Adapter {
   replayer: QuarantineReplayer;
   /** The answer a sender's message got, while it is remembered for repeats: for a message trace (GET /api/trace). */
   answers: AnswerLookup;
-  /** The listener and its open connections now (GET /api/mllp/status). */
-  status(): MllpStatus;
+  /** The listener, its open connections and the outbound targets now (GET /api/mllp/status). */
+  status(): Promise<MllpStatus>;
   /** What became of these events' deliveries to their EHRs (for a message trace); undefined without HL7_OUTBOUND_TARGETS. */
   deliveries?: ((eventIds: readonly string[]) => Promise<DeliveryRecord[]>) | undefined;
   /** The outbound workers' consumer handlers (durable `hl7-outbound-<facility>` → handler), for DLQ replay; empty without HL7_OUTBOUND_TARGETS. */
@@ -137,7 +138,11 @@ export async function startHl7Adapter(deps: {
     handler,
     replayer,
     answers: hl7AnswerLookup(seen),
-    status: () => mllpStatus(listener, handler),
+    status: () =>
+      mllpStatus(listener, handler, outbound?.states() ?? [], async (durable) => {
+        const b = await consumerBacklog(deps.bus, deps.bus.names.streams.events, durable, Date.now());
+        return b && { waiting: b.pending + b.ackPending, oldestS: b.ageS };
+      }),
     deliveries: deliveries ? (ids) => deliveries.get(ids) : undefined,
     consumerHandlers: outbound?.handlers ?? new Map(),
     stop: async () => {

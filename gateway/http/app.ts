@@ -41,7 +41,7 @@ export interface AppDeps {
   /** by adapter: the answer a sender's message got, for GET /api/trace */
   messageAnswers: ReadonlyMap<string, AnswerLookup>;
   /** the MLLP listener and its connections, for GET /api/mllp/status */
-  mllpStatus: () => MllpStatus;
+  mllpStatus: () => Promise<MllpStatus>;
   /** what became of events sent on to EHRs, for GET /api/trace; absent without outbound targets */
   deliveries?: TraceDeps['deliveries'];
   consumerHandlers: () => ReadonlyMap<string, (batch: BusMessage[]) => Promise<void>>;
@@ -79,7 +79,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     parked: deps.mappings ? (q) => findParkedByMessage(deps.store.db, q) : undefined,
     deliveries: deps.deliveries,
   };
-  app.get('/api/mllp/status', requireRole(deps.grants, ...ROUTE_ROLES.status), (c) => c.json(deps.mllpStatus()));
+  app.get('/api/mllp/status', requireRole(deps.grants, ...ROUTE_ROLES.status), async (c) => c.json(await deps.mllpStatus()));
 
   app.use('/api/trace', requireRole(deps.grants, ...ROUTE_ROLES.trace));
   app.route('/api/trace', traceRoutes(traceDeps));

@@ -29,7 +29,7 @@ export interface UiDeps {
     replay(id: number, by: string): Promise<QuarantineReplayOutcome | null>;
   };
   /** the MLLP listener and its open connections (GET /api/mllp/status): the Connections page */
-  mllpStatus: () => MllpStatus;
+  mllpStatus: () => Promise<MllpStatus>;
   /** the dead letters as GET /api/dlq lists them and POST /api/dlq/{id}/replay replays one */
   deadLetters: {
     list(q: { consumer?: string | undefined; after?: number | undefined; limit: number }): Promise<{ entries: DeadLetterView[]; next_after?: number | undefined }>;

@@ -212,6 +212,20 @@ const mllp: MllpStatus = {
     },
     { id: 'c2', remote_address: '10.1.2.9', remote_port: 40000, tls: false, peer_identity: null, last_sender: null, opened_at: '2026-11-21T09:59:00.000Z', last_frame_at: null, frames_in: 0, bytes_in: 0, answered: 0, waiting: 0 },
   ],
+  outbound: [
+    {
+      facility: 'GENHOSP1',
+      host: 'ehr.example.org',
+      port: 6661,
+      tls: true,
+      waiting: 3,
+      oldest_waiting_s: 95,
+      last_outcome: 'unreachable',
+      last_ack: null,
+      last_at: '2026-11-21T09:59:30.000Z',
+      last_sent_at: '2026-11-21T09:58:00.000Z',
+    },
+  ],
 };
 
 describe('web UI routes', () => {
@@ -259,7 +273,7 @@ describe('web UI routes', () => {
             return id === 5 ? { replayed: false, error: 'OutboundNakError: EHR answered AE to RX1 (code 204 at PID-3)' } : null;
           },
         },
-        mllpStatus: () => mllp,
+        mllpStatus: async () => mllp,
         trace: async (q) => {
           traced.push(q);
           if (q.message_id === 'KNOWN-1') return knownTrace;
@@ -661,6 +675,10 @@ describe('web UI routes', () => {
     expect(res.html).toContain('mutual TLS: ehr.example.org');
     expect(res.html).toContain('EPIC^GENHOSP1');
     expect(res.html).toMatch(/<td class="num">1200<\/td><td class="num">1199<\/td><td class="num">1<\/td>/);
+    expect(res.html).toContain('EHRs dispenses are sent on to (1)');
+    expect(res.html).toContain('ehr.example.org:6661 (TLS)');
+    expect(res.html).toContain('95 s');
+    expect(res.html).toContain('unreachable at <time datetime="2026-11-21T09:59:30.000Z">');
     const compliance = new Browser(app);
     await compliance.login(TOKENS.compliance);
     expect((await compliance.get('/ui/connections')).status).toBe(200);

@@ -265,6 +265,12 @@ describe('HL7 v2 outbound to EHRs, end to end', () => {
     // The dispense waits on the bus (naked with a delay, still pending); the reversal is not even delivered before it.
     const info = await gw.bus.jsm.consumers.info(gw.bus.names.streams.events, 'hl7-outbound-FACDOWN');
     expect([info.num_ack_pending, info.num_pending]).toEqual([1, 1]);
+    // The status says the same to an operator: two dispenses wait for that EHR, which could not be reached.
+    type Target = { facility: string; waiting: number | null; oldest_waiting_s: number | null; last_outcome: string | null; last_sent_at: string | null };
+    const targets = ((await (await call('GET', '/api/mllp/status', ANALYST)).json()) as { outbound: Target[] }).outbound;
+    expect(targets.map((t) => t.facility)).toEqual(['FACOK', 'FACAE', 'FACLATE', 'FACDOWN']);
+    expect(targets.find((t) => t.facility === 'FACDOWN')).toMatchObject({ waiting: 2, oldest_waiting_s: expect.any(Number), last_outcome: 'unreachable', last_sent_at: null });
+    expect(targets.find((t) => t.facility === 'FACOK')).toMatchObject({ waiting: expect.any(Number), last_sent_at: expect.any(String) });
     down = await startNodeHl7ServerPeer({ port: downPort });
     const peer = down;
     await waitFor('both messages at the EHR', () => peer.received.length >= 2, 15_000);

@@ -66,9 +66,18 @@ export interface OutboundWorkerOptions {
   clock?: Clock;
 }
 
+/** A target as its worker last saw it: its latest delivery outcome, and when a dispense last reached it. */
+export interface OutboundWorkerState {
+  readonly target: OutboundTarget;
+  readonly durable: string;
+  readonly last: DeliveryRecord | undefined;
+  readonly lastSentAt: string | undefined;
+}
+
 export interface OutboundWorker {
   readonly target: OutboundTarget;
   readonly durable: string;
+  state(): OutboundWorkerState;
   /** the consumer's handler (also what a DLQ replay calls) */
   handle(batch: BusMessage[]): Promise<void>;
   stop(): Promise<void>;
@@ -77,6 +86,8 @@ export interface OutboundWorker {
 export interface OutboundWorkers {
   /** durable name → handler, for DLQ replay (gateway/main.ts consumerHandlers) */
   readonly handlers: ReadonlyMap<string, (batch: BusMessage[]) => Promise<void>>;
+  /** each target's state, in the order HL7_OUTBOUND_TARGETS lists them */
+  states(): OutboundWorkerState[];
   consumerNames(): string[];
   stop(): Promise<void>;
 }
@@ -170,9 +181,13 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
   // letter then marks as such.
   let current: { seq: number; record: DeliveryRecord } | undefined;
   let delivering = 0; // stream sequence of the message being delivered
+  let last: DeliveryRecord | undefined;
+  let lastSentAt: string | undefined;
   const record = (eventId: string, outcome: OutboundOutcome, r: Partial<Pick<DeliveryRecord, 'control_id' | 'ack' | 'errors' | 'attempts'>> = {}) => {
     const made: DeliveryRecord = { event_id: eventId, target: target.facility, outcome, control_id: null, ack: null, errors: [], attempts: 0, ...r, at: now().toISOString() };
     current = { seq: delivering, record: made };
+    last = made;
+    if (outcome === 'sent') lastSentAt = made.at;
     o.deliveries?.record(made);
   };
 
@@ -298,7 +313,10 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
       o.metrics.deadLettered.inc({ consumer: durable });
       count('dead_lettered');
       // The last attempt's record, now final: its answer or reason stays with it.
-      if (current?.seq === m.seq) o.deliveries?.record({ ...current.record, outcome: 'dead_lettered', at: now().toISOString() });
+      if (current?.seq === m.seq) {
+        last = { ...current.record, outcome: 'dead_lettered', at: now().toISOString() };
+        o.deliveries?.record(last);
+      }
     },
     logger: log,
   });
@@ -307,6 +325,7 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
   return {
     target,
     durable,
+    state: () => ({ target, durable, last, lastSentAt }),
     handle,
     async stop() {
       // Closing the client fails a send in progress at once (naked, resent later) instead of waiting for its timeouts.
@@ -328,6 +347,7 @@ export async function startOutboundWorkers(o: Omit<OutboundWorkerOptions, 'targe
   }
   return {
     handlers: new Map(workers.map((w) => [w.durable, w.handle])),
+    states: () => workers.map((w) => w.state()),
     consumerNames: () => workers.map((w) => w.durable),
     stop,
   };

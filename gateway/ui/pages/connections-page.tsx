@@ -3,7 +3,10 @@ import { Layout } from '../components/layout.tsx';
 import { Instant, Value } from '../components/value.tsx';
 import type { PageContext } from '../context.ts';
 
-/** The MLLP listener and who is connected to it now: the first thing to look at when an EHR says it cannot send. */
+/**
+ * The MLLP listener and who is connected to it now, and the EHRs dispenses go to with what waits for each: the first
+ * thing to look at when an EHR says it cannot send, or that nothing arrives.
+ */
 export function ConnectionsPage(props: { page: PageContext; status: MllpStatus }) {
   const { page, status } = props;
   const listening = [status.port !== null ? `port ${status.port}` : null, status.tls_port !== null ? `TLS port ${status.tls_port}` : null].filter(Boolean);
@@ -63,6 +66,56 @@ export function ConnectionsPage(props: { page: PageContext; status: MllpStatus }
                   <td class="num">{c.frames_in}</td>
                   <td class="num">{c.answered}</td>
                   <td class="num">{c.waiting}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <h2>Outbound to EHRs</h2>
+      {status.outbound.length === 0 ? (
+        <p>No EHR is configured to receive dispenses (HL7_OUTBOUND_TARGETS).</p>
+      ) : (
+        <div class="table-wrap">
+          <table>
+            <caption>EHRs dispenses are sent on to ({status.outbound.length})</caption>
+            <thead>
+              <tr>
+                <th scope="col">Facility</th>
+                <th scope="col">EHR</th>
+                <th scope="col" class="num">
+                  Waiting
+                </th>
+                <th scope="col">Oldest waiting</th>
+                <th scope="col">Latest delivery</th>
+                <th scope="col">Last reached it</th>
+              </tr>
+            </thead>
+            <tbody>
+              {status.outbound.map((t) => (
+                <tr>
+                  <th scope="row">{t.facility}</th>
+                  <td class="mono">
+                    {t.host}:{t.port}
+                    {t.tls ? ' (TLS)' : ''}
+                  </td>
+                  <td class="num">
+                    <Value v={t.waiting} />
+                  </td>
+                  <td>{t.oldest_waiting_s === null ? <Value v={null} /> : t.waiting ? `${t.oldest_waiting_s} s` : 'nothing waits'}</td>
+                  <td>
+                    {t.last_outcome ? (
+                      <>
+                        {t.last_outcome}
+                        {t.last_ack ? ` (${t.last_ack})` : ''} at <Instant iso={t.last_at} />
+                      </>
+                    ) : (
+                      'none since the gateway started'
+                    )}
+                  </td>
+                  <td>
+                    <Instant iso={t.last_sent_at} />
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -8,9 +8,9 @@ import type { SessionStore } from '../session.ts';
 /** `/ui/connections`: GET /api/mllp/status as a page. */
 export function connectionRoutes(deps: UiDeps & { sessions: SessionStore }) {
   const app = new Hono<UiEnv>();
-  app.get('/connections', (c) => {
+  app.get('/connections', async (c) => {
     const page = pageContext(c, deps.sessions);
-    return forbiddenUnless(c, deps.sessions, page.mayUse('status'), 'see the connections') ?? render(c, <ConnectionsPage page={page} status={deps.mllpStatus()} />);
+    return forbiddenUnless(c, deps.sessions, page.mayUse('status'), 'see the connections') ?? render(c, <ConnectionsPage page={page} status={await deps.mllpStatus()} />);
   });
   return app;
 }
