@@ -99,6 +99,10 @@ describe('bus on real NATS JetStream', () => {
       expect(dead.failures[2]!.error).toContain('cannot handle POISON');
       expect(JSON.parse(dead.body).source.message_id).toBe('POISON');
       expect(handled.sort()).toEqual(['A', 'B']);
+      // The server holds nothing back for it: terminated, not left pending until its ack wait runs out.
+      await until(async () => (await bus.jsm.consumers.info(bus.names.streams.events, 'test-poison')).num_ack_pending === 0, 2_000); // well within its 5 s ack wait
+      const info = await bus.jsm.consumers.info(bus.names.streams.events, 'test-poison');
+      expect([info.num_ack_pending, info.num_pending, info.ack_floor.stream_seq]).toEqual([0, 0, info.delivered.stream_seq]);
 
       // Replay goes to the named consumer's handler only; here it still fails, and that is recorded.
       const failed = await replayDeadLetter(bus, dead.id, new Map([['test-poison', handle]]), 'admin:test');
