@@ -135,6 +135,25 @@ describe('buildDispenseMessage', () => {
     expect(build({ reversalForm: 'rde-ca' }).toString()).toContain('|RDS^O13^RDS_O13|');
   });
 
+  it('writes a reversal as a credit for an EHR configured rds-negative: the same RDS with ORC-1 RE and RXD-4 negative', () => {
+    const text = build({ event: dispense({ type: 'rx.dispense.reversal' }), reversalForm: 'rds-negative' }).toString();
+    expect(text.split('\r')).toEqual([
+      'MSH|^~\\&|RXGATE|HOSP1|EPIC|HOSP1|20261121101500+0000||RDS^O13^RDS_O13|RX0001|P|2.5',
+      PID,
+      ORC_RE,
+      // the dispense's RXD, RXD-4 negated
+      RXD.replace('|20261121101000+0000|30|TAB|', '|20261121101000+0000|-30|TAB|'),
+      RXR,
+      '',
+    ]);
+    // an amount already negative stays one credit, not a double negative
+    const negative = dispense({ type: 'rx.dispense.reversal', quantity: { value: -30, unit: 'TAB' } });
+    expect(build({ event: negative, reversalForm: 'rds-negative' }).toString()).toContain('|20261121101000+0000|-30|TAB|');
+    // without an amount there is nothing to credit
+    const bare = dispense({ type: 'rx.dispense.reversal', quantity: undefined, payload: {} });
+    expect(() => build({ event: bare, reversalForm: 'rds-negative' })).toThrow(/as a negative dispense, RXD-4 is required/);
+  });
+
   it('reads back every value through parseMessage', () => {
     const m = parseMessage(build().toString());
     expect([m.messageCode, m.triggerEvent, m.messageStructure, m.controlId, m.processingId, m.version]).toEqual(['RDS', 'O13', 'RDS_O13', 'RX0001', 'P', '2.5']);

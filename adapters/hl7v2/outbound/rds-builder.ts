@@ -10,8 +10,10 @@ import { createMessage, type EditableMessage } from '../message.ts';
  * "Outbound to EHRs"). Pure: the patient's vault record, the message control id and the timestamp are passed in.
  *
  * RDS^O13 (v2.5 §4.13.5): MSH, PID, ORC, RXD, [RXR]. A dispense has ORC-1 `RE`; a reversal is written in the
- * receiver's form: `rds-ca` (the default: the same RDS with ORC-1 `CA`) or `rde-ca` (RDE^O11 with ORC-1 `CA`: the
- * pharmacy cancels the encoded order, for EHRs that track the order and not its dispenses).
+ * receiver's form: `rds-ca` (the default: the same RDS with ORC-1 `CA`), `rde-ca` (RDE^O11 with ORC-1 `CA`: the
+ * pharmacy cancels the encoded order, for EHRs that track the order and not its dispenses) or `rds-negative` (the
+ * same RDS with ORC-1 `RE` and the amount negative in RXD-4: a credit, for EHRs that book returns as dispenses of a
+ * negative quantity; the amount is then required).
  *
  * Nothing is invented: a value the event (or the vault) does not hold is left empty, except RXD-1 (the dispense
  * sub-id counter, 1 when the event has none) and what the receiver cannot do without, which is a build error:
@@ -19,8 +21,8 @@ import { createMessage, type EditableMessage } from '../message.ts';
  * Values are escaped by the message model; every value reads back through parseMessage.
  */
 
-export type ReversalForm = 'rds-ca' | 'rde-ca';
-export const REVERSAL_FORMS: readonly ReversalForm[] = ['rds-ca', 'rde-ca'];
+export type ReversalForm = 'rds-ca' | 'rde-ca' | 'rds-negative';
+export const REVERSAL_FORMS: readonly ReversalForm[] = ['rds-ca', 'rde-ca', 'rds-negative'];
 
 export type OutboundEventType = 'rx.dispense' | 'rx.dispense.reversal';
 export const OUTBOUND_EVENT_TYPES: ReadonlySet<string> = new Set<OutboundEventType>(['rx.dispense', 'rx.dispense.reversal']);
@@ -89,6 +91,12 @@ export function buildDispenseMessage(input: DispenseMessageInput): EditableMessa
   if (!reversal && amount === undefined) {
     throw new OutboundBuildError('no_amount', 'the dispense has no amount (quantity.value or payload.amount): RXD-4 is required');
   }
+  // A credit: the reversed amount as a negative dispensed amount, whatever sign the event gave it.
+  const credit = reversal && input.reversalForm === 'rds-negative';
+  if (credit && amount === undefined) {
+    throw new OutboundBuildError('no_amount', 'the reversal has no amount (quantity.value or payload.amount): as a negative dispense, RXD-4 is required');
+  }
+  const rxdAmount = credit ? -Math.abs(amount!) : amount;
 
   const msh: Record<number, FieldInput> = {
     3: hd(header.sendingApplication),
@@ -104,7 +112,7 @@ export function buildDispenseMessage(input: DispenseMessageInput): EditableMessa
   const message = createMessage({ msh: present(msh) });
   message.append('PID', present(pid));
   message.append('ORC', present({
-    1: reversal ? 'CA' : 'RE',
+    1: reversal && !credit ? 'CA' : 'RE',
     2: payload.order?.placer,
     3: payload.order?.filler,
     4: payload.order?.group,
@@ -116,7 +124,7 @@ export function buildDispenseMessage(input: DispenseMessageInput): EditableMessa
       1: number(payload.dispense_sub_id ?? 1),
       2: drug,
       3: hl7Timestamp(new Date(event.occurred_at)),
-      4: number(amount),
+      4: number(rxdAmount),
       5: unit === undefined ? undefined : [unit],
       6: coded(payload.dosage_form),
       7: payload.prescription_number,

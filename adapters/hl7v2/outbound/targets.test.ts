@@ -25,6 +25,12 @@ describe('HL7_OUTBOUND_TARGETS', () => {
     });
   });
 
+  it('takes each reversal form', () => {
+    for (const form of ['rds-ca', 'rde-ca', 'rds-negative'] as const) {
+      expect(parseOutboundTargets(`F=ehr:2575,reversal=${form}`)[0]!.reversalForm).toBe(form);
+    }
+  });
+
   it('serves a target with its own timeouts and TLS files, and the gateway-wide ones for the rest', () => {
     const settings: OutboundSettings = {
       sendingApplication: 'RXGATE',
@@ -58,7 +64,7 @@ describe('HL7_OUTBOUND_TARGETS', () => {
     expect(problems('F=ehr')).toEqual(['target 1 (F): the address must be host:port']);
     expect(problems('F=ehr:70000')).toEqual(['target 1 (F): the address must be host:port']);
     expect(problems('F=ehr:1,reversal=rds-x,colour=red,app=')).toEqual([
-      'target 1 (F): reversal must be one of rds-ca, rde-ca',
+      'target 1 (F): reversal must be one of rds-ca, rde-ca, rds-negative',
       'target 1 (F): unknown option "colour" (tls, app=, facility=, reversal=, sender=, servername=, ca=, cert=, key=, answer_timeout_ms=, connect_timeout_ms=, idle_close_ms=)',
       'target 1 (F): option app needs a value (app=…)',
     ]);

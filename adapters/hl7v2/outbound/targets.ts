@@ -9,7 +9,7 @@ import { REVERSAL_FORMS, type ReversalForm } from './rds-builder.ts';
  * Targets are separated by `;`; each is `<facility id>=<host>:<port>` followed by comma-separated options:
  * - `tls`: MLLP over TLS (certificates from HL7_OUTBOUND_TLS_*), `servername=NAME` to check another name
  * - `app=NAME`, `facility=NAME`: MSH-5 / MSH-6 (the receiving application and facility; `^` separates HD components)
- * - `reversal=rds-ca|rde-ca`: how a dispense reversal is written (default rds-ca)
+ * - `reversal=rds-ca|rde-ca|rds-negative`: how a dispense reversal is written (default rds-ca)
  * - `sender=APP^FACILITY`: an HL7 sender that *is* this EHR (repeatable); its own dispenses are never sent back
  *   to it. Default: `app^facility`, which is how the EHR's messages name it when its MSH-3/4 match our MSH-5/6.
  * - `ca=FILE`, `cert=FILE`, `key=FILE` (with `tls`): this EHR's CA bundle and our client certificate and key for it,
