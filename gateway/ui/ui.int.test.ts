@@ -354,4 +354,20 @@ describe('web UI in chromium', () => {
     expect(await row.innerText()).toMatch(/refused again at \d{4}-\d{2}-\d{2}/);
     await checkPage();
   });
+
+  it('an analyst sees who is connected to the MLLP listener', async () => {
+    const sender = await connectNodeHl7Client({ port: gw.mllp.port! });
+    try {
+      expect((await sender.send(handWrittenRds('UI-CONN-1'))).code).toBe('AA');
+      await page.getByRole('link', { name: 'Connections' }).click();
+      await page.waitForURL(`${base}/ui/connections`);
+      await checkPage();
+      const row = page.locator('tbody tr', { hasText: 'PHARM^HOSP1' });
+      expect(await row.innerText()).toMatch(/^127\.0\.0\.1:\d+\s+plain\s+PHARM\^HOSP1\s+\d{4}-\d{2}-\d{2} [\d:.]+ UTC\s+\d{4}-\d{2}-\d{2} [\d:.]+ UTC\s+1\s+1\s+0$/);
+      expect(await page.locator('main').innerText()).toContain('No EHR is configured to receive dispenses');
+      await shot('17-connections');
+    } finally {
+      await sender.close();
+    }
+  });
 });
