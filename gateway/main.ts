@@ -186,6 +186,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       messageAnswers: new Map([['hl7v2', hl7.answers]]),
       mllpStatus: () => hl7.status(),
       deliveries: hl7.deliveries,
+      eventSentAs: hl7.eventSentAs,
       consumerHandlers: () => new Map([...ledgerWriter.handlers, ...mappings.consumerHandlers, ...hl7.consumerHandlers]),
       refreshGauges: async () => {
         metrics.mllpConnections.set(hl7.listener.connectionCount());

@@ -35,6 +35,8 @@ export interface Hl7Adapter {
   status(): Promise<MllpStatus>;
   /** What became of these events' deliveries to their EHRs (for a message trace); undefined without HL7_OUTBOUND_TARGETS. */
   deliveries?: ((eventIds: readonly string[]) => Promise<DeliveryRecord[]>) | undefined;
+  /** The event a message sent to an EHR was built from, by the MSH-10 it went under; undefined without HL7_OUTBOUND_TARGETS. */
+  eventSentAs?: ((controlId: string) => Promise<string | null>) | undefined;
   /** The outbound workers' consumer handlers (durable `hl7-outbound-<facility>` → handler), for DLQ replay; empty without HL7_OUTBOUND_TARGETS. */
   consumerHandlers: ReadonlyMap<string, (batch: BusMessage[]) => Promise<void>>;
   stop(): Promise<void>;
@@ -144,6 +146,7 @@ export async function startHl7Adapter(deps: {
         return b && { waiting: b.pending + b.ackPending, oldestS: b.ageS };
       }),
     deliveries: deliveries ? (ids) => deliveries.get(ids) : undefined,
+    eventSentAs: deliveries ? (controlId) => deliveries.eventSentAs(controlId) : undefined,
     consumerHandlers: outbound?.handlers ?? new Map(),
     stop: async () => {
       await listener.stop();

@@ -11,8 +11,9 @@ import { BusFullError } from '../bus/jetstream-publisher.ts';
 import type { IntakeDeps } from '../intake/accept.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/db.ts';
+import { findSourceOfEvent } from '../store/ledger.ts';
 import { traceMessage, type AnswerLookup, type TraceDeps } from '../trace/message-trace.ts';
-import { findParkedByMessage } from '../../mappings/pending/store.ts';
+import { findParkedByMessage, findParkedSource } from '../../mappings/pending/store.ts';
 import type { Mappings } from '../../mappings/module.ts';
 import type { MllpStatus } from '../../adapters/hl7v2/mllp-status.ts';
 import { mappingRoutes } from '../../mappings/routes/index.ts';
@@ -44,6 +45,8 @@ export interface AppDeps {
   mllpStatus: () => Promise<MllpStatus>;
   /** what became of events sent on to EHRs, for GET /api/trace; absent without outbound targets */
   deliveries?: TraceDeps['deliveries'];
+  /** the event a message sent to an EHR was built from, by its MSH-10; absent without outbound targets */
+  eventSentAs?: TraceDeps['eventSentAs'];
   consumerHandlers: () => ReadonlyMap<string, (batch: BusMessage[]) => Promise<void>>;
   refreshGauges: () => Promise<void>;
   /** signs and verifies the ledger checkpoints (/api/ledger/checkpoints, /api/ledger/verify) */
@@ -78,6 +81,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     answers: deps.messageAnswers,
     parked: deps.mappings ? (q) => findParkedByMessage(deps.store.db, q) : undefined,
     deliveries: deps.deliveries,
+    eventSentAs: deps.eventSentAs,
+    eventSource: async (eventId) => {
+      const source = (await findSourceOfEvent(deps.store, eventId)) ?? (deps.mappings ? await findParkedSource(deps.store.db, eventId) : null);
+      return source && { message_id: source.message_id, adapter: source.adapter, ...(source.sender !== null ? { sender: source.sender } : {}) };
+    },
   };
   app.get('/api/mllp/status', requireRole(deps.grants, ...ROUTE_ROLES.status), async (c) => c.json(await deps.mllpStatus()));
 

@@ -144,3 +144,14 @@ export async function findLedgerByMessage(
     .limit(q.limit + 1);
   return { entries: rows.slice(0, q.limit), more: rows.length > q.limit };
 }
+
+/** Who sent the event with this id and under which message id (its `source`), from the ledger; null when not there. */
+export async function findSourceOfEvent(store: Store, eventId: string): Promise<{ adapter: string; sender: string | null; message_id: string } | null> {
+  const source = sql`${ledger.event}->'source'`;
+  const [row] = await store.db
+    .select({ adapter: sql<string>`${source}->>'adapter'`, sender: sql<string | null>`${source}->>'sender'`, message_id: sql<string>`${source}->>'message_id'` })
+    .from(ledger)
+    .where(eq(ledger.eventId, eventId))
+    .limit(1);
+  return row ?? null;
+}

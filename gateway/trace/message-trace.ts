@@ -50,6 +50,11 @@ export interface MessageTrace {
   truncated: boolean;
   /** parts that could not be read just now, their server being unreachable (their lists are empty, not known empty) */
   unavailable: TracePart[];
+  /**
+   * The id asked for was not a sender's but the MSH-10 the gateway sent a dispense to an EHR under: the event it was
+   * built from, and the message that event came from — which is what the lists are about.
+   */
+  sent_as?: { control_id: string; event_id: string; message: MessageQuery };
 }
 
 export type TracePart = 'answers' | 'deliveries' | 'ledger' | 'parked' | 'quarantine';
@@ -62,12 +67,41 @@ export interface TraceDeps {
   parked?: ParkedLookup | undefined;
   /** the latest delivery outcome of these events to their EHRs; absent without outbound targets */
   deliveries?: ((eventIds: readonly string[]) => Promise<DeliveryRecord[]>) | undefined;
+  /** the event a message sent to an EHR was built from, by the MSH-10 it went under; absent without outbound targets */
+  eventSentAs?: ((controlId: string) => Promise<string | null>) | undefined;
+  /** who sent an event and under which message id (ledger, else parked events) */
+  eventSource?: ((eventId: string) => Promise<MessageQuery | null>) | undefined;
 }
 
 /** At most this many entries of each kind: a message id shared by more is a sender reusing ids, not one message. */
 export const TRACE_LIMIT = 100;
 
 export async function traceMessage(deps: TraceDeps, q: MessageQuery, limit = TRACE_LIMIT): Promise<MessageTrace> {
+  const trace = await traceOne(deps, q, limit);
+  if (!isEmpty(trace) || !deps.eventSentAs || !deps.eventSource) return trace;
+  // Nothing came in under this id: it may be the MSH-10 the gateway sent on to an EHR (the EHR quotes it).
+  const sent = await sentAs(deps, q.message_id).catch((err: unknown) => {
+    if (isBusOutage(err) || isStoreUnreachable(err)) return null;
+    throw err;
+  });
+  if (!sent) return trace;
+  return { ...(await traceOne(deps, sent.message, limit)), query: q, sent_as: { control_id: q.message_id, ...sent } };
+}
+
+function isEmpty(t: MessageTrace): boolean {
+  return t.answers.length + t.ledger.length + t.parked.length + t.quarantine.length === 0 && t.unavailable.length === 0;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+async function sentAs(deps: TraceDeps, controlId: string): Promise<{ event_id: string; message: MessageQuery } | null> {
+  const eventId = await deps.eventSentAs!(controlId);
+  if (!eventId || !UUID.test(eventId)) return null;
+  const message = await deps.eventSource!(eventId);
+  return message && { event_id: eventId, message };
+}
+
+async function traceOne(deps: TraceDeps, q: MessageQuery, limit: number): Promise<MessageTrace> {
   const unavailable: TracePart[] = [];
   // A part whose server is down is reported as such; the others are still worth reading (NATS down: the ledger and
   // the parked events are in PostgreSQL). Anything else is a fault and fails the trace.

@@ -277,6 +277,9 @@ describe('web UI routes', () => {
         trace: async (q) => {
           traced.push(q);
           if (q.message_id === 'KNOWN-1') return knownTrace;
+          if (q.message_id === 'RX0123456789ABCDEF01') {
+            return { ...knownTrace, query: q, sent_as: { control_id: q.message_id, event_id: '01a24fe0-4496-7c92-a27e-8777c1432a1f', message: { message_id: 'KNOWN-1', sender: 'PHARM^HOSP1', adapter: 'hl7v2' } } };
+          }
           // DOWN-1: as the trace answers while NATS is unreachable.
           return { query: q, answers: [], ledger: [], parked: [], quarantine: [], deliveries: [], truncated: false, unavailable: q.message_id === 'DOWN-1' ? ['answers', 'quarantine'] : [] };
         },
@@ -563,6 +566,9 @@ describe('web UI routes', () => {
     expect(traced.at(-1)).toEqual({ message_id: 'NEVER SENT', sender: 'EHR^H1' });
     expect(unknown.html).toContain('Nothing is known of message NEVER SENT from EHR^H1');
 
+    const ours = await analyst.get('/ui/trace?message_id=RX0123456789ABCDEF01');
+    expect(ours.html).toContain('RX0123456789ABCDEF01 is the MSH-10 this gateway sent a dispense to an EHR under');
+    expect(ours.html).toContain('<a href="/ui/trace?message_id=KNOWN-1&amp;sender=PHARM%5EHOSP1&amp;adapter=hl7v2">KNOWN-1</a> from PHARM^HOSP1.');
     const down = await analyst.get('/ui/trace?message_id=DOWN-1');
     expect(down.html).toContain('Not read just now, their server being unreachable: answers given, quarantine. What is shown may be incomplete.');
     expect(down.html).not.toContain('Nothing is known of message DOWN-1');
@@ -571,7 +577,7 @@ describe('web UI routes', () => {
     expect(tooLong.status).toBe(422);
     expect(tooLong.html).toContain('Give the message id: 1 to 256 characters.');
     expect(tooLong.html).toContain('aria-invalid="true"');
-    expect(traced).toHaveLength(3); // KNOWN-1, NEVER SENT, DOWN-1: the refused one never reached the trace
+    expect(traced).toHaveLength(4); // KNOWN-1, NEVER SENT, RX…, DOWN-1: the refused one never reached the trace
 
     for (const role of ['pharmacist', 'compliance', 'admin'] as const) {
       const b = new Browser(app);

@@ -156,6 +156,16 @@ export async function findParkedByMessage(
   return { entries: rows.slice(0, q.limit).map((r) => ({ ...r, pending_id: Number(r.pending_id) })), more: rows.length > q.limit };
 }
 
+/** Who sent a parked event and under which message id (its `source`); null when no event of that id is parked. */
+export async function findParkedSource(exec: Executor, eventId: string): Promise<{ adapter: string; sender: string | null; message_id: string } | null> {
+  const rows = await query<{ adapter: string; sender: string | null; message_id: string }>(
+    exec,
+    sql`select e.event->'source'->>'adapter' as adapter, e.event->'source'->>'sender' as sender, e.event->'source'->>'message_id' as message_id
+        from ${parkedEvents} e where e.event_id = ${eventId} limit 1`,
+  );
+  return rows[0] ?? null;
+}
+
 export async function getPending(exec: Executor, id: number): Promise<PendingEntry | undefined> {
   const rows = await query(exec, sql`select ${pendingColumns} from ${pendingCodes} p where p.id = ${id}`);
   return rows[0] ? toPending(rows[0]) : undefined;

@@ -24,6 +24,10 @@ export interface DeliveryRecord {
   attempts: number;
 }
 
+/** The MSH-10 the outbound worker writes (rds-builder.ts controlIdForEvent), and the key prefix that maps it back. */
+const CONTROL_ID = /^RX[0-9A-F]{18}$/;
+const SENT_AS = 'sent-as.';
+
 export class DeliveryRecords {
   private constructor(
     private readonly bus: Bus,
@@ -40,7 +44,18 @@ export class DeliveryRecords {
    * key K of bucket B on `$KV.B.K`; an event id is a UUID, a valid key), not a request for JetStream's confirmation.
    */
   record(r: DeliveryRecord): void {
-    this.bus.nc.publish(`$KV.${this.bus.names.buckets.hl7Outbound}.${r.event_id}`, JSON.stringify(r));
+    const bucket = this.bus.names.buckets.hl7Outbound;
+    this.bus.nc.publish(`$KV.${bucket}.${r.event_id}`, JSON.stringify(r));
+    // The MSH-10 it was sent under leads back to the event, for an EHR that quotes it (controlIdForEvent: RX + hex).
+    if (r.control_id && CONTROL_ID.test(r.control_id)) this.bus.nc.publish(`$KV.${bucket}.${SENT_AS}${r.control_id}`, r.event_id);
+  }
+
+  /** The event a message sent to an EHR was built from, by the MSH-10 it went under; null when none is known. */
+  async eventSentAs(controlId: string): Promise<string | null> {
+    if (!CONTROL_ID.test(controlId)) return null;
+    if (!this.bus.publisher.isConnected) throw new BusDisconnectedError();
+    const entry = await this.kv.get(`${SENT_AS}${controlId}`);
+    return entry && entry.operation === 'PUT' && entry.value.length > 0 ? entry.string() : null;
   }
 
   /** The records of these events, where there are any, in the order asked. */

@@ -183,6 +183,16 @@ describe('HL7 v2 outbound to EHRs, end to end', () => {
     expect(await waitFor('the sent count', async () => (await outcomes('FACOK')).sent)).toBe(1);
     // A trace of the pharmacy system's message shows where its dispense went, and the EHR's answer.
     expect(await deliveryOf(`D-${seq}`)).toEqual({ event_id: expect.any(String), target: 'FACOK', outcome: 'sent', ack: 'AA', control_id: controlId, errors: [], at: expect.any(String), attempts: 1 });
+    // The EHR quotes the MSH-10 it got: a trace by it finds the dispense and the message it came from.
+    const byOurs = (await (await call('GET', `/api/trace?message_id=${controlId}`, ANALYST)).json()) as {
+      query: { message_id: string };
+      sent_as: { control_id: string; event_id: string; message: { message_id: string; sender?: string; adapter?: string } };
+      ledger: { event_id: string }[];
+      deliveries: { control_id: string }[];
+    };
+    expect(byOurs.query).toEqual({ message_id: controlId });
+    expect(byOurs.sent_as).toEqual({ control_id: controlId, event_id: byOurs.ledger[0]!.event_id, message: { message_id: `D-${seq}`, sender: 'PHARM1', adapter: 'pharmacy-system' } });
+    expect(byOurs.deliveries.map((d) => d.control_id)).toEqual([controlId]);
   });
 
   it('sends a reversal with ORC-1 CA', async () => {

@@ -57,6 +57,16 @@ function TraceResult(props: { page: PageContext; trace: MessageTrace }) {
   return (
     <section aria-labelledby="trace-result">
       <h2 id="trace-result">Message {id}</h2>
+      {trace.sent_as ? (
+        <p>
+          {trace.sent_as.control_id} is the MSH-10 this gateway sent a dispense to an EHR under (event{' '}
+          <span class="mono">{trace.sent_as.event_id}</span>). What follows is the message that dispense came from:{' '}
+          <a href={uiPath(['trace'], { message_id: trace.sent_as.message.message_id, sender: trace.sent_as.message.sender, adapter: trace.sent_as.message.adapter })}>
+            {trace.sent_as.message.message_id}
+          </a>
+          {trace.sent_as.message.sender ? ` from ${trace.sent_as.message.sender}` : ''}.
+        </p>
+      ) : null}
       <p role="status">
         {nothing
           ? `Nothing is known of message ${id}${trace.query.sender ? ` from ${trace.query.sender}` : ''}: it has not arrived, or its answer is no longer remembered and it made no ledger entry, parked event or quarantined copy.`
