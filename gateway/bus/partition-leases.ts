@@ -1,6 +1,7 @@
 import type { KV } from '@nats-io/kv';
 import type { Logger } from 'pino';
 import type { Bus } from './connection.ts';
+import { openBucket } from './kv-bucket.ts';
 
 /**
  * One owner per partition across all gateway instances: an entry in a KV bucket whose TTL makes a dead owner's
@@ -26,7 +27,7 @@ export interface PartitionLeases {
 }
 
 export async function startPartitionLeases(o: LeaseOptions): Promise<PartitionLeases> {
-  const kv: KV = await o.bus.kvm.create(o.bus.names.buckets.leases, { ttl: o.ttlMs, history: 1 });
+  const kv: KV = await openBucket(o.bus, o.bus.names.buckets.leases, { ttlMs: o.ttlMs, history: 1 });
   const held = new Map<number, number>(); // partition -> KV revision
   let stopped = false;
   let running: Promise<void> = Promise.resolve();

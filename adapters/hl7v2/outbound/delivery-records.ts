@@ -2,6 +2,7 @@ import type { KV } from '@nats-io/kv';
 import type { Bus } from '../../../gateway/bus/connection.ts';
 import { BusDisconnectedError } from '../../../gateway/bus/jetstream-publisher.ts';
 import type { OutboundOutcome } from './worker.ts';
+import { openBucket } from '../../../gateway/bus/kv-bucket.ts';
 
 /**
  * What became of each dispense sent on to its EHR: the latest outcome of its delivery, by event id, for a message
@@ -36,7 +37,7 @@ export class DeliveryRecords {
 
   /** `maxAgeMs`: how long a record is kept; 0 for ever. */
   static async open(bus: Bus, maxAgeMs: number): Promise<DeliveryRecords> {
-    return new DeliveryRecords(bus, await bus.kvm.create(bus.names.buckets.hl7Outbound, { history: 1, ...(maxAgeMs > 0 ? { ttl: maxAgeMs } : {}) }));
+    return new DeliveryRecords(bus, await openBucket(bus, bus.names.buckets.hl7Outbound, { ttlMs: maxAgeMs, history: 1 }));
   }
 
   /**

@@ -2,6 +2,7 @@ import type { KV } from '@nats-io/kv';
 import type { Bus } from '../../../gateway/bus/connection.ts';
 import { BusDisconnectedError } from '../../../gateway/bus/jetstream-publisher.ts';
 import { sha256Hex } from '../../../gateway/events/ids.ts';
+import { openBucket } from '../../../gateway/bus/kv-bucket.ts';
 
 /**
  * Messages already answered, by sender and control id (MSH-10), for the dedupe window: a sender that repeats a
@@ -22,7 +23,7 @@ export class SeenMessages {
   ) {}
 
   static async open(bus: Bus, windowMs: number): Promise<SeenMessages> {
-    return new SeenMessages(bus, await bus.kvm.create(bus.names.buckets.hl7Seen, { ttl: windowMs, history: 1 }));
+    return new SeenMessages(bus, await openBucket(bus, bus.names.buckets.hl7Seen, { ttlMs: windowMs, history: 1 }));
   }
 
   /** KV keys allow only a few characters; sender and control id are free text, so the key is their hash. */
