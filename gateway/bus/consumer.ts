@@ -160,9 +160,9 @@ export async function startBatchConsumer(o: BatchConsumerOptions): Promise<Runni
     history.set(m.seq, records);
     if (count >= o.maxDeliver) {
       await deadLetter(o.bus, m, { stream: o.stream, consumer: o.durable, failures: records });
-      // A plain +TERM: nats-server 2.9 does not know the form with a reason (2.10.4 and later) and would leave the
-      // message pending, holding the ack floor back and, with max_ack_pending 1 (outbound), the next message until
-      // its ack wait ran out. The reason is kept with the dead letter instead.
+      // A plain +TERM: nats-server 2.9 ignores the form with a reason (2.10.4 and later know it) and delivers the
+      // message again after ack_wait — dead-lettered again, every ack_wait, with everything behind it held back where
+      // max_ack_pending is 1 (outbound). The reason is kept with the dead letter instead.
       m.term();
       history.delete(m.seq);
       o.onDeadLetter?.(m);
