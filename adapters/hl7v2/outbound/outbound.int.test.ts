@@ -241,6 +241,12 @@ describe('HL7 v2 outbound to EHRs, end to end', () => {
     ]);
     expect(ehr.received.some((t) => t.includes('RX-NOBODY'))).toBe(false);
     expect((await outcomes('FACOK')).dead_lettered).toBe(1);
+    // The dead letter holds nothing back: the EHR's next dispense goes out at once, not after an ack wait (one
+    // message is in flight per EHR, so a dead letter left pending on the server would stop the feed).
+    const next = await post('FACOK', { rx: 'RX-AFTER' });
+    const started = Date.now();
+    await waitFor('the next dispense at the EHR', () => receivedBy(ehr, next).length > 0, 3_000);
+    expect(Date.now() - started).toBeLessThan(3_000);
   });
 
   it('dead-letters a dispense the EHR answers AE after MAX_DELIVER, with its history; a replay sends it again', async () => {
