@@ -17,8 +17,8 @@ export function TracePage(props: { page: PageContext; query?: MessageQuery | und
       <h1>Trace a message</h1>
       <p>
         What became of a message a sender sent, found by the id the sender gave it: the answer it got, the ledger entries its events became, the
-        events waiting for a drug mapping, and the copies kept in quarantine. Only positions, codes and reasons are shown, never the message's
-        content.
+        events waiting for a drug mapping, the copies kept in quarantine, and what the EHRs its dispenses were sent on to answered. Only positions,
+        codes and reasons are shown, never the message's content. The MSH-10 an EHR quotes back for a dispense it got from this gateway works too.
       </p>
       <form class="search" method="get" action={uiPath(['trace'])} role="search">
         <FormField
