@@ -1,4 +1,4 @@
-import type { Role } from '../gateway/auth/tokens.ts';
+import { roleAllows, type Role } from '../gateway/auth/tokens.ts';
 
 /**
  * Who may do what with the mapping tables (admin may do everything). The HTTP routes check these with
@@ -23,7 +23,7 @@ export const MAPPING_PERMISSIONS = {
 export type MappingAction = keyof typeof MAPPING_PERMISSIONS;
 
 export function mayDo(role: Role, action: MappingAction): boolean {
-  return role === 'admin' || (MAPPING_PERMISSIONS[action] as readonly Role[]).includes(role);
+  return roleAllows(role, MAPPING_PERMISSIONS[action]);
 }
 
 export function rolesFor(action: MappingAction): Role[] {

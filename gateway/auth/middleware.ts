@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { apiError } from '../http/errors.ts';
-import { findGrant, type Role, type TokenGrant } from './tokens.ts';
+import { findGrant, roleAllows, type Role, type TokenGrant } from './tokens.ts';
 
 export interface AuthVariables {
   grant: TokenGrant;
@@ -20,7 +20,7 @@ export function requireRole(grants: TokenGrant[], ...roles: Role[]): MiddlewareH
       c.header('WWW-Authenticate', 'Bearer realm="rxgate", error="invalid_token"');
       return apiError(c, 401, 'unauthenticated', 'the bearer token is not valid');
     }
-    if (grant.role !== 'admin' && !roles.includes(grant.role)) {
+    if (!roleAllows(grant.role, roles)) {
       return apiError(c, 403, 'forbidden', `role ${grant.role} may not do this; allowed: ${['admin', ...roles].join(', ')}`);
     }
     c.set('grant', grant);

@@ -7,6 +7,11 @@ import { ConfigError } from '../config.ts';
 export const ROLES = ['analyst', 'pharmacist', 'compliance', 'admin', 'system'] as const;
 export type Role = (typeof ROLES)[number];
 
+/** Whether a role may do what `allowed` may: admin may do everything. The one rule every route and page checks by. */
+export function roleAllows(role: Role, allowed: readonly Role[]): boolean {
+  return role === 'admin' || allowed.includes(role);
+}
+
 export interface TokenGrant {
   role: Role;
   /** sha256 of the token: the tokens themselves are not kept in memory longer than parsing takes */

@@ -1,5 +1,6 @@
-import type { KV } from '@nats-io/kv';
+import type { KV, KvEntry } from '@nats-io/kv';
 import type { Bus } from './connection.ts';
+import { BusDisconnectedError } from './jetstream-publisher.ts';
 
 /** JetStream's default duplicate window, which it lowers to a stream's max age when that is shorter. */
 const DEFAULT_DUPLICATE_WINDOW_NS = 120_000 * 1_000_000;
@@ -26,4 +27,36 @@ export async function openBucket(bus: Bus, name: string, settings: { ttlMs?: num
     });
   }
   return kv;
+}
+
+/**
+ * A bucket of records written beside a message's path (the answer to an HL7 message, the outcome of a delivery) and
+ * read when somebody asks: a write never waits for JetStream, a read never waits out a timeout while the connection
+ * to NATS is being re-established.
+ */
+export class RecordBucket {
+  private constructor(
+    private readonly bus: Bus,
+    private readonly name: string,
+    private readonly kv: KV,
+  ) {}
+
+  static async open(bus: Bus, name: string, settings: { ttlMs?: number | undefined; history: number }): Promise<RecordBucket> {
+    return new RecordBucket(bus, name, await openBucket(bus, name, settings));
+  }
+
+  /**
+   * Best effort: a plain publish on the key's subject (NATS KV keeps key K of bucket B on `$KV.B.K`), which the
+   * bucket's stream stores, instead of a request and its reply. A record lost with a connection holds nothing up.
+   */
+  putWithoutWaiting(key: string, value: string): void {
+    this.bus.nc.publish(`$KV.${this.name}.${key}`, value);
+  }
+
+  /** The key's value, or null when it has none (never written, deleted, or expired). */
+  async get(key: string): Promise<KvEntry | null> {
+    if (!this.bus.publisher.isConnected) throw new BusDisconnectedError();
+    const entry = await this.kv.get(key);
+    return entry && entry.operation === 'PUT' && entry.value.length > 0 ? entry : null;
+  }
 }

@@ -78,9 +78,10 @@ export const TRACE_LIMIT = 100;
 
 export async function traceMessage(deps: TraceDeps, q: MessageQuery, limit = TRACE_LIMIT): Promise<MessageTrace> {
   const trace = await traceOne(deps, q, limit);
-  if (!isEmpty(trace) || !deps.eventSentAs || !deps.eventSource) return trace;
+  const { eventSentAs, eventSource } = deps;
+  if (!isEmpty(trace) || !eventSentAs || !eventSource) return trace;
   // Nothing came in under this id: it may be the MSH-10 the gateway sent on to an EHR (the EHR quotes it).
-  const sent = await sentAs(deps, q.message_id).catch((err: unknown) => {
+  const sent = await sentAs(eventSentAs, eventSource, q.message_id).catch((err: unknown) => {
     if (isBusOutage(err) || isStoreUnreachable(err)) return null;
     throw err;
   });
@@ -94,10 +95,14 @@ function isEmpty(t: MessageTrace): boolean {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-async function sentAs(deps: TraceDeps, controlId: string): Promise<{ event_id: string; message: MessageQuery } | null> {
-  const eventId = await deps.eventSentAs!(controlId);
+async function sentAs(
+  eventSentAs: NonNullable<TraceDeps['eventSentAs']>,
+  eventSource: NonNullable<TraceDeps['eventSource']>,
+  controlId: string,
+): Promise<{ event_id: string; message: MessageQuery } | null> {
+  const eventId = await eventSentAs(controlId);
   if (!eventId || !UUID.test(eventId)) return null;
-  const message = await deps.eventSource!(eventId);
+  const message = await eventSource(eventId);
   return message && { event_id: eventId, message };
 }
 

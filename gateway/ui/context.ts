@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import type { Role, TokenGrant } from '../auth/tokens.ts';
+import { roleAllows, type Role, type TokenGrant } from '../auth/tokens.ts';
 import type { MllpStatus } from '../../adapters/hl7v2/mllp-status.ts';
 import type { DeadLetterView } from '../bus/dead-letter.ts';
 import type { QuarantineReplayOutcome, QuarantineView } from '../bus/quarantine.ts';
@@ -78,5 +78,5 @@ export function pageContext(c: UiContext, sessions: SessionStore): PageContext {
 }
 
 export function mayUseRoute(role: Role, route: RouteRoles): boolean {
-  return role === 'admin' || (ROUTE_ROLES[route] as readonly Role[]).includes(role);
+  return roleAllows(role, ROUTE_ROLES[route]);
 }

@@ -89,7 +89,7 @@ export function serveConnection(socket: Socket, info: MllpConnectionInfo, settin
   let bytesIn = 0;
   let answered = 0;
   const openedAt = new Date();
-  let lastFrameAt: Date | undefined;
+  let lastFrameAtMs: number | undefined; // a number per frame, the Date only when asked for
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
 
@@ -191,7 +191,7 @@ export function serveConnection(socket: Socket, info: MllpConnectionInfo, settin
     const result = decodeChunk(decoder, chunk);
     decoder = result.state;
     for (const event of result.events) {
-      if (event.type !== 'discard') lastFrameAt = new Date();
+      if (event.type !== 'discard') lastFrameAtMs = Date.now();
       if (event.type === 'frame') {
         framesIn += 1;
         enqueue({ kind: 'frame', payload: event.payload });
@@ -243,7 +243,14 @@ export function serveConnection(socket: Socket, info: MllpConnectionInfo, settin
   return {
     info,
     closed,
-    stats: () => ({ openedAt, framesIn, bytesIn, answered, waiting: queue.length + (handlerInFlight ? 1 : 0), lastFrameAt }),
+    stats: () => ({
+      openedAt,
+      framesIn,
+      bytesIn,
+      answered,
+      waiting: queue.length + (handlerInFlight ? 1 : 0),
+      lastFrameAt: lastFrameAtMs === undefined ? undefined : new Date(lastFrameAtMs),
+    }),
     drain() {
       if (draining) return;
       draining = true;

@@ -1,8 +1,6 @@
-import type { KV } from '@nats-io/kv';
 import type { Bus } from '../../../gateway/bus/connection.ts';
-import { BusDisconnectedError } from '../../../gateway/bus/jetstream-publisher.ts';
 import type { OutboundOutcome } from './worker.ts';
-import { openBucket } from '../../../gateway/bus/kv-bucket.ts';
+import { RecordBucket } from '../../../gateway/bus/kv-bucket.ts';
 
 /**
  * What became of each dispense sent on to its EHR: the latest outcome of its delivery, by event id, for a message
@@ -30,40 +28,29 @@ const CONTROL_ID = /^RX[0-9A-F]{18}$/;
 const SENT_AS = 'sent-as.';
 
 export class DeliveryRecords {
-  private constructor(
-    private readonly bus: Bus,
-    private readonly kv: KV,
-  ) {}
+  private constructor(private readonly bucket: RecordBucket) {}
 
   /** `maxAgeMs`: how long a record is kept; 0 for ever. */
   static async open(bus: Bus, maxAgeMs: number): Promise<DeliveryRecords> {
-    return new DeliveryRecords(bus, await openBucket(bus, bus.names.buckets.hl7Outbound, { ttlMs: maxAgeMs, history: 1 }));
+    return new DeliveryRecords(await RecordBucket.open(bus, bus.names.buckets.hl7Outbound, { ttlMs: maxAgeMs, history: 1 }));
   }
 
-  /**
-   * Best effort, beside the delivery and never holding it up: a plain publish on the bucket's subject (NATS KV keeps
-   * key K of bucket B on `$KV.B.K`; an event id is a UUID, a valid key), not a request for JetStream's confirmation.
-   */
+  /** Best effort, beside the delivery and never holding it up (an event id is a UUID, a valid key). */
   record(r: DeliveryRecord): void {
-    const bucket = this.bus.names.buckets.hl7Outbound;
-    this.bus.nc.publish(`$KV.${bucket}.${r.event_id}`, JSON.stringify(r));
+    this.bucket.putWithoutWaiting(r.event_id, JSON.stringify(r));
     // The MSH-10 it was sent under leads back to the event, for an EHR that quotes it (controlIdForEvent: RX + hex).
-    if (r.control_id && CONTROL_ID.test(r.control_id)) this.bus.nc.publish(`$KV.${bucket}.${SENT_AS}${r.control_id}`, r.event_id);
+    if (r.control_id && CONTROL_ID.test(r.control_id)) this.bucket.putWithoutWaiting(`${SENT_AS}${r.control_id}`, r.event_id);
   }
 
   /** The event a message sent to an EHR was built from, by the MSH-10 it went under; null when none is known. */
   async eventSentAs(controlId: string): Promise<string | null> {
     if (!CONTROL_ID.test(controlId)) return null;
-    if (!this.bus.publisher.isConnected) throw new BusDisconnectedError();
-    const entry = await this.kv.get(`${SENT_AS}${controlId}`);
-    return entry && entry.operation === 'PUT' && entry.value.length > 0 ? entry.string() : null;
+    return (await this.bucket.get(`${SENT_AS}${controlId}`))?.string() ?? null;
   }
 
   /** The records of these events, where there are any, in the order asked. */
   async get(eventIds: readonly string[]): Promise<DeliveryRecord[]> {
-    // A request while the client reconnects would only wait out its timeout.
-    if (!this.bus.publisher.isConnected) throw new BusDisconnectedError();
-    const entries = await Promise.all(eventIds.map((id) => this.kv.get(id)));
-    return entries.flatMap((e) => (e && e.operation === 'PUT' && e.value.length > 0 ? [e.json<DeliveryRecord>()] : []));
+    const entries = await Promise.all(eventIds.map((id) => this.bucket.get(id)));
+    return entries.flatMap((e) => (e ? [e.json<DeliveryRecord>()] : []));
   }
 }

@@ -177,23 +177,20 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
     clock: o.clock,
   });
   const prefix = o.bus.names.subjects.eventsAll.slice(0, -1); // `<ns>.ev.`
-  // One message is in flight per target (max_ack_pending 1): the record of the one being delivered, which a dead
-  // letter then marks as such.
-  let current: { seq: number; record: DeliveryRecord } | undefined;
+  // One message is in flight per target (max_ack_pending 1): the latest record is about the message being
+  // delivered, and a dead letter of that message (same stream sequence) marks it as final.
   let delivering = 0; // stream sequence of the message being delivered
-  let last: DeliveryRecord | undefined;
+  let last: { seq: number; record: DeliveryRecord } | undefined;
   let lastSentAt: string | undefined;
   const record = (eventId: string, outcome: OutboundOutcome, r: Partial<Pick<DeliveryRecord, 'control_id' | 'ack' | 'errors' | 'attempts'>> = {}) => {
     const made: DeliveryRecord = { event_id: eventId, target: target.facility, outcome, control_id: null, ack: null, errors: [], attempts: 0, ...r, at: now().toISOString() };
-    current = { seq: delivering, record: made };
-    last = made;
+    last = { seq: delivering, record: made };
     if (outcome === 'sent') lastSentAt = made.at;
     o.deliveries?.record(made);
   };
 
   const deliver = async (m: BusMessage): Promise<void> => {
     delivering = m.seq;
-    current = undefined;
     // `<ns>.ev.<class>.p<k>.<facility>.<type…>`
     const [cls, , facility, ...typeTokens] = m.subject.startsWith(prefix) ? m.subject.slice(prefix.length).split('.') : [];
     if (facility !== target.facility || !OUTBOUND_EVENT_TYPES.has(typeTokens.join('.'))) return;
@@ -313,9 +310,9 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
       o.metrics.deadLettered.inc({ consumer: durable });
       count('dead_lettered');
       // The last attempt's record, now final: its answer or reason stays with it.
-      if (current?.seq === m.seq) {
-        last = { ...current.record, outcome: 'dead_lettered', at: now().toISOString() };
-        o.deliveries?.record(last);
+      if (last?.seq === m.seq) {
+        last = { seq: m.seq, record: { ...last.record, outcome: 'dead_lettered', at: now().toISOString() } };
+        o.deliveries?.record(last.record);
       }
     },
     logger: log,
@@ -325,7 +322,7 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
   return {
     target,
     durable,
-    state: () => ({ target, durable, last, lastSentAt }),
+    state: () => ({ target, durable, last: last?.record, lastSentAt }),
     handle,
     async stop() {
       // Closing the client fails a send in progress at once (naked, resent later) instead of waiting for its timeouts.

@@ -267,10 +267,9 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
   ): Promise<Processed> => {
     const correlation = correlationId(message.controlId);
     const log = deps.logger.child({ correlation_id: correlation, connection: conn.id, adapter: 'hl7v2' });
-    const source = messageSource(message);
     /** Keeps this message in quarantine (what a negative answer needs first); its id, or undefined when it cannot. */
     const keepCopy = (reason: string, text: string, details: unknown) =>
-      keep({ raw: payload, reason, message: text, details, correlation, conn, receivedAt, source, keptAs: opts.keptAs });
+      keep({ raw: payload, reason, message: text, details, correlation, conn, receivedAt, source: messageSource(message), keptAs: opts.keptAs });
     const type = `${message.messageCode}^${message.triggerEvent}`;
     const senderKey = senderOf(message);
     lastSenders.set(conn, senderKey);

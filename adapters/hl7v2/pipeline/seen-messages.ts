@@ -1,8 +1,6 @@
-import type { KV } from '@nats-io/kv';
 import type { Bus } from '../../../gateway/bus/connection.ts';
-import { BusDisconnectedError } from '../../../gateway/bus/jetstream-publisher.ts';
 import { sha256Hex } from '../../../gateway/events/ids.ts';
-import { openBucket } from '../../../gateway/bus/kv-bucket.ts';
+import { RecordBucket } from '../../../gateway/bus/kv-bucket.ts';
 
 /**
  * Messages already answered, by sender and control id (MSH-10), for the dedupe window: a sender that repeats a
@@ -17,13 +15,10 @@ export interface SeenMessage {
 }
 
 export class SeenMessages {
-  private constructor(
-    private readonly bus: Bus,
-    private readonly kv: KV,
-  ) {}
+  private constructor(private readonly bucket: RecordBucket) {}
 
   static async open(bus: Bus, windowMs: number): Promise<SeenMessages> {
-    return new SeenMessages(bus, await openBucket(bus, bus.names.buckets.hl7Seen, { ttlMs: windowMs, history: 1 }));
+    return new SeenMessages(await RecordBucket.open(bus, bus.names.buckets.hl7Seen, { ttlMs: windowMs, history: 1 }));
   }
 
   /** KV keys allow only a few characters; sender and control id are free text, so the key is their hash. */
@@ -31,21 +26,17 @@ export class SeenMessages {
     return sha256Hex(`${sender.length}:${sender}|${controlId}`);
   }
 
+  /** Fails at once while NATS reconnects: a request would only wait out its timeout before the sender is answered. */
   async get(sender: string, controlId: string): Promise<SeenMessage | null> {
-    // A request while the client reconnects would only wait out its timeout (seconds) before the sender is answered.
-    if (!this.bus.publisher.isConnected) throw new BusDisconnectedError();
-    const entry = await this.kv.get(this.key(sender, controlId));
-    if (!entry || entry.operation !== 'PUT' || entry.value.length === 0) return null;
-    return entry.json<SeenMessage>();
+    return (await this.bucket.get(this.key(sender, controlId)))?.json<SeenMessage>() ?? null;
   }
 
   /**
    * Best effort, after the ACK has gone out: should this copy be lost, a repeat gets a fresh ACK of the same
-   * outcome and still no second event (idempotency keys). So it is a plain publish on the bucket's subject
-   * (NATS KV keeps key K of bucket B on `$KV.B.K`), which the bucket's stream stores, without waiting for
-   * JetStream's acknowledgement: one message per answered message instead of a request and its reply.
+   * outcome and still no second event (idempotency keys). So it does not wait for JetStream's acknowledgement: one
+   * message per answered message instead of a request and its reply.
    */
   remember(sender: string, controlId: string, seen: SeenMessage): void {
-    this.bus.nc.publish(`$KV.${this.bus.names.buckets.hl7Seen}.${this.key(sender, controlId)}`, JSON.stringify(seen));
+    this.bucket.putWithoutWaiting(this.key(sender, controlId), JSON.stringify(seen));
   }
 }
