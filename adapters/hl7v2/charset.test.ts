@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeBytes, encodeText, resolveCharset } from './charset.ts';
 import { Hl7EncodeError, Hl7ErrorCode, Hl7ParseError } from './errors.ts';
 import { readMsh18 } from './input-text.ts';
+import { parseMessage } from './parse.ts';
 
 const latin1Bytes = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'latin1'));
 
@@ -15,6 +16,97 @@ describe('resolveCharset', () => {
     expect(resolveCharset('')).toBe('');
     expect(resolveCharset('ISO IR87')).toBeUndefined();
     expect(resolveCharset('UNICODE UTF-16')).toBeUndefined();
+  });
+
+  it('names the other ISO 8859 parts of table 0211 and the double-byte sets, by value and common alias', () => {
+    for (const part of [2, 3, 4, 5, 6, 7, 8, 9, 15]) {
+      expect(resolveCharset(`8859/${part}`)).toBe(`8859/${part}`);
+      expect(resolveCharset(`iso-8859-${part}`)).toBe(`8859/${part}`);
+    }
+    expect(resolveCharset('GB 18030-2000')).toBe('GB 18030-2000');
+    expect(resolveCharset('GB18030')).toBe('GB 18030-2000');
+    expect(resolveCharset('KS X 1001')).toBe('KS X 1001');
+    expect(resolveCharset('EUC-KR')).toBe('KS X 1001');
+    expect(resolveCharset('BIG-5')).toBe('BIG-5');
+    expect(resolveCharset('big5')).toBe('BIG-5');
+  });
+
+  it('refuses the sets MLLP cannot frame or that switch by escape sequences', () => {
+    for (const value of ['UNICODE', 'UNICODE UTF-32', 'ISO IR14', 'ISO IR159', 'CNS 11643-1992', '8859/10']) {
+      expect(resolveCharset(value)).toBeUndefined();
+    }
+  });
+});
+
+/**
+ * Bytes taken from the code charts of each standard (ISO/IEC 8859-n, GB 18030, KS X 1001 in EUC-KR, Big5), with the
+ * characters they stand for.
+ */
+const CHARTED: { charset: string; bytes: number[]; text: string }[] = [
+  { charset: '8859/2', bytes: [0xa3, 0xf3, 0x64, 0xbc], text: 'Łódź' },
+  { charset: '8859/4', bytes: [0xa1, 0xb1], text: 'Ąą' },
+  { charset: '8859/5', bytes: [0xb8, 0xd2, 0xd0, 0xdd], text: 'Иван' },
+  { charset: '8859/6', bytes: [0xc7], text: 'ا' },
+  { charset: '8859/7', bytes: [0xc1, 0xe8, 0xde, 0xed, 0xe1], text: 'Αθήνα' },
+  { charset: '8859/8', bytes: [0xe0], text: 'א' },
+  { charset: '8859/9', bytes: [0x41, 0xf0, 0x72, 0xfd], text: 'Ağrı' },
+  { charset: '8859/15', bytes: [0xa4], text: '€' },
+  { charset: 'GB 18030-2000', bytes: [0xd6, 0xd0, 0xce, 0xc4], text: '中文' },
+  { charset: 'KS X 1001', bytes: [0xc7, 0xd1, 0xb1, 0xb9], text: '한국' },
+  { charset: 'BIG-5', bytes: [0xa4, 0xa4, 0xa4, 0xe5, 0xb3, 0x5c], text: '中文許' },
+];
+
+describe('the ISO 8859 parts and the double-byte sets', () => {
+  it.each(CHARTED)('reads and writes $charset as its code chart says', ({ charset, bytes, text }) => {
+    expect(decodeBytes(Uint8Array.from([0x41, ...bytes]), charset, 0)).toEqual({ text: `A${text}`, decodedAs: charset });
+    expect([...encodeText(`A${text}`, charset)]).toEqual([0x41, ...bytes]);
+  });
+
+  it('reads 0x80–0x9F of an ISO 8859 part as C1 controls, as ISO 8859 defines them (not a windows code page)', () => {
+    expect(decodeBytes(Uint8Array.of(0x80, 0x9f), '8859/9', 0).text).toBe('\u0080\u009f');
+  });
+
+  it('refuses a byte the declared charset does not define, with code 102 at that byte', () => {
+    // 0xA5 has no character in ISO 8859-3; 0xFF none in 8859-7; 0xFF 0x41 is no Big5 pair.
+    for (const [charset, bytes, at] of [['8859/3', [0x41, 0x42, 0xa5], 2], ['8859/7', [0x41, 0xff, 0x42], 1], ['BIG-5', [0x41, 0xa4, 0xa4, 0xff, 0x41], 3]] as const) {
+      try {
+        decodeBytes(Uint8Array.from(bytes), charset, 0);
+        expect.unreachable(charset);
+      } catch (error) {
+        expect(error).toBeInstanceOf(Hl7ParseError);
+        expect((error as Hl7ParseError).code).toBe(Hl7ErrorCode.DataTypeError);
+        expect((error as Hl7ParseError).location.position).toBe(at);
+      }
+    }
+  });
+
+  it('refuses to write a character the charset cannot carry, naming its offset', () => {
+    try {
+      encodeText('Ab中', '8859/2');
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(Hl7EncodeError);
+      expect((error as Hl7EncodeError).location.position).toBe(2);
+    }
+    expect(() => encodeText('Łódź', 'KS X 1001')).toThrow(Hl7EncodeError);
+  });
+
+  it('parses a Big5 message whose header holds a second byte equal to the field separator, and writes it back byte for byte', () => {
+    // 弋 is 0xA4 0x7C in Big5: read byte by byte, MSH-3 would end inside it and MSH-18 would be one field off.
+    const bytes = Buffer.concat([
+      Buffer.from('MSH|^~\\&|PHARM', 'latin1'),
+      Buffer.from([0xa4, 0x7c]),
+      Buffer.from('|HOSP1|EHR|HOSP1|20261121101500||ADT^A08|B5-1|P|2.5||||||BIG-5\rPID|1||M1||', 'latin1'),
+      Buffer.from([0xb3, 0x5c]),
+      Buffer.from('^\\XA47C\\\r', 'latin1'),
+    ]);
+    expect(readMsh18(bytes).value).toBe('BIG-5');
+    const message = parseMessage(bytes);
+    expect(message.msh.get(3)).toBe('PHARM弋');
+    expect(message.segment('PID')!.get(5, 1)).toBe('許');
+    // A hex escape is read in the message's charset.
+    expect(message.segment('PID')!.get(5, 2)).toBe('弋');
+    expect(Buffer.from(encodeText(message.toString(), message.charset)).equals(bytes)).toBe(true);
   });
 });
 

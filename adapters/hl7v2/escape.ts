@@ -1,4 +1,4 @@
-import { decodeHexBytes } from './charset.ts';
+import { decodeHexBytes, type TextCharset } from './charset.ts';
 import type { Delimiters } from './delimiters.ts';
 import { Hl7EncodeError, Hl7ErrorCode } from './errors.ts';
 
@@ -19,8 +19,6 @@ import { Hl7EncodeError, Hl7ErrorCode } from './errors.ts';
  * Encoding (on write): the five delimiters (and truncation) become their sequences; control characters
  * (C0 except TAB) become `\Xhh\`, so a value can never break a segment (CR, LF) or an MLLP frame (0x0B, 0x1C).
  */
-
-export type TextCharset = 'UNICODE UTF-8' | '8859/1';
 
 const MAX_SP_LINES = 99;
 const HEX_SEQUENCE = /^X(?:[0-9A-Fa-f]{2})+$/;

@@ -37,6 +37,11 @@ function seeds(): Uint8Array[] {
   const list = corpusFiles().map(readCorpusBytes);
   list.push(...HAND_WRITTEN.map((text) => new Uint8Array(Buffer.from(text, 'utf8'))));
   list.push(new Uint8Array(Buffer.from('MSH|^~\\&|A|B|C|D|1||ADT^A01|L1|P|2.5||||||8859/1\rPID|1||||REN\xc9\r', 'latin1')));
+  // The double-byte sets, with second bytes equal to delimiters (Big5 0xA4 0x7C, 0xB3 0x5C), and an ISO 8859 part.
+  const bytes = (...parts: (string | number[])[]) => new Uint8Array(Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p)))));
+  list.push(bytes('MSH|^~\\&|A', [0xa4, 0x7c], '|B|C|D|1||ADT^A08|B1|P|2.5||||||BIG-5\rPID|1||||', [0xb3, 0x5c], '^\\XA47C\\\r'));
+  list.push(bytes('MSH|^~\\&|A|B|C|D|1||ADT^A08|G1|P|2.5||||||GB 18030-2000\rPID|1||||', [0xd6, 0xd0, 0xb0, 0x7c, 0x84, 0x31, 0xa4, 0x37], '\r'));
+  list.push(bytes('MSH|^~\\&|A|B|C|D|1||ADT^A08|E1|P|2.5||||||8859/7\rPID|1||||', [0xc1, 0xe8, 0xde, 0xed, 0xe1], '\r'));
   return list;
 }
 

@@ -102,6 +102,26 @@ describe('HL7 v2 over MLLP, end to end', () => {
     expect(rows).toHaveLength(1);
   });
 
+  it('takes a Big5 message whose header holds a byte equal to the field separator, and answers AA in Big5', async () => {
+    // From the Big5 chart: 弋 is 0xA4 0x7C (its second byte is "|"), 許 is 0xB3 0x5C (its second byte is "\").
+    const chart: Record<string, number[]> = { '弋': [0xa4, 0x7c], '許': [0xb3, 0x5c] };
+    const text = rds('BIG5-1', undefined, '||||||BIG-5').replace('|PHARM|', '|PHARM弋|').replace(`|${RDS_PATIENT.family}^`, `|${RDS_PATIENT.family}許^`);
+    const bytes = Buffer.concat(text.split(/(弋|許)/).map((part) => Buffer.from(chart[part] ?? Buffer.from(part, 'latin1'))));
+    const socket = await openRawSocket(gw.mllp.port!);
+    await socket.write(frame(bytes));
+    const [answer] = await socket.waitForAnswers(1);
+    socket.socket.destroy();
+    // Read with the platform's own Big5 decoder (ICU), not ours.
+    const ack = new TextDecoder('big5').decode(answer);
+    expect(ack).toMatch(/^MSH\|\^~\\&\|EHR\|HOSP1\|PHARM弋\|HOSP1\|/);
+    expect(ack.split('\r')[0]!.split('|')[17]).toBe('BIG-5');
+    expect(ack).toContain('\rMSA|AA|BIG5-1');
+    expect(Buffer.from(answer!).includes(Buffer.from([0x50, 0x48, 0x41, 0x52, 0x4d, 0xa4, 0x7c]))).toBe(true);
+    const [row] = (await ledger('HOSP1')).filter((r) => r.event.source.message_id === 'BIG5-1');
+    expect(row!.event.source.sender).toBe('PHARM弋^HOSP1');
+    expect((await gw.phi.vault.get(row!.event.patient_ref!))!.demographics).toMatchObject({ family_name: `${RDS_PATIENT.family}許` });
+  });
+
   it('takes a resend with the same sender and MSH-10 but other bytes (a new MSH-7) for a repeat: same ACK, no second event', async () => {
     // Interface engines that rebuild a message to resend it stamp a new MSH-7; the dispense must still count once.
     const resent = rds('RDS-2R').replace('|20261121101500||', '|20261121101730||');

@@ -1,11 +1,10 @@
-import { decodeBytes, resolveCharset } from './charset.ts';
+import { decodeBytes, isDoubleByte, resolveCharset, type TextCharset } from './charset.ts';
 import { isDelimiterCandidate } from './delimiters.ts';
-import type { TextCharset } from './escape.ts';
 
 /**
  * Turns parser input into text: removes a leading byte order mark and, for bytes, decodes them in the charset
  * named by MSH-18 — read from the raw bytes first, which works because delimiters are ASCII (see delimiters.ts)
- * and every supported charset is ASCII-compatible.
+ * and every supported charset is ASCII-compatible (readMsh18 says what that takes for the double-byte ones).
  *
  * For a batch, the first MSH's MSH-18 decodes the whole input (FHS and BHS have no charset field).
  */
@@ -44,8 +43,24 @@ export interface RawMsh18 {
   readonly position: number;
 }
 
-/** MSH-18 read from bytes, before the text is decoded. Anything unreadable reads as absent. */
+/**
+ * MSH-18 read from bytes, before the text is decoded. Anything unreadable reads as absent.
+ *
+ * In GB 18030 and BIG-5 the second byte of a character may be `|`, `^`, `~` or `\`, so a header holding such a
+ * character (a facility name in MSH-4) miscounts its fields when read byte by byte. When that reading names no
+ * charset or one not supported, the header is read again stepping over double bytes (a lead byte ≥ 0x81 takes the next byte
+ * with it, which also walks GB 18030's four-byte sequences in pairs), and that reading is taken when it names one
+ * of the double-byte charsets.
+ */
 export function readMsh18(bytes: Uint8Array): RawMsh18 {
+  const single = scanMsh18(bytes, false);
+  const named = resolveCharset(single.value);
+  if (named !== undefined && named !== '') return single;
+  const paired = scanMsh18(bytes, true);
+  return isDoubleByte(resolveCharset(paired.value)) ? paired : single;
+}
+
+function scanMsh18(bytes: Uint8Array, doubleBytes: boolean): RawMsh18 {
   const msh = findMsh(bytes);
   if (msh === -1) return { value: '', position: 0 };
   const separator = bytes[msh + 3];
@@ -57,6 +72,10 @@ export function readMsh18(bytes: Uint8Array): RawMsh18 {
   for (; i < bytes.length; i++) {
     const byte = bytes[i]!;
     if (byte === 0x0d || byte === 0x0a) break;
+    if (doubleBytes && byte >= 0x81) {
+      i++;
+      continue;
+    }
     if (byte === separator) {
       field++;
       if (field === 18) start = i + 1;
@@ -77,7 +96,8 @@ export function readMsh18(bytes: Uint8Array): RawMsh18 {
 
 /** Charset for `\Xhh\` escapes of a message given as text (already decoded). */
 export function charsetForText(msh18: string): TextCharset {
-  return resolveCharset(msh18) === '8859/1' ? '8859/1' : 'UNICODE UTF-8';
+  const charset = resolveCharset(msh18);
+  return charset === undefined || charset === '' || charset === 'ASCII' ? 'UNICODE UTF-8' : charset;
 }
 
 export function inputToText(input: Uint8Array | string): InputText {

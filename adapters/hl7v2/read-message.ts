@@ -1,6 +1,6 @@
 import { readDelimiters, type Delimiters } from './delimiters.ts';
 import { Hl7ErrorCode, Hl7ParseError, type Hl7Location } from './errors.ts';
-import type { TextCharset } from './escape.ts';
+import type { TextCharset } from './charset.ts';
 import { charsetForText } from './input-text.ts';
 import { Message } from './message.ts';
 import type { Segment, SegmentContext } from './segment.ts';

@@ -1,6 +1,7 @@
 import type { Delimiters } from './delimiters.ts';
 import { Hl7EncodeError, Hl7ErrorCode } from './errors.ts';
-import { decodeEscapes, encodeEscapes, type TextCharset } from './escape.ts';
+import type { TextCharset } from './charset.ts';
+import { decodeEscapes, encodeEscapes } from './escape.ts';
 import { renderField, type FieldInput } from './field-input.ts';
 import type { EditableSegment } from './message.ts';
 import { piece, pieceCount, pieceOffset, replacePiece } from './pieces.ts';

@@ -42,6 +42,7 @@ describe('HL7 v2 outbound to EHRs, end to end', () => {
   let ehr: NodeHl7ServerPeer; // FACOK: EPIC^HOSP1, answers AA
   let refusing: ScriptedPeer; // FACAE: answers AE (or AA once told to)
   let late: ScriptedPeer; // FACLATE: answers some frames after the timeout
+  let latin1: ScriptedPeer; // FACL1: reads ISO 8859-1 (charset=8859/1), answers AA
   let down: NodeHl7ServerPeer | undefined; // FACDOWN: not there at first
   let downPort: number;
   let aeMode: 'AE' | 'AA' = 'AE';
@@ -62,6 +63,7 @@ describe('HL7 v2 outbound to EHRs, end to end', () => {
       const always = message.segment('RXD')?.get(7) === 'RX-NEVER';
       return seen === 0 || always ? { delayMs: 500, answers: [minimalAck(payload, 'AE')] } : { answers: [minimalAck(payload, 'AA')] };
     });
+    latin1 = await startScriptedPeer(({ payload }) => ({ answers: [minimalAck(payload, 'AA')] }));
     downPort = await freeLoopbackPort();
     ({ gw, stop: stopGateway } = await startTestGateway(
       {
@@ -73,6 +75,7 @@ describe('HL7 v2 outbound to EHRs, end to end', () => {
           `FACAE=127.0.0.1:${refusing.port},app=EHR2`,
           `FACLATE=127.0.0.1:${late.port},app=EHR3`,
           `FACDOWN=127.0.0.1:${downPort},app=EHR4`,
+          `FACL1=127.0.0.1:${latin1.port},app=EHR5,charset=8859/1`,
         ].join(';'),
         HL7_OUTBOUND_FACILITY: 'PHARM1',
         HL7_OUTBOUND_ANSWER_TIMEOUT_MS: '250',
@@ -96,7 +99,7 @@ describe('HL7 v2 outbound to EHRs, end to end', () => {
 
   afterAll(async () => {
     await stopGateway?.();
-    await Promise.all([ehr?.close(), refusing?.close(), late?.close(), down?.close()]);
+    await Promise.all([ehr?.close(), refusing?.close(), late?.close(), latin1?.close(), down?.close()]);
   });
 
   const call = async (method: string, path: string, token: string, body?: unknown) =>
@@ -227,6 +230,37 @@ describe('HL7 v2 outbound to EHRs, end to end', () => {
     expect(await deliveryOf('FWD-1')).toMatchObject({ outcome: 'sent', ack: 'AA' });
   });
 
+  it('writes to an EHR in the character set it reads, and dead-letters a name that set cannot carry, naming the field', async () => {
+    const patient = async (mrn: string, family: string) => {
+      const mr = { authority: 'HOSP1', type: 'MR', value: mrn };
+      const ref = patientToken(gw.phi.keys.tokenKey, mr);
+      await gw.phi.vault.put(ref, { identifiers: [mr], demographics: { family_name: family, given_name: 'PAT' } });
+      return ref;
+    };
+    const sent = await post('FACL1', { patient_ref: await patient('ZZMRN-L1', 'ZZRENÉE'), rx: 'RX-LATIN1' });
+    const [log] = await waitFor('the RDS at the Latin-1 EHR', () => {
+      const found = latin1.log.filter((l) => parseMessage(l.payload).controlId === sent);
+      return found.length > 0 && found;
+    });
+    // ISO 8859-1 has É at 0xC9: one byte, where UTF-8 would have written two.
+    expect(Buffer.from(log!.payload).includes(Buffer.from([0x5a, 0x5a, 0x52, 0x45, 0x4e, 0xc9, 0x45, 0x5e]))).toBe(true);
+    const received = parseMessage(log!.payload);
+    expect([received.charset, received.segment('PID')!.get(5, 1)]).toEqual(['8859/1', 'ZZRENÉE']);
+    expect(await deliveryOf(`D-${seq}`)).toMatchObject({ target: 'FACL1', outcome: 'sent', ack: 'AA' });
+
+    const refused = await post('FACL1', { patient_ref: await patient('ZZMRN-L2', 'ZZŁUKASZ'), rx: 'RX-LATIN2' });
+    const [entry] = await waitFor('the dead letter', async () => {
+      const found = await deadLetters('hl7-outbound-FACL1');
+      return found.length > 0 && found;
+    });
+    expect(entry!.failures.map((f) => f.error)).toEqual([
+      "OutboundBuildError: PID-5 holds a character that 8859/1 (the EHR's MSH-18) cannot carry",
+      "OutboundBuildError: PID-5 holds a character that 8859/1 (the EHR's MSH-18) cannot carry",
+    ]);
+    expect(latin1.log.some((l) => parseMessage(l.payload).controlId === refused)).toBe(false);
+    expect(logLines.some((line) => line.includes('ZZŁUKASZ') || line.includes('ZZRENÉE'))).toBe(false);
+  });
+
   it('dead-letters a dispense whose patient has no identifiers in the vault, with the reason', async () => {
     const stranger = `pt_${'0'.repeat(64)}`;
     await post('FACOK', { patient_ref: stranger, rx: 'RX-NOBODY' });
@@ -284,7 +318,7 @@ describe('HL7 v2 outbound to EHRs, end to end', () => {
     // The status says the same to an operator: two dispenses wait for that EHR, which could not be reached.
     type Target = { facility: string; waiting: number | null; oldest_waiting_s: number | null; last_outcome: string | null; last_sent_at: string | null };
     const targets = ((await (await call('GET', '/api/mllp/status', ANALYST)).json()) as { outbound: Target[] }).outbound;
-    expect(targets.map((t) => t.facility)).toEqual(['FACOK', 'FACAE', 'FACLATE', 'FACDOWN']);
+    expect(targets.map((t) => t.facility)).toEqual(['FACOK', 'FACAE', 'FACLATE', 'FACDOWN', 'FACL1']);
     expect(targets.find((t) => t.facility === 'FACDOWN')).toMatchObject({ waiting: 2, oldest_waiting_s: expect.any(Number), last_outcome: 'unreachable', last_sent_at: null });
     // Nothing waits for FACOK: its dead letter (the patient without identifiers) was terminated, not left pending.
     expect(targets.find((t) => t.facility === 'FACOK')).toMatchObject({ waiting: 0, oldest_waiting_s: 0, last_sent_at: expect.any(String) });

@@ -238,6 +238,35 @@ describe('buildDispenseMessage', () => {
     expect(build().charset).toBe('');
   });
 
+  it('writes in the character set the EHR reads, when it names one: declared in MSH-18, the bytes from its code chart', () => {
+    const patient = { ...PATIENT, demographics: { family_name: 'RENÉE', given_name: 'ŁUCJA' } };
+    const latin2 = build({ patient, header: { ...HEADER, charset: '8859/2' } });
+    expect(latin2.charset).toBe('8859/2');
+    // ISO 8859-2: É is 0xC9, Ł is 0xA3.
+    const bytes = Buffer.from(encodeText(latin2.toString(), latin2.charset));
+    expect(bytes.includes(Buffer.from([0x52, 0x45, 0x4e, 0xc9, 0x45, 0x5e, 0xa3, 0x55]))).toBe(true);
+    // Declared even when every value is ASCII, since the EHR was configured to expect it.
+    expect(build({ header: { ...HEADER, charset: '8859/1' } }).toString().split('\r')[0]!.split('|')[17]).toBe('8859/1');
+  });
+
+  it('refuses a value the character set of the EHR cannot carry, naming the field and not the value', () => {
+    const patient = { ...PATIENT, demographics: { family_name: 'RENÉE', given_name: 'ŁUCJA' } };
+    try {
+      build({ patient, header: { ...HEADER, charset: '8859/1' } });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(OutboundBuildError);
+      expect((err as OutboundBuildError).reason).toBe('unwritable_character');
+      expect((err as OutboundBuildError).message).toBe("PID-5 holds a character that 8859/1 (the EHR's MSH-18) cannot carry");
+    }
+    try {
+      build({ header: { ...HEADER, sendingFacility: 'APOTEKA Ł', charset: 'ASCII' } });
+      expect.unreachable();
+    } catch (err) {
+      expect((err as OutboundBuildError).message).toMatch(/^MSH-4 holds/);
+    }
+  });
+
   it('writes HD components of the configured names, MSH-11 and the sender facility', () => {
     const text = build({
       header: { sendingApplication: 'RXGATE^1.2.3^ISO', sendingFacility: 'PHARM', receivingApplication: undefined, receivingFacility: 'HOSP1', processingId: 'T' },

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isAsciiText, unwritableAt, type Hl7Charset } from '../charset.ts';
 import type { CanonicalEvent } from '../../../gateway/events/schema.ts';
 import type { PatientIdentifier } from '../../../gateway/phi/token.ts';
 import type { PhiRecord } from '../../../gateway/phi/vault.ts';
@@ -35,6 +36,12 @@ export interface OutboundHeader {
   receivingFacility?: string | undefined;
   /** MSH-11: P (production, default), T (training), D (debugging) */
   processingId?: string | undefined;
+  /**
+   * MSH-18, the character set the receiver reads: always declared when given, and a value it cannot carry (a name
+   * in another script) is a build error naming the field. Without it the message is ASCII, or UTF-8 (declared)
+   * when a value needs more.
+   */
+  charset?: Hl7Charset | undefined;
 }
 
 export interface DispenseMessageInput {
@@ -53,7 +60,7 @@ export interface DispenseMessageInput {
 /** The event cannot become a message; no retry can change that (the caller dead-letters it). */
 export class OutboundBuildError extends Error {
   constructor(
-    /** short machine-readable reason: no_patient_identifiers, no_drug_code, no_amount, not_a_dispense */
+    /** short machine-readable reason: no_patient_identifiers, no_drug_code, no_amount, not_a_dispense, unwritable_character */
     readonly reason: string,
     message: string,
   ) {
@@ -148,8 +155,26 @@ export function buildDispenseMessage(input: DispenseMessageInput): EditableMessa
   const site = coded(payload.site);
   if (route !== undefined || site !== undefined) message.append('RXR', present({ 1: route, 2: site }));
 
-  if (!isAscii(message.toString())) message.msh.set(18, 'UNICODE UTF-8');
+  if (header.charset !== undefined) {
+    message.msh.set(18, header.charset);
+    const text = message.toString();
+    const at = unwritableAt(text, header.charset);
+    if (at !== undefined) {
+      throw new OutboundBuildError('unwritable_character', `${fieldAt(text, at, message.delimiters.field)} holds a character that ${header.charset} (the EHR's MSH-18) cannot carry`);
+    }
+  } else if (!isAsciiText(message.toString())) {
+    message.msh.set(18, 'UNICODE UTF-8');
+  }
   return message;
+}
+
+/** The segment and field (`PID-5`) at an offset of a message's text, to name a value without quoting it. */
+function fieldAt(text: string, offset: number, fieldSeparator: string): string {
+  const lineStart = text.lastIndexOf('\r', offset - 1) + 1;
+  const name = text.slice(lineStart, lineStart + 3);
+  const separators = text.slice(lineStart, offset).split(fieldSeparator).length - 1;
+  // MSH-1 is the field separator itself, so MSH fields are one further on than their separators count.
+  return `${name}-${name === 'MSH' ? separators + 1 : separators}`;
 }
 
 interface Coded {
@@ -280,7 +305,3 @@ function hl7Date(date: string | undefined): string | undefined {
   return /^\d{4}-\d{2}-\d{2}$/.test(date) ? date.replaceAll('-', '') : date;
 }
 
-function isAscii(text: string): boolean {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
-  return true;
-}

@@ -31,6 +31,13 @@ describe('HL7_OUTBOUND_TARGETS', () => {
     }
   });
 
+  it('takes the character set of the EHR by its table 0211 value or a common alias', () => {
+    expect(parseOutboundTargets('F=ehr:2575,charset=8859/1')[0]!.charset).toBe('8859/1');
+    expect(parseOutboundTargets('F=ehr:2575,charset=iso-8859-15')[0]!.charset).toBe('8859/15');
+    expect(parseOutboundTargets('F=ehr:2575,charset=GB 18030-2000')[0]!.charset).toBe('GB 18030-2000');
+    expect(parseOutboundTargets('F=ehr:2575')[0]!.charset).toBeUndefined();
+  });
+
   it('serves a target with its own timeouts and TLS files, and the gateway-wide ones for the rest', () => {
     const settings: OutboundSettings = {
       sendingApplication: 'RXGATE',
@@ -63,9 +70,10 @@ describe('HL7_OUTBOUND_TARGETS', () => {
     expect(problems('ehr:2575')).toEqual(['target 1 must start with a facility id (letters, digits, _ and -) and =']);
     expect(problems('F=ehr')).toEqual(['target 1 (F): the address must be host:port']);
     expect(problems('F=ehr:70000')).toEqual(['target 1 (F): the address must be host:port']);
-    expect(problems('F=ehr:1,reversal=rds-x,colour=red,app=')).toEqual([
+    expect(problems('F=ehr:1,reversal=rds-x,charset=UNICODE UTF-16,colour=red,app=')).toEqual([
       'target 1 (F): reversal must be one of rds-ca, rde-ca, rds-negative',
-      'target 1 (F): unknown option "colour" (tls, app=, facility=, reversal=, sender=, servername=, ca=, cert=, key=, answer_timeout_ms=, connect_timeout_ms=, idle_close_ms=)',
+      expect.stringMatching(/^target 1 \(F\): charset must be one of ASCII, UNICODE UTF-8, 8859\/1, 8859\/2, .*, BIG-5$/),
+      'target 1 (F): unknown option "colour" (tls, app=, facility=, reversal=, charset=, sender=, servername=, ca=, cert=, key=, answer_timeout_ms=, connect_timeout_ms=, idle_close_ms=)',
       'target 1 (F): option app needs a value (app=…)',
     ]);
     expect(problems('F=ehr:1,answer_timeout_ms=0,connect_timeout_ms=2s,idle_close_ms=-1,ca=/x.pem')).toEqual([

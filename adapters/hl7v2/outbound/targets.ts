@@ -1,4 +1,5 @@
 import { facilityIdSchema } from '../../../gateway/events/schema.ts';
+import { resolveCharset, SUPPORTED_CHARSETS, type Hl7Charset } from '../charset.ts';
 import { REVERSAL_FORMS, type ReversalForm } from './rds-builder.ts';
 
 /**
@@ -10,6 +11,8 @@ import { REVERSAL_FORMS, type ReversalForm } from './rds-builder.ts';
  * - `tls`: MLLP over TLS (certificates from HL7_OUTBOUND_TLS_*), `servername=NAME` to check another name
  * - `app=NAME`, `facility=NAME`: MSH-5 / MSH-6 (the receiving application and facility; `^` separates HD components)
  * - `reversal=rds-ca|rde-ca|rds-negative`: how a dispense reversal is written (default rds-ca)
+ * - `charset=NAME`: the character set this EHR reads (MSH-18, HL7 table 0211: `8859/1`, `ASCII`, …); default ASCII,
+ *   or UTF-8 declared when a value needs it
  * - `sender=APP^FACILITY`: an HL7 sender that *is* this EHR (repeatable); its own dispenses are never sent back
  *   to it. Default: `app^facility`, which is how the EHR's messages name it when its MSH-3/4 match our MSH-5/6.
  * - `ca=FILE`, `cert=FILE`, `key=FILE` (with `tls`): this EHR's CA bundle and our client certificate and key for it,
@@ -26,6 +29,8 @@ export interface OutboundTarget {
   receivingApplication?: string | undefined;
   receivingFacility?: string | undefined;
   reversalForm: ReversalForm;
+  /** MSH-18 of every message to this EHR; undefined: ASCII, or UTF-8 where needed */
+  charset?: Hl7Charset | undefined;
   /** `source.sender` values (MSH-3^MSH-4 as the EHR sends them) that are this EHR */
   echoSenders: string[];
   /** PEM files for this EHR, each in place of the gateway-wide one */
@@ -49,7 +54,7 @@ export class OutboundTargetsError extends Error {
   }
 }
 
-const KEYS = ['app', 'facility', 'servername', 'sender', 'reversal', ...Object.keys(TLS_FILE_KEYS), ...Object.keys(TIMEOUT_KEYS)];
+const KEYS = ['app', 'facility', 'servername', 'sender', 'reversal', 'charset', ...Object.keys(TLS_FILE_KEYS), ...Object.keys(TIMEOUT_KEYS)];
 const ADDRESS = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 
 export function parseOutboundTargets(text: string): OutboundTarget[] {
@@ -115,6 +120,12 @@ export function parseOutboundTargets(text: string): OutboundTarget[] {
           if ((REVERSAL_FORMS as readonly string[]).includes(value)) target.reversalForm = value as ReversalForm;
           else problems.push(`${where} (${facility}): reversal must be one of ${REVERSAL_FORMS.join(', ')}`);
           break;
+        case 'charset': {
+          const charset = resolveCharset(value);
+          if (charset === undefined || charset === '') problems.push(`${where} (${facility}): charset must be one of ${SUPPORTED_CHARSETS.join(', ')}`);
+          else target.charset = charset;
+          break;
+        }
         case 'ca':
         case 'cert':
         case 'key':
@@ -131,7 +142,7 @@ export function parseOutboundTargets(text: string): OutboundTarget[] {
         }
         default:
           problems.push(
-            `${where} (${facility}): unknown option ${JSON.stringify(key)} (tls, app=, facility=, reversal=, sender=, servername=, ca=, cert=, key=, answer_timeout_ms=, connect_timeout_ms=, idle_close_ms=)`,
+            `${where} (${facility}): unknown option ${JSON.stringify(key)} (tls, app=, facility=, reversal=, charset=, sender=, servername=, ca=, cert=, key=, answer_timeout_ms=, connect_timeout_ms=, idle_close_ms=)`,
           );
       }
     }

@@ -220,6 +220,7 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
           receivingApplication: target.receivingApplication,
           receivingFacility: target.receivingFacility,
           processingId: settings.processingId,
+          charset: target.charset,
         },
         reversalForm: target.reversalForm,
       });
