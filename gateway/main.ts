@@ -151,6 +151,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     const hl7: Hl7Adapter = await startHl7Adapter({
       config,
       bus,
+      store,
       intake,
       metrics,
       logger,
@@ -186,6 +187,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       messageAnswers: new Map([['hl7v2', hl7.answers]]),
       mllpStatus: () => hl7.status(),
       deliveries: hl7.deliveries,
+      resends: hl7.resends,
       eventSentAs: hl7.eventSentAs,
       consumerHandlers: () => new Map([...ledgerWriter.handlers, ...mappings.consumerHandlers, ...hl7.consumerHandlers]),
       refreshGauges: async () => {

@@ -415,6 +415,7 @@ describe('HL7 v2 over MLLP, end to end', () => {
         HL7_FACILITY_MAP: 'HOSP1=HOSP1',
       }),
       bus: gw.bus,
+      store: gw.store,
       intake: gw.intake,
       metrics: gw.metrics,
       logger: createLogger('silent'),

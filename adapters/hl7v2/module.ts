@@ -14,6 +14,9 @@ import { listenerOptionsFromConfig } from './mllp/config.ts';
 import type { MllpConnectionInfo } from './mllp/handler.ts';
 import { DeliveryRecords, type DeliveryRecord } from './outbound/delivery-records.ts';
 import { startOutboundWorkers, type OutboundWorkers } from './outbound/worker.ts';
+import { OutboundResends } from './outbound/resends.ts';
+import type { Store } from '../../gateway/store/db.ts';
+import { uuidv7 } from '../../gateway/events/ids.ts';
 import { startMllpListener, type MllpListener } from './mllp/listener.ts';
 import { createHl7Handler, type Hl7Handler } from './pipeline/handler.ts';
 import { hl7AnswerLookup } from './pipeline/answer-lookup.ts';
@@ -39,6 +42,8 @@ export interface Hl7Adapter {
   eventSentAs?: ((controlId: string) => Promise<string | null>) | undefined;
   /** The outbound workers' consumer handlers (durable `hl7-outbound-<facility>` → handler), for DLQ replay; empty without HL7_OUTBOUND_TARGETS. */
   consumerHandlers: ReadonlyMap<string, (batch: BusMessage[]) => Promise<void>>;
+  /** Resends of dispenses from the ledger to an EHR (POST /api/outbound/:facility/resend); undefined without HL7_OUTBOUND_TARGETS. */
+  resends?: OutboundResends | undefined;
   stop(): Promise<void>;
 }
 
@@ -64,6 +69,8 @@ export async function startHl7Adapter(deps: {
   /** MAX_DELIVER and ACK_WAIT_MS: the gateway's, for the outbound consumers; DUPLICATE_WINDOW_S: the events stream's */
   config: Hl7Config & { MAX_DELIVER: number; ACK_WAIT_MS: number; DUPLICATE_WINDOW_S?: number; EVENTS_MAX_AGE_DAYS?: number };
   bus: Bus;
+  /** the ledger, which resends to EHRs read from */
+  store: Store;
   intake: IntakeDeps;
   metrics: Metrics;
   logger: Logger;
@@ -135,6 +142,7 @@ export async function startHl7Adapter(deps: {
       throw err;
     }
   }
+  const resends = outbound && new OutboundResends({ store: deps.store, resenders: outbound.resenders, logger: deps.logger, now: () => new Date(), newId: uuidv7 });
   return {
     listener,
     handler,
@@ -148,8 +156,10 @@ export async function startHl7Adapter(deps: {
     deliveries: deliveries ? (ids) => deliveries.get(ids) : undefined,
     eventSentAs: deliveries ? (controlId) => deliveries.eventSentAs(controlId) : undefined,
     consumerHandlers: outbound?.handlers ?? new Map(),
+    resends,
     stop: async () => {
       await listener.stop();
+      await resends?.stop();
       await outbound?.stop();
     },
   };

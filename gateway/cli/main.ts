@@ -25,11 +25,15 @@ const USAGE = `usage: gateway <command>
                                 what became of a sender's message (HL7 MSH-10; sender as MSH-3^MSH-4): its answer,
                                 ledger entries, parked events, quarantined copies and deliveries to EHRs
   mllp-status                   the MLLP listener and who is connected to it now
+  outbound resend <facility> (--since T [--until T] | --event ID…) --reason R
+                                send a facility's dispenses to its EHR again, from the ledger: those recorded from
+                                T (ISO 8601) until now or --until, or the events named (analyst role)
+  outbound resends              the resends of the running gateway and how far each got
   mllp-send FILE… [--host H] [--port P] [--tls] [--ca F] [--cert F --key F] [--servername N]
                                 send HL7 v2 files over MLLP (default: this gateway's MLLP_HOST:MLLP_PORT, or
                                 MLLP_TLS_PORT with TLS), print each ACK
 
-Settings come from the environment (see the README). quarantine, dlq, trace and mllp-status talk to the running gateway's API at
+Settings come from the environment (see the README). quarantine, dlq, trace, mllp-status and outbound talk to the running gateway's API at
 GATEWAY_URL (default http://127.0.0.1:HTTP_PORT) with GATEWAY_TOKEN (default: the token in DATA_DIR/admin.token).`;
 
 /** Returns the process exit code. Errors the user can fix are printed as one line, without a stack. */
@@ -55,6 +59,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'mllp-status':
         console.log(JSON.stringify(await api(loadConfig(), 'GET', '/api/mllp/status'), null, 2));
         return 0;
+      case 'outbound':
+        return await outbound(loadConfig(), rest);
       case undefined:
       case 'help':
       case '--help':
@@ -186,7 +192,27 @@ async function trace(config: Config, args: string[]): Promise<number> {
   return 0;
 }
 
-async function api(config: Config, method: string, path: string): Promise<unknown> {
+async function outbound(config: Config, args: string[]): Promise<number> {
+  const [action, ...rest] = args;
+  if (action === 'resends') {
+    console.log(JSON.stringify(await api(config, 'GET', '/api/outbound/resends'), null, 2));
+    return 0;
+  }
+  if (action !== 'resend') throw new CliError('outbound needs one of: resend <facility> …, resends');
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: { since: { type: 'string' }, until: { type: 'string' }, event: { type: 'string', multiple: true }, reason: { type: 'string' } },
+  });
+  const [facility] = positionals;
+  if (!facility) throw new CliError('outbound resend needs the facility whose EHR gets the dispenses');
+  if (!values.reason) throw new CliError('outbound resend needs --reason (it is logged with the resend)');
+  const body = { since: values.since, until: values.until, event_ids: values.event, reason: values.reason };
+  console.log(JSON.stringify(await api(config, 'POST', `/api/outbound/${encodeURIComponent(facility)}/resend`, body), null, 2));
+  return 0;
+}
+
+async function api(config: Config, method: string, path: string, body?: unknown): Promise<unknown> {
   const base = config.GATEWAY_URL ?? `http://127.0.0.1:${config.HTTP_PORT}`;
   let token = config.GATEWAY_TOKEN;
   if (!token) {
@@ -198,11 +224,18 @@ async function api(config: Config, method: string, path: string): Promise<unknow
   }
   let res: Response;
   try {
-    res = await fetch(new URL(path, base), { method, headers: { authorization: `Bearer ${token}` } });
+    res = await fetch(new URL(path, base), {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? null : JSON.stringify(body),
+    });
   } catch (err) {
     throw new CliError(`cannot reach the gateway at ${base}: ${(err as Error).message} (is it running? set GATEWAY_URL)`);
   }
-  const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
-  if (!res.ok) throw new CliError(`${method} ${path} answered ${res.status}: ${body?.error?.message ?? res.statusText}`);
-  return body;
+  const answer = (await res.json().catch(() => null)) as { error?: { message?: string; details?: unknown } } | null;
+  if (!res.ok) {
+    const details = answer?.error?.details === undefined ? '' : ` ${JSON.stringify(answer.error.details)}`;
+    throw new CliError(`${method} ${path} answered ${res.status}: ${answer?.error?.message ?? res.statusText}${details}`);
+  }
+  return answer;
 }

@@ -16,6 +16,7 @@ import { traceMessage, type AnswerLookup, type TraceDeps } from '../trace/messag
 import { findParkedByMessage, findParkedSource } from '../../mappings/pending/store.ts';
 import type { Mappings } from '../../mappings/module.ts';
 import type { MllpStatus } from '../../adapters/hl7v2/mllp-status.ts';
+import type { OutboundResends } from '../../adapters/hl7v2/outbound/resends.ts';
 import { mappingRoutes } from '../../mappings/routes/index.ts';
 import { uiRoutes } from '../ui/index.tsx';
 import { requestContext, type AppEnv } from './context.ts';
@@ -25,6 +26,7 @@ import { dlqRoutes, quarantineRoutes } from './routes/evidence.ts';
 import { healthRoutes, schemaRoutes } from './routes/health.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
 import { traceRoutes } from './routes/trace.ts';
+import { outboundRoutes } from './routes/outbound.ts';
 import { ROUTE_ROLES } from './route-roles.ts';
 import { openApiDocument, packageVersion } from './openapi/document.ts';
 import { GATEWAY_ROUTE_DOCS } from './openapi/gateway-routes.ts';
@@ -47,6 +49,8 @@ export interface AppDeps {
   deliveries?: TraceDeps['deliveries'];
   /** the event a message sent to an EHR was built from, by its MSH-10; absent without outbound targets */
   eventSentAs?: TraceDeps['eventSentAs'];
+  /** resends of dispenses to EHRs from the ledger (/api/outbound); absent without outbound targets */
+  resends?: OutboundResends | undefined;
   consumerHandlers: () => ReadonlyMap<string, (batch: BusMessage[]) => Promise<void>>;
   refreshGauges: () => Promise<void>;
   /** signs and verifies the ledger checkpoints (/api/ledger/checkpoints, /api/ledger/verify) */
@@ -88,6 +92,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     },
   };
   app.get('/api/mllp/status', requireRole(deps.grants, ...ROUTE_ROLES.status), async (c) => c.json(await deps.mllpStatus()));
+  app.route('/api/outbound', outboundRoutes({ grants: deps.grants, resends: deps.resends }));
 
   app.use('/api/trace', requireRole(deps.grants, ...ROUTE_ROLES.trace));
   app.route('/api/trace', traceRoutes(traceDeps));

@@ -15,8 +15,10 @@ export const ROUTE_ROLES = {
   evidenceReplay: ['analyst'],
   /** what became of one message: positions, ids, codes and reasons, no content */
   trace: ['analyst', 'compliance', 'pharmacist'],
-  /** the adapters' listeners and their open connections */
+  /** the adapters' listeners and their open connections; the resends to EHRs */
   status: ['analyst', 'compliance'],
+  /** sending dispenses from the ledger to an EHR again */
+  outboundResend: ['analyst'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type RouteRoles = keyof typeof ROUTE_ROLES;

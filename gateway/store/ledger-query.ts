@@ -26,6 +26,10 @@ export interface LedgerEntry {
 export interface LedgerListQuery {
   facility?: string;
   type?: string;
+  /** any of these types */
+  types?: readonly string[];
+  /** only these events */
+  eventIds?: readonly string[];
   /** recorded_at >= since */
   since?: Date;
   /** recorded_at < until */
@@ -64,6 +68,8 @@ export async function listLedger(store: Store, q: LedgerListQuery): Promise<{ en
       and(
         q.facility !== undefined ? eq(ledger.chain, q.facility) : undefined,
         q.type !== undefined ? eq(ledger.type, q.type) : undefined,
+        q.types !== undefined ? inArray(ledger.type, [...q.types]) : undefined,
+        q.eventIds !== undefined ? inArray(ledger.eventId, [...q.eventIds]) : undefined,
         q.since !== undefined ? gte(ledger.recordedAt, iso(q.since, 'since')) : undefined,
         q.until !== undefined ? lt(ledger.recordedAt, iso(q.until, 'until')) : undefined,
         q.after !== undefined ? gt(ledger.position, q.after) : undefined,

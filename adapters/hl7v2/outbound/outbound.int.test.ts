@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main as cli } from '../../../gateway/cli/main.ts';
 import { freeLoopbackPort } from '../../../gateway/bus/embedded-nats.ts';
 import { createLogger } from '../../../gateway/log.ts';
 import type { RunningGateway } from '../../../gateway/main.ts';
@@ -22,6 +23,7 @@ import { startOutboundWorkers } from './worker.ts';
 
 const SYSTEM = 'system-token-0123456789';
 const ANALYST = 'analyst-token-0123456789';
+const COMPLIANCE = 'compliance-token-0123456789';
 const MRN = 'ZZMRN7788';
 const NAME = 'ZZOUTBOUND';
 const NDC = '00591036901';
@@ -45,7 +47,7 @@ describe('HL7 v2 outbound to EHRs, end to end', () => {
   let latin1: ScriptedPeer; // FACL1: reads ISO 8859-1 (charset=8859/1), answers AA
   let down: NodeHl7ServerPeer | undefined; // FACDOWN: not there at first
   let downPort: number;
-  let aeMode: 'AE' | 'AA' = 'AE';
+  let aeMode: 'AE' | 'AA' | 'HANGUP' = 'AE';
   const lateAnswers = new Map<string, number>();
   const logLines: string[] = [];
   let patientRef: string;
@@ -53,7 +55,7 @@ describe('HL7 v2 outbound to EHRs, end to end', () => {
 
   beforeAll(async () => {
     ehr = await startNodeHl7ServerPeer();
-    refusing = await startScriptedPeer(({ payload }) => ({ answers: [minimalAck(payload, aeMode)] }));
+    refusing = await startScriptedPeer(({ payload }) => (aeMode === 'HANGUP' ? { delayMs: 300, close: true } : { answers: [minimalAck(payload, aeMode)] }));
     // The first frame of each message (and every frame of RX-NEVER) is answered with an AE after the client's
     // timeout: were a late answer ever read, the message would be counted as refused.
     late = await startScriptedPeer(({ payload }) => {
@@ -67,7 +69,7 @@ describe('HL7 v2 outbound to EHRs, end to end', () => {
     downPort = await freeLoopbackPort();
     ({ gw, stop: stopGateway } = await startTestGateway(
       {
-        AUTH_TOKENS: `system:${SYSTEM},analyst:${ANALYST}`,
+        AUTH_TOKENS: `system:${SYSTEM},analyst:${ANALYST},compliance:${COMPLIANCE}`,
         HL7_FACILITY_MAP: 'HOSP1=FACOK',
         MAX_DELIVER: '2',
         HL7_OUTBOUND_TARGETS: [
@@ -387,6 +389,114 @@ describe('HL7 v2 outbound to EHRs, end to end', () => {
     for (const failure of entry!.failures) {
       expect(failure.error).toMatch(new RegExp(`^OutboundNoAnswerError: no ACK from 127\\.0\\.0\\.1:${late.port} for ${controlId} after 2 attempt\\(s\\): #1 answer_timeout .*; #2 answer_timeout`));
     }
+  });
+
+  type Resend = { id: string; facility: string; state: string; found: number; sent: number; skipped: number; refused: number; refused_ids: string[]; stopped_reason: string | null; resume_since: string | null };
+  const resends = async (token = ANALYST): Promise<Resend[]> => ((await (await call('GET', '/api/outbound/resends', token)).json()) as { resends: Resend[] }).resends;
+  const askResend = async (facility: string, body: unknown, token = ANALYST) => call('POST', `/api/outbound/${facility}/resend`, token, body);
+  const resendEnded = async (res: Response): Promise<Resend> => {
+    expect(res.status).toBe(202);
+    const { resend } = (await res.json()) as { resend: Resend };
+    expect(resend.state).toBe('running');
+    return waitFor(`resend ${resend.id} to end`, async () => {
+      const found = (await resends()).find((r) => r.id === resend.id);
+      return found !== undefined && found.state !== 'running' && found;
+    });
+  };
+  const eventIdOf = async (messageId: string): Promise<string> => {
+    const trace = (await (await call('GET', `/api/trace?message_id=${messageId}`, ANALYST)).json()) as { ledger: { event_id: string }[] };
+    return trace.ledger[0]!.event_id;
+  };
+
+  it('resends dispenses from the ledger when an analyst asks: the same messages, in ledger order, said who and why', async () => {
+    const since = new Date().toISOString();
+    const first = await post('FACOK', { rx: 'RX-AGAIN' });
+    const firstMessage = `D-${seq}`;
+    const second = await post('FACOK', { type: 'rx.dispense.reversal', rx: 'RX-AGAIN' });
+    await waitFor('both sent once', () => receivedBy(ehr, first).length === 1 && receivedBy(ehr, second).length === 1);
+
+    const res = await askResend('FACOK', { since, reason: 'the EHR was restored from a backup' });
+    expect(await resendEnded(res)).toMatchObject({ facility: 'FACOK', state: 'done', found: 2, sent: 2, skipped: 0, refused: 0, since, until: expect.any(String), actor: expect.any(String), reason: 'the EHR was restored from a backup' });
+    // The EHR got each again under the MSH-10 it had, after the first copies and in the same order.
+    const sequence = ehr.received.map((t) => parseMessage(t).controlId).filter((id) => id === first || id === second);
+    expect(sequence).toEqual([first, second, first, second]);
+
+    // Chosen events only: the dispense a third time, nothing else.
+    const chosen = await resendEnded(await askResend('FACOK', { event_ids: [await eventIdOf(firstMessage)], reason: 'one dispense missing at the EHR' }));
+    expect(chosen).toMatchObject({ state: 'done', found: 1, sent: 1 });
+    expect(receivedBy(ehr, first)).toHaveLength(3);
+    expect(receivedBy(ehr, second)).toHaveLength(2);
+    expect(await deliveryOf(firstMessage)).toMatchObject({ outcome: 'sent', ack: 'AA', control_id: first });
+
+    // Compliance may follow resends but not start one.
+    expect((await resends(COMPLIANCE)).length).toBeGreaterThanOrEqual(2);
+    expect((await askResend('FACOK', { since, reason: 'x' }, COMPLIANCE)).status).toBe(403);
+  });
+
+  it('stops a resend when the EHR stops answering, saying from where to resend; counts refusals and goes on past them', async () => {
+    aeMode = 'AA';
+    const since = new Date().toISOString();
+    const sent = await post('FACAE', { rx: 'RX-STOP' });
+    const message = `D-${seq}`;
+    await waitFor('the dispense at the EHR', () => refusing.log.some((l) => parseMessage(l.payload).controlId === sent));
+    await waitFor('its delivery recorded', async () => (await deliveryOf(message)).outcome === 'sent');
+
+    aeMode = 'HANGUP';
+    const hangingUp = await askResend('FACAE', { since, reason: 'interface queue cleared' });
+    // One resend per EHR at a time.
+    const second = await askResend('FACAE', { since, reason: 'asked twice' });
+    expect(second.status).toBe(409);
+    expect(((await second.json()) as { error: { code: string } }).error.code).toBe('resend_running');
+    const stopped = await resendEnded(hangingUp);
+    expect(stopped).toMatchObject({ state: 'stopped', found: 1, sent: 0, stopped_reason: 'the EHR did not answer', resume_since: expect.any(String) });
+    expect(Date.parse(stopped.resume_since!)).toBeGreaterThanOrEqual(Date.parse(since));
+
+    aeMode = 'AE';
+    const refused = await resendEnded(await askResend('FACAE', { since: stopped.resume_since, reason: 'interface queue cleared' }));
+    expect(refused).toMatchObject({ state: 'done', found: 1, sent: 0, refused: 1, refused_ids: [await eventIdOf(message)] });
+    expect(await deliveryOf(message)).toMatchObject({ outcome: 'error', ack: 'AE' });
+    aeMode = 'AA';
+  });
+
+  it('resends from the command line: `gateway outbound resend` and `gateway outbound resends`', async () => {
+    const controlId = await post('FACOK', { rx: 'RX-CLI' });
+    const message = `D-${seq}`;
+    await waitFor('the dispense at the EHR', () => receivedBy(ehr, controlId).length === 1);
+    const printed: string[] = [];
+    const out = vi.spyOn(console, 'log').mockImplementation((line: string) => void printed.push(line));
+    const err = vi.spyOn(console, 'error').mockImplementation((line: string) => void printed.push(line));
+    vi.stubEnv('GATEWAY_URL', `http://127.0.0.1:${gw.httpPort}`);
+    vi.stubEnv('GATEWAY_TOKEN', ANALYST);
+    try {
+      expect(await cli(['outbound', 'resend', 'FACOK', '--event', await eventIdOf(message), '--reason', 'asked by the ward'])).toBe(0);
+      const { resend } = JSON.parse(printed.at(-1)!) as { resend: Resend };
+      await waitFor('the resend to end', async () => (await resends()).find((r) => r.id === resend.id)?.state === 'done');
+      expect(receivedBy(ehr, controlId)).toHaveLength(2);
+      expect(await cli(['outbound', 'resends'])).toBe(0);
+      expect((JSON.parse(printed.at(-1)!) as { resends: Resend[] }).resends[0]).toMatchObject({ id: resend.id, sent: 1 });
+      // Neither a range nor events: the API's answer names the field.
+      expect(await cli(['outbound', 'resend', 'FACOK', '--reason', 'x'])).toBe(2);
+      expect(printed.at(-1)).toMatch(/answered 422: .*"since"/);
+      expect(await cli(['outbound', 'resend', 'FACOK', '--since', '2026-01-01T00:00:00Z'])).toBe(2);
+      expect(printed.at(-1)).toMatch(/--reason/);
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it('answers a bad resend request with the field it gets wrong', async () => {
+    const problem = async (res: Response) => {
+      const body = (await res.json()) as { error: { code: string; details?: { field?: string; path?: string }[] } };
+      return [res.status, body.error.code, (body.error.details ?? []).map((d) => d.field ?? d.path)];
+    };
+    expect(await problem(await askResend('NOWHERE', { since: '2026-01-01T00:00:00Z', reason: 'x' }))).toEqual([404, 'unknown_target', []]);
+    expect(await problem(await askResend('FACOK', { since: '2026-01-01T00:00:00Z', event_ids: ['0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b'], reason: 'x' }))).toEqual([422, 'invalid_request', ['since']]);
+    expect(await problem(await askResend('FACOK', { since: '2026-01-02T00:00:00Z', until: '2026-01-01T00:00:00Z', reason: 'x' }))).toEqual([422, 'invalid_request', ['until']]);
+    expect(await problem(await askResend('FACOK', { since: 'yesterday' }))).toEqual([422, 'invalid_request', ['since', 'reason']]);
+    const notJson = await fetch(`http://127.0.0.1:${gw.httpPort}/api/outbound/FACOK/resend`, { method: 'POST', headers: { authorization: `Bearer ${ANALYST}`, 'content-type': 'text/plain' }, body: 'since=yesterday' });
+    expect(notJson.status).toBe(415);
   });
 
   it('logs no patient data', () => {

@@ -80,12 +80,28 @@ export interface OutboundWorker {
   state(): OutboundWorkerState;
   /** the consumer's handler (also what a DLQ replay calls) */
   handle(batch: BusMessage[]): Promise<void>;
+  /** sends an event again, outside the consumer (an analyst's resend from the ledger) */
+  resend(event: CanonicalEvent): Promise<ResendResult>;
   stop(): Promise<void>;
 }
+
+/**
+ * What became of one resent event: the delivery outcome (sent, skipped_echo, rejected, error, unreachable,
+ * no_answer, invalid), `unavailable` when it could not be tried (the PHI vault is down), `not_for_this_ehr` for an
+ * event of another facility or type. `detail`: why it was not sent.
+ */
+export interface ResendResult {
+  outcome: OutboundOutcome | 'unavailable' | 'not_for_this_ehr';
+  detail?: string;
+}
+
+type Recorder = (eventId: string, outcome: OutboundOutcome, r?: Partial<Pick<DeliveryRecord, 'control_id' | 'ack' | 'errors' | 'attempts'>>) => DeliveryRecord;
 
 export interface OutboundWorkers {
   /** durable name → handler, for DLQ replay (gateway/main.ts consumerHandlers) */
   readonly handlers: ReadonlyMap<string, (batch: BusMessage[]) => Promise<void>>;
+  /** facility → its target's resend, for an analyst's resend from the ledger */
+  readonly resenders: ReadonlyMap<string, (event: CanonicalEvent) => Promise<ResendResult>>;
   /** each target's state, in the order HL7_OUTBOUND_TARGETS lists them */
   states(): OutboundWorkerState[];
   consumerNames(): string[];
@@ -182,11 +198,17 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
   let delivering = 0; // stream sequence of the message being delivered
   let last: { seq: number; record: DeliveryRecord } | undefined;
   let lastSentAt: string | undefined;
-  const record = (eventId: string, outcome: OutboundOutcome, r: Partial<Pick<DeliveryRecord, 'control_id' | 'ack' | 'errors' | 'attempts'>> = {}) => {
+  /** Keeps a delivery's outcome for the trace (and the status's last send); returns the record. */
+  const keepRecord: Recorder = (eventId, outcome, r = {}) => {
     const made: DeliveryRecord = { event_id: eventId, target: target.facility, outcome, control_id: null, ack: null, errors: [], attempts: 0, ...r, at: now().toISOString() };
-    last = { seq: delivering, record: made };
     if (outcome === 'sent') lastSentAt = made.at;
     o.deliveries?.record(made);
+    return made;
+  };
+  const record: Recorder = (eventId, outcome, r) => {
+    const made = keepRecord(eventId, outcome, r);
+    last = { seq: delivering, record: made };
+    return made;
   };
 
   const deliver = async (m: BusMessage): Promise<void> => {
@@ -196,7 +218,14 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
     if (facility !== target.facility || !OUTBOUND_EVENT_TYPES.has(typeTokens.join('.'))) return;
     // Unmapped events are parked; the mapping engine publishes them again (class ctl/gen) once their drug is mapped.
     if (cls === 'unm') return;
-    const event = decodeEvent(m);
+    await deliverEvent(decodeEvent(m), record, log);
+  };
+
+  /**
+   * One event to the EHR: built, sent, answered, its outcome recorded. Returns once the EHR took it (or it is not
+   * for this EHR); throws what the consumer makes of a failure (TransientError: later; others: towards the DLQ).
+   */
+  const deliverEvent = async (event: CanonicalEvent, record: Recorder, log: Logger): Promise<void> => {
     if (event.facility_id !== target.facility || !OUTBOUND_EVENT_TYPES.has(event.type) || eventClass(event) === 'unm') return;
     if (isEcho(target, event.source)) {
       count('skipped_echo');
@@ -293,6 +322,23 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
     for (const m of batch) await deliver(m);
   };
 
+  // A resend goes through the same client (so it queues behind the live feed's message in flight) and the same
+  // records, but it is not the consumer's message: the status's latest outcome stays the live feed's.
+  const resendLog = log.child({ resend: true });
+  const resend = async (event: CanonicalEvent): Promise<ResendResult> => {
+    let outcome: OutboundOutcome | undefined;
+    const noted: Recorder = (eventId, o2, r) => {
+      outcome = o2;
+      return keepRecord(eventId, o2, r);
+    };
+    try {
+      await deliverEvent(event, noted, resendLog);
+    } catch (err) {
+      return { outcome: outcome ?? 'unavailable', detail: (err as Error).message };
+    }
+    return { outcome: outcome ?? 'not_for_this_ehr' };
+  };
+
   const policy = clientRetryPolicy(settings.retry);
   const consumer: RunningConsumer = await startBatchConsumer({
     bus: o.bus,
@@ -325,6 +371,7 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
     durable,
     state: () => ({ target, durable, last: last?.record, lastSentAt }),
     handle,
+    resend,
     async stop() {
       // Closing the client fails a send in progress at once (naked, resent later) instead of waiting for its timeouts.
       await Promise.all([consumer.stop(), client.close()]);
@@ -345,6 +392,7 @@ export async function startOutboundWorkers(o: Omit<OutboundWorkerOptions, 'targe
   }
   return {
     handlers: new Map(workers.map((w) => [w.durable, w.handle])),
+    resenders: new Map(workers.map((w) => [w.target.facility, w.resend])),
     states: () => workers.map((w) => w.state()),
     consumerNames: () => workers.map((w) => w.durable),
     stop,

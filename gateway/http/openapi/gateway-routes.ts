@@ -2,6 +2,7 @@ import { ROUTE_ROLES } from '../route-roles.ts';
 import { ledgerListQuery, ledgerVerifyQuery } from '../routes/ledger.ts';
 import { dlqQuery, quarantineQuery } from '../routes/evidence.ts';
 import { traceQuery } from '../routes/trace.ts';
+import { resendBody } from '../routes/outbound.ts';
 import { pageQuery } from '../paging.ts';
 import type { RouteDoc } from './route-doc.ts';
 
@@ -139,5 +140,28 @@ export const GATEWAY_ROUTE_DOCS: readonly RouteDoc[] = [
     summary: 'the MLLP listener (ports, connection limit, TLS certificate expiry) and each open connection: peer, certificate CN, last sender, since when, frames in, answered, waiting',
     roles: ROUTE_ROLES.status,
     responses: { 200: 'port, tls_port, max_connections, tls_certificate_expires, connections' },
+  },
+  {
+    method: 'post',
+    path: '/api/outbound/:facility/resend',
+    summary:
+      "sends the facility's dispenses and reversals again to its EHR, from the ledger: those recorded from since until until (default now), or the event_ids given; one after the other, in ledger order, as they were sent the first time",
+    roles: ROUTE_ROLES.outboundResend,
+    body: resendBody,
+    responses: {
+      202: 'resend: the resend, running (GET /api/outbound/resends follows it)',
+      404: 'no EHR receives the dispenses of this facility (HL7_OUTBOUND_TARGETS)',
+      409: 'a resend to this EHR is still running (details.resend_id)',
+      415: 'not JSON',
+      422: 'names each bad field',
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/outbound/resends',
+    summary:
+      "this gateway's resends to EHRs, newest first: who asked and why, the range, state (running, done, stopped, cancelled), found, sent, skipped, refused (refused_ids), and for a stopped one why and resume_since",
+    roles: ROUTE_ROLES.status,
+    responses: { 200: 'resends' },
   },
 ];

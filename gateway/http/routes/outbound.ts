@@ -1,0 +1,62 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { requireRole } from '../../auth/middleware.ts';
+import type { TokenGrant } from '../../auth/tokens.ts';
+import { ResendRunningError, UnknownOutboundTargetError, type OutboundResends } from '../../../adapters/hl7v2/outbound/resends.ts';
+import { facilityIdSchema } from '../../events/schema.ts';
+import { jsonBody, jsonLimit, reasonField } from '../../../mappings/routes/common.ts';
+import type { AppEnv } from '../context.ts';
+import { apiError } from '../errors.ts';
+import { ROUTE_ROLES } from '../route-roles.ts';
+
+/** At most this many chosen events in one resend; a time range has no limit. */
+export const MAX_RESEND_EVENT_IDS = 1000;
+
+export const resendBody = z
+  .object({
+    /** dispenses recorded in the ledger at or after this time */
+    since: z.iso.datetime({ offset: true }).optional(),
+    /** … and before this one (default: now) */
+    until: z.iso.datetime({ offset: true }).optional(),
+    /** these events instead of a time range (ledger event ids) */
+    event_ids: z.array(z.uuid()).min(1).max(MAX_RESEND_EVENT_IDS).optional(),
+    reason: reasonField,
+  })
+  .strict()
+  .refine((b) => (b.since === undefined) !== (b.event_ids === undefined), { message: 'give either since (a time range) or event_ids, not both', path: ['since'] })
+  .refine((b) => b.since === undefined || b.until === undefined || Date.parse(b.until) > Date.parse(b.since), { message: 'must be after since', path: ['until'] });
+
+/**
+ * An analyst's resend of dispenses to an EHR from the ledger (adapters/hl7v2/outbound/resends.ts), and the list of
+ * this gateway's resends. Without outbound targets every facility is unknown (404) and the list is empty.
+ */
+export function outboundRoutes(deps: { grants: TokenGrant[]; resends: OutboundResends | undefined }) {
+  const app = new Hono<AppEnv>();
+  app.post('/:facility/resend', requireRole(deps.grants, ...ROUTE_ROLES.outboundResend), jsonLimit, async (c) => {
+    const facility = c.req.param('facility');
+    if (!facilityIdSchema.safeParse(facility).success || !deps.resends) {
+      return apiError(c, 404, 'unknown_target', new UnknownOutboundTargetError(facility.slice(0, 64)).message);
+    }
+    const body = await jsonBody(c, resendBody);
+    if (!body.ok) return body.response;
+    const { since, until, event_ids: eventIds, reason } = body.value;
+    try {
+      const job = deps.resends.start({
+        facility,
+        since: since === undefined ? undefined : new Date(since),
+        until: until === undefined ? undefined : new Date(until),
+        eventIds,
+        actor: c.get('grant')!.label,
+        reason,
+      });
+      c.get('log').info({ resend_id: job.id, target: facility }, 'resend to the EHR asked for');
+      return c.json({ resend: job }, 202);
+    } catch (err) {
+      if (err instanceof UnknownOutboundTargetError) return apiError(c, 404, 'unknown_target', err.message);
+      if (err instanceof ResendRunningError) return apiError(c, 409, 'resend_running', err.message, { resend_id: err.job.id });
+      throw err;
+    }
+  });
+  app.get('/resends', requireRole(deps.grants, ...ROUTE_ROLES.status), (c) => c.json({ resends: deps.resends?.list() ?? [] }));
+  return app;
+}
