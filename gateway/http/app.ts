@@ -108,6 +108,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         importMaxBytes: deps.mappings.importMaxBytes,
         trace: (q) => traceMessage(traceDeps, q),
         mllpStatus: deps.mllpStatus,
+        resends: deps.resends,
         quarantine: {
           list: (q) => listQuarantine(deps.bus, q),
           replay: (id, by) => replayQuarantined(deps.bus, id, deps.quarantineReplayers, by),

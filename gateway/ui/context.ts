@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { roleAllows, type Role, type TokenGrant } from '../auth/tokens.ts';
 import type { MllpStatus } from '../../adapters/hl7v2/mllp-status.ts';
+import type { OutboundResends } from '../../adapters/hl7v2/outbound/resends.ts';
 import type { DeadLetterView } from '../bus/dead-letter.ts';
 import type { QuarantineReplayOutcome, QuarantineView } from '../bus/quarantine.ts';
 import type { RequestVariables } from '../http/context.ts';
@@ -30,6 +31,8 @@ export interface UiDeps {
   };
   /** the MLLP listener and its open connections (GET /api/mllp/status): the Connections page */
   mllpStatus: () => Promise<MllpStatus>;
+  /** resends of dispenses to EHRs (POST /api/outbound/{facility}/resend); absent without outbound targets */
+  resends?: Pick<OutboundResends, 'start' | 'list'> | undefined;
   /** the dead letters as GET /api/dlq lists them and POST /api/dlq/{id}/replay replays one */
   deadLetters: {
     list(q: { consumer?: string | undefined; after?: number | undefined; limit: number }): Promise<{ entries: DeadLetterView[]; next_after?: number | undefined }>;

@@ -14,6 +14,8 @@ import type { MessageQuery, MessageTrace } from '../trace/message-trace.ts';
 import { NoReplayerError } from '../bus/quarantine.ts';
 import { UnknownConsumerError, type DeadLetterView } from '../bus/dead-letter.ts';
 import type { MllpStatus } from '../../adapters/hl7v2/mllp-status.ts';
+import { OutboundResends } from '../../adapters/hl7v2/outbound/resends.ts';
+import { uuidv7 } from '../events/ids.ts';
 
 /**
  * The web UI's routes through `app.request`, on the real mapping service (PostgreSQL): log-in and the session
@@ -234,12 +236,15 @@ describe('web UI routes', () => {
   const replayed: [number, string][] = [];
   let ts: TestStore;
   let app: Hono<AppEnv>;
+  let resends: OutboundResends;
   let clock = Date.parse('2026-11-21T10:00:00.000Z');
   const sessions = new SessionStore({ now: () => clock });
 
   beforeAll(async () => {
     ts = await openTestStore('postgres');
     const service = new MappingService({ store: ts.store, resolver: createDrugResolver(), logger, chain: 'MAPPINGS' });
+    // The real resend runner over the test's (empty) ledger: a resend finds nothing to send and is done.
+    resends = new OutboundResends({ store: ts.store, resenders: new Map([['GENHOSP1', async () => ({ outcome: 'sent' as const })]]), logger, now: () => new Date(), newId: uuidv7 });
     app = new Hono<AppEnv>();
     app.use('*', requestContext(logger));
     app.route(
@@ -274,6 +279,7 @@ describe('web UI routes', () => {
           },
         },
         mllpStatus: async () => mllp,
+        resends,
         trace: async (q) => {
           traced.push(q);
           if (q.message_id === 'KNOWN-1') return knownTrace;
@@ -693,6 +699,47 @@ describe('web UI routes', () => {
     const denied = await pharmacist.get('/ui/connections');
     expect(denied.status).toBe(403);
     expect(denied.html).toContain('may not see the connections');
+  });
+
+  it('lets analysts send an EHR its dispenses again from the Connections page, and shows how each resend went', async () => {
+    const analyst = new Browser(app);
+    await analyst.login(TOKENS.analyst);
+    const page = await analyst.get('/ui/connections');
+    expect(page.html).toContain('No dispenses have been sent again since the gateway started.');
+    expect(page.html).toContain('<h2 id="resend-title">Send dispenses again</h2>');
+    expect(page.html).toContain('<option value="GENHOSP1" selected="">GENHOSP1</option>');
+
+    // Wrong times: the page again, the problems beside their fields, what was typed kept.
+    const wrong = await analyst.post('/ui/connections/resend', { facility: 'GENHOSP1', since: 'yesterday', until: '', reason: 'EHR restored' }, { csrfFrom: page.html });
+    expect(wrong.status).toBe(422);
+    expect(wrong.html).toContain('Recorded since: must be an ISO 8601 time with its offset, e.g. 2026-12-06T14:00:00Z');
+    expect(wrong.html).toContain('aria-invalid="true"');
+    expect(wrong.html).toContain('>EHR restored</textarea>');
+    const noReason = await analyst.post('/ui/connections/resend', { facility: 'GENHOSP1', since: '2026-11-20T00:00:00Z', until: '2026-11-19T00:00:00Z', reason: '' }, { csrfFrom: page.html });
+    expect(noReason.status).toBe(422);
+    expect(noReason.html).toContain('Recorded before: must be after since');
+    expect(noReason.html).toContain('Why: required: say why');
+
+    const started = await analyst.post('/ui/connections/resend', { facility: 'GENHOSP1', since: '2026-11-20T00:00:00Z', until: '', reason: 'EHR restored from backup' }, { csrfFrom: page.html });
+    expect(started.status).toBe(303);
+    expect(started.headers.get('location')).toBe('/ui/connections');
+    const after = await analyst.get('/ui/connections');
+    expect(after.html).toContain('Resend to the EHR of GENHOSP1 started: the dispenses recorded from 2026-11-20T00:00:00.000Z to');
+    expect(after.html).toContain('Resends (1), newest first');
+    expect(after.html).toMatch(/analyst[^<]*: EHR restored from backup/);
+    expect(resends.list()[0]).toMatchObject({ facility: 'GENHOSP1', since: '2026-11-20T00:00:00.000Z', reason: 'EHR restored from backup' });
+
+    const unknown = await analyst.post('/ui/connections/resend', { facility: 'NOPE', since: '2026-11-20T00:00:00Z', reason: 'x' }, { csrfFrom: page.html });
+    expect(unknown.status).toBe(303);
+    expect((await analyst.get('/ui/connections')).html).toContain('No resend started: no EHR receives the dispenses of facility NOPE (HL7_OUTBOUND_TARGETS).');
+
+    // Compliance sees the resends but cannot start one.
+    const compliance = new Browser(app);
+    await compliance.login(TOKENS.compliance);
+    const read = await compliance.get('/ui/connections');
+    expect(read.html).toContain('Resends (1), newest first');
+    expect(read.html).not.toContain('Send dispenses again');
+    expect((await compliance.post('/ui/connections/resend', { facility: 'GENHOSP1', since: '2026-11-20T00:00:00Z', reason: 'x' }, { csrfFrom: read.html })).status).toBe(403);
   });
 
   it('sends security headers and no script; unknown pages are 404 pages once logged in', async () => {

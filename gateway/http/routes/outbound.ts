@@ -12,12 +12,14 @@ import { ROUTE_ROLES } from '../route-roles.ts';
 /** At most this many chosen events in one resend; a time range has no limit. */
 export const MAX_RESEND_EVENT_IDS = 1000;
 
+const isoTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time with its offset, e.g. 2026-12-06T14:00:00Z' });
+
 export const resendBody = z
   .object({
     /** dispenses recorded in the ledger at or after this time */
-    since: z.iso.datetime({ offset: true }).optional(),
+    since: isoTime.optional(),
     /** … and before this one (default: now) */
-    until: z.iso.datetime({ offset: true }).optional(),
+    until: isoTime.optional(),
     /** these events instead of a time range (ledger event ids) */
     event_ids: z.array(z.uuid()).min(1).max(MAX_RESEND_EVENT_IDS).optional(),
     reason: reasonField,

@@ -1,5 +1,7 @@
 import type { MllpStatus } from '../../../adapters/hl7v2/mllp-status.ts';
+import type { ResendJob } from '../../../adapters/hl7v2/outbound/resends.ts';
 import { Layout } from '../components/layout.tsx';
+import { ResendForm, ResendTable, type ResendFormState } from '../components/resend-form.tsx';
 import { Instant, Value } from '../components/value.tsx';
 import type { PageContext } from '../context.ts';
 
@@ -7,7 +9,7 @@ import type { PageContext } from '../context.ts';
  * The MLLP listener and who is connected to it now, and the EHRs dispenses go to with what waits for each: the first
  * thing to look at when an EHR says it cannot send, or that nothing arrives.
  */
-export function ConnectionsPage(props: { page: PageContext; status: MllpStatus }) {
+export function ConnectionsPage(props: { page: PageContext; status: MllpStatus; resends: readonly ResendJob[]; resendForm?: ResendFormState | undefined }) {
   const { page, status } = props;
   const listening = [status.port !== null ? `port ${status.port}` : null, status.tls_port !== null ? `TLS port ${status.tls_port}` : null].filter(Boolean);
   return (
@@ -121,6 +123,13 @@ export function ConnectionsPage(props: { page: PageContext; status: MllpStatus }
             </tbody>
           </table>
         </div>
+      )}
+      {status.outbound.length === 0 ? null : (
+        <>
+          <h3>Resends</h3>
+          <ResendTable resends={props.resends} />
+          <ResendForm page={page} facilities={status.outbound.map((t) => t.facility)} state={props.resendForm} />
+        </>
       )}
     </Layout>
   );

@@ -1,16 +1,52 @@
 import { Hono } from 'hono';
-import { pageContext, type UiDeps, type UiEnv } from '../context.ts';
+import { ResendRunningError, UnknownOutboundTargetError } from '../../../adapters/hl7v2/outbound/resends.ts';
+import { resendBody } from '../../http/routes/outbound.ts';
+import { zodProblems } from '../../../mappings/zod-problems.ts';
+import type { ResendFormState } from '../components/resend-form.tsx';
+import { mayUseRoute, pageContext, uiPath, type UiDeps, type UiEnv } from '../context.ts';
+import { placeProblems, text } from '../forms.ts';
 import { forbiddenUnless } from '../guard.tsx';
 import { ConnectionsPage } from '../pages/connections-page.tsx';
 import { render } from '../render.ts';
 import type { SessionStore } from '../session.ts';
 
-/** `/ui/connections`: GET /api/mllp/status as a page. */
+const FIELD_LABELS: Record<string, string> = { since: 'Recorded since', until: 'Recorded before', reason: 'Why' };
+
+/** `/ui/connections`: GET /api/mllp/status as a page, with the resends to EHRs and a form to start one. */
 export function connectionRoutes(deps: UiDeps & { sessions: SessionStore }) {
   const app = new Hono<UiEnv>();
+  const { sessions } = deps;
+
   app.get('/connections', async (c) => {
-    const page = pageContext(c, deps.sessions);
-    return forbiddenUnless(c, deps.sessions, page.mayUse('status'), 'see the connections') ?? render(c, <ConnectionsPage page={page} status={await deps.mllpStatus()} />);
+    const page = pageContext(c, sessions);
+    return forbiddenUnless(c, sessions, page.mayUse('status'), 'see the connections') ?? render(c, <ConnectionsPage page={page} status={await deps.mllpStatus()} resends={deps.resends?.list() ?? []} />);
   });
+
+  app.post('/connections/resend', async (c) => {
+    // The role from the session, not pageContext: that would take the message meant for the page after the redirect.
+    const session = c.get('session');
+    const denied = forbiddenUnless(c, sessions, mayUseRoute(session.grant.role, 'outboundResend'), 'send dispenses again');
+    if (denied) return denied;
+    const form = await c.req.parseBody();
+    const values = { facility: text(form, 'facility').trim(), since: text(form, 'since').trim(), until: text(form, 'until').trim(), reason: text(form, 'reason') };
+    const parsed = resendBody.safeParse({ since: values.since, until: values.until === '' ? undefined : values.until, reason: values.reason });
+    if (!parsed.success) {
+      const placed = placeProblems(zodProblems(parsed.error), new Set(['since', 'until', 'reason']), { label: (field) => FIELD_LABELS[field] ?? field });
+      const state: ResendFormState = { values, ...placed };
+      return render(c, <ConnectionsPage page={pageContext(c, sessions)} status={await deps.mllpStatus()} resends={deps.resends?.list() ?? []} resendForm={state} />, 422);
+    }
+    try {
+      if (!deps.resends) throw new UnknownOutboundTargetError(values.facility);
+      const { since, until, reason } = parsed.data;
+      const job = deps.resends.start({ facility: values.facility, since: new Date(since!), until: until === undefined ? undefined : new Date(until), actor: session.grant.label, reason });
+      session.flash = { kind: 'ok', text: `Resend to the EHR of ${job.facility} started: the dispenses recorded from ${job.since} to ${job.until} go again, one after the other.` };
+      c.get('log').info({ resend_id: job.id, target: job.facility }, 'resend to the EHR asked for from the web UI');
+    } catch (err) {
+      if (!(err instanceof UnknownOutboundTargetError || err instanceof ResendRunningError)) throw err;
+      session.flash = { kind: 'error', text: `No resend started: ${err.message}.` };
+    }
+    return c.redirect(uiPath(['connections']), 303);
+  });
+
   return app;
 }
