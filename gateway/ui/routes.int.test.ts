@@ -598,6 +598,39 @@ describe('web UI routes', () => {
     expect(denied.html).not.toContain('Trace a message</a>');
   });
 
+  /** The pages answer in-process; a resend reads the ledger over a socket, which needs turns of the event loop. */
+  const resendsEnded = async () => {
+    for (let i = 0; i < 500 && resends.list().some((r) => r.state === 'running'); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(resends.list().filter((r) => r.state === 'running')).toEqual([]);
+  };
+
+  it('sends one delivered event again from its trace, for analysts, with a reason', async () => {
+    const analyst = new Browser(app);
+    await analyst.login(TOKENS.analyst);
+    const page = await analyst.get('/ui/trace?message_id=KNOWN-1');
+    expect(page.html).toContain('<th scope="col">Send again</th>');
+    expect(page.html).toContain('<input type="hidden" name="event_id" value="01a24fe0-4496-7c92-a27e-8777c1432a1f"/>');
+    const back = '/ui/trace?message_id=KNOWN-1';
+    const event = '01a24fe0-4496-7c92-a27e-8777c1432a1f';
+
+    const noReason = await analyst.post('/ui/trace/resend', { facility: 'GENHOSP1', event_id: event, reason: '', return: back }, { csrfFrom: page.html });
+    expect(noReason.headers.get('location')).toBe(back);
+    expect((await analyst.get(back)).html).toContain('Not sent again: say why.');
+    // HOSP1, the delivery's target in this trace, has no EHR in this gateway.
+    await analyst.post('/ui/trace/resend', { facility: 'HOSP1', event_id: event, reason: 'lost at the EHR', return: back }, { csrfFrom: page.html });
+    expect((await analyst.get(back)).html).toContain('Not sent again: no EHR receives the dispenses of facility HOSP1 (HL7_OUTBOUND_TARGETS).');
+    await analyst.post('/ui/trace/resend', { facility: 'GENHOSP1', event_id: event, reason: 'lost at the EHR', return: back }, { csrfFrom: page.html });
+    expect((await analyst.get(back)).html).toContain(`Event ${event} is being sent again to the EHR of GENHOSP1`);
+    expect(resends.list()[0]).toMatchObject({ facility: 'GENHOSP1', event_ids: 1, reason: 'lost at the EHR' });
+    await resendsEnded();
+
+    const pharmacist = new Browser(app);
+    await pharmacist.login(TOKENS.pharmacist);
+    const read = await pharmacist.get('/ui/trace?message_id=KNOWN-1');
+    expect(read.html).not.toContain('Send again');
+    expect((await pharmacist.post('/ui/trace/resend', { facility: 'GENHOSP1', event_id: event, reason: 'x' }, { csrfFrom: read.html })).status).toBe(403);
+  });
+
   it('lists the quarantine with its filters, links each message id to its trace, and replays an entry for analysts only', async () => {
     const analyst = new Browser(app);
     await analyst.login(TOKENS.analyst);
@@ -704,8 +737,9 @@ describe('web UI routes', () => {
   it('lets analysts send an EHR its dispenses again from the Connections page, and shows how each resend went', async () => {
     const analyst = new Browser(app);
     await analyst.login(TOKENS.analyst);
+    const earlier = resends.list().length;
     const page = await analyst.get('/ui/connections');
-    expect(page.html).toContain('No dispenses have been sent again since the gateway started.');
+    expect(page.html).toContain(earlier === 0 ? 'No dispenses have been sent again since the gateway started.' : `Resends (${earlier}), newest first`);
     expect(page.html).toContain('<h2 id="resend-title">Send dispenses again</h2>');
     expect(page.html).toContain('<option value="GENHOSP1" selected="">GENHOSP1</option>');
 
@@ -725,9 +759,11 @@ describe('web UI routes', () => {
     expect(started.headers.get('location')).toBe('/ui/connections');
     const after = await analyst.get('/ui/connections');
     expect(after.html).toContain('Resend to the EHR of GENHOSP1 started: the dispenses recorded from 2026-11-20T00:00:00.000Z to');
-    expect(after.html).toContain('Resends (1), newest first');
+    expect(after.html).toContain(`Resends (${earlier + 1}), newest first`);
     expect(after.html).toMatch(/analyst[^<]*: EHR restored from backup/);
     expect(resends.list()[0]).toMatchObject({ facility: 'GENHOSP1', since: '2026-11-20T00:00:00.000Z', reason: 'EHR restored from backup' });
+    await resendsEnded();
+    expect(resends.list()[0]).toMatchObject({ state: 'done', found: 0 });
 
     const unknown = await analyst.post('/ui/connections/resend', { facility: 'NOPE', since: '2026-11-20T00:00:00Z', reason: 'x' }, { csrfFrom: page.html });
     expect(unknown.status).toBe(303);
@@ -737,7 +773,7 @@ describe('web UI routes', () => {
     const compliance = new Browser(app);
     await compliance.login(TOKENS.compliance);
     const read = await compliance.get('/ui/connections');
-    expect(read.html).toContain('Resends (1), newest first');
+    expect(read.html).toContain(`Resends (${earlier + 1}), newest first`);
     expect(read.html).not.toContain('Send dispenses again');
     expect((await compliance.post('/ui/connections/resend', { facility: 'GENHOSP1', since: '2026-11-20T00:00:00Z', reason: 'x' }, { csrfFrom: read.html })).status).toBe(403);
   });

@@ -40,6 +40,30 @@ export function ResendForm(props: { page: PageContext; facilities: readonly stri
   );
 }
 
+/**
+ * Sends one event to its EHR again (an event_ids resend), beside its delivery on the trace page; for analysts, and
+ * only for deliveries that are over (a dispense still waiting on the bus goes out by itself).
+ */
+export function ResendEventButton(props: { page: PageContext; facility: string; eventId: string; outcome: string; returnTo: string }) {
+  const { page } = props;
+  if (!page.mayUse('outboundResend') || !['sent', 'error', 'no_answer', 'invalid', 'dead_lettered'].includes(props.outcome)) return null;
+  return (
+    <form method="post" action="/ui/trace/resend" class="inline">
+      <CsrfField token={page.csrf} />
+      <input type="hidden" name="facility" value={props.facility} />
+      <input type="hidden" name="event_id" value={props.eventId} />
+      <input type="hidden" name="return" value={props.returnTo} />
+      <label>
+        <span class="sr-only">Why send event {props.eventId} again</span>
+        <input type="text" name="reason" required maxlength={500} placeholder="why" autocomplete="off" />
+      </label>{' '}
+      <button type="submit" class="secondary">
+        Send again
+      </button>
+    </form>
+  );
+}
+
 /** This gateway's resends, newest first, with how far each got. */
 export function ResendTable(props: { resends: readonly ResendJob[] }) {
   if (props.resends.length === 0) return <p>No dispenses have been sent again since the gateway started.</p>;

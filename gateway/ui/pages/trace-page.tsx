@@ -1,4 +1,5 @@
 import type { DeliveryRecord } from '../../../adapters/hl7v2/outbound/delivery-records.ts';
+import { ResendEventButton } from '../components/resend-form.tsx';
 import type { MessageQuery, MessageTrace } from '../../trace/message-trace.ts';
 import { FormField } from '../components/form-field.tsx';
 import { QuarantineTable } from '../components/quarantine-table.tsx';
@@ -109,6 +110,7 @@ function TraceResult(props: { page: PageContext; trace: MessageTrace }) {
                 <th scope="col">Recorded</th>
                 <th scope="col">Sender</th>
                 <th scope="col">Event id</th>
+                {page.mayUse('outboundResend') ? <th scope="col">Send again</th> : null}
               </tr>
             </thead>
             <tbody>
@@ -175,6 +177,7 @@ function TraceResult(props: { page: PageContext; trace: MessageTrace }) {
                 <th scope="col">When</th>
                 <th scope="col">MSH-10 sent</th>
                 <th scope="col">Event id</th>
+                {page.mayUse('outboundResend') ? <th scope="col">Send again</th> : null}
               </tr>
             </thead>
             <tbody>
@@ -192,6 +195,11 @@ function TraceResult(props: { page: PageContext; trace: MessageTrace }) {
                     <Value v={d.control_id} />
                   </td>
                   <td class="mono">{d.event_id}</td>
+                  {page.mayUse('outboundResend') ? (
+                    <td>
+                      <ResendEventButton page={page} facility={d.target} eventId={d.event_id} outcome={d.outcome} returnTo={returnTo} />
+                    </td>
+                  ) : null}
                 </tr>
               ))}
             </tbody>
