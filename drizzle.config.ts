@@ -4,7 +4,7 @@ import { defineConfig } from 'drizzle-kit';
 // applies on PostgreSQL and on PGlite alike. Hand-written SQL (triggers) goes in with `generate --custom --name ...`.
 export default defineConfig({
   dialect: 'postgresql',
-  schema: ['./gateway/store/schema.ts', './gateway/phi/schema.ts', './mappings/schema.ts'],
+  schema: ['./gateway/store/schema.ts', './gateway/phi/schema.ts', './mappings/schema.ts', './adapters/hl7v2/outbound/resend-schema.ts'],
   out: './migrations',
   strict: true,
   verbose: true,

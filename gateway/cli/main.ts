@@ -28,7 +28,8 @@ const USAGE = `usage: gateway <command>
   outbound resend <facility> (--since T [--until T] | --event ID…) --reason R
                                 send a facility's dispenses to its EHR again, from the ledger: those recorded from
                                 T (ISO 8601) until now or --until, or the events named (analyst role)
-  outbound resends              the resends of the running gateway and how far each got
+  outbound resends              the latest resends to EHRs and how far each got
+  outbound cancel <resend-id>   cancel a running resend (it stops after the dispense it is sending)
   mllp-send FILE… [--host H] [--port P] [--tls] [--ca F] [--cert F --key F] [--servername N]
                                 send HL7 v2 files over MLLP (default: this gateway's MLLP_HOST:MLLP_PORT, or
                                 MLLP_TLS_PORT with TLS), print each ACK
@@ -198,7 +199,13 @@ async function outbound(config: Config, args: string[]): Promise<number> {
     console.log(JSON.stringify(await api(config, 'GET', '/api/outbound/resends'), null, 2));
     return 0;
   }
-  if (action !== 'resend') throw new CliError('outbound needs one of: resend <facility> …, resends');
+  if (action === 'cancel') {
+    const [id] = rest;
+    if (!id) throw new CliError('outbound cancel needs the id of a resend (gateway outbound resends lists them)');
+    console.log(JSON.stringify(await api(config, 'DELETE', `/api/outbound/resends/${encodeURIComponent(id)}`), null, 2));
+    return 0;
+  }
+  if (action !== 'resend') throw new CliError('outbound needs one of: resend <facility> …, resends, cancel <resend-id>');
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,

@@ -294,6 +294,7 @@ describe('web UI routes', () => {
     await service.create('drugs', { ndc11: '0002-0800-01', proprietary_name: 'Sterile Diluent', description: '10 mL vial' }, { actor: 'admin:test', reason: 'seed' });
   });
   afterAll(async () => {
+    await resends?.stop();
     await ts?.dispose();
   });
 
@@ -600,8 +601,8 @@ describe('web UI routes', () => {
 
   /** The pages answer in-process; a resend reads the ledger over a socket, which needs turns of the event loop. */
   const resendsEnded = async () => {
-    for (let i = 0; i < 500 && resends.list().some((r) => r.state === 'running'); i++) await new Promise((r) => setTimeout(r, 10));
-    expect(resends.list().filter((r) => r.state === 'running')).toEqual([]);
+    for (let i = 0; i < 500 && (await resends.list()).some((r) => r.state === 'running'); i++) await new Promise((r) => setTimeout(r, 10));
+    expect((await resends.list()).filter((r) => r.state === 'running')).toEqual([]);
   };
 
   it('sends one delivered event again from its trace, for analysts, with a reason', async () => {
@@ -621,7 +622,7 @@ describe('web UI routes', () => {
     expect((await analyst.get(back)).html).toContain('Not sent again: no EHR receives the dispenses of facility HOSP1 (HL7_OUTBOUND_TARGETS).');
     await analyst.post('/ui/trace/resend', { facility: 'GENHOSP1', event_id: event, reason: 'lost at the EHR', return: back }, { csrfFrom: page.html });
     expect((await analyst.get(back)).html).toContain(`Event ${event} is being sent again to the EHR of GENHOSP1`);
-    expect(resends.list()[0]).toMatchObject({ facility: 'GENHOSP1', event_ids: 1, reason: 'lost at the EHR' });
+    expect((await resends.list())[0]).toMatchObject({ facility: 'GENHOSP1', event_ids: 1, reason: 'lost at the EHR' });
     await resendsEnded();
 
     const pharmacist = new Browser(app);
@@ -737,9 +738,9 @@ describe('web UI routes', () => {
   it('lets analysts send an EHR its dispenses again from the Connections page, and shows how each resend went', async () => {
     const analyst = new Browser(app);
     await analyst.login(TOKENS.analyst);
-    const earlier = resends.list().length;
+    const earlier = (await resends.list()).length;
     const page = await analyst.get('/ui/connections');
-    expect(page.html).toContain(earlier === 0 ? 'No dispenses have been sent again since the gateway started.' : `Resends (${earlier}), newest first`);
+    expect(page.html).toContain(earlier === 0 ? 'No dispenses have been sent again.' : `Resends (${earlier}), newest first`);
     expect(page.html).toContain('<h2 id="resend-title">Send dispenses again</h2>');
     expect(page.html).toContain('<option value="GENHOSP1" selected="">GENHOSP1</option>');
 
@@ -761,13 +762,20 @@ describe('web UI routes', () => {
     expect(after.html).toContain('Resend to the EHR of GENHOSP1 started: the dispenses recorded from 2026-11-20T00:00:00.000Z to');
     expect(after.html).toContain(`Resends (${earlier + 1}), newest first`);
     expect(after.html).toMatch(/analyst[^<]*: EHR restored from backup/);
-    expect(resends.list()[0]).toMatchObject({ facility: 'GENHOSP1', since: '2026-11-20T00:00:00.000Z', reason: 'EHR restored from backup' });
+    expect((await resends.list())[0]).toMatchObject({ facility: 'GENHOSP1', since: '2026-11-20T00:00:00.000Z', reason: 'EHR restored from backup' });
     await resendsEnded();
-    expect(resends.list()[0]).toMatchObject({ state: 'done', found: 0 });
+    expect((await resends.list())[0]).toMatchObject({ state: 'done', found: 0 });
 
     const unknown = await analyst.post('/ui/connections/resend', { facility: 'NOPE', since: '2026-11-20T00:00:00Z', reason: 'x' }, { csrfFrom: page.html });
     expect(unknown.status).toBe(303);
     expect((await analyst.get('/ui/connections')).html).toContain('No resend started: no EHR receives the dispenses of facility NOPE (HL7_OUTBOUND_TARGETS).');
+
+    // A resend that has ended cannot be cancelled; an unknown one is said to be unknown.
+    const done = (await resends.list())[0]!;
+    await analyst.post(`/ui/connections/resends/${done.id}/cancel`, {}, { csrfFrom: page.html });
+    expect((await analyst.get('/ui/connections')).html).toContain('The resend to the EHR of GENHOSP1 had ended already (done).');
+    await analyst.post('/ui/connections/resends/01a24fe0-4496-7c92-a27e-8777c1432a1f/cancel', {}, { csrfFrom: page.html });
+    expect((await analyst.get('/ui/connections')).html).toContain('There is no resend 01a24fe0-4496-7c92-a27e-8777c1432a1f.');
 
     // Compliance sees the resends but cannot start one.
     const compliance = new Browser(app);

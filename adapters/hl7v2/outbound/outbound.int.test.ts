@@ -455,6 +455,14 @@ describe('HL7 v2 outbound to EHRs, end to end', () => {
     const refused = await resendEnded(await askResend('FACAE', { since: stopped.resume_since, reason: 'interface queue cleared' }));
     expect(refused).toMatchObject({ state: 'done', found: 1, sent: 0, refused: 1, refused_ids: [await eventIdOf(message)] });
     expect(await deliveryOf(message)).toMatchObject({ outcome: 'error', ack: 'AE' });
+
+    // An analyst cancels a running resend: it ends at once in the list, and its runner stops after the event it sends.
+    aeMode = 'HANGUP';
+    const { resend } = (await (await askResend('FACAE', { since, reason: 'asked by mistake' })).json()) as { resend: Resend };
+    const cancelled = await call('DELETE', `/api/outbound/resends/${resend.id}`, ANALYST);
+    expect(cancelled.status).toBe(200);
+    expect(((await cancelled.json()) as { resend: Resend }).resend).toMatchObject({ id: resend.id, state: 'cancelled', stopped_reason: expect.stringMatching(/^cancelled by analyst/) });
+    expect((await resends()).find((r) => r.id === resend.id)).toMatchObject({ state: 'cancelled' });
     aeMode = 'AA';
   });
 
@@ -474,6 +482,9 @@ describe('HL7 v2 outbound to EHRs, end to end', () => {
       expect(receivedBy(ehr, controlId)).toHaveLength(2);
       expect(await cli(['outbound', 'resends'])).toBe(0);
       expect((JSON.parse(printed.at(-1)!) as { resends: Resend[] }).resends[0]).toMatchObject({ id: resend.id, sent: 1 });
+      // It has ended: a cancel says so, naming its state.
+      expect(await cli(['outbound', 'cancel', resend.id])).toBe(2);
+      expect(printed.at(-1)).toMatch(/answered 409: resend .* has ended already \(done\)/);
       // Neither a range nor events: the API's answer names the field.
       expect(await cli(['outbound', 'resend', 'FACOK', '--reason', 'x'])).toBe(2);
       expect(printed.at(-1)).toMatch(/answered 422: .*"since"/);
@@ -497,6 +508,9 @@ describe('HL7 v2 outbound to EHRs, end to end', () => {
     expect(await problem(await askResend('FACOK', { since: 'yesterday' }))).toEqual([422, 'invalid_request', ['since', 'reason']]);
     const notJson = await fetch(`http://127.0.0.1:${gw.httpPort}/api/outbound/FACOK/resend`, { method: 'POST', headers: { authorization: `Bearer ${ANALYST}`, 'content-type': 'text/plain' }, body: 'since=yesterday' });
     expect(notJson.status).toBe(415);
+    expect(await problem(await call('DELETE', '/api/outbound/resends/not-an-id', ANALYST))).toEqual([404, 'not_found', []]);
+    expect(await problem(await call('DELETE', '/api/outbound/resends/0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b', ANALYST))).toEqual([404, 'not_found', []]);
+    expect((await call('DELETE', '/api/outbound/resends/0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b', COMPLIANCE)).status).toBe(403);
   });
 
   it('logs no patient data', () => {

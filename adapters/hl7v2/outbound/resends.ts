@@ -1,9 +1,12 @@
 import type { Logger } from 'pino';
 import type { CanonicalEvent } from '../../../gateway/events/schema.ts';
-import { listLedger, type LedgerEntry } from '../../../gateway/store/ledger.ts';
+import { listLedger } from '../../../gateway/store/ledger.ts';
 import type { Store } from '../../../gateway/store/db.ts';
 import { OUTBOUND_EVENT_TYPES } from './rds-builder.ts';
+import { beat, cancelResend, claimStaleResends, insertResend, listResends, saveResend, type ResendJob, type ResendState, type ResendWork } from './resend-store.ts';
 import type { ResendResult } from './worker.ts';
+
+export { ResendRunningError, type ResendJob, type ResendState } from './resend-store.ts';
 
 /**
  * Resends from the ledger (README, "Outbound to EHRs"): when an EHR lost dispenses (restored from a backup, an
@@ -13,7 +16,12 @@ import type { ResendResult } from './worker.ts';
  * Each event goes through its EHR's worker (the same message, MSH-10 and records as the first time), one after
  * the other in ledger order. A refusal of one message (AE, or nothing to build) is counted and the resend goes on;
  * when the EHR cannot take messages at all (unreachable, AR, no answer, the vault down) it stops and says from
- * where to resend. A resend runs in the gateway that was asked, and is listed there.
+ * where to resend.
+ *
+ * A resend is a row in PostgreSQL (resend-store.ts), written after every event: who asked, why, and how far it got
+ * are kept for good, and a resend outlives the gateway that runs it. Each gateway process has one runner (`owner`)
+ * that beats for its resends; a runner takes over the resends to its EHRs whose runner stopped beating for
+ * `staleMs` (a gateway stopped or died) and goes on after the last event handled.
  */
 
 export interface ResendRequest {
@@ -29,44 +37,10 @@ export interface ResendRequest {
   reason: string;
 }
 
-export type ResendState = 'running' | 'done' | 'stopped' | 'cancelled';
-
-export interface ResendJob {
-  id: string;
-  facility: string;
-  actor: string;
-  reason: string;
-  since: string | null;
-  until: string | null;
-  event_ids: number | null;
-  state: ResendState;
-  started_at: string;
-  finished_at: string | null;
-  /** dispenses and reversals read from the ledger so far */
-  found: number;
-  sent: number;
-  /** events the EHR sent us itself (never sent back to it) */
-  skipped: number;
-  /** answered AE, or no message could be built for them (ids in `refused_ids`) */
-  refused: number;
-  refused_ids: string[];
-  /** why a stopped resend stopped */
-  stopped_reason: string | null;
-  /** recorded_at of the first event not sent: a new resend from there picks up where this one stopped */
-  resume_since: string | null;
-}
-
 export class UnknownOutboundTargetError extends Error {
   constructor(readonly facility: string) {
     super(`no EHR receives the dispenses of facility ${facility} (HL7_OUTBOUND_TARGETS)`);
     this.name = 'UnknownOutboundTargetError';
-  }
-}
-
-export class ResendRunningError extends Error {
-  constructor(readonly job: ResendJob) {
-    super(`resend ${job.id} to ${job.facility} is still running; one resend per EHR at a time`);
-    this.name = 'ResendRunningError';
   }
 }
 
@@ -77,8 +51,8 @@ const STOPPING: ReadonlyMap<ResendResult['outcome'], string> = new Map([
   ['no_answer', 'the EHR did not answer'],
   ['unavailable', 'the message could not be built now'],
 ]);
-/** How many jobs are listed, newest first. */
-const KEPT_JOBS = 50;
+/** How many resends are listed, newest first. */
+const LISTED = 50;
 const PAGE = 200;
 const MAX_REFUSED_IDS = 100;
 
@@ -89,82 +63,152 @@ export interface ResendDeps {
   logger: Logger;
   now: () => Date;
   newId: () => string;
+  /** a resend whose runner has not beaten for this long is taken over (default 60 s: longer than one delivery's retries take between two beats) */
+  staleMs?: number;
+  /** how often the runner beats and looks for resends to take over (default 15 s) */
+  beatMs?: number;
 }
 
 export class OutboundResends {
-  private readonly jobs: ResendJob[] = [];
+  /** this process's runner, as the rows name it */
+  readonly owner: string;
   private readonly running = new Map<string, Promise<void>>();
-  private cancelled = false;
+  private stopping = false;
+  private readonly timer: NodeJS.Timeout;
+  private sweeping: Promise<void> = Promise.resolve();
 
-  constructor(private readonly deps: ResendDeps) {}
+  constructor(private readonly deps: ResendDeps) {
+    this.owner = deps.newId();
+    this.timer = setInterval(() => void this.tick(), deps.beatMs ?? 15_000);
+    this.timer.unref();
+    void this.tick();
+  }
 
-  /** Starts a resend and returns it at once, running; UnknownOutboundTargetError, ResendRunningError. */
-  start(request: ResendRequest): ResendJob {
-    const send = this.deps.resenders.get(request.facility);
-    if (!send) throw new UnknownOutboundTargetError(request.facility);
-    const busy = this.jobs.find((j) => j.facility === request.facility && j.state === 'running');
-    if (busy) throw new ResendRunningError(busy);
+  /**
+   * Starts a resend and returns it, running; UnknownOutboundTargetError, ResendRunningError (one resend per EHR at a
+   * time, across gateways).
+   */
+  async start(request: ResendRequest): Promise<ResendJob> {
+    if (!this.deps.resenders.has(request.facility)) throw new UnknownOutboundTargetError(request.facility);
     const startedAt = this.deps.now();
     const until = request.eventIds === undefined ? (request.until ?? startedAt) : request.until;
-    const job: ResendJob = {
-      id: this.deps.newId(),
-      facility: request.facility,
-      actor: request.actor,
-      reason: request.reason,
-      since: request.since?.toISOString() ?? null,
-      until: until?.toISOString() ?? null,
-      event_ids: request.eventIds?.length ?? null,
-      state: 'running',
-      started_at: startedAt.toISOString(),
-      finished_at: null,
-      found: 0,
-      sent: 0,
-      skipped: 0,
-      refused: 0,
-      refused_ids: [],
-      stopped_reason: null,
-      resume_since: null,
+    const work: ResendWork = {
+      job: {
+        id: this.deps.newId(),
+        facility: request.facility,
+        actor: request.actor,
+        reason: request.reason,
+        since: request.since?.toISOString() ?? null,
+        until: until?.toISOString() ?? null,
+        event_ids: request.eventIds?.length ?? null,
+        state: 'running',
+        started_at: startedAt.toISOString(),
+        finished_at: null,
+        found: 0,
+        sent: 0,
+        skipped: 0,
+        refused: 0,
+        refused_ids: [],
+        stopped_reason: null,
+        resume_since: null,
+      },
+      eventIds: request.eventIds === undefined ? null : [...request.eventIds],
+      afterPosition: null,
     };
-    this.jobs.unshift(job);
-    this.jobs.splice(KEPT_JOBS);
-    const log = this.deps.logger.child({ component: 'hl7-outbound-resend', resend_id: job.id, target: job.facility });
-    // Who and why, for the audit trail; the reason is the analyst's own text about an interface, not patient data.
-    log.info({ actor: job.actor, reason: job.reason, since: job.since, until: job.until, event_ids: job.event_ids }, 'resend to the EHR started');
-    const run = this.run(job, { ...request, until }, send, log)
-      .catch((err: Error) => this.finish(job, 'stopped', `the ledger could not be read: ${err.message}`))
-      .finally(() => {
-        this.running.delete(job.id);
-        log.info({ state: job.state, found: job.found, sent: job.sent, skipped: job.skipped, refused: job.refused, stopped_reason: job.stopped_reason, resume_since: job.resume_since }, 'resend to the EHR ended');
-      });
-    this.running.set(job.id, run);
-    return { ...job };
+    await insertResend(this.deps.store, work, this.owner, startedAt);
+    const { job } = work;
+    // Who and why, for the log too; the reason is the analyst's own text about an interface, not patient data.
+    this.logFor(job).info({ actor: job.actor, reason: job.reason, since: job.since, until: job.until, event_ids: job.event_ids }, 'resend to the EHR started');
+    const copy = { ...job };
+    this.launch(work);
+    return copy;
   }
 
-  /** The resends of this gateway, newest first (copies). */
-  list(): ResendJob[] {
-    return this.jobs.map((j) => ({ ...j, refused_ids: [...j.refused_ids] }));
+  /** The newest resends, of every gateway. */
+  list(): Promise<ResendJob[]> {
+    return listResends(this.deps.store, LISTED);
   }
 
-  /** Cancels the running resends after their current message (shutdown), and waits for them. */
+  /**
+   * Cancels a running resend, whichever gateway runs it (its runner stops after the event it is sending); null when
+   * there is no such resend, `cancelled: false` when it had ended already.
+   */
+  async cancel(id: string, by: string): Promise<{ job: ResendJob; cancelled: boolean } | null> {
+    const outcome = await cancelResend(this.deps.store, id, by, this.deps.now());
+    if (outcome?.cancelled) this.logFor(outcome.job).info({ by }, 'resend to the EHR cancelled');
+    return outcome;
+  }
+
+  /**
+   * Stops this runner after the events being sent. Its resends stay running in the store, to be taken over once
+   * they are stale — by another gateway, or by this one after a restart.
+   */
   async stop(): Promise<void> {
-    this.cancelled = true;
+    this.stopping = true;
+    clearInterval(this.timer);
+    await this.sweeping;
     await Promise.all(this.running.values());
   }
 
-  private async run(job: ResendJob, request: ResendRequest, send: (event: CanonicalEvent) => Promise<ResendResult>, log: Logger): Promise<void> {
-    let after: number | undefined;
+  private logFor(job: ResendJob): Logger {
+    return this.deps.logger.child({ component: 'hl7-outbound-resend', resend_id: job.id, target: job.facility });
+  }
+
+  /** Beats for the resends running here, and takes over stale ones to this gateway's EHRs. */
+  private tick(): Promise<void> {
+    this.sweeping = this.sweeping.then(async () => {
+      if (this.stopping) return;
+      const now = this.deps.now();
+      try {
+        await beat(this.deps.store, [...this.running.keys()], this.owner, now);
+        const staleBefore = new Date(now.getTime() - (this.deps.staleMs ?? 60_000));
+        const taken = await claimStaleResends(this.deps.store, [...this.deps.resenders.keys()], this.owner, staleBefore, now);
+        for (const work of taken) {
+          if (this.running.has(work.job.id)) continue;
+          this.logFor(work.job).info({ found: work.job.found, sent: work.job.sent }, 'resend to the EHR taken over: its runner had stopped');
+          this.launch(work);
+        }
+      } catch (err) {
+        this.deps.logger.warn({ component: 'hl7-outbound-resend', error: (err as Error).message }, 'could not beat for or take over resends; trying again later');
+      }
+    });
+    return this.sweeping;
+  }
+
+  private launch(work: ResendWork): void {
+    const { job } = work;
+    const log = this.logFor(job);
+    const run = this.run(work, log)
+      .catch(async (err: Error) => {
+        // The ledger or the store failed under the runner: the row stays running, and is taken over once stale.
+        log.error({ error: err.message }, 'resend to the EHR interrupted; it goes on once the store answers');
+      })
+      .finally(() => {
+        this.running.delete(job.id);
+        if (job.state !== 'running') {
+          log.info({ state: job.state, found: job.found, sent: job.sent, skipped: job.skipped, refused: job.refused, stopped_reason: job.stopped_reason, resume_since: job.resume_since }, 'resend to the EHR ended');
+        }
+      });
+    this.running.set(job.id, run);
+  }
+
+  private async run(work: ResendWork, log: Logger): Promise<void> {
+    const { job } = work;
+    const send = this.deps.resenders.get(job.facility);
+    if (!send) return;
+    const save = () => saveResend(this.deps.store, work, this.owner, this.deps.now());
     for (;;) {
-      const page: { entries: LedgerEntry[]; next_after?: number } = await listLedger(this.deps.store, {
+      const page = await listLedger(this.deps.store, {
         facility: job.facility,
         types: [...OUTBOUND_EVENT_TYPES],
-        since: request.since,
-        until: request.until,
-        eventIds: request.eventIds,
-        after,
+        since: job.since === null ? undefined : new Date(job.since),
+        until: job.until === null ? undefined : new Date(job.until),
+        eventIds: work.eventIds ?? undefined,
+        after: work.afterPosition ?? undefined,
         limit: PAGE,
       });
       for (const entry of page.entries) {
-        if (this.cancelled) return this.finish(job, 'cancelled', null, entry.recorded_at);
+        if (this.stopping) return;
         job.found++;
         const result = await send(entry.event);
         if (result.outcome === 'sent') job.sent++;
@@ -172,18 +216,28 @@ export class OutboundResends {
         else if (STOPPING.has(result.outcome)) {
           log.warn({ event_id: entry.event_id, outcome: result.outcome }, 'resend stopped: the EHR cannot take messages now');
           const why = STOPPING.get(result.outcome)!;
-          return this.finish(job, 'stopped', result.outcome === 'unavailable' && result.detail ? `${why} (${result.detail})` : why, entry.recorded_at);
+          this.end(job, 'stopped', result.outcome === 'unavailable' && result.detail ? `${why} (${result.detail})` : why, entry.recorded_at);
+          await save();
+          return;
         } else {
           job.refused++;
           if (job.refused_ids.length < MAX_REFUSED_IDS) job.refused_ids.push(entry.event_id);
         }
+        work.afterPosition = entry.position;
+        if (!(await save())) {
+          log.info({ found: job.found, sent: job.sent }, 'resend no longer runs here (cancelled, or taken over): stopping');
+          return;
+        }
       }
-      if (page.next_after === undefined) return this.finish(job, 'done', null);
-      after = page.next_after;
+      if (page.next_after === undefined) {
+        this.end(job, 'done', null);
+        await save();
+        return;
+      }
     }
   }
 
-  private finish(job: ResendJob, state: ResendState, reason: string | null, resumeSince?: string): void {
+  private end(job: ResendJob, state: ResendState, reason: string | null, resumeSince?: string): void {
     job.state = state;
     job.stopped_reason = reason;
     job.resume_since = resumeSince ?? null;

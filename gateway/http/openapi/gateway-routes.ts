@@ -149,7 +149,7 @@ export const GATEWAY_ROUTE_DOCS: readonly RouteDoc[] = [
     roles: ROUTE_ROLES.outboundResend,
     body: resendBody,
     responses: {
-      202: 'resend: the resend, running (GET /api/outbound/resends follows it)',
+      202: 'resend: the resend, running (GET /api/outbound/resends follows it; it goes on in another gateway if this one stops)',
       404: 'no EHR receives the dispenses of this facility (HL7_OUTBOUND_TARGETS)',
       409: 'a resend to this EHR is still running (details.resend_id)',
       415: 'not JSON',
@@ -160,8 +160,15 @@ export const GATEWAY_ROUTE_DOCS: readonly RouteDoc[] = [
     method: 'get',
     path: '/api/outbound/resends',
     summary:
-      "this gateway's resends to EHRs, newest first: who asked and why, the range, state (running, done, stopped, cancelled), found, sent, skipped, refused (refused_ids), and for a stopped one why and resume_since",
+      'the resends to EHRs, newest first (the latest 50, of every gateway): who asked and why, the range, state (running, done, stopped, cancelled), found, sent, skipped, refused (refused_ids), and for a stopped one why and resume_since',
     roles: ROUTE_ROLES.status,
     responses: { 200: 'resends' },
+  },
+  {
+    method: 'delete',
+    path: '/api/outbound/resends/:id',
+    summary: 'cancels a running resend, whichever gateway runs it: it stops after the event it is sending',
+    roles: ROUTE_ROLES.outboundResend,
+    responses: { 200: 'resend: the resend, cancelled', 404: 'no such resend', 409: 'the resend has ended already (details.resend)' },
   },
 ];

@@ -43,7 +43,7 @@ export function outboundRoutes(deps: { grants: TokenGrant[]; resends: OutboundRe
     if (!body.ok) return body.response;
     const { since, until, event_ids: eventIds, reason } = body.value;
     try {
-      const job = deps.resends.start({
+      const job = await deps.resends.start({
         facility,
         since: since === undefined ? undefined : new Date(since),
         until: until === undefined ? undefined : new Date(until),
@@ -55,10 +55,17 @@ export function outboundRoutes(deps: { grants: TokenGrant[]; resends: OutboundRe
       return c.json({ resend: job }, 202);
     } catch (err) {
       if (err instanceof UnknownOutboundTargetError) return apiError(c, 404, 'unknown_target', err.message);
-      if (err instanceof ResendRunningError) return apiError(c, 409, 'resend_running', err.message, { resend_id: err.job.id });
+      if (err instanceof ResendRunningError) return apiError(c, 409, 'resend_running', err.message, { resend_id: err.runningId ?? null });
       throw err;
     }
   });
-  app.get('/resends', requireRole(deps.grants, ...ROUTE_ROLES.status), (c) => c.json({ resends: deps.resends?.list() ?? [] }));
+  app.get('/resends', requireRole(deps.grants, ...ROUTE_ROLES.status), async (c) => c.json({ resends: (await deps.resends?.list()) ?? [] }));
+  app.delete('/resends/:id', requireRole(deps.grants, ...ROUTE_ROLES.outboundResend), async (c) => {
+    const id = z.uuid().safeParse(c.req.param('id'));
+    const outcome = id.success && deps.resends ? await deps.resends.cancel(id.data, c.get('grant')!.label) : null;
+    if (!outcome) return apiError(c, 404, 'not_found', `no resend ${c.req.param('id').slice(0, 64)}`);
+    if (!outcome.cancelled) return apiError(c, 409, 'resend_ended', `resend ${outcome.job.id} has ended already (${outcome.job.state})`, { resend: outcome.job });
+    return c.json({ resend: outcome.job });
+  });
   return app;
 }

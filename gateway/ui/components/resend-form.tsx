@@ -64,9 +64,10 @@ export function ResendEventButton(props: { page: PageContext; facility: string; 
   );
 }
 
-/** This gateway's resends, newest first, with how far each got. */
-export function ResendTable(props: { resends: readonly ResendJob[] }) {
-  if (props.resends.length === 0) return <p>No dispenses have been sent again since the gateway started.</p>;
+/** The latest resends, newest first, with how far each got; analysts may cancel a running one. */
+export function ResendTable(props: { page: PageContext; resends: readonly ResendJob[] }) {
+  const { page } = props;
+  if (props.resends.length === 0) return <p>No dispenses have been sent again.</p>;
   return (
     <div class="table-wrap">
       <table>
@@ -113,6 +114,14 @@ export function ResendTable(props: { resends: readonly ResendJob[] }) {
               </td>
               <td>
                 {r.state}
+                {r.state === 'running' && page.mayUse('outboundResend') ? (
+                  <form method="post" action={`/ui/connections/resends/${r.id}/cancel`} class="inline">
+                    <CsrfField token={page.csrf} />{' '}
+                    <button type="submit" class="secondary" aria-label={`Cancel the resend to ${r.facility} started ${r.started_at}`}>
+                      Cancel
+                    </button>
+                  </form>
+                ) : null}
                 {r.stopped_reason ? `: ${r.stopped_reason}` : ''}
                 {r.resume_since ? (
                   <>

@@ -127,7 +127,7 @@ export function ConnectionsPage(props: { page: PageContext; status: MllpStatus; 
       {status.outbound.length === 0 ? null : (
         <>
           <h3>Resends</h3>
-          <ResendTable resends={props.resends} />
+          <ResendTable page={page} resends={props.resends} />
           <ResendForm page={page} facilities={status.outbound.map((t) => t.facility)} state={props.resendForm} />
         </>
       )}

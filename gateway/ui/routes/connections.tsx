@@ -19,7 +19,7 @@ export function connectionRoutes(deps: UiDeps & { sessions: SessionStore }) {
 
   app.get('/connections', async (c) => {
     const page = pageContext(c, sessions);
-    return forbiddenUnless(c, sessions, page.mayUse('status'), 'see the connections') ?? render(c, <ConnectionsPage page={page} status={await deps.mllpStatus()} resends={deps.resends?.list() ?? []} />);
+    return forbiddenUnless(c, sessions, page.mayUse('status'), 'see the connections') ?? render(c, <ConnectionsPage page={page} status={await deps.mllpStatus()} resends={(await deps.resends?.list()) ?? []} />);
   });
 
   app.post('/connections/resend', async (c) => {
@@ -33,18 +33,30 @@ export function connectionRoutes(deps: UiDeps & { sessions: SessionStore }) {
     if (!parsed.success) {
       const placed = placeProblems(zodProblems(parsed.error), new Set(['since', 'until', 'reason']), { label: (field) => FIELD_LABELS[field] ?? field });
       const state: ResendFormState = { values, ...placed };
-      return render(c, <ConnectionsPage page={pageContext(c, sessions)} status={await deps.mllpStatus()} resends={deps.resends?.list() ?? []} resendForm={state} />, 422);
+      return render(c, <ConnectionsPage page={pageContext(c, sessions)} status={await deps.mllpStatus()} resends={(await deps.resends?.list()) ?? []} resendForm={state} />, 422);
     }
     try {
       if (!deps.resends) throw new UnknownOutboundTargetError(values.facility);
       const { since, until, reason } = parsed.data;
-      const job = deps.resends.start({ facility: values.facility, since: new Date(since!), until: until === undefined ? undefined : new Date(until), actor: session.grant.label, reason });
+      const job = await deps.resends.start({ facility: values.facility, since: new Date(since!), until: until === undefined ? undefined : new Date(until), actor: session.grant.label, reason });
       session.flash = { kind: 'ok', text: `Resend to the EHR of ${job.facility} started: the dispenses recorded from ${job.since} to ${job.until} go again, one after the other.` };
       c.get('log').info({ resend_id: job.id, target: job.facility }, 'resend to the EHR asked for from the web UI');
     } catch (err) {
       if (!(err instanceof UnknownOutboundTargetError || err instanceof ResendRunningError)) throw err;
       session.flash = { kind: 'error', text: `No resend started: ${err.message}.` };
     }
+    return c.redirect(uiPath(['connections']), 303);
+  });
+
+  app.post('/connections/resends/:id/cancel', async (c) => {
+    const session = c.get('session');
+    const denied = forbiddenUnless(c, sessions, mayUseRoute(session.grant.role, 'outboundResend'), 'cancel resends');
+    if (denied) return denied;
+    const id = c.req.param('id');
+    const outcome = deps.resends && /^[0-9a-f-]{36}$/.test(id) ? await deps.resends.cancel(id, session.grant.label) : null;
+    if (!outcome) session.flash = { kind: 'error', text: `There is no resend ${id.slice(0, 64)}.` };
+    else if (outcome.cancelled) session.flash = { kind: 'ok', text: `Resend to the EHR of ${outcome.job.facility} cancelled: it stops after the dispense it is sending.` };
+    else session.flash = { kind: 'error', text: `The resend to the EHR of ${outcome.job.facility} had ended already (${outcome.job.state}).` };
     return c.redirect(uiPath(['connections']), 303);
   });
 

@@ -47,7 +47,7 @@ export function traceRoutes(deps: UiDeps & { sessions: SessionStore }) {
     }
     try {
       if (!deps.resends) throw new UnknownOutboundTargetError(facility);
-      const job = deps.resends.start({ facility, eventIds: parsed.data.event_ids, actor: session.grant.label, reason: parsed.data.reason });
+      const job = await deps.resends.start({ facility, eventIds: parsed.data.event_ids, actor: session.grant.label, reason: parsed.data.reason });
       session.flash = { kind: 'ok', text: `Event ${parsed.data.event_ids![0]} is being sent again to the EHR of ${facility}; the Connections page shows how it went.` };
       c.get('log').info({ resend_id: job.id, target: facility }, 'resend of one event asked for from the web UI');
     } catch (err) {

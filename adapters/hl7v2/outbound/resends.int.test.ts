@@ -1,0 +1,121 @@
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { uuidv7 } from '../../../gateway/events/ids.ts';
+import type { CanonicalEvent } from '../../../gateway/events/schema.ts';
+import { appendEvents } from '../../../gateway/store/ledger.ts';
+import { testEvent } from '../../../gateway/store/test-fixtures/canonical-events.ts';
+import { withTestStores } from '../../../gateway/store/test-support.ts';
+import { OutboundResends, ResendRunningError } from './resends.ts';
+import type { ResendResult } from './worker.ts';
+
+/**
+ * Resends kept in the store (PostgreSQL and PGlite): a resend outlives the runner that started it, is taken over
+ * where it stopped, is one per EHR across runners, and is cancelled from any runner. The EHR is a function here:
+ * what goes over MLLP is outbound.int.test.ts's part.
+ */
+
+const stores = await withTestStores();
+const logger = pino({ level: 'silent' });
+
+async function until(what: string, probe: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** An EHR that takes each event at once, except those the test holds until it lets them go. */
+function ehr(hold: (n: number) => Promise<void> | undefined = () => undefined) {
+  const received: string[] = [];
+  const send = async (event: CanonicalEvent): Promise<ResendResult> => {
+    received.push(event.id);
+    await hold(received.length);
+    return { outcome: 'sent' };
+  };
+  return { received, send };
+}
+
+function gate() {
+  let open!: () => void;
+  const closed = new Promise<void>((resolve) => (open = resolve));
+  return { closed, open };
+}
+
+describe.each(stores)('resends kept in the store ($kind)', ({ kind, store }) => {
+  let n = 0;
+  /** Five dispenses of a facility of its own, in the ledger. */
+  const seed = async (facility: string) => {
+    const events = Array.from({ length: 5 }, () => testEvent(facility, ++n));
+    await appendEvents(store, events, () => new Date('2026-12-01T00:00:00.000Z'));
+    return events.map((e) => e.id);
+  };
+  const runner = (facility: string, send: (event: CanonicalEvent) => Promise<ResendResult>) =>
+    new OutboundResends({ store, resenders: new Map([[facility, send]]), logger, now: () => new Date(), newId: uuidv7, staleMs: 300, beatMs: 50 });
+  const request = (facility: string) => ({ facility, since: new Date('2026-11-30T00:00:00.000Z'), actor: 'analyst:test', reason: 'the EHR was restored from a backup' });
+
+  it('goes on in another runner where a stopped one left off, sending nothing twice', async () => {
+    const facility = `TAKE${kind}`;
+    const ids = await seed(facility);
+    const third = gate();
+    const first = ehr((i) => (i === 3 ? third.closed : undefined));
+    const a = runner(facility, first.send);
+    const job = await a.start(request(facility));
+    await until('the third dispense at the EHR', () => first.received.length === 3);
+    // The gateway stops while the third is being sent: it is finished, then the runner lets go.
+    const stopping = a.stop();
+    third.open();
+    await stopping;
+    expect(first.received).toEqual(ids.slice(0, 3));
+    const left = (await a.list()).find((r) => r.id === job.id)!;
+    expect(left).toMatchObject({ state: 'running', found: 3, sent: 3 });
+
+    const second = ehr();
+    const b = runner(facility, second.send);
+    try {
+      await until('the resend to be taken over and end', async () => (await b.list()).find((r) => r.id === job.id)?.state === 'done');
+      expect(second.received).toEqual(ids.slice(3));
+      expect((await b.list()).find((r) => r.id === job.id)).toMatchObject({
+        state: 'done',
+        found: 5,
+        sent: 5,
+        actor: 'analyst:test',
+        reason: 'the EHR was restored from a backup',
+        since: '2026-11-30T00:00:00.000Z',
+        finished_at: expect.any(String),
+      });
+    } finally {
+      await b.stop();
+    }
+  });
+
+  it('runs one resend per EHR across runners, and stops one cancelled from another runner after the event it is sending', async () => {
+    const facility = `CANCEL${kind}`;
+    const ids = await seed(facility);
+    const firstSend = gate();
+    const slow = ehr((i) => (i === 1 ? firstSend.closed : undefined));
+    const a = runner(facility, slow.send);
+    const other = runner(facility, ehr().send);
+    try {
+      const job = await a.start(request(facility));
+      const refused = await other.start(request(facility)).catch((err: unknown) => err);
+      expect(refused).toBeInstanceOf(ResendRunningError);
+      expect((refused as ResendRunningError).runningId).toBe(job.id);
+
+      await until('the first dispense at the EHR', () => slow.received.length === 1);
+      const cancelled = await other.cancel(job.id, 'analyst:other');
+      expect(cancelled).toMatchObject({ cancelled: true, job: { id: job.id, state: 'cancelled', stopped_reason: 'cancelled by analyst:other' } });
+      firstSend.open();
+      await a.stop();
+      expect(slow.received).toEqual([ids[0]]);
+      expect((await other.list()).find((r) => r.id === job.id)).toMatchObject({ state: 'cancelled' });
+      expect(await other.cancel(job.id, 'analyst:other')).toMatchObject({ cancelled: false });
+      expect(await other.cancel(uuidv7(), 'analyst:other')).toBeNull();
+      // Once it has ended, the EHR may get a new resend.
+      const again = await other.start(request(facility));
+      await until('the new resend to end', async () => (await other.list()).find((r) => r.id === again.id)?.state === 'done');
+    } finally {
+      await Promise.all([a.stop(), other.stop()]);
+    }
+  });
+});
