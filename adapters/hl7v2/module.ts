@@ -159,8 +159,8 @@ export async function startHl7Adapter(deps: {
     resends,
     stop: async () => {
       await listener.stop();
-      await resends?.stop();
-      await outbound?.stop();
+      // Together: closing the workers' clients ends a resend's send at once instead of after its timeouts.
+      await Promise.all([resends?.stop(), outbound?.stop()]);
     },
   };
 }

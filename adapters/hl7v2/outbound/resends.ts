@@ -117,8 +117,8 @@ export class OutboundResends {
     };
     await insertResend(this.deps.store, work, this.owner, startedAt);
     const { job } = work;
-    // Who and why, for the log too; the reason is the analyst's own text about an interface, not patient data.
-    this.logFor(job).info({ actor: job.actor, reason: job.reason, since: job.since, until: job.until, event_ids: job.event_ids }, 'resend to the EHR started');
+    // The reason is free text, which could name a patient: it is kept in the store, not in the log.
+    this.logFor(job).info({ actor: job.actor, since: job.since, until: job.until, event_ids: job.event_ids }, 'resend to the EHR started');
     const copy = { ...job };
     this.launch(work);
     return copy;
@@ -140,8 +140,9 @@ export class OutboundResends {
   }
 
   /**
-   * Stops this runner after the events being sent. Its resends stay running in the store, to be taken over once
-   * they are stale — by another gateway, or by this one after a restart.
+   * Stops this runner after the events being sent (stop the workers beside it, so that a send waiting for its EHR
+   * ends at once). Its resends stay running in the store, to be taken over once they are stale — by another
+   * gateway, or by this one after a restart.
    */
   async stop(): Promise<void> {
     this.stopping = true;
@@ -211,6 +212,9 @@ export class OutboundResends {
         if (this.stopping) return;
         job.found++;
         const result = await send(entry.event);
+        // Stopping closes the EHR's client under a send: that is no answer of the EHR's, and the resend is left
+        // running, to be taken over from this dispense.
+        if (this.stopping && STOPPING.has(result.outcome)) return;
         if (result.outcome === 'sent') job.sent++;
         else if (result.outcome === 'skipped_echo' || result.outcome === 'not_for_this_ehr') job.skipped++;
         else if (STOPPING.has(result.outcome)) {
