@@ -16,6 +16,8 @@ import { UnknownConsumerError, type DeadLetterView } from '../bus/dead-letter.ts
 import type { MllpStatus } from '../../adapters/hl7v2/mllp-status.ts';
 import { OutboundResends } from '../../adapters/hl7v2/outbound/resends.ts';
 import { uuidv7 } from '../events/ids.ts';
+import { appendEvents } from '../store/ledger.ts';
+import { testEvent } from '../store/test-fixtures/canonical-events.ts';
 
 /**
  * The web UI's routes through `app.request`, on the real mapping service (PostgreSQL): log-in and the session
@@ -237,6 +239,8 @@ describe('web UI routes', () => {
   let ts: TestStore;
   let app: Hono<AppEnv>;
   let resends: OutboundResends;
+  let releaseHeldEhr!: () => void;
+  const heldEhr = new Promise<void>((resolve) => (releaseHeldEhr = resolve));
   let clock = Date.parse('2026-11-21T10:00:00.000Z');
   const sessions = new SessionStore({ now: () => clock });
 
@@ -244,7 +248,22 @@ describe('web UI routes', () => {
     ts = await openTestStore('postgres');
     const service = new MappingService({ store: ts.store, resolver: createDrugResolver(), logger, chain: 'MAPPINGS' });
     // The real resend runner over the test's (empty) ledger: a resend finds nothing to send and is done.
-    resends = new OutboundResends({ store: ts.store, resenders: new Map([['GENHOSP1', async () => ({ outcome: 'sent' as const })]]), logger, now: () => new Date(), newId: uuidv7 });
+    // HELD's EHR holds the dispense it gets until the test lets it go, so that a resend to it is seen running.
+    const held = async () => {
+      await heldEhr;
+      return { outcome: 'sent' as const };
+    };
+    resends = new OutboundResends({
+      store: ts.store,
+      resenders: new Map([
+        ['GENHOSP1', async () => ({ outcome: 'sent' as const })],
+        ['HELD', held],
+      ]),
+      logger,
+      now: () => new Date(),
+      newId: uuidv7,
+    });
+    await appendEvents(ts.store, [testEvent('HELD', 1)], () => new Date('2026-11-21T08:00:00.000Z'));
     app = new Hono<AppEnv>();
     app.use('*', requestContext(logger));
     app.route(
@@ -770,8 +789,19 @@ describe('web UI routes', () => {
     expect(unknown.status).toBe(303);
     expect((await analyst.get('/ui/connections')).html).toContain('No resend started: no EHR receives the dispenses of facility NOPE (HL7_OUTBOUND_TARGETS).');
 
+    // A running resend has a Cancel button; cancelling it ends it at once, its runner after the dispense it sends.
+    await analyst.post('/ui/connections/resend', { facility: 'HELD', since: '2026-11-21T00:00:00Z', until: '', reason: 'to be cancelled' }, { csrfFrom: page.html });
+    const running = (await resends.list()).find((r) => r.facility === 'HELD')!;
+    expect(running.state).toBe('running');
+    const withButton = await analyst.get('/ui/connections');
+    expect(withButton.html).toContain(`action="/ui/connections/resends/${running.id}/cancel"`);
+    await analyst.post(`/ui/connections/resends/${running.id}/cancel`, {}, { csrfFrom: withButton.html });
+    expect((await analyst.get('/ui/connections')).html).toContain('Resend to the EHR of HELD cancelled: it stops after the dispense it is sending.');
+    expect((await resends.list()).find((r) => r.id === running.id)).toMatchObject({ state: 'cancelled', stopped_reason: expect.stringMatching(/^cancelled by analyst/) });
+    releaseHeldEhr();
+
     // A resend that has ended cannot be cancelled; an unknown one is said to be unknown.
-    const done = (await resends.list())[0]!;
+    const done = (await resends.list()).find((r) => r.facility === 'GENHOSP1')!;
     await analyst.post(`/ui/connections/resends/${done.id}/cancel`, {}, { csrfFrom: page.html });
     expect((await analyst.get('/ui/connections')).html).toContain('The resend to the EHR of GENHOSP1 had ended already (done).');
     await analyst.post('/ui/connections/resends/01a24fe0-4496-7c92-a27e-8777c1432a1f/cancel', {}, { csrfFrom: page.html });
@@ -781,7 +811,7 @@ describe('web UI routes', () => {
     const compliance = new Browser(app);
     await compliance.login(TOKENS.compliance);
     const read = await compliance.get('/ui/connections');
-    expect(read.html).toContain(`Resends (${earlier + 1}), newest first`);
+    expect(read.html).toContain(`Resends (${(await resends.list()).length}), newest first`);
     expect(read.html).not.toContain('Send dispenses again');
     expect((await compliance.post('/ui/connections/resend', { facility: 'GENHOSP1', since: '2026-11-20T00:00:00Z', reason: 'x' }, { csrfFrom: read.html })).status).toBe(403);
   });
