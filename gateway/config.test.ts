@@ -33,6 +33,7 @@ describe('configuration from the environment', () => {
     // the default duplicate window is a day: events must be kept at least that long
     [{ EVENTS_MAX_AGE_DAYS: '0.5' }, 'EVENTS_MAX_AGE_DAYS', /cover DUPLICATE_WINDOW_S \(86400 s = 1 days\), got 0.5/],
     [{ EVENTS_MAX_AGE_DAYS: '1', DUPLICATE_WINDOW_S: '90000' }, 'EVENTS_MAX_AGE_DAYS', /cover DUPLICATE_WINDOW_S/],
+    [{ HL7_PROCESSING_IDS: 'P,X' }, 'HL7_PROCESSING_IDS', /P, T and D separated by commas/],
   ])('names the variable and what it expects: %o', (env, variable, expectation) => {
     let error: unknown;
     try {
@@ -50,6 +51,11 @@ describe('configuration from the environment', () => {
     expect(loadConfig({})).toMatchObject({ EVENTS_MAX_AGE_DAYS: 7, EVENTS_MAX_BYTES: 0 });
     expect(loadConfig({ EVENTS_MAX_AGE_DAYS: '0' }).EVENTS_MAX_AGE_DAYS).toBe(0);
     expect(loadConfig({ EVENTS_MAX_AGE_DAYS: '0.25', DUPLICATE_WINDOW_S: '21600' }).EVENTS_MAX_AGE_DAYS).toBe(0.25);
+  });
+
+  it('takes production HL7 messages only, unless told to take training or debugging ones too', () => {
+    expect(loadConfig({}).HL7_PROCESSING_IDS).toEqual(['P']);
+    expect(loadConfig({ HL7_PROCESSING_IDS: ' T , D,T' }).HL7_PROCESSING_IDS).toEqual(['T', 'D']);
   });
 
   it('refuses AUTH_TOKENS and AUTH_TOKENS_FILE together', () => {

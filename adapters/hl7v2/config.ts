@@ -40,6 +40,12 @@ export const hl7ConfigShape = {
     .string()
     .optional()
     .describe('who may send what: `identity=APP^FACILITY,…;…` with identity a client-certificate CN, ip:ADDRESS or *'),
+  HL7_PROCESSING_IDS: z
+    .string()
+    .regex(/^\s*[PTD]\s*(,\s*[PTD]\s*)*$/, 'P, T and D separated by commas')
+    .default('P')
+    .transform((text) => [...new Set(text.split(',').map((id) => id.trim()))])
+    .describe('MSH-11 processing ids taken (P production, T training, D debugging); other messages are answered AR with ERR 202, so a test feed pointed here by mistake creates no dispense'),
   HL7_DEDUPE_WINDOW_S: z.coerce.number().int().min(1).default(86_400).describe('a repeated MSH-10 from the same sender within this window gets the same ACK (a resend with other bytes is known as a repeat within DUPLICATE_WINDOW_S: keep this no longer)'),
   HL7_FACILITY_DEFAULT: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a facility id').default('DEFAULT').describe('facility of HL7 messages whose PV1-3.4/MSH-4/MSH-6 is not in HL7_FACILITY_MAP'),
   HL7_FACILITY_MAP: facilityMap.optional().describe('HD values (PV1-3.4, MSH-4, MSH-6) to facility ids: `HOSP1=FAC1,1.2.3.4=FAC2`'),

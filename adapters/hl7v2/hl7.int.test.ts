@@ -48,7 +48,8 @@ describe('HL7 v2 over MLLP, end to end', () => {
 
   beforeAll(async () => {
     ({ gw, baseUrl, stop } = await startTestGateway(
-      { AUTH_TOKENS: `analyst:${ANALYST},compliance:${COMPLIANCE}`, HL7_FACILITY_MAP: 'HOSP1=HOSP1', LOG_LEVEL: 'info' },
+      // The public corpus is mostly training (T) and debugging (D) messages; a production gateway takes only P.
+      { AUTH_TOKENS: `analyst:${ANALYST},compliance:${COMPLIANCE}`, HL7_FACILITY_MAP: 'HOSP1=HOSP1', HL7_PROCESSING_IDS: 'P,T,D', LOG_LEVEL: 'info' },
       createLogger('info', { write: (line: string) => void logLines.push(line) }),
     ));
     const ctx = { actor: 'analyst:test', reason: 'test fixture' };
@@ -401,6 +402,40 @@ describe('HL7 v2 over MLLP, end to end', () => {
     expect(rejected).toBeGreaterThan(iterations / 10);
     expect(after - before).toBeGreaterThanOrEqual(rejected);
   }, Math.max(60_000, fuzzIterations * 30)); // a long run (FUZZ_LISTENER_ITERATIONS) needs no timeout flag of its own
+
+  it('takes only production messages by default: a training message is answered AR with ERR 202 at MSH-11 and kept', async () => {
+    const adapter = await startHl7Adapter({
+      config: loadConfig({ MLLP_PORT: '0', HL7_FACILITY_MAP: 'HOSP1=HOSP1' }),
+      bus: gw.bus,
+      store: gw.store,
+      intake: gw.intake,
+      metrics: gw.metrics,
+      logger: createLogger('silent'),
+      vault: gw.phi.vault,
+      tokenKey: gw.phi.keys.tokenKey,
+      drugs: gw.mappings.resolver,
+    });
+    try {
+      const sender = await connectNodeHl7Client({ port: adapter.listener.address.plain!.port });
+      try {
+        const training = await sender.send(rds('PROC-T').replace('|PROC-T|P|2.5', '|PROC-T|T|2.5'));
+        expect(training.code).toBe('AR');
+        const err = training.text.split('\r').find((segment) => segment.startsWith('ERR|'))!.split('|');
+        expect(err[2]).toBe('MSH^1^11');
+        expect(err[3]!.split('^')[0]).toBe('202');
+        expect((await sender.send(rds('PROC-P'))).code).toBe('AA');
+      } finally {
+        await sender.close();
+      }
+      const kept = await listQuarantine(gw.bus, { limit: 500, adapter: 'hl7v2', reason: 'processing_id' });
+      expect(kept.entries.map((e) => e.source?.message_id)).toContain('PROC-T');
+      const ids = (await ledger('HOSP1')).map((r) => r.event.source.message_id);
+      expect(ids).toContain('PROC-P');
+      expect(ids).not.toContain('PROC-T');
+    } finally {
+      await adapter.stop();
+    }
+  });
 
   it('over mutual TLS, lets a client certificate speak only for the senders the allow-list gives its CN', async () => {
     const certs = await makeTestCertificates();

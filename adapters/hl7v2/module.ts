@@ -100,6 +100,7 @@ export async function startHl7Adapter(deps: {
     seen,
     lanes: new Lanes(),
     allowRules: parseAllowList(config.MLLP_ALLOWED_SENDERS),
+    processingIds: config.HL7_PROCESSING_IDS,
     translation,
   });
   const listener = await startMllpListener(listenerOptionsFromConfig(config, { handler, logger: deps.logger }));

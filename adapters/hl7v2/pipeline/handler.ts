@@ -38,6 +38,8 @@ export interface Hl7PipelineDeps {
   seen: SeenMessages;
   lanes: Lanes;
   allowRules: AllowRule[];
+  /** MSH-11.1 values taken (HL7_PROCESSING_IDS); others are refused with AR and ERR 202 */
+  processingIds: readonly string[];
   /** The configured, message-independent part of the translation context. */
   translation: Pick<TranslateContext, 'facility' | 'tokenKey' | 'drugs' | 'defaultTimeZone'>;
   now?: () => Date;
@@ -280,6 +282,16 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
       const id = await keepCopy('sender_not_allowed', issue.diagnostic!, [locationOnly(issue)]);
       log.warn({ sender: `${sender.application}^${sender.facility}`, identity: conn.peerIdentity, quarantine_id: id }, 'sender not allowed');
       return { frames: answer(message, 'reject', [issue], 'sender not allowed on this connection'), outcome: 'reject', reason: 'sender_not_allowed', eventIds: [], ackIssues: [issue] };
+    }
+
+    // A training or debugging feed pointed at a production gateway by mistake would put test dispenses in the
+    // ledger: the processing id is checked before anything is translated (HL7 v2.5 §2.9.2: AR, table 0357 code 202).
+    if (!deps.processingIds.includes(message.processingId)) {
+      const given = message.processingId === '' ? 'MSH-11 (processing id) is empty' : `processing id ${message.processingId} is not taken here`;
+      const issue: AckIssue = { code: 202, diagnostic: `${given} (this gateway takes ${deps.processingIds.join(', ')})`, location: { segment: 'MSH', segmentIndex: 1, occurrence: 1, field: 11 } };
+      const id = await keepCopy('processing_id', issue.diagnostic!, [locationOnly(issue)]);
+      log.warn({ type, processing_id: message.processingId, quarantine_id: id }, 'hl7 message with a processing id this gateway does not take (AR)');
+      return { frames: answer(message, 'reject', [issue], 'unsupported processing id'), outcome: 'reject', reason: 'processing_id', eventIds: [], ackIssues: [issue] };
     }
 
 
