@@ -57,6 +57,18 @@ const entryColumns = {
   event: ledger.event,
 };
 
+function ledgerFilter(q: Omit<LedgerListQuery, 'limit'>) {
+  return and(
+    q.facility !== undefined ? eq(ledger.chain, q.facility) : undefined,
+    q.type !== undefined ? eq(ledger.type, q.type) : undefined,
+    q.types !== undefined ? inArray(ledger.type, [...q.types]) : undefined,
+    q.eventIds !== undefined ? inArray(ledger.eventId, [...q.eventIds]) : undefined,
+    q.since !== undefined ? gte(ledger.recordedAt, iso(q.since, 'since')) : undefined,
+    q.until !== undefined ? lt(ledger.recordedAt, iso(q.until, 'until')) : undefined,
+    q.after !== undefined ? gt(ledger.position, q.after) : undefined,
+  );
+}
+
 /** The ledger in insertion order, filtered and paged by position (keyset paging: stable while rows are appended). */
 export async function listLedger(store: Store, q: LedgerListQuery): Promise<{ entries: LedgerEntry[]; next_after?: number }> {
   if (!Number.isInteger(q.limit) || q.limit < 1) throw new RangeError(`ledger page limit must be a positive integer (got ${q.limit})`);
@@ -64,23 +76,26 @@ export async function listLedger(store: Store, q: LedgerListQuery): Promise<{ en
   const rows: LedgerEntry[] = await store.db
     .select(entryColumns)
     .from(ledger)
-    .where(
-      and(
-        q.facility !== undefined ? eq(ledger.chain, q.facility) : undefined,
-        q.type !== undefined ? eq(ledger.type, q.type) : undefined,
-        q.types !== undefined ? inArray(ledger.type, [...q.types]) : undefined,
-        q.eventIds !== undefined ? inArray(ledger.eventId, [...q.eventIds]) : undefined,
-        q.since !== undefined ? gte(ledger.recordedAt, iso(q.since, 'since')) : undefined,
-        q.until !== undefined ? lt(ledger.recordedAt, iso(q.until, 'until')) : undefined,
-        q.after !== undefined ? gt(ledger.position, q.after) : undefined,
-      ),
-    )
+    .where(ledgerFilter(q))
     .orderBy(asc(ledger.position))
     // One row more than asked tells whether there is a next page without a count.
     .limit(limit + 1);
   const entries = rows.slice(0, limit);
   const last = entries.at(-1);
   return rows.length > limit && last ? { entries, next_after: last.position } : { entries };
+}
+
+/** How many entries a listing with these filters would give, and when the first and the last were recorded. */
+export async function countLedger(store: Store, q: Omit<LedgerListQuery, 'limit' | 'after'>): Promise<{ entries: number; first_recorded_at: string | null; last_recorded_at: string | null }> {
+  const [row] = await store.db
+    .select({
+      entries: sql<string>`count(*)`,
+      first: isoUtcMillis(sql`min(${ledger.recordedAt})`),
+      last: isoUtcMillis(sql`max(${ledger.recordedAt})`),
+    })
+    .from(ledger)
+    .where(ledgerFilter(q));
+  return { entries: Number(row?.entries ?? 0), first_recorded_at: row?.first ?? null, last_recorded_at: row?.last ?? null };
 }
 
 const KEYS_PER_LOOKUP = 5000;

@@ -4,6 +4,6 @@
  */
 export { appendEvents, ChainHeads, LedgerConflictError, type AppendOutcome } from './ledger-append.ts';
 export { GENESIS_PREV_HASH, ledgerEntryHash, type LedgerHashedEntry } from './ledger-hash.ts';
-export { findByIdempotencyKeys, findLedgerByMessage, findSourceOfEvent, listLedger, MAX_LEDGER_PAGE, type LedgerEntry, type LedgerListQuery, type LedgerPlace } from './ledger-query.ts';
+export { countLedger, findByIdempotencyKeys, findLedgerByMessage, findSourceOfEvent, listLedger, MAX_LEDGER_PAGE, type LedgerEntry, type LedgerListQuery, type LedgerPlace } from './ledger-query.ts';
 export { verifyLedger, type LedgerBreak, type VerifyReport } from './ledger-verify.ts';
 export { UnstorableEventError } from './unstorable-text.ts';

@@ -32,7 +32,7 @@ export interface UiDeps {
   /** the MLLP listener and its open connections (GET /api/mllp/status): the Connections page */
   mllpStatus: () => Promise<MllpStatus>;
   /** resends of dispenses to EHRs (POST /api/outbound/{facility}/resend); absent without outbound targets */
-  resends?: Pick<OutboundResends, 'start' | 'list' | 'cancel'> | undefined;
+  resends?: Pick<OutboundResends, 'start' | 'preview' | 'list' | 'cancel'> | undefined;
   /** the dead letters as GET /api/dlq lists them and POST /api/dlq/{id}/replay replays one */
   deadLetters: {
     list(q: { consumer?: string | undefined; after?: number | undefined; limit: number }): Promise<{ entries: DeadLetterView[]; next_after?: number | undefined }>;

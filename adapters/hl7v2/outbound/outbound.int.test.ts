@@ -415,6 +415,16 @@ describe('HL7 v2 outbound to EHRs, end to end', () => {
     const second = await post('FACOK', { type: 'rx.dispense.reversal', rx: 'RX-AGAIN' });
     await waitFor('both sent once', () => receivedBy(ehr, first).length === 1 && receivedBy(ehr, second).length === 1);
 
+    // A dry run says what would go, and sends nothing.
+    const preview = await askResend('FACOK', { since, reason: 'the EHR was restored from a backup', dry_run: true });
+    expect(preview.status).toBe(200);
+    const { preview: would } = (await preview.json()) as { preview: { found: number; first_recorded_at: string; last_recorded_at: string; since: string } };
+    expect(would).toMatchObject({ facility: 'FACOK', found: 2, since, until: expect.any(String), event_ids: null });
+    expect(Date.parse(would.first_recorded_at)).toBeGreaterThanOrEqual(Date.parse(since));
+    expect(Date.parse(would.last_recorded_at)).toBeGreaterThanOrEqual(Date.parse(would.first_recorded_at));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(receivedBy(ehr, first)).toHaveLength(1);
+
     const res = await askResend('FACOK', { since, reason: 'the EHR was restored from a backup' });
     expect(await resendEnded(res)).toMatchObject({ facility: 'FACOK', state: 'done', found: 2, sent: 2, skipped: 0, refused: 0, since, until: expect.any(String), actor: expect.any(String), reason: 'the EHR was restored from a backup' });
     // The EHR got each again under the MSH-10 it had, after the first copies and in the same order.

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { CanonicalEvent } from '../../../gateway/events/schema.ts';
-import { listLedger } from '../../../gateway/store/ledger.ts';
+import { countLedger, listLedger } from '../../../gateway/store/ledger.ts';
 import type { Store } from '../../../gateway/store/db.ts';
 import { OUTBOUND_EVENT_TYPES } from './rds-builder.ts';
 import { beat, cancelResend, claimStaleResends, insertResend, listResends, saveResend, type ResendJob, type ResendState, type ResendWork } from './resend-store.ts';
@@ -35,6 +35,18 @@ export interface ResendRequest {
   /** the token label of who asked */
   actor: string;
   reason: string;
+}
+
+/** A resend not started: what it would send (`dry_run`). */
+export interface ResendPreview {
+  facility: string;
+  since: string | null;
+  until: string | null;
+  event_ids: number | null;
+  /** dispenses and reversals in the ledger that it would send (those of the EHR itself are skipped when sending) */
+  found: number;
+  first_recorded_at: string | null;
+  last_recorded_at: string | null;
 }
 
 export class UnknownOutboundTargetError extends Error {
@@ -122,6 +134,28 @@ export class OutboundResends {
     const copy = { ...job };
     this.launch(work);
     return copy;
+  }
+
+  /** What a resend would send, without sending it: how many dispenses, and when the first and last were recorded. */
+  async preview(request: ResendRequest): Promise<ResendPreview> {
+    if (!this.deps.resenders.has(request.facility)) throw new UnknownOutboundTargetError(request.facility);
+    const until = request.eventIds === undefined ? (request.until ?? this.deps.now()) : request.until;
+    const counted = await countLedger(this.deps.store, {
+      facility: request.facility,
+      types: [...OUTBOUND_EVENT_TYPES],
+      since: request.since,
+      until,
+      eventIds: request.eventIds,
+    });
+    return {
+      facility: request.facility,
+      since: request.since?.toISOString() ?? null,
+      until: until?.toISOString() ?? null,
+      event_ids: request.eventIds?.length ?? null,
+      found: counted.entries,
+      first_recorded_at: counted.first_recorded_at,
+      last_recorded_at: counted.last_recorded_at,
+    };
   }
 
   /** The newest resends, of every gateway. */

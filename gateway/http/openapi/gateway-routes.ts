@@ -149,6 +149,7 @@ export const GATEWAY_ROUTE_DOCS: readonly RouteDoc[] = [
     roles: ROUTE_ROLES.outboundResend,
     body: resendBody,
     responses: {
+      200: 'with dry_run: preview, what it would send (found, first_recorded_at, last_recorded_at); nothing is sent',
       202: 'resend: the resend, running (GET /api/outbound/resends follows it; it goes on in another gateway if this one stops)',
       404: 'no EHR receives the dispenses of this facility (HL7_OUTBOUND_TARGETS)',
       409: 'a resend to this EHR is still running (details.resend_id)',

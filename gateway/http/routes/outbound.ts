@@ -23,6 +23,8 @@ export const resendBody = z
     /** these events instead of a time range (ledger event ids) */
     event_ids: z.array(z.uuid()).min(1).max(MAX_RESEND_EVENT_IDS).optional(),
     reason: reasonField,
+    /** true: say what would be sent (200, `preview`), send nothing */
+    dry_run: z.boolean().optional(),
   })
   .strict()
   .refine((b) => (b.since === undefined) !== (b.event_ids === undefined), { message: 'give either since (a time range) or event_ids, not both', path: ['since'] })
@@ -41,16 +43,18 @@ export function outboundRoutes(deps: { grants: TokenGrant[]; resends: OutboundRe
     }
     const body = await jsonBody(c, resendBody);
     if (!body.ok) return body.response;
-    const { since, until, event_ids: eventIds, reason } = body.value;
+    const { since, until, event_ids: eventIds, reason, dry_run: dryRun } = body.value;
+    const request = {
+      facility,
+      since: since === undefined ? undefined : new Date(since),
+      until: until === undefined ? undefined : new Date(until),
+      eventIds,
+      actor: c.get('grant')!.label,
+      reason,
+    };
     try {
-      const job = await deps.resends.start({
-        facility,
-        since: since === undefined ? undefined : new Date(since),
-        until: until === undefined ? undefined : new Date(until),
-        eventIds,
-        actor: c.get('grant')!.label,
-        reason,
-      });
+      if (dryRun) return c.json({ preview: await deps.resends.preview(request) });
+      const job = await deps.resends.start(request);
       c.get('log').info({ resend_id: job.id, target: facility }, 'resend to the EHR asked for');
       return c.json({ resend: job }, 202);
     } catch (err) {

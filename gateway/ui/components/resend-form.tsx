@@ -1,4 +1,4 @@
-import type { ResendJob } from '../../../adapters/hl7v2/outbound/resends.ts';
+import type { ResendJob, ResendPreview } from '../../../adapters/hl7v2/outbound/resends.ts';
 import type { PageContext } from '../context.ts';
 import { CsrfField } from './csrf-field.tsx';
 import { ErrorSummary, type SummaryProblem } from './error-summary.tsx';
@@ -10,6 +10,8 @@ export interface ResendFormState {
   values: { facility: string; since: string; until: string; reason: string };
   errors: Record<string, string[]>;
   summary: SummaryProblem[];
+  /** what Count first found */
+  preview?: ResendPreview | undefined;
 }
 
 /**
@@ -28,13 +30,30 @@ export function ResendForm(props: { page: PageContext; facilities: readonly stri
         in the order they were recorded. The reason is kept with the resend.
       </p>
       <ErrorSummary problems={state?.summary ?? []} />
+      {state?.preview ? (
+        <p role="status">
+          {state.preview.found === 0 ? (
+            <>No dispense of {state.preview.facility} was recorded in that range: nothing would be sent.</>
+          ) : (
+            <>
+              {state.preview.found} dispenses and reversals of {state.preview.facility} would be sent again, recorded from{' '}
+              <Instant iso={state.preview.first_recorded_at} /> to <Instant iso={state.preview.last_recorded_at} />.
+            </>
+          )}
+        </p>
+      ) : null}
       <form method="post" action="/ui/connections/resend">
         <CsrfField token={page.csrf} />
         <FormField id="f-facility" name="facility" label="To the EHR of facility" control="select" value={values.facility} options={facilities.map((f) => ({ value: f, label: f }))} errors={state?.errors['facility']} required />
         <FormField id="f-since" name="since" label="Recorded since" hint="ISO 8601 with its offset, e.g. 2026-12-06T14:00:00Z" value={values.since} errors={state?.errors['since']} required maxlength={40} />
         <FormField id="f-until" name="until" label="Recorded before" hint="The same form; empty: now" value={values.until} errors={state?.errors['until']} maxlength={40} />
         <FormField id="f-reason" name="reason" label="Why" control="textarea" value={values.reason} errors={state?.errors['reason']} required maxlength={500} />
-        <button type="submit">Send again</button>
+        <button type="submit" name="action" value="count" class="secondary">
+          Count first
+        </button>{' '}
+        <button type="submit" name="action" value="send">
+          Send again
+        </button>
       </form>
     </section>
   );

@@ -38,7 +38,12 @@ export function connectionRoutes(deps: UiDeps & { sessions: SessionStore }) {
     try {
       if (!deps.resends) throw new UnknownOutboundTargetError(values.facility);
       const { since, until, reason } = parsed.data;
-      const job = await deps.resends.start({ facility: values.facility, since: new Date(since!), until: until === undefined ? undefined : new Date(until), actor: session.grant.label, reason });
+      const request = { facility: values.facility, since: new Date(since!), until: until === undefined ? undefined : new Date(until), actor: session.grant.label, reason };
+      if (text(form, 'action') === 'count') {
+        const state: ResendFormState = { values, errors: {}, summary: [], preview: await deps.resends.preview(request) };
+        return render(c, <ConnectionsPage page={pageContext(c, sessions)} status={await deps.mllpStatus()} resends={await deps.resends.list()} resendForm={state} />);
+      }
+      const job = await deps.resends.start(request);
       session.flash = { kind: 'ok', text: `Resend to the EHR of ${job.facility} started: the dispenses recorded from ${job.since} to ${job.until} go again, one after the other.` };
       c.get('log').info({ resend_id: job.id, target: job.facility }, 'resend to the EHR asked for from the web UI');
     } catch (err) {
