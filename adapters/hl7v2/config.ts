@@ -61,7 +61,7 @@ export const hl7ConfigShape = {
       }
     })
     .optional()
-    .describe('EHRs that get dispenses back as HL7 v2 (RDS^O13), one per facility: `FAC1=host:port[,tls][,app=APP][,facility=FAC][,reversal=rds-ca|rde-ca|rds-negative][,charset=8859/1…][,sender=APP^FAC][,ca=|cert=|key=FILE][,answer_timeout_ms=|connect_timeout_ms=|idle_close_ms=N];FAC2=…` (adapters/hl7v2/README.md)'),
+    .describe('EHRs that get dispenses back as HL7 v2 (RDS^O13), one per facility: `FAC1=host:port[,tls][,app=APP][,facility=FAC][,reversal=rds-ca|rde-ca|rds-negative][,ack=enhanced][,charset=8859/1…][,sender=APP^FAC][,ca=|cert=|key=FILE][,answer_timeout_ms=|connect_timeout_ms=|idle_close_ms=N];FAC2=…` (adapters/hl7v2/README.md)'),
   HL7_OUTBOUND_APP: hdText.default('RXGATE').describe('MSH-3 (sending application) of outbound HL7 messages'),
   HL7_OUTBOUND_FACILITY: hdText.optional().describe('MSH-4 (sending facility) of outbound HL7 messages (default: the event\'s facility id)'),
   HL7_OUTBOUND_PROCESSING_ID: z.enum(['P', 'T', 'D']).default('P').describe('MSH-11 of outbound HL7 messages: production, training, debugging'),

@@ -45,6 +45,7 @@ describe('HL7 v2 outbound to EHRs, end to end', () => {
   let refusing: ScriptedPeer; // FACAE: answers AE (or AA once told to)
   let late: ScriptedPeer; // FACLATE: answers some frames after the timeout
   let latin1: ScriptedPeer; // FACL1: reads ISO 8859-1 (charset=8859/1), answers AA
+  let enhanced: ScriptedPeer; // FACENH: enhanced mode (ack=enhanced): CA to a message that asks for a commit ACK only, else AE
   let down: NodeHl7ServerPeer | undefined; // FACDOWN: not there at first
   let downPort: number;
   let aeMode: 'AE' | 'AA' | 'HANGUP' = 'AE';
@@ -66,6 +67,10 @@ describe('HL7 v2 outbound to EHRs, end to end', () => {
       return seen === 0 || always ? { delayMs: 500, answers: [minimalAck(payload, 'AE')] } : { answers: [minimalAck(payload, 'AA')] };
     });
     latin1 = await startScriptedPeer(({ payload }) => ({ answers: [minimalAck(payload, 'AA')] }));
+    enhanced = await startScriptedPeer(({ payload }) => {
+      const message = parseMessage(payload);
+      return { answers: [minimalAck(payload, message.msh.get(15) === 'AL' && message.msh.get(16) === 'NE' ? 'CA' : 'AE')] };
+    });
     downPort = await freeLoopbackPort();
     ({ gw, stop: stopGateway } = await startTestGateway(
       {
@@ -78,6 +83,7 @@ describe('HL7 v2 outbound to EHRs, end to end', () => {
           `FACLATE=127.0.0.1:${late.port},app=EHR3`,
           `FACDOWN=127.0.0.1:${downPort},app=EHR4`,
           `FACL1=127.0.0.1:${latin1.port},app=EHR5,charset=8859/1`,
+          `FACENH=127.0.0.1:${enhanced.port},app=EHR6,ack=enhanced`,
         ].join(';'),
         HL7_OUTBOUND_FACILITY: 'PHARM1',
         HL7_OUTBOUND_ANSWER_TIMEOUT_MS: '250',
@@ -101,7 +107,7 @@ describe('HL7 v2 outbound to EHRs, end to end', () => {
 
   afterAll(async () => {
     await stopGateway?.();
-    await Promise.all([ehr?.close(), refusing?.close(), late?.close(), latin1?.close(), down?.close()]);
+    await Promise.all([ehr?.close(), refusing?.close(), late?.close(), latin1?.close(), enhanced?.close(), down?.close()]);
   });
 
   const call = async (method: string, path: string, token: string, body?: unknown) =>
@@ -263,6 +269,12 @@ describe('HL7 v2 outbound to EHRs, end to end', () => {
     expect(logLines.some((line) => line.includes('ZZŁUKASZ') || line.includes('ZZRENÉE'))).toBe(false);
   });
 
+  it('asks an EHR in enhanced mode for a commit ACK only, and takes its CA as the answer', async () => {
+    const controlId = await post('FACENH', { rx: 'RX-ENH' });
+    expect(await deliveryOf(`D-${seq}`, (d) => d.outcome !== 'unreachable')).toMatchObject({ target: 'FACENH', outcome: 'sent', ack: 'CA', control_id: controlId });
+    expect(enhanced.log.filter((l) => parseMessage(l.payload).controlId === controlId)).toHaveLength(1);
+  });
+
   it('dead-letters a dispense whose patient has no identifiers in the vault, with the reason', async () => {
     const stranger = `pt_${'0'.repeat(64)}`;
     await post('FACOK', { patient_ref: stranger, rx: 'RX-NOBODY' });
@@ -320,7 +332,7 @@ describe('HL7 v2 outbound to EHRs, end to end', () => {
     // The status says the same to an operator: two dispenses wait for that EHR, which could not be reached.
     type Target = { facility: string; waiting: number | null; oldest_waiting_s: number | null; last_outcome: string | null; last_sent_at: string | null };
     const targets = ((await (await call('GET', '/api/mllp/status', ANALYST)).json()) as { outbound: Target[] }).outbound;
-    expect(targets.map((t) => t.facility)).toEqual(['FACOK', 'FACAE', 'FACLATE', 'FACDOWN', 'FACL1']);
+    expect(targets.map((t) => t.facility)).toEqual(['FACOK', 'FACAE', 'FACLATE', 'FACDOWN', 'FACL1', 'FACENH']);
     expect(targets.find((t) => t.facility === 'FACDOWN')).toMatchObject({ waiting: 2, oldest_waiting_s: expect.any(Number), last_outcome: 'unreachable', last_sent_at: null });
     // Nothing waits for FACOK: its dead letter (the patient without identifiers) was terminated, not left pending.
     expect(targets.find((t) => t.facility === 'FACOK')).toMatchObject({ waiting: 0, oldest_waiting_s: 0, last_sent_at: expect.any(String) });

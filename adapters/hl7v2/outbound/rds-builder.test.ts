@@ -267,6 +267,12 @@ describe('buildDispenseMessage', () => {
     }
   });
 
+  it('asks for a commit acknowledgement only when the EHR works in enhanced mode (MSH-15 AL, MSH-16 NE)', () => {
+    const msh = build({ header: { ...HEADER, enhancedAck: true } }).toString().split('\r')[0]!.split('|');
+    expect([msh[14], msh[15]]).toEqual(['AL', 'NE']);
+    expect(build().toString().split('\r')[0]!.split('|')).toHaveLength(12);
+  });
+
   it('writes HD components of the configured names, MSH-11 and the sender facility', () => {
     const text = build({
       header: { sendingApplication: 'RXGATE^1.2.3^ISO', sendingFacility: 'PHARM', receivingApplication: undefined, receivingFacility: 'HOSP1', processingId: 'T' },

@@ -42,6 +42,8 @@ export interface OutboundHeader {
    * when a value needs more.
    */
   charset?: Hl7Charset | undefined;
+  /** MSH-15 AL and MSH-16 NE: enhanced mode, the receiver's commit ACK (CA/CE/CR) is the only answer */
+  enhancedAck?: boolean | undefined;
 }
 
 export interface DispenseMessageInput {
@@ -115,6 +117,8 @@ export function buildDispenseMessage(input: DispenseMessageInput): EditableMessa
     10: input.controlId,
     11: header.processingId || 'P',
     12: '2.5',
+    15: header.enhancedAck ? 'AL' : undefined,
+    16: header.enhancedAck ? 'NE' : undefined,
   };
   const message = createMessage({ msh: present(msh) });
   message.append('PID', present(pid));

@@ -14,9 +14,10 @@ describe('HL7_OUTBOUND_TARGETS', () => {
         receivingApplication: 'EPIC',
         receivingFacility: 'HOSP1',
         reversalForm: 'rds-ca',
+        ackMode: 'original',
         echoSenders: ['EPIC^HOSP1'],
       },
-      { facility: 'FAC-2', host: '::1', port: 2575, tls: false, reversalForm: 'rde-ca', echoSenders: ['ADT^1.2.3^ISO^H2', 'X^Y'] },
+      { facility: 'FAC-2', host: '::1', port: 2575, tls: false, reversalForm: 'rde-ca', ackMode: 'original', echoSenders: ['ADT^1.2.3^ISO^H2', 'X^Y'] },
     ]);
     expect(parseOutboundTargets('F=10.0.0.7:2575,tls,servername=ehr.example.org')[0]).toMatchObject({ tls: true, servername: 'ehr.example.org', echoSenders: [] });
     expect(parseOutboundTargets('F=ehr:6661,tls,ca=/etc/rxgate/ehr-ca.pem,cert=/etc/rxgate/c.pem,key=/etc/rxgate/k.pem,answer_timeout_ms=5000,idle_close_ms=0')[0]).toMatchObject({
@@ -29,6 +30,11 @@ describe('HL7_OUTBOUND_TARGETS', () => {
     for (const form of ['rds-ca', 'rde-ca', 'rds-negative'] as const) {
       expect(parseOutboundTargets(`F=ehr:2575,reversal=${form}`)[0]!.reversalForm).toBe(form);
     }
+  });
+
+  it('takes the acknowledgement mode of the EHR', () => {
+    expect(parseOutboundTargets('F=ehr:2575,ack=enhanced')[0]!.ackMode).toBe('enhanced');
+    expect(parseOutboundTargets('F=ehr:2575,ack=original')[0]!.ackMode).toBe('original');
   });
 
   it('takes the character set of the EHR by its table 0211 value or a common alias', () => {
@@ -70,10 +76,11 @@ describe('HL7_OUTBOUND_TARGETS', () => {
     expect(problems('ehr:2575')).toEqual(['target 1 must start with a facility id (letters, digits, _ and -) and =']);
     expect(problems('F=ehr')).toEqual(['target 1 (F): the address must be host:port']);
     expect(problems('F=ehr:70000')).toEqual(['target 1 (F): the address must be host:port']);
-    expect(problems('F=ehr:1,reversal=rds-x,charset=UNICODE UTF-16,colour=red,app=')).toEqual([
+    expect(problems('F=ehr:1,reversal=rds-x,ack=AL,charset=UNICODE UTF-16,colour=red,app=')).toEqual([
       'target 1 (F): reversal must be one of rds-ca, rde-ca, rds-negative',
+      'target 1 (F): ack must be original or enhanced',
       expect.stringMatching(/^target 1 \(F\): charset must be one of ASCII, UNICODE UTF-8, 8859\/1, 8859\/2, .*, BIG-5$/),
-      'target 1 (F): unknown option "colour" (tls, app=, facility=, reversal=, charset=, sender=, servername=, ca=, cert=, key=, answer_timeout_ms=, connect_timeout_ms=, idle_close_ms=)',
+      'target 1 (F): unknown option "colour" (tls, app=, facility=, reversal=, ack=, charset=, sender=, servername=, ca=, cert=, key=, answer_timeout_ms=, connect_timeout_ms=, idle_close_ms=)',
       'target 1 (F): option app needs a value (app=…)',
     ]);
     expect(problems('F=ehr:1,answer_timeout_ms=0,connect_timeout_ms=2s,idle_close_ms=-1,ca=/x.pem')).toEqual([

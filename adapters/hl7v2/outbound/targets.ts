@@ -11,6 +11,8 @@ import { REVERSAL_FORMS, type ReversalForm } from './rds-builder.ts';
  * - `tls`: MLLP over TLS (certificates from HL7_OUTBOUND_TLS_*), `servername=NAME` to check another name
  * - `app=NAME`, `facility=NAME`: MSH-5 / MSH-6 (the receiving application and facility; `^` separates HD components)
  * - `reversal=rds-ca|rde-ca|rds-negative`: how a dispense reversal is written (default rds-ca)
+ * - `ack=original|enhanced`: original mode (default: MSH-15/16 empty, the EHR answers AA/AE/AR) or enhanced mode
+ *   with a commit acknowledgement only (MSH-15 AL, MSH-16 NE: the EHR answers CA/CE/CR)
  * - `charset=NAME`: the character set this EHR reads (MSH-18, HL7 table 0211: `8859/1`, `ASCII`, …); default ASCII,
  *   or UTF-8 declared when a value needs it
  * - `sender=APP^FACILITY`: an HL7 sender that *is* this EHR (repeatable); its own dispenses are never sent back
@@ -29,6 +31,8 @@ export interface OutboundTarget {
   receivingApplication?: string | undefined;
   receivingFacility?: string | undefined;
   reversalForm: ReversalForm;
+  /** original: MSH-15/16 empty; enhanced: MSH-15 AL, MSH-16 NE, the EHR's commit ACK is the answer */
+  ackMode: 'original' | 'enhanced';
   /** MSH-18 of every message to this EHR; undefined: ASCII, or UTF-8 where needed */
   charset?: Hl7Charset | undefined;
   /** `source.sender` values (MSH-3^MSH-4 as the EHR sends them) that are this EHR */
@@ -54,7 +58,7 @@ export class OutboundTargetsError extends Error {
   }
 }
 
-const KEYS = ['app', 'facility', 'servername', 'sender', 'reversal', 'charset', ...Object.keys(TLS_FILE_KEYS), ...Object.keys(TIMEOUT_KEYS)];
+const KEYS = ['app', 'facility', 'servername', 'sender', 'reversal', 'ack', 'charset', ...Object.keys(TLS_FILE_KEYS), ...Object.keys(TIMEOUT_KEYS)];
 const ADDRESS = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 
 export function parseOutboundTargets(text: string): OutboundTarget[] {
@@ -88,6 +92,7 @@ export function parseOutboundTargets(text: string): OutboundTarget[] {
       port,
       tls: false,
       reversalForm: 'rds-ca',
+      ackMode: 'original',
       echoSenders: [],
     };
     for (const option of options) {
@@ -120,6 +125,10 @@ export function parseOutboundTargets(text: string): OutboundTarget[] {
           if ((REVERSAL_FORMS as readonly string[]).includes(value)) target.reversalForm = value as ReversalForm;
           else problems.push(`${where} (${facility}): reversal must be one of ${REVERSAL_FORMS.join(', ')}`);
           break;
+        case 'ack':
+          if (value === 'original' || value === 'enhanced') target.ackMode = value;
+          else problems.push(`${where} (${facility}): ack must be original or enhanced`);
+          break;
         case 'charset': {
           const charset = resolveCharset(value);
           if (charset === undefined || charset === '') problems.push(`${where} (${facility}): charset must be one of ${SUPPORTED_CHARSETS.join(', ')}`);
@@ -142,7 +151,7 @@ export function parseOutboundTargets(text: string): OutboundTarget[] {
         }
         default:
           problems.push(
-            `${where} (${facility}): unknown option ${JSON.stringify(key)} (tls, app=, facility=, reversal=, charset=, sender=, servername=, ca=, cert=, key=, answer_timeout_ms=, connect_timeout_ms=, idle_close_ms=)`,
+            `${where} (${facility}): unknown option ${JSON.stringify(key)} (tls, app=, facility=, reversal=, ack=, charset=, sender=, servername=, ca=, cert=, key=, answer_timeout_ms=, connect_timeout_ms=, idle_close_ms=)`,
           );
       }
     }

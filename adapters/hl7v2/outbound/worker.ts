@@ -250,6 +250,7 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
           receivingFacility: target.receivingFacility,
           processingId: settings.processingId,
           charset: target.charset,
+          enhancedAck: target.ackMode === 'enhanced',
         },
         reversalForm: target.reversalForm,
       });

@@ -31,8 +31,9 @@ export const resendBody = z
   .refine((b) => b.since === undefined || b.until === undefined || Date.parse(b.until) > Date.parse(b.since), { message: 'must be after since', path: ['until'] });
 
 /**
- * An analyst's resend of dispenses to an EHR from the ledger (adapters/hl7v2/outbound/resends.ts), and the list of
- * this gateway's resends. Without outbound targets every facility is unknown (404) and the list is empty.
+ * An analyst's resend of dispenses to an EHR from the ledger (adapters/hl7v2/outbound/resends.ts), its dry run,
+ * the list of resends and their cancel. Without outbound targets every facility is unknown (404) and the list is
+ * empty.
  */
 export function outboundRoutes(deps: { grants: TokenGrant[]; resends: OutboundResends | undefined }) {
   const app = new Hono<AppEnv>();

@@ -34,7 +34,7 @@ export function acknowledgedIdOf(answer: Uint8Array): { code: string; controlId:
 }
 
 /** An original-mode ACK built by hand, mirroring sender and receiver, MSA-2 = the message's MSH-10. */
-export function minimalAck(payload: Uint8Array, code: 'AA' | 'AE' | 'AR', now: Date = new Date()): Uint8Array {
+export function minimalAck(payload: Uint8Array, code: 'AA' | 'AE' | 'AR' | 'CA' | 'CE' | 'CR', now: Date = new Date()): Uint8Array {
   const header = readHeader(payload) ?? { fieldSeparator: '|', encoding: '^~\\&', msh3: '', msh4: '', controlId: '' };
   const f = header.fieldSeparator;
   const timestamp = now.toISOString().replace(/[-:T]/g, '').slice(0, 14);
