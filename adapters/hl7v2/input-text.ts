@@ -48,9 +48,9 @@ export interface RawMsh18 {
  *
  * In GB 18030 and BIG-5 the second byte of a character may be `|`, `^`, `~` or `\`, so a header holding such a
  * character (a facility name in MSH-4) miscounts its fields when read byte by byte. When that reading names no
- * charset or one not supported, the header is read again stepping over double bytes (a lead byte ≥ 0x81 takes the next byte
- * with it, which also walks GB 18030's four-byte sequences in pairs), and that reading is taken when it names one
- * of the double-byte charsets.
+ * charset or one not supported, the header is read again stepping over double bytes (a lead byte ≥ 0x81 takes the
+ * next byte with it, which also walks GB 18030's four-byte sequences in pairs), and that reading is taken when it
+ * names one of the double-byte charsets.
  */
 export function readMsh18(bytes: Uint8Array): RawMsh18 {
   const single = scanMsh18(bytes, false);

@@ -287,10 +287,12 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
     // A training or debugging feed pointed at a production gateway by mistake would put test dispenses in the
     // ledger: the processing id is checked before anything is translated (HL7 v2.5 §2.9.2: AR, table 0357 code 202).
     if (!deps.processingIds.includes(message.processingId)) {
-      const given = message.processingId === '' ? 'MSH-11 (processing id) is empty' : `processing id ${message.processingId} is not taken here`;
+      // Quoted only when it looks like a processing id: the field is the sender's text, and it goes into the log.
+      const shown = /^[A-Za-z0-9]{1,3}$/.test(message.processingId) ? message.processingId : undefined;
+      const given = message.processingId === '' ? 'MSH-11 (processing id) is empty' : `processing id ${shown ?? '(not a table 0103 value)'} is not taken here`;
       const issue: AckIssue = { code: 202, diagnostic: `${given} (this gateway takes ${deps.processingIds.join(', ')})`, location: { segment: 'MSH', segmentIndex: 1, occurrence: 1, field: 11 } };
       const id = await keepCopy('processing_id', issue.diagnostic!, [locationOnly(issue)]);
-      log.warn({ type, processing_id: message.processingId, quarantine_id: id }, 'hl7 message with a processing id this gateway does not take (AR)');
+      log.warn({ type, processing_id: shown, quarantine_id: id }, 'hl7 message with a processing id this gateway does not take (AR)');
       return { frames: answer(message, 'reject', [issue], 'unsupported processing id'), outcome: 'reject', reason: 'processing_id', eventIds: [], ackIssues: [issue] };
     }
 
