@@ -25,9 +25,10 @@ const USAGE = `usage: gateway <command>
                                 what became of a sender's message (HL7 MSH-10; sender as MSH-3^MSH-4): its answer,
                                 ledger entries, parked events, quarantined copies and deliveries to EHRs
   mllp-status                   the MLLP listener and who is connected to it now
-  outbound resend <facility> (--since T [--until T] | --event ID…) --reason R
+  outbound resend <facility> (--since T [--until T] | --event ID…) --reason R [--dry-run]
                                 send a facility's dispenses to its EHR again, from the ledger: those recorded from
-                                T (ISO 8601) until now or --until, or the events named (analyst role)
+                                T (ISO 8601) until now or --until, or the events named (analyst role); --dry-run
+                                only counts them
   outbound resends              the latest resends to EHRs and how far each got
   outbound cancel <resend-id>   cancel a running resend (it stops after the dispense it is sending)
   mllp-send FILE… [--host H] [--port P] [--tls] [--ca F] [--cert F --key F] [--servername N]
@@ -209,12 +210,12 @@ async function outbound(config: Config, args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
-    options: { since: { type: 'string' }, until: { type: 'string' }, event: { type: 'string', multiple: true }, reason: { type: 'string' } },
+    options: { since: { type: 'string' }, until: { type: 'string' }, event: { type: 'string', multiple: true }, reason: { type: 'string' }, 'dry-run': { type: 'boolean' } },
   });
   const [facility] = positionals;
   if (!facility) throw new CliError('outbound resend needs the facility whose EHR gets the dispenses');
   if (!values.reason) throw new CliError('outbound resend needs --reason (it is logged with the resend)');
-  const body = { since: values.since, until: values.until, event_ids: values.event, reason: values.reason };
+  const body = { since: values.since, until: values.until, event_ids: values.event, reason: values.reason, dry_run: values['dry-run'] };
   console.log(JSON.stringify(await api(config, 'POST', `/api/outbound/${encodeURIComponent(facility)}/resend`, body), null, 2));
   return 0;
 }

@@ -498,7 +498,10 @@ describe('HL7 v2 outbound to EHRs, end to end', () => {
     vi.stubEnv('GATEWAY_URL', `http://127.0.0.1:${gw.httpPort}`);
     vi.stubEnv('GATEWAY_TOKEN', ANALYST);
     try {
-      expect(await cli(['outbound', 'resend', 'FACOK', '--event', await eventIdOf(message), '--reason', 'asked by the ward'])).toBe(0);
+      const eventId = await eventIdOf(message);
+      expect(await cli(['outbound', 'resend', 'FACOK', '--event', eventId, '--reason', 'asked by the ward', '--dry-run'])).toBe(0);
+      expect(JSON.parse(printed.at(-1)!)).toMatchObject({ preview: { facility: 'FACOK', found: 1, event_ids: 1 } });
+      expect(await cli(['outbound', 'resend', 'FACOK', '--event', eventId, '--reason', 'asked by the ward'])).toBe(0);
       const { resend } = JSON.parse(printed.at(-1)!) as { resend: Resend };
       await waitFor('the resend to end', async () => (await resends()).find((r) => r.id === resend.id)?.state === 'done');
       expect(receivedBy(ehr, controlId)).toHaveLength(2);
