@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectNodeHl7Client } from '../../adapters/hl7v2/mllp/testkit/node-hl7-client-sender.ts';
+import { startNodeHl7ServerPeer, type NodeHl7ServerPeer } from '../../adapters/hl7v2/mllp/testkit/node-hl7-server-peer.ts';
+import { parseMessage } from '../../adapters/hl7v2/parse.ts';
 import { handWrittenRds } from '../../adapters/hl7v2/testing/rds-message.ts';
 import type { RunningGateway } from '../main.ts';
 import { startTestGateway } from '../test-support.ts';
@@ -15,7 +17,8 @@ import { startTestGateway } from '../test-support.ts';
  * in with the keyboard alone, searches, edits (a validation error beside the field, then a valid value), resolves
  * a pending code whose parked event then reaches the ledger, rolls the edit back, and traces an HL7 message to the
  * pending code its dispense waits on, and replays a refused message from the quarantine page and a dead letter
- * from theirs. Every page is checked for
+ * from theirs, and counts the dispenses of a range and sends them to an EHR (node-hl7-server) again. Every page is
+ * checked for
  * labelled controls, one h1 and text contrast; screenshots go to test-output/ui/.
  */
 
@@ -31,11 +34,14 @@ describe('web UI in chromium', () => {
   let profile: string;
   let context: BrowserContext;
   let page: Page;
+  let ehr: NodeHl7ServerPeer;
 
   beforeAll(async () => {
+    ehr = await startNodeHl7ServerPeer();
     ({ gw, baseUrl: base, stop: stopGateway } = await startTestGateway({
       PARTITIONS: '2',
       HL7_FACILITY_MAP: 'HOSP1=HOSP1',
+      HL7_OUTBOUND_TARGETS: `HOSP1=127.0.0.1:${ehr.port},app=EHR`,
       MAX_DELIVER: '2',
       AUTH_TOKENS: Object.entries(TOKENS).map(([role, token]) => `${role}:${token}`).join(','),
     }));
@@ -65,6 +71,7 @@ describe('web UI in chromium', () => {
     await context?.close();
     if (profile) await rm(profile, { recursive: true, force: true });
     await stopGateway?.();
+    await ehr?.close();
   });
 
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
@@ -364,10 +371,51 @@ describe('web UI in chromium', () => {
       await checkPage();
       const row = page.locator('tbody tr', { hasText: 'PHARM^HOSP1' });
       expect(await row.innerText()).toMatch(/^127\.0\.0\.1:\d+\s+plain\s+PHARM\^HOSP1\s+\d{4}-\d{2}-\d{2} [\d:.]+ UTC\s+\d{4}-\d{2}-\d{2} [\d:.]+ UTC\s+1\s+1\s+0$/);
-      expect(await page.locator('main').innerText()).toContain('No EHR is configured to receive dispenses');
+      expect(await page.locator('main').innerText()).toMatch(/EHRs dispenses are sent on to \(1\)\s+Facility\s+EHR[^\n]*\n\s*HOSP1\s+127\.0\.0\.1:\d+/);
       await shot('17-connections');
     } finally {
       await sender.close();
     }
+  });
+
+  it('an analyst counts the dispenses of a range, sends them to the EHR again, and sees the resend end', async () => {
+    // A dispense of a mapped drug, in the ledger and delivered to the EHR once.
+    const ctx = { actor: 'analyst:test', reason: 'test fixture' };
+    await gw.mappings.service.create('drugs', { ndc11: '00591-0369-01', description: 'Hydrocodone/APAP 5/325 tablet' }, ctx);
+    await gw.mappings.service.create('schedules', { ndc11: '00591036901', schedule: 'II' }, ctx);
+    const sender = await connectNodeHl7Client({ port: gw.mllp.port! });
+    try {
+      expect((await sender.send(handWrittenRds('UI-RESEND-1'))).code).toBe('AA');
+    } finally {
+      await sender.close();
+    }
+    for (let i = 0; i < 100 && ehr.received.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(ehr.received.length).toBeGreaterThanOrEqual(1);
+
+    await page.goto(`${base}/ui/connections`);
+    await page.getByLabel('Recorded since').fill('2026-01-01T00:00:00Z');
+    await page.getByLabel('Why').fill('the EHR restored its database');
+    await page.getByRole('button', { name: 'Count first' }).click();
+    const counted = await page.getByRole('status').filter({ hasText: 'would be sent again' }).innerText();
+    const found = Number(/^(\d+) dispenses and reversals of HOSP1 would be sent again/.exec(counted)?.[1]);
+    expect(found).toBeGreaterThanOrEqual(1);
+    await checkPage();
+    const before = ehr.received.length;
+
+    await page.getByRole('button', { name: 'Send again' }).click();
+    await page.waitForURL(`${base}/ui/connections`);
+    expect(await page.locator('main').innerText()).toContain('Resend to the EHR of HOSP1 started');
+    const row = page.locator('tbody tr', { hasText: 'the EHR restored its database' });
+    for (let i = 0; i < 100 && !/\bdone\b/.test(await row.innerText()); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      await page.reload();
+    }
+    expect(await row.innerText()).toMatch(new RegExp(`\\bdone\\s+${found}\\s+${found}\\s+0\\s+0$`));
+    await checkPage();
+    await shot('18-resend');
+    // The EHR got each dispense once more, under the MSH-10 it had the first time.
+    const again = ehr.received.slice(before).map((t) => parseMessage(t).controlId);
+    expect(again).toHaveLength(found);
+    expect(again.every((id) => ehr.received.slice(0, before).some((t) => parseMessage(t).controlId === id))).toBe(true);
   });
 });
