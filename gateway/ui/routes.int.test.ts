@@ -638,7 +638,7 @@ describe('web UI routes', () => {
     expect((await analyst.get(back)).html).toContain('Not sent again: say why.');
     // HOSP1, the delivery's target in this trace, has no EHR in this gateway.
     await analyst.post('/ui/trace/resend', { facility: 'HOSP1', event_id: event, reason: 'lost at the EHR', return: back }, { csrfFrom: page.html });
-    expect((await analyst.get(back)).html).toContain('Not sent again: no EHR receives the dispenses of facility HOSP1 (HL7_OUTBOUND_TARGETS).');
+    expect((await analyst.get(back)).html).toContain('Not sent again: no EHR receives the dispenses of facility &quot;HOSP1&quot; (HL7_OUTBOUND_TARGETS).');
     await analyst.post('/ui/trace/resend', { facility: 'GENHOSP1', event_id: event, reason: 'lost at the EHR', return: back }, { csrfFrom: page.html });
     expect((await analyst.get(back)).html).toContain(`Event ${event} is being sent again to the EHR of GENHOSP1`);
     expect((await resends.list())[0]).toMatchObject({ facility: 'GENHOSP1', event_ids: 1, reason: 'lost at the EHR' });
@@ -796,7 +796,7 @@ describe('web UI routes', () => {
 
     const unknown = await analyst.post('/ui/connections/resend', { facility: 'NOPE', since: '2026-11-20T00:00:00Z', reason: 'x' }, { csrfFrom: page.html });
     expect(unknown.status).toBe(303);
-    expect((await analyst.get('/ui/connections')).html).toContain('No resend started: no EHR receives the dispenses of facility NOPE (HL7_OUTBOUND_TARGETS).');
+    expect((await analyst.get('/ui/connections')).html).toContain('No resend started: no EHR receives the dispenses of facility &quot;NOPE&quot; (HL7_OUTBOUND_TARGETS).');
 
     // A running resend has a Cancel button; cancelling it ends it at once, its runner after the dispense it sends.
     await analyst.post('/ui/connections/resend', { facility: 'HELD', since: '2026-11-21T00:00:00Z', until: '', reason: 'to be cancelled' }, { csrfFrom: page.html });

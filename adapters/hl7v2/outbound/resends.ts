@@ -49,9 +49,15 @@ export interface ResendPreview {
   last_recorded_at: string | null;
 }
 
+/** The ledger entries a resend sends: the facility's dispenses and reversals, in the range or the chosen ones. */
+function dispensesOf(facility: string, since: Date | undefined, until: Date | undefined, eventIds: readonly string[] | undefined) {
+  return { facility, types: [...OUTBOUND_EVENT_TYPES], since, until, eventIds };
+}
+
 export class UnknownOutboundTargetError extends Error {
   constructor(readonly facility: string) {
-    super(`no EHR receives the dispenses of facility ${facility} (HL7_OUTBOUND_TARGETS)`);
+    // The facility may be whatever a request said: quoted, but never at length.
+    super(`no EHR receives the dispenses of facility ${JSON.stringify(facility.slice(0, 64))} (HL7_OUTBOUND_TARGETS)`);
     this.name = 'UnknownOutboundTargetError';
   }
 }
@@ -140,13 +146,7 @@ export class OutboundResends {
   async preview(request: ResendRequest): Promise<ResendPreview> {
     if (!this.deps.resenders.has(request.facility)) throw new UnknownOutboundTargetError(request.facility);
     const until = request.eventIds === undefined ? (request.until ?? this.deps.now()) : request.until;
-    const counted = await countLedger(this.deps.store, {
-      facility: request.facility,
-      types: [...OUTBOUND_EVENT_TYPES],
-      since: request.since,
-      until,
-      eventIds: request.eventIds,
-    });
+    const counted = await countLedger(this.deps.store, dispensesOf(request.facility, request.since, until, request.eventIds));
     return {
       facility: request.facility,
       since: request.since?.toISOString() ?? null,
@@ -234,11 +234,7 @@ export class OutboundResends {
     const save = () => saveResend(this.deps.store, work, this.owner, this.deps.now());
     for (;;) {
       const page = await listLedger(this.deps.store, {
-        facility: job.facility,
-        types: [...OUTBOUND_EVENT_TYPES],
-        since: job.since === null ? undefined : new Date(job.since),
-        until: job.until === null ? undefined : new Date(job.until),
-        eventIds: work.eventIds ?? undefined,
+        ...dispensesOf(job.facility, job.since === null ? undefined : new Date(job.since), job.until === null ? undefined : new Date(job.until), work.eventIds ?? undefined),
         after: work.afterPosition ?? undefined,
         limit: PAGE,
       });

@@ -40,7 +40,7 @@ export function outboundRoutes(deps: { grants: TokenGrant[]; resends: OutboundRe
   app.post('/:facility/resend', requireRole(deps.grants, ...ROUTE_ROLES.outboundResend), jsonLimit, async (c) => {
     const facility = c.req.param('facility');
     if (!facilityIdSchema.safeParse(facility).success || !deps.resends) {
-      return apiError(c, 404, 'unknown_target', new UnknownOutboundTargetError(facility.slice(0, 64)).message);
+      return apiError(c, 404, 'unknown_target', new UnknownOutboundTargetError(facility).message);
     }
     const body = await jsonBody(c, resendBody);
     if (!body.ok) return body.response;
