@@ -61,6 +61,20 @@ describe('HL7 v2 over MLLP, end to end', () => {
     await stop?.();
   });
 
+  /** Another HL7 adapter with settings of its own, on this gateway's bus, store and mappings. */
+  const secondAdapter = (env: Record<string, string>) =>
+    startHl7Adapter({
+      config: loadConfig(env),
+      bus: gw.bus,
+      store: gw.store,
+      intake: gw.intake,
+      metrics: gw.metrics,
+      logger: createLogger('silent'),
+      vault: gw.phi.vault,
+      tokenKey: gw.phi.keys.tokenKey,
+      drugs: gw.mappings.resolver,
+    });
+
   const ledger = async (facility: string) => (await listLedger(gw.store, { facility, limit: 1000 })).entries;
 
   it('acknowledges an RDS^O13 from node-hl7-client with AA only once the dispense is in the ledger', async () => {
@@ -404,17 +418,7 @@ describe('HL7 v2 over MLLP, end to end', () => {
   }, Math.max(60_000, fuzzIterations * 30)); // a long run (FUZZ_LISTENER_ITERATIONS) needs no timeout flag of its own
 
   it('takes only production messages by default: a training message is answered AR with ERR 202 at MSH-11 and kept', async () => {
-    const adapter = await startHl7Adapter({
-      config: loadConfig({ MLLP_PORT: '0', HL7_FACILITY_MAP: 'HOSP1=HOSP1' }),
-      bus: gw.bus,
-      store: gw.store,
-      intake: gw.intake,
-      metrics: gw.metrics,
-      logger: createLogger('silent'),
-      vault: gw.phi.vault,
-      tokenKey: gw.phi.keys.tokenKey,
-      drugs: gw.mappings.resolver,
-    });
+    const adapter = await secondAdapter({ MLLP_PORT: '0', HL7_FACILITY_MAP: 'HOSP1=HOSP1' });
     try {
       const sender = await connectNodeHl7Client({ port: adapter.listener.address.plain!.port });
       try {
@@ -439,24 +443,14 @@ describe('HL7 v2 over MLLP, end to end', () => {
 
   it('over mutual TLS, lets a client certificate speak only for the senders the allow-list gives its CN', async () => {
     const certs = await makeTestCertificates();
-    const adapter = await startHl7Adapter({
-      config: loadConfig({
-        MLLP_PORT: '0',
-        MLLP_TLS_PORT: '0',
-        MLLP_TLS_CERT: certs.serverCert,
-        MLLP_TLS_KEY: certs.serverKey,
-        MLLP_TLS_CA: certs.caCert,
-        MLLP_ALLOWED_SENDERS: `${CLIENT_CN}=PHARM^HOSP1`,
-        HL7_FACILITY_MAP: 'HOSP1=HOSP1',
-      }),
-      bus: gw.bus,
-      store: gw.store,
-      intake: gw.intake,
-      metrics: gw.metrics,
-      logger: createLogger('silent'),
-      vault: gw.phi.vault,
-      tokenKey: gw.phi.keys.tokenKey,
-      drugs: gw.mappings.resolver,
+    const adapter = await secondAdapter({
+      MLLP_PORT: '0',
+      MLLP_TLS_PORT: '0',
+      MLLP_TLS_CERT: certs.serverCert,
+      MLLP_TLS_KEY: certs.serverKey,
+      MLLP_TLS_CA: certs.caCert,
+      MLLP_ALLOWED_SENDERS: `${CLIENT_CN}=PHARM^HOSP1`,
+      HL7_FACILITY_MAP: 'HOSP1=HOSP1',
     });
     try {
       const port = adapter.listener.address.tls!.port;
