@@ -2,6 +2,8 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { uuidv7 } from '../../../gateway/events/ids.ts';
 import type { CanonicalEvent } from '../../../gateway/events/schema.ts';
+import { startOutageProxy } from '../../../gateway/outage-proxy.ts';
+import { openStore } from '../../../gateway/store/db.ts';
 import { appendEvents } from '../../../gateway/store/ledger.ts';
 import { testEvent } from '../../../gateway/store/test-fixtures/canonical-events.ts';
 import { withTestStores } from '../../../gateway/store/test-support.ts';
@@ -10,8 +12,8 @@ import type { ResendResult } from './worker.ts';
 
 /**
  * Resends kept in the store (PostgreSQL and PGlite): a resend outlives the runner that started it, is taken over
- * where it stopped, is one per EHR across runners, and is cancelled from any runner. The EHR is a function here:
- * what goes over MLLP is outbound.int.test.ts's part.
+ * where it stopped, is one per EHR across runners, is cancelled from any runner, and goes on after PostgreSQL was
+ * away. The EHR is a function here: what goes over MLLP is outbound.int.test.ts's part.
  */
 
 const stores = await withTestStores();
@@ -42,7 +44,7 @@ function gate() {
   return { closed, open };
 }
 
-describe.each(stores)('resends kept in the store ($kind)', ({ kind, store }) => {
+describe.each(stores)('resends kept in the store ($kind)', ({ kind, store, databaseUrl }) => {
   let n = 0;
   /** Five dispenses of a facility of its own, in the ledger. */
   const seed = async (facility: string) => {
@@ -116,6 +118,35 @@ describe.each(stores)('resends kept in the store ($kind)', ({ kind, store }) => 
       await until('the new resend to end', async () => (await other.list()).find((r) => r.id === again.id)?.state === 'done');
     } finally {
       await Promise.all([a.stop(), other.stop()]);
+    }
+  });
+
+  it.runIf(kind === 'postgres')('goes on once PostgreSQL is back when it went away under a resend, sending at most the one dispense again', async () => {
+    const facility = `OUTAGE${kind}`;
+    const ids = (await seed(facility)).slice(0, 5);
+    const url = new URL(databaseUrl!);
+    const proxy = await startOutageProxy(Number(url.port) || 5432);
+    url.port = String(proxy.port);
+    const proxied = await openStore({ databaseUrl: url.toString(), dataDir: '', poolSize: 2 });
+    const second = gate();
+    const sent = ehr((i) => (i === 2 ? second.closed : undefined));
+    const runner = new OutboundResends({ store: proxied, resenders: new Map([[facility, sent.send]]), logger, now: () => new Date(), newId: uuidv7, staleMs: 300, beatMs: 50 });
+    try {
+      const job = await runner.start(request(facility));
+      await until('the second dispense at the EHR', () => sent.received.length === 2);
+      // PostgreSQL goes away while the second is being sent: its progress cannot be written.
+      await proxy.cut();
+      second.open();
+      await new Promise((r) => setTimeout(r, 200));
+      await proxy.restore();
+      await until('the resend to end', async () => (await runner.list().catch(() => [])).find((r) => r.id === job.id)?.state === 'done');
+      // The second was sent, but not written down: it goes once more, then the rest.
+      expect(sent.received).toEqual([ids[0], ids[1], ids[1], ids[2], ids[3], ids[4]]);
+      expect((await runner.list()).find((r) => r.id === job.id)).toMatchObject({ state: 'done', found: 5, sent: 5 });
+    } finally {
+      await runner.stop();
+      await proxied.close();
+      await proxy.close();
     }
   });
 });
