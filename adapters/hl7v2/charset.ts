@@ -76,8 +76,9 @@ function iconvSpec(charset: Hl7Charset): (CharsetSpec & { iconv: string }) | und
 }
 
 /**
- * Whether the charset is one of the double-byte sets whose second bytes may be ASCII (GB 18030 and BIG-5: 0x40–0x7E,
- * which holds `|`, `^`, `~` and `\`): their MSH-18 can only be found by stepping over each double byte.
+ * Whether the charset is one of the double-byte sets (GB 18030, KS X 1001, BIG-5): a character is not a byte there,
+ * and in GB 18030 and BIG-5 a second byte may be ASCII (0x40–0x7E, which holds `|`, `^`, `~` and `\`), so their
+ * MSH-18 can only be found by stepping over each double byte.
  */
 export function isDoubleByte(charset: Hl7Charset | '' | undefined): boolean {
   if (charset === undefined || charset === '') return false;
@@ -189,16 +190,17 @@ export function decodeHexBytes(bytes: Uint8Array, charset: TextCharset): string 
   return 'text' in decoded ? decoded.text : latin1(bytes);
 }
 
+/** Whether every character of the text is ASCII (then every supported charset writes it byte for byte). */
 export function isAsciiText(text: string): boolean {
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
   return true;
 }
 
 /**
- * Offset of the first character of `text` that the charset cannot carry, or undefined when all fit. iconv-lite
- * writes such characters as `?`; a character fits when it reads back as itself.
+ * Offset of the first character of `text` that a supported charset cannot carry, or undefined when all fit.
+ * iconv-lite writes such characters as `?`; a character fits when it reads back as itself.
  */
-function firstUnwritable(text: string, charset: Hl7Charset): number | undefined {
+export function unwritableAt(text: string, charset: Hl7Charset): number | undefined {
   if (charset === 'UNICODE UTF-8' || isAsciiText(text)) return undefined;
   const name = iconvSpec(charset)?.iconv;
   const limit = charset === 'ASCII' ? 0x7f : 0xff;
@@ -216,13 +218,9 @@ function firstUnwritable(text: string, charset: Hl7Charset): number | undefined 
 export function fitsCharset(text: string, msh18: string): boolean {
   const charset = resolveCharset(msh18);
   if (charset === undefined) return false;
-  return charset === '' || firstUnwritable(text, charset) === undefined;
+  return charset === '' || unwritableAt(text, charset) === undefined;
 }
 
-/** Offset of the first character of the text that a supported charset cannot carry; undefined when all fit. */
-export function unwritableAt(text: string, charset: Hl7Charset): number | undefined {
-  return firstUnwritable(text, charset);
-}
 
 /**
  * Bytes for an outbound message in the charset its MSH-18 names (absent → UTF-8, see above).
@@ -238,7 +236,7 @@ export function encodeText(text: string, msh18: string): Uint8Array {
     );
   }
   if (charset === '' || charset === 'UNICODE UTF-8') return Buffer.from(text, 'utf8');
-  const unwritable = firstUnwritable(text, charset);
+  const unwritable = unwritableAt(text, charset);
   if (unwritable !== undefined) {
     throw new Hl7EncodeError(Hl7ErrorCode.DataTypeError, `character cannot be written in ${charset}`, { position: unwritable });
   }
