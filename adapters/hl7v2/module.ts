@@ -3,7 +3,7 @@ import type { Bus } from '../../gateway/bus/connection.ts';
 import type { BusMessage } from '../../gateway/bus/consumer.ts';
 import { consumerBacklog } from '../../gateway/bus/consumer-backlog.ts';
 import type { QuarantineReplayer } from '../../gateway/bus/quarantine.ts';
-import type { IntakeDeps } from '../../gateway/intake/accept.ts';
+import { acceptEvents, type IntakeDeps } from '../../gateway/intake/accept.ts';
 import type { Metrics } from '../../gateway/metrics.ts';
 import type { PhiVault } from '../../gateway/phi/vault.ts';
 import type { AnswerLookup } from '../../gateway/trace/message-trace.ts';
@@ -143,7 +143,16 @@ export async function startHl7Adapter(deps: {
       throw err;
     }
   }
-  const resends = outbound && new OutboundResends({ store: deps.store, resenders: outbound.resenders, logger: deps.logger, now: () => new Date(), newId: uuidv7 });
+  const resends =
+    outbound &&
+    new OutboundResends({
+      store: deps.store,
+      record: async (event) => void (await acceptEvents(deps.intake, [event])),
+      resenders: outbound.resenders,
+      logger: deps.logger,
+      now: () => new Date(),
+      newId: uuidv7,
+    });
   return {
     listener,
     handler,

@@ -27,6 +27,7 @@ export const EVENT_TYPES = [
   'medlist.snapshot',
   'mapping.change',
   'hl7v2.unhandled',
+  'outbound.resend',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -188,6 +189,20 @@ export const hl7v2UnhandledPayloadSchema = z.looseObject({
   raw: z.string().min(1),
 });
 
+/**
+ * An analyst's resend of a facility's dispenses to its EHR (adapters/hl7v2/outbound/resends.ts): who asked, why,
+ * and what was to go again — recorded in the facility's chain before anything is sent.
+ */
+const outboundResendPayloadSchema = z.object({
+  resend_id: z.uuid(),
+  actor: z.string().min(1),
+  reason: z.string().min(1),
+  /** recorded_at range of the dispenses (ISO-8601), or null with event_ids */
+  since: z.string().nullable(),
+  until: z.string().nullable(),
+  event_ids: z.array(z.uuid()).nullable(),
+});
+
 const specificPayloads: Partial<Record<EventType, z.ZodType<Record<string, unknown>>>> = {
   'rx.order.new': rxOrderPayloadSchema,
   'rx.order.change': rxOrderPayloadSchema,
@@ -198,6 +213,7 @@ const specificPayloads: Partial<Record<EventType, z.ZodType<Record<string, unkno
   'patient.update': patientUpdatePayloadSchema,
   'patient.merge': patientMergePayloadSchema,
   'hl7v2.unhandled': hl7v2UnhandledPayloadSchema,
+  'outbound.resend': outboundResendPayloadSchema,
 };
 
 /**

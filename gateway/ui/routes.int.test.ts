@@ -255,6 +255,7 @@ describe('web UI routes', () => {
     };
     resends = new OutboundResends({
       store: ts.store,
+      record: async (event) => void (await appendEvents(ts.store, [event], () => new Date())),
       resenders: new Map([
         ['GENHOSP1', async () => ({ outcome: 'sent' as const })],
         ['HELD', held],

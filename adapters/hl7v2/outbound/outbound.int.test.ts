@@ -438,7 +438,18 @@ describe('HL7 v2 outbound to EHRs, end to end', () => {
     expect(receivedBy(ehr, first)).toHaveLength(1);
 
     const res = await askResend('FACOK', { since, reason: 'the EHR was restored from a backup' });
-    expect(await resendEnded(res)).toMatchObject({ facility: 'FACOK', state: 'done', found: 2, sent: 2, skipped: 0, refused: 0, since, until: expect.any(String), actor: expect.any(String), reason: 'the EHR was restored from a backup' });
+    const resend = await resendEnded(res);
+    // Who asked, why and for what is in the facility's chain of the ledger, for compliance.
+    const audit = (await (await call('GET', '/api/ledger?facility=FACOK&type=outbound.resend&limit=100', COMPLIANCE)).json()) as { entries: { event: { payload: Record<string, unknown> } }[] };
+    expect(audit.entries.map((e) => e.event.payload).find((p) => p.resend_id === resend.id)).toEqual({
+      resend_id: resend.id,
+      actor: expect.stringMatching(/^analyst/),
+      reason: 'the EHR was restored from a backup',
+      since,
+      until: expect.any(String),
+      event_ids: null,
+    });
+    expect(resend).toMatchObject({ facility: 'FACOK', state: 'done', found: 2, sent: 2, skipped: 0, refused: 0, since, until: expect.any(String), actor: expect.any(String), reason: 'the EHR was restored from a backup' });
     // The EHR got each again under the MSH-10 it had, after the first copies and in the same order.
     const sequence = ehr.received.map((t) => parseMessage(t).controlId).filter((id) => id === first || id === second);
     expect(sequence).toEqual([first, second, first, second]);

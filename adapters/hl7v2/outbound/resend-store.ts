@@ -123,6 +123,11 @@ export async function insertResend(store: Store, work: ResendWork, owner: string
   }
 }
 
+/** Takes back a resend that never ran (its record in the ledger could not be made). */
+export async function deleteResend(store: Store, id: string): Promise<void> {
+  await store.db.delete(t).where(and(eq(t.id, id), eq(t.state, 'running')));
+}
+
 /**
  * Writes a runner's progress (and the end, when the job is no longer running). False when the resend is no longer
  * this owner's to write: cancelled, or taken over by another runner after this one stopped beating.

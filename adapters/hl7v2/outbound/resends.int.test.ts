@@ -4,10 +4,10 @@ import { uuidv7 } from '../../../gateway/events/ids.ts';
 import type { CanonicalEvent } from '../../../gateway/events/schema.ts';
 import { startOutageProxy } from '../../../gateway/outage-proxy.ts';
 import { openStore } from '../../../gateway/store/db.ts';
-import { appendEvents } from '../../../gateway/store/ledger.ts';
+import { appendEvents, listLedger } from '../../../gateway/store/ledger.ts';
 import { testEvent } from '../../../gateway/store/test-fixtures/canonical-events.ts';
 import { withTestStores } from '../../../gateway/store/test-support.ts';
-import { OutboundResends, ResendRunningError } from './resends.ts';
+import { OutboundResends, ResendNotRecordedError, ResendRunningError } from './resends.ts';
 import type { ResendResult } from './worker.ts';
 
 /**
@@ -52,8 +52,10 @@ describe.each(stores)('resends kept in the store ($kind)', ({ kind, store, datab
     await appendEvents(store, events, () => new Date('2026-12-01T00:00:00.000Z'));
     return events.map((e) => e.id);
   };
-  const runner = (facility: string, send: (event: CanonicalEvent) => Promise<ResendResult>) =>
-    new OutboundResends({ store, resenders: new Map([[facility, send]]), logger, now: () => new Date(), newId: uuidv7, staleMs: 300, beatMs: 50 });
+  /** Resends are recorded straight into the ledger of the store (the gateway does it through its intake). */
+  const record = async (event: CanonicalEvent) => void (await appendEvents(store, [event], () => new Date()));
+  const runner = (facility: string, send: (event: CanonicalEvent) => Promise<ResendResult>, recordIt = record) =>
+    new OutboundResends({ store, record: recordIt, resenders: new Map([[facility, send]]), logger, now: () => new Date(), newId: uuidv7, staleMs: 300, beatMs: 50 });
   const request = (facility: string) => ({ facility, since: new Date('2026-11-30T00:00:00.000Z'), actor: 'analyst:test', reason: 'the EHR was restored from a backup' });
 
   it('goes on in another runner where a stopped one left off, sending nothing twice', async () => {
@@ -88,6 +90,39 @@ describe.each(stores)('resends kept in the store ($kind)', ({ kind, store, datab
       });
     } finally {
       await b.stop();
+    }
+  });
+
+  it('records who asked for a resend, why and what in the ledger chain of the facility first, and sends nothing when it cannot', async () => {
+    const facility = `AUDIT${kind}`;
+    const ids = await seed(facility);
+    const refused = ehr();
+    const unrecorded = runner(facility, refused.send, async () => {
+      throw new Error('the ledger is away');
+    });
+    try {
+      const error = await unrecorded.start(request(facility)).catch((err: unknown) => err);
+      expect(error).toBeInstanceOf(ResendNotRecordedError);
+      expect((await unrecorded.list()).filter((r) => r.facility === facility)).toEqual([]);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(refused.received).toEqual([]);
+    } finally {
+      await unrecorded.stop();
+    }
+
+    const sent = ehr();
+    const recorded = runner(facility, sent.send);
+    try {
+      const job = await recorded.start({ ...request(facility), eventIds: [ids[1]!, ids[3]!], since: undefined });
+      await until('the resend to end', async () => (await recorded.list()).find((r) => r.id === job.id)?.state === 'done');
+      expect(sent.received).toEqual([ids[1], ids[3]]);
+      const { entries } = await listLedger(store, { facility, type: 'outbound.resend', limit: 10 });
+      expect(entries.map((e) => e.event.payload)).toEqual([
+        { resend_id: job.id, actor: 'analyst:test', reason: 'the EHR was restored from a backup', since: null, until: null, event_ids: [ids[1], ids[3]] },
+      ]);
+      expect(entries[0]!.event.source).toMatchObject({ adapter: 'outbound', message_id: job.id });
+    } finally {
+      await recorded.stop();
     }
   });
 
@@ -130,7 +165,7 @@ describe.each(stores)('resends kept in the store ($kind)', ({ kind, store, datab
     const proxied = await openStore({ databaseUrl: url.toString(), dataDir: '', poolSize: 2 });
     const second = gate();
     const sent = ehr((i) => (i === 2 ? second.closed : undefined));
-    const runner = new OutboundResends({ store: proxied, resenders: new Map([[facility, sent.send]]), logger, now: () => new Date(), newId: uuidv7, staleMs: 300, beatMs: 50 });
+    const runner = new OutboundResends({ store: proxied, record, resenders: new Map([[facility, sent.send]]), logger, now: () => new Date(), newId: uuidv7, staleMs: 300, beatMs: 50 });
     try {
       const job = await runner.start(request(facility));
       await until('the second dispense at the EHR', () => sent.received.length === 2);

@@ -3,7 +3,8 @@ import type { CanonicalEvent } from '../../../gateway/events/schema.ts';
 import { countLedger, listLedger } from '../../../gateway/store/ledger.ts';
 import type { Store } from '../../../gateway/store/db.ts';
 import { OUTBOUND_EVENT_TYPES } from './rds-builder.ts';
-import { beat, cancelResend, claimStaleResends, insertResend, listResends, saveResend, type ResendJob, type ResendState, type ResendWork } from './resend-store.ts';
+import { resendAuditEvent } from './resend-audit.ts';
+import { beat, cancelResend, claimStaleResends, deleteResend, insertResend, listResends, saveResend, type ResendJob, type ResendState, type ResendWork } from './resend-store.ts';
 import type { ResendResult } from './worker.ts';
 
 export { ResendRunningError, type ResendJob, type ResendState } from './resend-store.ts';
@@ -18,8 +19,9 @@ export { ResendRunningError, type ResendJob, type ResendState } from './resend-s
  * when the EHR cannot take messages at all (unreachable, AR, no answer, the vault down) it stops and says from
  * where to resend.
  *
- * A resend is a row in PostgreSQL (resend-store.ts), written after every event: who asked, why, and how far it got
- * are kept for good, and a resend outlives the gateway that runs it. Each gateway process has one runner (`owner`)
+ * Each resend is first recorded in the facility's ledger chain as an `outbound.resend` event (resend-audit.ts):
+ * who asked, why and for what; one that cannot be recorded is not started. Its progress is a row in PostgreSQL
+ * (resend-store.ts), written after every event, so a resend outlives the gateway that runs it. Each gateway process has one runner (`owner`)
  * that beats for its resends; a runner takes over the resends to its EHRs whose runner stopped beating for
  * `staleMs` (a gateway stopped or died) and goes on after the last event handled.
  */
@@ -74,8 +76,21 @@ const LISTED = 50;
 const PAGE = 200;
 const MAX_REFUSED_IDS = 100;
 
+/** The resend could not be recorded in the ledger, so it was not started: nothing was sent. */
+export class ResendNotRecordedError extends Error {
+  constructor(cause: unknown) {
+    super(`the resend could not be recorded in the ledger, so nothing was sent; try again shortly (${(cause as Error).message})`, { cause });
+    this.name = 'ResendNotRecordedError';
+  }
+}
+
 export interface ResendDeps {
   store: Store;
+  /**
+   * Puts a resend's `outbound.resend` event in the ledger, resolving once it is durable (the gateway's intake);
+   * a resend starts only after that.
+   */
+  record: (event: CanonicalEvent) => Promise<void>;
   /** facility → its EHR worker's resend */
   resenders: ReadonlyMap<string, (event: CanonicalEvent) => Promise<ResendResult>>;
   logger: Logger;
@@ -135,6 +150,13 @@ export class OutboundResends {
     };
     await insertResend(this.deps.store, work, this.owner, startedAt);
     const { job } = work;
+    // Who asked to send what again, and why, is in the facility's ledger chain before the first dispense goes.
+    try {
+      await this.deps.record(resendAuditEvent(job, work.eventIds, { id: this.deps.newId(), receivedAt: this.deps.now() }));
+    } catch (err) {
+      await deleteResend(this.deps.store, job.id).catch(() => undefined);
+      throw new ResendNotRecordedError(err);
+    }
     // The reason is free text, which could name a patient: it is kept in the store, not in the log.
     this.logFor(job).info({ actor: job.actor, since: job.since, until: job.until, event_ids: job.event_ids }, 'resend to the EHR started');
     const copy = { ...job };

@@ -153,6 +153,7 @@ export const GATEWAY_ROUTE_DOCS: readonly RouteDoc[] = [
       202: 'resend: the resend, running (GET /api/outbound/resends follows it; it goes on in another gateway if this one stops)',
       404: 'no EHR receives the dispenses of this facility (HL7_OUTBOUND_TARGETS)',
       409: 'a resend to this EHR is still running (details.resend_id)',
+      503: 'the resend could not be recorded in the ledger (its outbound.resend event), so it was not started; retry',
       415: 'not JSON',
       422: 'names each bad field',
     },

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { requireRole } from '../../auth/middleware.ts';
 import type { TokenGrant } from '../../auth/tokens.ts';
-import { ResendRunningError, UnknownOutboundTargetError, type OutboundResends } from '../../../adapters/hl7v2/outbound/resends.ts';
+import { ResendNotRecordedError, ResendRunningError, UnknownOutboundTargetError, type OutboundResends } from '../../../adapters/hl7v2/outbound/resends.ts';
 import { facilityIdSchema } from '../../events/schema.ts';
 import { jsonBody, jsonLimit, reasonField } from '../../../mappings/routes/common.ts';
 import type { AppEnv } from '../context.ts';
@@ -61,6 +61,11 @@ export function outboundRoutes(deps: { grants: TokenGrant[]; resends: OutboundRe
     } catch (err) {
       if (err instanceof UnknownOutboundTargetError) return apiError(c, 404, 'unknown_target', err.message);
       if (err instanceof ResendRunningError) return apiError(c, 409, 'resend_running', err.message, { resend_id: err.runningId ?? null });
+      if (err instanceof ResendNotRecordedError) {
+        c.get('log').error({ target: facility, error: err.message }, 'resend not started: it could not be recorded in the ledger');
+        c.header('Retry-After', '30');
+        return apiError(c, 503, 'resend_not_recorded', err.message);
+      }
       throw err;
     }
   });

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { ResendRunningError, UnknownOutboundTargetError } from '../../../adapters/hl7v2/outbound/resends.ts';
+import { ResendNotRecordedError, ResendRunningError, UnknownOutboundTargetError } from '../../../adapters/hl7v2/outbound/resends.ts';
 import { resendBody } from '../../http/routes/outbound.ts';
 import { zodProblems } from '../../../mappings/zod-problems.ts';
 import type { ResendFormState } from '../components/resend-form.tsx';
@@ -47,7 +47,7 @@ export function connectionRoutes(deps: UiDeps & { sessions: SessionStore }) {
       session.flash = { kind: 'ok', text: `Resend to the EHR of ${job.facility} started: the dispenses recorded from ${job.since} to ${job.until} go again, one after the other.` };
       c.get('log').info({ resend_id: job.id, target: job.facility }, 'resend to the EHR asked for from the web UI');
     } catch (err) {
-      if (!(err instanceof UnknownOutboundTargetError || err instanceof ResendRunningError)) throw err;
+      if (!(err instanceof UnknownOutboundTargetError || err instanceof ResendRunningError || err instanceof ResendNotRecordedError)) throw err;
       session.flash = { kind: 'error', text: `No resend started: ${err.message}.` };
     }
     return c.redirect(uiPath(['connections']), 303);

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { ResendRunningError, UnknownOutboundTargetError } from '../../../adapters/hl7v2/outbound/resends.ts';
+import { ResendNotRecordedError, ResendRunningError, UnknownOutboundTargetError } from '../../../adapters/hl7v2/outbound/resends.ts';
 import { resendBody } from '../../http/routes/outbound.ts';
 import { traceQuery } from '../../http/routes/trace.ts';
 import { mayUseRoute, pageContext, uiPath, type UiDeps, type UiEnv } from '../context.ts';
@@ -51,7 +51,7 @@ export function traceRoutes(deps: UiDeps & { sessions: SessionStore }) {
       session.flash = { kind: 'ok', text: `Event ${parsed.data.event_ids![0]} is being sent again to the EHR of ${facility}; the Connections page shows how it went.` };
       c.get('log').info({ resend_id: job.id, target: facility }, 'resend of one event asked for from the web UI');
     } catch (err) {
-      if (!(err instanceof UnknownOutboundTargetError || err instanceof ResendRunningError)) throw err;
+      if (!(err instanceof UnknownOutboundTargetError || err instanceof ResendRunningError || err instanceof ResendNotRecordedError)) throw err;
       session.flash = { kind: 'error', text: `Not sent again: ${err.message}.` };
     }
     return c.redirect(back, 303);
