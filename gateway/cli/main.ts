@@ -214,7 +214,7 @@ async function outbound(config: Config, args: string[]): Promise<number> {
   });
   const [facility] = positionals;
   if (!facility) throw new CliError('outbound resend needs the facility whose EHR gets the dispenses');
-  if (!values.reason) throw new CliError('outbound resend needs --reason (it is logged with the resend)');
+  if (!values.reason) throw new CliError('outbound resend needs --reason (it is kept with the resend, in the ledger)');
   const body = { since: values.since, until: values.until, event_ids: values.event, reason: values.reason, dry_run: values['dry-run'] };
   console.log(JSON.stringify(await api(config, 'POST', `/api/outbound/${encodeURIComponent(facility)}/resend`, body), null, 2));
   return 0;

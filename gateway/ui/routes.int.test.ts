@@ -778,7 +778,7 @@ describe('web UI routes', () => {
     // Count first: the form comes back with what would go, nothing is started.
     const counted = await analyst.post('/ui/connections/resend', { facility: 'HELD', since: '2026-11-20T00:00:00Z', until: '', reason: 'EHR restored from backup', action: 'count' }, { csrfFrom: page.html });
     expect(counted.status).toBe(200);
-    expect(counted.html).toContain('1 dispenses and reversals of HELD would be sent again, recorded from <time datetime="2026-11-21T08:00:00.000Z">');
+    expect(counted.html).toMatch(/1 dispense or reversal of HELD would be\s+sent again, recorded from <time datetime="2026-11-21T08:00:00.000Z">/);
     expect(counted.html).toContain('>EHR restored from backup</textarea>');
     const countedNothing = await analyst.post('/ui/connections/resend', { facility: 'GENHOSP1', since: '2026-11-20T00:00:00Z', until: '', reason: 'EHR restored from backup', action: 'count' }, { csrfFrom: page.html });
     expect(countedNothing.html).toContain('No dispense of GENHOSP1 was recorded in that range: nothing would be sent.');

@@ -397,7 +397,7 @@ describe('web UI in chromium', () => {
     await page.getByLabel('Why').fill('the EHR restored its database');
     await page.getByRole('button', { name: 'Count first' }).click();
     const counted = await page.getByRole('status').filter({ hasText: 'would be sent again' }).innerText();
-    const found = Number(/^(\d+) dispenses and reversals of HOSP1 would be sent again/.exec(counted)?.[1]);
+    const found = Number(/^(\d+) (?:dispense or reversal|dispenses and reversals) of HOSP1 would be sent again/.exec(counted)?.[1]);
     expect(found).toBeGreaterThanOrEqual(1);
     await checkPage();
     const before = ehr.received.length;

@@ -27,7 +27,7 @@ export function ResendForm(props: { page: PageContext; facilities: readonly stri
       <h2 id="resend-title">Send dispenses again</h2>
       <p>
         When an EHR has lost dispenses it already took, send them again from the ledger: each goes under the MSH-10 it had, one after the other
-        in the order they were recorded. The reason is kept with the resend.
+        in the order they were recorded. Who asked and why is recorded in the ledger first.
       </p>
       <ErrorSummary problems={state?.summary ?? []} />
       {state?.preview ? (
@@ -36,8 +36,9 @@ export function ResendForm(props: { page: PageContext; facilities: readonly stri
             <>No dispense of {state.preview.facility} was recorded in that range: nothing would be sent.</>
           ) : (
             <>
-              {state.preview.found} dispenses and reversals of {state.preview.facility} would be sent again, recorded from{' '}
-              <Instant iso={state.preview.first_recorded_at} /> to <Instant iso={state.preview.last_recorded_at} />.
+              {state.preview.found} {state.preview.found === 1 ? 'dispense or reversal' : 'dispenses and reversals'} of {state.preview.facility} would be
+              sent again, recorded from <Instant iso={state.preview.first_recorded_at} /> to{' '}
+              <Instant iso={state.preview.last_recorded_at} />.
             </>
           )}
         </p>
