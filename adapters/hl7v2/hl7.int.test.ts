@@ -135,6 +135,19 @@ describe('HL7 v2 over MLLP, end to end', () => {
     const [row] = (await ledger('HOSP1')).filter((r) => r.event.source.message_id === 'BIG5-1');
     expect(row!.event.source.sender).toBe('PHARM弋^HOSP1');
     expect((await gw.phi.vault.get(row!.event.patient_ref!))!.demographics).toMatchObject({ family_name: `${RDS_PATIENT.family}許` });
+
+    // 0xFF 0x41 is no Big5 character: AR with ERR 102 at that byte, the message kept in quarantine, no event.
+    const broken = Buffer.from(rds('BIG5-BAD', undefined, '||||||BIG-5').replace(`|${RDS_PATIENT.family}^`, `|${RDS_PATIENT.family}\u00ff^`), 'latin1');
+    const bad = await openRawSocket(gw.mllp.port!);
+    await bad.write(frame(broken));
+    const [refusal] = await bad.waitForAnswers(1);
+    bad.socket.destroy();
+    const refused = new TextDecoder().decode(refusal);
+    expect(refused).toContain('\rMSA|AR|BIG5-BAD');
+    expect(refused).toMatch(/\rERR\|[^\r]*\|102\^/);
+    const kept = await listQuarantine(gw.bus, { limit: 1000, adapter: 'hl7v2', reason: 'parse' });
+    expect(kept.entries.filter((e) => e.source?.message_id === 'BIG5-BAD' && e.size === broken.length)).toHaveLength(1);
+    expect((await ledger('HOSP1')).some((r) => r.event.source.message_id === 'BIG5-BAD')).toBe(false);
   });
 
   it('takes a resend with the same sender and MSH-10 but other bytes (a new MSH-7) for a repeat: same ACK, no second event', async () => {

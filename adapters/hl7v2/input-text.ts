@@ -54,27 +54,33 @@ export interface RawMsh18 {
  */
 export function readMsh18(bytes: Uint8Array): RawMsh18 {
   const single = scanMsh18(bytes, false);
-  const named = resolveCharset(single.value);
-  if (named !== undefined && named !== '') return single;
+  const named = resolveCharset(single.raw.value);
+  // Without a byte above 0x80 before MSH-18 the second reading would be the same: the common case reads once.
+  if ((named !== undefined && named !== '') || !single.sawHighByte) return single.raw;
   const paired = scanMsh18(bytes, true);
-  return isDoubleByte(resolveCharset(paired.value)) ? paired : single;
+  return isDoubleByte(resolveCharset(paired.raw.value)) ? paired.raw : single.raw;
 }
 
-function scanMsh18(bytes: Uint8Array, doubleBytes: boolean): RawMsh18 {
+/** One reading of MSH-18; `sawHighByte`: a byte ≥ 0x81 came before its end (only then can a paired reading differ). */
+function scanMsh18(bytes: Uint8Array, doubleBytes: boolean): { raw: RawMsh18; sawHighByte: boolean } {
   const msh = findMsh(bytes);
-  if (msh === -1) return { value: '', position: 0 };
+  if (msh === -1) return { raw: { value: '', position: 0 }, sawHighByte: false };
   const separator = bytes[msh + 3];
-  if (separator === undefined || !isDelimiterCandidate(String.fromCharCode(separator))) return { value: '', position: msh };
+  if (separator === undefined || !isDelimiterCandidate(String.fromCharCode(separator))) return { raw: { value: '', position: msh }, sawHighByte: false };
   let field = 1;
   let i = msh + 3;
   let encoding = '';
   let start = -1;
+  let sawHighByte = false;
   for (; i < bytes.length; i++) {
     const byte = bytes[i]!;
     if (byte === 0x0d || byte === 0x0a) break;
-    if (doubleBytes && byte >= 0x81) {
-      i++;
-      continue;
+    if (byte >= 0x81) {
+      sawHighByte = true;
+      if (doubleBytes) {
+        i++;
+        continue;
+      }
     }
     if (byte === separator) {
       field++;
@@ -84,14 +90,14 @@ function scanMsh18(bytes: Uint8Array, doubleBytes: boolean): RawMsh18 {
     }
     if (field === 2) encoding += String.fromCharCode(byte);
   }
-  if (start === -1) return { value: '', position: msh };
+  if (start === -1) return { raw: { value: '', position: msh }, sawHighByte };
   let value = '';
   for (let j = start; j < i; j++) {
     const char = String.fromCharCode(bytes[j]!);
     if (encoding.includes(char)) break;
     value += char;
   }
-  return { value, position: start };
+  return { raw: { value, position: start }, sawHighByte };
 }
 
 /** Charset for `\Xhh\` escapes of a message given as text (already decoded). */
