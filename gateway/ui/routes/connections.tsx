@@ -3,7 +3,7 @@ import { ResendNotRecordedError, ResendRunningError, UnknownOutboundTargetError 
 import { resendBody } from '../../http/routes/outbound.ts';
 import { zodProblems } from '../../../mappings/zod-problems.ts';
 import type { ResendFormState } from '../components/resend-form.tsx';
-import { mayUseRoute, pageContext, uiPath, type UiDeps, type UiEnv } from '../context.ts';
+import { mayUseRoute, pageContext, uiPath, type PageContext, type UiDeps, type UiEnv } from '../context.ts';
 import { placeProblems, text } from '../forms.ts';
 import { forbiddenUnless } from '../guard.tsx';
 import { ConnectionsPage } from '../pages/connections-page.tsx';
@@ -16,10 +16,14 @@ const FIELD_LABELS: Record<string, string> = { since: 'Recorded since', until: '
 export function connectionRoutes(deps: UiDeps & { sessions: SessionStore }) {
   const app = new Hono<UiEnv>();
   const { sessions } = deps;
+  /** The page as it stands now; `form`: the resend form as it was sent, with its problems or its count. */
+  const connectionsPage = async (page: PageContext, form?: ResendFormState) => (
+    <ConnectionsPage page={page} status={await deps.mllpStatus()} resends={(await deps.resends?.list()) ?? []} resendForm={form} />
+  );
 
   app.get('/connections', async (c) => {
     const page = pageContext(c, sessions);
-    return forbiddenUnless(c, sessions, page.mayUse('status'), 'see the connections') ?? render(c, <ConnectionsPage page={page} status={await deps.mllpStatus()} resends={(await deps.resends?.list()) ?? []} />);
+    return forbiddenUnless(c, sessions, page.mayUse('status'), 'see the connections') ?? render(c, await connectionsPage(page));
   });
 
   app.post('/connections/resend', async (c) => {
@@ -33,7 +37,7 @@ export function connectionRoutes(deps: UiDeps & { sessions: SessionStore }) {
     if (!parsed.success) {
       const placed = placeProblems(zodProblems(parsed.error), new Set(['since', 'until', 'reason']), { label: (field) => FIELD_LABELS[field] ?? field });
       const state: ResendFormState = { values, ...placed };
-      return render(c, <ConnectionsPage page={pageContext(c, sessions)} status={await deps.mllpStatus()} resends={(await deps.resends?.list()) ?? []} resendForm={state} />, 422);
+      return render(c, await connectionsPage(pageContext(c, sessions), state), 422);
     }
     try {
       if (!deps.resends) throw new UnknownOutboundTargetError(values.facility);
@@ -41,7 +45,7 @@ export function connectionRoutes(deps: UiDeps & { sessions: SessionStore }) {
       const request = { facility: values.facility, since: new Date(since!), until: until === undefined ? undefined : new Date(until), actor: session.grant.label, reason };
       if (text(form, 'action') === 'count') {
         const state: ResendFormState = { values, errors: {}, summary: [], preview: await deps.resends.preview(request) };
-        return render(c, <ConnectionsPage page={pageContext(c, sessions)} status={await deps.mllpStatus()} resends={await deps.resends.list()} resendForm={state} />);
+        return render(c, await connectionsPage(pageContext(c, sessions), state));
       }
       const job = await deps.resends.start(request);
       session.flash = { kind: 'ok', text: `Resend to the EHR of ${job.facility} started: the dispenses recorded from ${job.since} to ${job.until} go again, one after the other.` };
