@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,7 @@ import { hasOpenssl, makeTestCertificates } from '../adapters/hl7v2/mllp/testkit
 import { connectBus } from './bus/connection.ts';
 import { freeLoopbackPort } from './bus/embedded-nats.ts';
 import { deleteNamespace, testNamespace, TEST_NATS_URL } from './bus/test-support.ts';
+import { startGatewayProcess, waitGatewayReady } from './process-test-support.ts';
 import { createTestDatabase } from './store/test-support.ts';
 
 /**
@@ -20,25 +21,6 @@ import { createTestDatabase } from './store/test-support.ts';
 const opensslPresent = await hasOpenssl();
 const SYSTEM_TOKEN = 'system-token-0123456789';
 const COMPLIANCE_TOKEN = 'compliance-token-0123456789';
-
-interface Proc {
-  child: ChildProcess;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  stderr: () => string;
-}
-
-function startProcess(env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, ['bin/gateway.js', 'start'], {
-    env: { PATH: `${process.env.PATH}:/usr/sbin`, HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  return { child, exited, stderr: () => stderr };
-}
 
 interface CliResult {
   status: number | null;
@@ -63,17 +45,6 @@ function runCli(args: string[], env: Record<string, string>): Promise<CliResult>
       resolve({ status, stdout, stderr });
     }),
   );
-}
-
-async function waitHealthy(port: number, proc: Proc, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (proc.child.exitCode !== null) throw new Error(`gateway exited early: ${proc.stderr()}`);
-    const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok).catch(() => false);
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`gateway not ready in time: ${proc.stderr()}`);
 }
 
 const event = (messageId: string) => ({
@@ -120,9 +91,9 @@ describe('gateway process', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'rxgate-embedded-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
     const port = await freeLoopbackPort();
-    const first = startProcess({ DATA_DIR: dataDir, HTTP_PORT: String(port), MLLP_PORT: '0' });
+    const first = startGatewayProcess({ DATA_DIR: dataDir, HTTP_PORT: String(port), MLLP_PORT: '0' });
     cleanups.push(async () => void first.child.kill('SIGKILL'));
-    await waitHealthy(port, first);
+    await waitGatewayReady(port, first);
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
 
     // No tokens configured: an admin token was generated into the data folder, and it works.
@@ -131,7 +102,7 @@ describe('gateway process', () => {
     expect(accepted.status, await accepted.clone().text()).toBe(202);
     expect(await accepted.json()).toMatchObject({ ack_point: 'ledger', ledger: { chain: 'CRASH1', seq: 1 } });
 
-    const second = startProcess({ DATA_DIR: dataDir, HTTP_PORT: String(await freeLoopbackPort()), MLLP_PORT: '0' });
+    const second = startGatewayProcess({ DATA_DIR: dataDir, HTTP_PORT: String(await freeLoopbackPort()), MLLP_PORT: '0' });
     const secondExit = await second.exited;
     expect(secondExit.code, second.stderr()).not.toBe(0);
     expect(second.stderr()).toMatch(/data folder .* is in use by another gateway \(pid \d+\)/);
@@ -200,9 +171,9 @@ describe('gateway process', () => {
       AUTH_TOKENS: `system:${SYSTEM_TOKEN},compliance:${COMPLIANCE_TOKEN}`,
     };
 
-    const doomed = startProcess({ ...env, TEST_CRASH_AFTER_PUBACK: 'true' });
+    const doomed = startGatewayProcess({ ...env, TEST_CRASH_AFTER_PUBACK: 'true' });
     cleanups.push(async () => void doomed.child.kill('SIGKILL'));
-    await waitHealthy(port, doomed);
+    await waitGatewayReady(port, doomed);
     await expect(post(port, SYSTEM_TOKEN, event('KILL1'))).rejects.toThrow(); // the connection dies with the process
     expect(await doomed.exited).toEqual({ code: null, signal: 'SIGKILL' });
     // The process died before its ledger write: the event exists only as an unacknowledged JetStream message.
@@ -213,9 +184,9 @@ describe('gateway process', () => {
     expect((await bus.jsm.streams.info(bus.names.streams.events)).state.messages).toBe(1);
     await bus.close();
 
-    const revived = startProcess(env);
+    const revived = startGatewayProcess(env);
     cleanups.push(async () => void revived.child.kill('SIGKILL'));
-    await waitHealthy(port, revived);
+    await waitGatewayReady(port, revived);
     let rows: Awaited<ReturnType<typeof ledgerRows>> = [];
     for (let i = 0; i < 200 && rows.length === 0; i++) {
       await new Promise((r) => setTimeout(r, 100));
@@ -241,7 +212,7 @@ describe('gateway process', () => {
     await copyFile(certs.serverCert, served.cert);
     await copyFile(certs.serverKey, served.key);
     const [port, tlsPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
-    const gateway = startProcess({
+    const gateway = startGatewayProcess({
       HTTP_PORT: String(port),
       MLLP_PORT: '0',
       MLLP_TLS_PORT: String(tlsPort),
@@ -255,7 +226,7 @@ describe('gateway process', () => {
       DATA_DIR: certs.dir,
     });
     cleanups.push(async () => void gateway.child.kill('SIGKILL'));
-    await waitHealthy(port, gateway);
+    await waitGatewayReady(port, gateway);
     const ca = await readFile(certs.caCert);
     const servedCn = () =>
       new Promise<string>((resolve, reject) => {

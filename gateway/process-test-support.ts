@@ -1,0 +1,36 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+
+/**
+ * The gateway as its users run it, for tests that stop, kill or restart it: `gateway start` in a child process
+ * with only the settings given (and PATH, HOME, LOG_LEVEL=warn), its stderr kept for the failure message.
+ */
+export interface GatewayProcess {
+  child: ChildProcess;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stderr: () => string;
+}
+
+export function startGatewayProcess(env: Record<string, string>): GatewayProcess {
+  const child = spawn(process.execPath, ['bin/gateway.js', 'start'], {
+    env: { PATH: `${process.env.PATH}:/usr/sbin`, HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { child, exited, stderr: () => stderr };
+}
+
+/** Resolves once `/readyz` on `httpPort` answers 200 (bus and store reachable); throws if the process exits first. */
+export async function waitGatewayReady(httpPort: number, proc: GatewayProcess, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (proc.child.exitCode !== null || proc.child.signalCode !== null) throw new Error(`gateway exited early: ${proc.stderr()}`);
+    const ok = await fetch(`http://127.0.0.1:${httpPort}/readyz`).then((r) => r.ok).catch(() => false);
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`gateway not ready in time: ${proc.stderr()}`);
+}
