@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildAck, buildRejectForUnparseable } from './ack.ts';
+import { readAck } from './ack-read.ts';
 import { encodeText, resolveCharset } from './charset.ts';
 import { Hl7Error, Hl7ParseError } from './errors.ts';
 import { editMessage, type Hl7Message } from './message.ts';
@@ -14,7 +15,8 @@ import { findMissingValues } from './validate.ts';
  * the batch parser, peekHeader and the ACK builders. Properties:
  * - parseMessage/parseBatch either return or throw Hl7ParseError — nothing else — and the error has a location
  *   (a position inside the input, a 1-based segment index when it names one);
- * - peekHeader, buildAck, buildRejectForUnparseable and findMissingValues never throw;
+ * - peekHeader, buildAck, buildRejectForUnparseable, findMissingValues and readAck (an EHR's answer to the
+ *   outbound client) never throw;
  * - every ACK we build parses with our own parser, quotes MSA-1 as asked, holds no control character other than
  *   the segment terminators, and can be encoded in the charset it declares;
  * - a parsed message serialises back to the text it came from, and its rebuilt form parses to the same segments;
@@ -30,6 +32,9 @@ const CASE_BUDGET_MS = 250;
 const HAND_WRITTEN = [
   'MSH#$*@!#APP$X#FAC#RX#PH#20240101##RDS$O13$RDS_O13#C42#T#2.6\rPID#1##A1$$$H$MR*B2$$$H$PI##DOE$JANE@S@ANN$""\rRXD#1#00071-0155-23$Lipitor@T@tabs$NDC#20240102#30#TAB\r',
   'MSH|^~\\&#|A|B|C|D|20240101||ADT^A08|9|P|2.7|||AL|SU\rPID|1||||SMITH#^ANN\rNTE|1||Suite \\P\\5 \\X0D0A\\ \\.br\\ \\H\\x\\N\\\r',
+  // acknowledgements, as EHRs answer the outbound client: ERR-2/ERR-3 (v2.5) and ERR-1 (before)
+  'MSH|^~\\&|EHR|HOSP|RXGATE|PHARM|20240101||ACK^O13^ACK|A1|P|2.5\rMSA|AE|C42|bad\rERR||PID^1^3|204^Unknown key identifier^HL70357|E\r',
+  'MSH|^~\\&|EHR|HOSP|RXGATE|PHARM|20240101||ACK|A2|P|2.3\rMSA|AR|C43\rERR|PID^1^3^204&Unknown key&HL70357~RXD^1^2^103\r',
   'FHS|^~\\&|A|B\rBHS|^~\\&|A|B\rMSH|^~\\&|A|B|C|D|1||ORU^R01|M1|P|2.5.1\rOBX|1|NM|1^X^LN||5\rBTS|1\rFTS|1\r',
 ];
 
@@ -113,6 +118,7 @@ describe('fuzz', () => {
       const caseStart = performance.now();
 
       peekHeader(subject);
+      readAck(input);
       try {
         const message = parseMessage(subject);
         stats.parsed++;

@@ -11,6 +11,9 @@ import { startGatewayProcess, waitGatewayReady, type GatewayProcess } from '../.
 import { createTestDatabase } from '../../gateway/store/test-support.ts';
 import { readAck } from './ack-read.ts';
 import { createMllpClient } from './mllp/client.ts';
+import { startNodeHl7ServerPeer } from './mllp/testkit/node-hl7-server-peer.ts';
+import { controlIdForEvent } from './outbound/rds-builder.ts';
+import { parseMessage } from './parse.ts';
 import { handWrittenRds } from './testing/rds-message.ts';
 
 /**
@@ -22,8 +25,8 @@ import { handWrittenRds } from './testing/rds-message.ts';
  * reached — frame read, published, PubAck, ledger commit, ACK written.
  *
  * Afterwards every message is in the ledger exactly once and in the order its connection sent it, the JetStream
- * stream holds each event once, nothing was quarantined, the facility's chain verifies, and every message's last
- * answer is AA.
+ * stream holds each event once, nothing was quarantined, the facility's chain verifies, every message's last
+ * answer is AA, and the facility's EHR (node-hl7-server) has every dispense back, each under one MSH-10.
  */
 
 const CONNECTIONS = 4;
@@ -52,6 +55,8 @@ describe('HL7 v2 over MLLP with the gateway killed mid-stream', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'rxgate-kill-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
     const [httpPort, mllpPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
+    const ehr = await startNodeHl7ServerPeer(); // the facility's EHR, which takes the dispenses back as RDS^O13
+    cleanups.push(() => ehr.close());
     const env = {
       HTTP_PORT: String(httpPort),
       MLLP_PORT: String(mllpPort),
@@ -62,6 +67,7 @@ describe('HL7 v2 over MLLP with the gateway killed mid-stream', () => {
       INSTANCE_ID: 'kill-test',
       ACK_WAIT_MS: '2000', // the ledger writer's unacknowledged deliveries come back 2 s after a kill
       HL7_FACILITY_MAP: `HOSP1=${FACILITY}`,
+      HL7_OUTBOUND_TARGETS: `${FACILITY}=127.0.0.1:${ehr.port},app=EHR,facility=HOSP1`,
       AUTH_TOKENS: `analyst:${ANALYST_TOKEN},compliance:${COMPLIANCE_TOKEN}`,
     };
     // A first start makes the schema and the keys and takes the drug mapping; it stops cleanly.
@@ -146,8 +152,8 @@ describe('HL7 v2 over MLLP with the gateway killed mid-stream', () => {
     expect([...answers.keys()].sort()).toEqual([...sent].sort());
     for (const id of sent) expect(answers.get(id)!.at(-1), id).toBe('AA');
 
-    const rows = await sql<{ seq: number; message_id: string; type: string }[]>`
-      select seq::int as seq, event->'source'->>'message_id' as message_id, type from ledger where chain = ${FACILITY} order by seq`;
+    const rows = await sql<{ seq: number; event_id: string; message_id: string; type: string }[]>`
+      select seq::int as seq, event_id::text as event_id, event->'source'->>'message_id' as message_id, type from ledger where chain = ${FACILITY} order by seq`;
     expect(rows.every((r) => r.type === 'rx.dispense')).toBe(true);
     expect(rows.map((r) => r.message_id).sort()).toEqual([...sent].sort()); // each once: no gap, no second row
     const seqOf = new Map(rows.map((r) => [r.message_id, r.seq]));
@@ -161,6 +167,18 @@ describe('HL7 v2 over MLLP with the gateway killed mid-stream', () => {
     expect(Object.keys(await streamSubjects())).toEqual([expect.stringMatching(/\.rx\.dispense$/)]);
     expect(await streamCount()).toBe(sent.length);
     expect((await bus.jsm.streams.info(bus.names.streams.quarantine)).state.messages).toBe(0);
+
+    // The EHR gets every dispense, each under the one MSH-10 its event gives it however often a restart makes the
+    // gateway send it again, and in each connection's order.
+    const controlIdOfEvent = new Map(rows.map((r) => [controlIdForEvent(r.event_id), r.message_id]));
+    const firstArrivals = () => [...new Set(ehr.received.map((text) => parseMessage(text).controlId))];
+    for (let i = 0; i < 600 && firstArrivals().length < sent.length; i++) await new Promise((r) => setTimeout(r, 100));
+    const arrived = firstArrivals().map((id) => controlIdOfEvent.get(id) ?? `unknown MSH-10 ${id}`);
+    expect([...arrived].sort()).toEqual([...sent].sort());
+    for (let c = 0; c < CONNECTIONS; c++) {
+      const own = arrived.filter((id) => id.startsWith(`KILL${c}-`));
+      expect(own, `connection ${c} in the order sent, at the EHR`).toEqual([...own].sort());
+    }
 
     const verify = await fetch(`http://127.0.0.1:${httpPort}/api/ledger/verify?facility=${FACILITY}`, {
       headers: { authorization: `Bearer ${COMPLIANCE_TOKEN}` },

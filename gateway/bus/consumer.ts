@@ -39,9 +39,15 @@ export interface BatchConsumerOptions extends ConsumerSpec {
   isTransient?: (err: unknown) => boolean;
   /**
    * The pause before a failed message is tried again: the nak delay for a failure (by delivery count), and the
-   * pause between in-place retries of a transiently failing batch (by attempt), at most half of ack_wait.
+   * pause between in-place retries of a transiently failing batch (by attempt), at most `retryPauseMaxMs`.
    */
   backoffMs?: (deliveryCount: number) => number;
+  /**
+   * The longest pause between in-place retries (default: half of ack_wait, so that a store that is back is written
+   * to within seconds). What the consumer holds is reported in progress meanwhile, so a longer pause redelivers
+   * nothing: the outbound worker waits up to a minute between tries of an EHR that is down.
+   */
+  retryPauseMaxMs?: number;
   onDeadLetter?: (m: BusMessage) => void;
   logger: Logger;
 }
@@ -96,6 +102,7 @@ export async function startBatchConsumer(o: BatchConsumerOptions): Promise<Runni
   const history = new Map<number, FailureRecord[]>();
   const isTransient = o.isTransient ?? ((err: unknown) => err instanceof TransientError);
   const backoff = o.backoffMs ?? defaultBackoff;
+  const retryPauseMaxMs = o.retryPauseMaxMs ?? o.ackWaitMs / 2;
   let wake: () => void = () => undefined;
   let pumping = true;
   let stopping = false;
@@ -193,7 +200,7 @@ export async function startBatchConsumer(o: BatchConsumerOptions): Promise<Runni
         }
         if (attempt === 1) o.logger.warn({ consumer: o.durable, error: errorText(err) }, 'transient failure; retrying the batch in place, later messages wait');
       }
-      if (!stopping) await pause(Math.min(backoff(attempt), o.ackWaitMs / 2));
+      if (!stopping) await pause(Math.min(backoff(attempt), retryPauseMaxMs));
       if (stopping) {
         // Back to the front of the queue, which stop() gives back to the server in order once no pull is open
         // (a nak now would be delivered straight back to this closing consumer's pull, and sit out ack_wait).

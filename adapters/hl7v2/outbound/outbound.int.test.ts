@@ -349,6 +349,34 @@ describe('HL7 v2 outbound to EHRs, end to end', () => {
     expect(await deadLetters('hl7-outbound-FACDOWN')).toEqual([]);
   });
 
+  it('sends a dispense once when the EHR takes longer than the ack wait to answer, with two gateways serving it', async () => {
+    const slow = await startScriptedPeer(({ payload }) => ({ delayMs: 1500, answers: [minimalAck(payload, 'AA')] }));
+    // Two gateways' workers on the one durable consumer, with an ack wait of 600 ms: the delivery in progress is
+    // reported to JetStream every 200 ms, so neither this worker nor the other gets the dispense again meanwhile.
+    const start = () =>
+      startOutboundWorkers({
+        targets: parseOutboundTargets(`FACSLOW=127.0.0.1:${slow.port},app=EHR7`),
+        bus: gw.bus,
+        vault: gw.phi.vault,
+        metrics: gw.metrics,
+        logger: createLogger('silent'),
+        maxDeliver: 2,
+        ackWaitMs: 600,
+        settings: { sendingApplication: 'RXGATE', processingId: 'P', answerTimeoutMs: 5000, connectTimeoutMs: 1000, retry: { attempts: 2, initialDelayMs: 50 } },
+      });
+    const workers = [await start(), await start()];
+    try {
+      const controlId = await post('FACSLOW', { rx: 'RX-SLOW' });
+      await waitFor('the slow answer', async () => ((await outcomes('FACSLOW')).sent ?? 0) >= 1, 10_000);
+      await new Promise((r) => setTimeout(r, 1000)); // a redelivery would have reached the EHR by now
+      expect(slow.log.map((l) => parseMessage(l.payload).controlId)).toEqual([controlId]);
+      expect(await outcomes('FACSLOW')).toEqual({ sent: 1 });
+    } finally {
+      await Promise.all(workers.map((w) => w.stop()));
+      await slow.close();
+    }
+  });
+
   it('gives a target added later the dispenses its facility already had on the bus, once each and in order, then the new ones', async () => {
     const before = [await post('FACNEW', { rx: 'RX-NEW-1' }), await post('FACNEW', { rx: 'RX-NEW-2' })];
     const newcomer = await startNodeHl7ServerPeer();

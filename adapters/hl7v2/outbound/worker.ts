@@ -7,7 +7,7 @@ import type { PhiRecord } from '../../../gateway/phi/vault.ts';
 import { isStoreUnavailable } from '../../../gateway/store/pg-errors.ts';
 import { decodeEvent } from '../../../gateway/workers/ledger-writer.ts';
 import { encodeText } from '../charset.ts';
-import { delayBeforeAttempt, retryPolicy, type RetryPolicy } from '../mllp/backoff.ts';
+import { retryPolicy, type RetryPolicy } from '../mllp/backoff.ts';
 import { createMllpClient, type MllpClient, type MllpClientTlsOptions } from '../mllp/client.ts';
 import { checkOutboundTlsFiles } from './tls-files.ts';
 import type { Clock } from '../mllp/clock.ts';
@@ -58,7 +58,7 @@ export interface OutboundWorkerOptions {
   target: OutboundTarget;
   settings: OutboundSettings;
   maxDeliver: number;
-  /** the gateway's ACK_WAIT_MS; raised to what one delivery (every attempt, timeout and backoff) can take */
+  /** the gateway's ACK_WAIT_MS: how soon a delivery cut off by a crash or a lost NATS connection is made again */
   ackWaitMs: number;
   /** where each delivery's latest outcome is kept, for a message trace */
   deliveries?: DeliveryRecords | undefined;
@@ -141,16 +141,6 @@ export class OutboundNoAnswerError extends Error {
     super(message);
     this.name = 'OutboundNoAnswerError';
   }
-}
-
-/** What one delivery can take at most: every attempt's connect and answer timeouts, the backoffs, and a margin. */
-export function deliveryBudgetMs(settings: Pick<OutboundSettings, 'answerTimeoutMs' | 'connectTimeoutMs' | 'retry'>): number {
-  const policy = clientRetryPolicy(settings.retry);
-  let total = 5_000;
-  for (let attempt = 1; attempt <= policy.attempts; attempt++) {
-    total += delayBeforeAttempt(policy, attempt, () => 0) + settings.connectTimeoutMs + settings.answerTimeoutMs;
-  }
-  return total;
 }
 
 function clientRetryPolicy(retry: OutboundSettings['retry']): RetryPolicy {
@@ -346,7 +336,10 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
     stream: o.bus.names.streams.events,
     durable,
     filterSubject: outboundFilter(o.bus, target.facility),
-    ackWaitMs: Math.max(o.ackWaitMs, deliveryBudgetMs(settings)),
+    // The gateway's own: a delivery that takes longer (an EHR slow to answer, retries) is reported in progress, and
+    // the one a crashed gateway was sending is sent again this soon after, by whichever gateway serves the EHR.
+    ackWaitMs: o.ackWaitMs,
+    retryPauseMaxMs: MAX_BACKOFF_MS,
     // One message in flight per EHR: HL7 receivers take one message at a time, and a reversal must not overtake
     // its dispense while the dispense waits for the EHR to come back.
     maxAckPending: 1,

@@ -7,6 +7,8 @@ import { decodeChunk, frame, initialDecoderState } from '../framing.ts';
  */
 export interface ScriptStep {
   delayMs?: number;
+  /** bytes written as they are, before the answers: junk, half a frame, a frame cut into pieces */
+  raw?: Uint8Array[];
   /** answer payloads to write, in order (framed by the peer) */
   answers?: Uint8Array[];
   /** close the connection (after the answers, if any) */
@@ -60,6 +62,7 @@ export async function startScriptedPeer(script: (ctx: { connection: number; fram
             entry.closedBeforeAnswer = true;
             return;
           }
+          for (const bytes of step.raw ?? []) socket.write(bytes);
           for (const answer of step.answers ?? []) socket.write(frame(answer));
           if (step.close) socket.end(() => socket.destroy());
         };
