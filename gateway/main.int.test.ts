@@ -9,9 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { hasOpenssl, makeTestCertificates } from '../adapters/hl7v2/mllp/testkit/certs.ts';
 import { connectBus } from './bus/connection.ts';
 import { freeLoopbackPort } from './bus/embedded-nats.ts';
-import { deleteNamespace, testNamespace, TEST_NATS_URL } from './bus/test-support.ts';
-import { startGatewayProcess, waitGatewayReady } from './process-test-support.ts';
-import { createTestDatabase } from './store/test-support.ts';
+import { TEST_NATS_URL } from './bus/test-support.ts';
+import { freshExternalStores, startGatewayProcess, waitGatewayReady } from './process-test-support.ts';
 
 /**
  * The gateway as its users run it: `gateway start` in a child process. Covers the embedded defaults, the data
@@ -69,23 +68,12 @@ async function ledgerRows(port: number, token: string, facility: string) {
 }
 
 describe('gateway process', () => {
-  const cleanups: (() => Promise<void>)[] = [];
+  const cleanups: (() => Promise<unknown>)[] = [];
   afterAll(async () => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
   });
 
-  /** A fresh PostgreSQL database and bus namespace for one external-mode gateway, removed after the file. */
-  async function externalStores() {
-    const db = await createTestDatabase();
-    cleanups.push(db.drop);
-    const namespace = testNamespace();
-    cleanups.push(async () => {
-      const bus = await connectBus(TEST_NATS_URL, 'cleanup', namespace);
-      await deleteNamespace(bus);
-      await bus.close();
-    });
-    return { db, namespace };
-  }
+  const externalStores = () => freshExternalStores(TEST_NATS_URL, (c) => cleanups.push(c));
 
   it('comes up with the embedded defaults, refuses a second gateway on its data folder, and stops cleanly', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'rxgate-embedded-'));

@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { connectBus } from './bus/connection.ts';
+import { deleteNamespace, testNamespace } from './bus/test-support.ts';
+import { createTestDatabase } from './store/test-support.ts';
 
 /**
  * The gateway as its users run it, for tests that stop, kill or restart it: `gateway start` in a child process
@@ -33,4 +36,20 @@ export async function waitGatewayReady(httpPort: number, proc: GatewayProcess, t
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`gateway not ready in time: ${proc.stderr()}`);
+}
+
+/**
+ * A fresh PostgreSQL database and bus namespace for one external-mode gateway; their removal is handed to
+ * `onCleanup`, to run after the test.
+ */
+export async function freshExternalStores(natsUrl: string, onCleanup: (cleanup: () => Promise<unknown>) => void) {
+  const db = await createTestDatabase();
+  onCleanup(db.drop);
+  const namespace = testNamespace();
+  onCleanup(async () => {
+    const bus = await connectBus(natsUrl, 'cleanup', namespace);
+    await deleteNamespace(bus);
+    await bus.close();
+  });
+  return { db, namespace };
 }

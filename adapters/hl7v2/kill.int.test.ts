@@ -5,10 +5,9 @@ import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectBus, type Bus } from '../../gateway/bus/connection.ts';
 import { freeLoopbackPort, startEmbeddedNats, type EmbeddedNats } from '../../gateway/bus/embedded-nats.ts';
-import { deleteNamespace, testNamespace, TEST_NATS_URL } from '../../gateway/bus/test-support.ts';
+import { TEST_NATS_URL } from '../../gateway/bus/test-support.ts';
 import { createLogger } from '../../gateway/log.ts';
-import { startGatewayProcess, waitGatewayReady, type GatewayProcess } from '../../gateway/process-test-support.ts';
-import { createTestDatabase } from '../../gateway/store/test-support.ts';
+import { freshExternalStores, startGatewayProcess, waitGatewayReady, type GatewayProcess } from '../../gateway/process-test-support.ts';
 import { readAck } from './ack-read.ts';
 import { createMllpClient } from './mllp/client.ts';
 import { startNodeHl7ServerPeer, type NodeHl7ServerPeer } from './mllp/testkit/node-hl7-server-peer.ts';
@@ -49,14 +48,7 @@ describe('HL7 v2 over MLLP with a process killed mid-stream', () => {
 
   /** A fresh database, bus namespace, data folder, ports and EHR; the gateway's settings for them. */
   async function setUp(natsUrl: string) {
-    const db = await createTestDatabase();
-    cleanups.push(db.drop);
-    const namespace = testNamespace();
-    cleanups.push(async () => {
-      const bus = await connectBus(natsUrl, 'cleanup', namespace);
-      await deleteNamespace(bus);
-      await bus.close();
-    });
+    const { db, namespace } = await freshExternalStores(natsUrl, (c) => cleanups.push(c));
     const dataDir = await mkdtemp(join(tmpdir(), 'rxgate-kill-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
     const [httpPort, mllpPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
