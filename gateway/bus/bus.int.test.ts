@@ -193,6 +193,42 @@ describe('bus on real NATS JetStream', () => {
     }
   });
 
+  it('takes the message a dead worker held before the ones published since, when it starts in its place', async () => {
+    await publishEvent(bus, event('HOSP2', 'D1'), 1);
+    const spec = {
+      stream: bus.names.streams.events,
+      durable: 'test-dead-holder',
+      filterSubject: bus.names.partitionFilter(0),
+      ackWaitMs: 1_500,
+      maxDeliver: 5,
+      batchMax: 10,
+      logger,
+    };
+    // A worker on a connection of its own takes D1 and dies with it: its connection is gone, nothing handed back.
+    const doomedBus = await connectBus(TEST_NATS_URL, 'doomed', bus.names.namespace);
+    let release: () => void = () => undefined;
+    let taken = false;
+    const doomed = await startBatchConsumer({
+      ...spec,
+      bus: doomedBus,
+      handle: () => new Promise<void>((resolve) => ((taken = true), (release = resolve))),
+    });
+    await until(() => taken);
+    await doomedBus.nc.close();
+    await publishEvent(bus, event('HOSP2', 'D2'), 1);
+
+    const handled: string[] = [];
+    const next = await startBatchConsumer({ ...spec, bus, handle: async (batch) => void handled.push(...batch.map((m) => (JSON.parse(new TextDecoder().decode(m.data)) as CanonicalEvent).source.message_id)) });
+    try {
+      await until(() => handled.length >= 2, 12_000);
+      expect(handled).toEqual(['D1', 'D2']); // D2 arrived at once, D1 only after ack_wait: held, then in stream order
+    } finally {
+      await next.stop();
+      release();
+      await doomed.stop();
+    }
+  });
+
   it('keeps rejected input raw in quarantine and replays it through its adapter', async () => {
     const raw = new TextEncoder().encode('{"not":"an event"}');
     const id = await quarantine(bus, {

@@ -67,8 +67,11 @@ export class TransientError extends Error {
 /** Short enough that a writer is back at work within seconds of its store returning. */
 const defaultBackoff = (deliveryCount: number): number => Math.min(5_000, 250 * 2 ** Math.max(0, deliveryCount - 1));
 
-/** Creates the durable consumer or updates its settings; idempotent. */
-export async function ensureConsumer(bus: Bus, spec: ConsumerSpec): Promise<void> {
+/**
+ * Creates the durable consumer or updates its settings; idempotent. Returns how many of its messages were delivered
+ * and not yet acknowledged (0 for a new one).
+ */
+export async function ensureConsumer(bus: Bus, spec: ConsumerSpec): Promise<number> {
   const config = {
     durable_name: spec.durable,
     ack_policy: AckPolicy.Explicit,
@@ -82,18 +85,19 @@ export async function ensureConsumer(bus: Bus, spec: ConsumerSpec): Promise<void
   const existing = await bus.jsm.consumers.info(spec.stream, spec.durable).catch(() => null);
   if (!existing) {
     await bus.jsm.consumers.add(spec.stream, config);
-  } else {
-    await bus.jsm.consumers.update(spec.stream, spec.durable, {
-      ack_wait: config.ack_wait,
-      max_deliver: config.max_deliver,
-      max_ack_pending: config.max_ack_pending,
-      filter_subject: config.filter_subject,
-    });
+    return 0;
   }
+  await bus.jsm.consumers.update(spec.stream, spec.durable, {
+    ack_wait: config.ack_wait,
+    max_deliver: config.max_deliver,
+    max_ack_pending: config.max_ack_pending,
+    filter_subject: config.filter_subject,
+  });
+  return existing.num_ack_pending;
 }
 
 export async function startBatchConsumer(o: BatchConsumerOptions): Promise<RunningConsumer> {
-  await ensureConsumer(o.bus, o);
+  const unacknowledgedAtStart = await ensureConsumer(o.bus, o);
   const consumer = await o.bus.js.consumers.get(o.stream, o.durable);
   const messages: ConsumerMessages = await consumer.consume({ max_messages: Math.max(o.batchMax * 2, 64) });
   const queue: JsMsg[] = [];
@@ -219,6 +223,19 @@ export async function startBatchConsumer(o: BatchConsumerOptions): Promise<Runni
    */
   let holdUntil = 0;
   let reorder = false;
+  const holdForRedelivery = () => {
+    holdUntil = Date.now() + o.ackWaitMs + 1000;
+    reorder = true;
+  };
+  // The same at start: messages delivered to whoever held this consumer before (a gateway killed mid-batch) come
+  // back only after ack_wait, behind those published since — at ACK_POINT=bus a sender's next message is among them.
+  if (unacknowledgedAtStart > 0) {
+    holdForRedelivery();
+    o.logger.warn(
+      { consumer: o.durable, unacknowledged: unacknowledgedAtStart, hold_ms: o.ackWaitMs + 1000 },
+      'messages delivered before this start are unacknowledged: holding until they are sent again, to keep the order',
+    );
+  }
   const followReconnects = async () => {
     for await (const status of o.bus.nc.status()) {
       // A stopped consumer lets go of its status iterator at the next event (partitions move between instances).
@@ -228,8 +245,7 @@ export async function startBatchConsumer(o: BatchConsumerOptions): Promise<Runni
         const info = await o.bus.jsm.consumers.info(o.stream, o.durable);
         const held = handling.length + queue.length;
         if (info.num_ack_pending <= held) continue;
-        holdUntil = Date.now() + o.ackWaitMs + 1000;
-        reorder = true;
+        holdForRedelivery();
         o.logger.warn(
           { consumer: o.durable, unacknowledged: info.num_ack_pending, held, hold_ms: o.ackWaitMs + 1000 },
           'deliveries lost with the connection: holding the partition until they are sent again, to keep its order',
