@@ -25,6 +25,7 @@ import { handWrittenRds } from './testing/rds-message.ts';
  *   after a JetStream PubAck, before the ledger write (TEST_CRASH_AFTER_PUBACK), then twice by SIGKILL at whichever
  *   step each message has reached — frame read, published, PubAck, ledger commit, ACK written, sent to the EHR.
  * - nats-server (a private one, file storage) is killed with SIGKILL twice mid-stream and started again on its store.
+ * Each at both ack points (ACK_POINT=ledger, the default, and bus), with the gateway's default settings otherwise.
  *
  * Afterwards every message is in the ledger exactly once and in the order its connection sent it, the JetStream
  * stream holds each event once, nothing was quarantined, the facility's chain verifies, every message's last answer
@@ -120,13 +121,15 @@ describe('HL7 v2 over MLLP with a process killed mid-stream', () => {
     expect((await gateway.exited).code).toBe(0);
   }, 240_000);
 
-  it('after two kill -9s of nats-server, every dispense is once in the ledger and at the EHR, answered AA', async () => {
+  it.each(['ledger', 'bus'])('after two kill -9s of nats-server, every dispense is once in the ledger and at the EHR, answered AA (ACK_POINT=%s)', async (ackPoint) => {
     const natsDir = await mkdtemp(join(tmpdir(), 'rxgate-kill-nats-'));
     cleanups.push(() => rm(natsDir, { recursive: true, force: true }));
     const natsPort = await freeLoopbackPort();
     let nats: EmbeddedNats = await startEmbeddedNats({ bin: 'nats-server', dataDir: natsDir, port: natsPort });
     cleanups.push(() => nats.stop());
-    const { env, httpPort, mllpPort, ehr, sql, namespace } = await setUp(nats.url);
+    const setting = await setUp(nats.url);
+    const { httpPort, mllpPort, ehr, sql, namespace } = setting;
+    const env = { ...setting.env, ACK_POINT: ackPoint };
     await prepare(env, httpPort);
     const gateway = startGatewayProcess(env);
     cleanups.push(async () => void gateway.child.kill('SIGKILL'));
