@@ -18,7 +18,8 @@ import { handWrittenRds } from './testing/rds-message.ts';
 /**
  * The delivery promise with a process killed under the feed. An EHR interface engine sends controlled-substance
  * dispenses (hydrocodone, schedule II) over four MLLP connections, each waiting for the ACK of a message before
- * sending the next and sending a message again until it is answered AA, as interface engines do; the facility's EHR
+ * sending the next and sending a message again until it is answered AA, as interface engines do (the messages of
+ * one connection hold two dispenses each); the facility's EHR
  * (node-hl7-server) takes the dispenses back as RDS^O13.
  *
  * - The gateway dies three times while messages are in flight and is started again on the same ports: first right
@@ -40,6 +41,10 @@ const FACILITY = 'KILLRX';
 const ANALYST_TOKEN = 'analyst-token-0123456789';
 const COMPLIANCE_TOKEN = 'compliance-token-0123456789';
 const SENT = Array.from({ length: CONNECTIONS }, (_, c) => Array.from({ length: MESSAGES_PER_CONNECTION }, (_, i) => controlIdOf(c, i))).flat();
+/** The last connection sends two dispenses per message (two ORC/RXD groups): a kill can fall between their publishes. */
+const TWO_DISPENSES = `KILL${CONNECTIONS - 1}-`;
+/** The message id of every dispense event expected, once each. */
+const DISPENSES = SENT.flatMap((id) => (id.startsWith(TWO_DISPENSES) ? [id, id] : [id]));
 
 describe('HL7 v2 over MLLP with a process killed mid-stream', () => {
   const cleanups: (() => Promise<unknown>)[] = [];
@@ -187,7 +192,7 @@ function startFeed(mllpPort: number): Feed {
         // client on a new connection, and an answer other than AA (AR 207 "resend" while the bus is away) is
         // sent again here.
         for (let answered = 1; ; answered++) {
-          const { answer } = await client.send(Buffer.from(handWrittenRds(controlId), 'latin1'), (a) => readAck(a)?.controlId === controlId);
+          const { answer } = await client.send(Buffer.from(rdsMessage(controlId), 'latin1'), (a) => readAck(a)?.controlId === controlId);
           const code = readAck(answer)!.code;
           answers.set(controlId, [...(answers.get(controlId) ?? []), code]);
           if (code === 'AA') break;
@@ -219,27 +224,27 @@ async function expectEachDispenseOnce(o: { feed: Feed; sql: postgres.Sql; bus: B
   for (const id of SENT) expect(o.feed.answers.get(id)!.at(-1), id).toBe('AA');
 
   // At ACK_POINT=bus the last answers can come before their ledger rows.
-  for (let i = 0; i < 300 && (await ledgerCount(o.sql)) < SENT.length; i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 300 && (await ledgerCount(o.sql)) < DISPENSES.length; i++) await new Promise((r) => setTimeout(r, 100));
   const rows = await o.sql<{ seq: number; event_id: string; message_id: string; type: string }[]>`
     select seq::int as seq, event_id::text as event_id, event->'source'->>'message_id' as message_id, type
     from ledger where chain = ${FACILITY} order by seq`;
   expect(rows.every((r) => r.type === 'rx.dispense')).toBe(true);
-  expect(rows.map((r) => r.message_id).sort()).toEqual([...SENT].sort()); // each once: no gap, no second row
+  expect(rows.map((r) => r.message_id).sort()).toEqual([...DISPENSES].sort()); // each once: no gap, no second row
   expectConnectionOrder(rows.map((r) => r.message_id), 'in the ledger');
 
   // On the bus too, each event once (a message sent again is published under the same id, inside JetStream's
   // duplicate window), and nothing was refused.
   const subjects = await streamSubjects(o.bus, o.namespace);
   expect(Object.keys(subjects)).toEqual([expect.stringMatching(/\.rx\.dispense$/)]);
-  expect(await streamCount(o.bus, o.namespace)).toBe(SENT.length);
+  expect(await streamCount(o.bus, o.namespace)).toBe(DISPENSES.length);
   expect((await o.bus.jsm.streams.info(o.bus.names.streams.quarantine)).state.messages).toBe(0);
 
   // The EHR gets every dispense, each under the one MSH-10 its event gives it however often it was sent again.
   const messageIdOfControlId = new Map(rows.map((r) => [controlIdForEvent(r.event_id), r.message_id]));
   const firstArrivals = () => [...new Set(o.ehr.received.map((text) => parseMessage(text).controlId))];
-  for (let i = 0; i < 600 && firstArrivals().length < SENT.length; i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 600 && firstArrivals().length < DISPENSES.length; i++) await new Promise((r) => setTimeout(r, 100));
   const arrived = firstArrivals().map((id) => messageIdOfControlId.get(id) ?? `unknown MSH-10 ${id}`);
-  expect([...arrived].sort()).toEqual([...SENT].sort());
+  expect([...arrived].sort()).toEqual([...DISPENSES].sort());
   expectConnectionOrder(arrived, 'at the EHR');
 
   const verify = await fetch(`http://127.0.0.1:${o.httpPort}/api/ledger/verify?facility=${FACILITY}`, {
@@ -254,6 +259,13 @@ function expectConnectionOrder(ids: string[], where: string): void {
     const own = ids.filter((id) => id.startsWith(`KILL${c}-`));
     expect(own, `connection ${c}'s messages ${where}, in the order sent`).toEqual([...own].sort());
   }
+}
+
+/** handWrittenRds, with a second order group (ORC + RXD: 10 more tablets, RX-779) on the last connection. */
+function rdsMessage(controlId: string): string {
+  const one = handWrittenRds(controlId);
+  if (!controlId.startsWith(TWO_DISPENSES)) return one;
+  return `${one}\rORC|RE|ORD-2|FIL-2\rRXD|1|00591-0369-01^Hydrocodone 5mg/APAP 325mg^NDC|20261121101000|10|TAB^tablet^HL70292||RX-779|||1234567893^DISPENSER^DAN||||||||LOT-9|20271231`;
 }
 
 function controlIdOf(connection: number, i: number): string {
