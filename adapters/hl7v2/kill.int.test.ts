@@ -19,8 +19,7 @@ import { handWrittenRds } from './testing/rds-message.ts';
  * The delivery promise with a process killed under the feed. An EHR interface engine sends controlled-substance
  * dispenses (hydrocodone, schedule II) over four MLLP connections, each waiting for the ACK of a message before
  * sending the next and sending a message again until it is answered AA, as interface engines do (the messages of
- * one connection hold two dispenses each); the facility's EHR
- * (node-hl7-server) takes the dispenses back as RDS^O13.
+ * one connection hold two dispenses each); the facility's EHR (node-hl7-server) takes the dispenses back as RDS^O13.
  *
  * - The gateway dies three times while messages are in flight and is started again on the same ports: first right
  *   after a JetStream PubAck, before the ledger write (TEST_CRASH_AFTER_PUBACK), then twice by SIGKILL at whichever
@@ -28,7 +27,7 @@ import { handWrittenRds } from './testing/rds-message.ts';
  * - nats-server (a private one, file storage) is killed with SIGKILL twice mid-stream and started again on its store.
  * Each at both ack points (ACK_POINT=ledger, the default, and bus), with the gateway's default settings otherwise.
  *
- * Afterwards every message is in the ledger exactly once and in the order its connection sent it, the JetStream
+ * Afterwards every dispense is in the ledger exactly once and in the order its connection sent it, the JetStream
  * stream holds each event once, nothing was quarantined, the facility's chain verifies, every message's last answer
  * is AA, and the EHR has every dispense, each under the one MSH-10 its event gives it, in each connection's order.
  */
