@@ -72,7 +72,7 @@ export const configSchema = z.object({
   ACK_WAIT_MS: positiveInt
     .default(5_000)
     .describe(
-      'redelivery timeout of an unacknowledged message; what a consumer holds is kept from redelivery meanwhile, so this is how long a delivery lost with a NATS connection (or a crashed gateway) waits before it is sent again',
+      'redelivery timeout of an unacknowledged message; what a consumer holds is kept from redelivery meanwhile, so this is how long a delivery lost with a NATS connection (or a crashed gateway) waits before it is sent again, and how long (and a second) a consumer that finds such deliveries, after a reconnect or at its start, holds back the messages behind them to keep the order',
     ),
   LEDGER_BATCH_MAX: z.coerce.number().int().min(1).max(5000).default(500).describe('events per ledger transaction'),
   LEASE_TTL_MS: z.coerce.number().int().min(1000).default(15_000).describe('partition ownership lease lifetime'),
