@@ -45,11 +45,16 @@ export async function waitGatewayReady(httpPort: number, proc: GatewayProcess, t
 export async function freshExternalStores(natsUrl: string, onCleanup: (cleanup: () => Promise<unknown>) => void) {
   const db = await createTestDatabase();
   onCleanup(db.drop);
+  return { db, namespace: freshNamespace(natsUrl, onCleanup) };
+}
+
+/** A bus namespace of its own, its streams and buckets deleted by the cleanup handed to `onCleanup`. */
+export function freshNamespace(natsUrl: string, onCleanup: (cleanup: () => Promise<unknown>) => void): string {
   const namespace = testNamespace();
   onCleanup(async () => {
     const bus = await connectBus(natsUrl, 'cleanup', namespace);
     await deleteNamespace(bus);
     await bus.close();
   });
-  return { db, namespace };
+  return namespace;
 }

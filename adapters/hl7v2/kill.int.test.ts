@@ -7,7 +7,8 @@ import { connectBus, type Bus } from '../../gateway/bus/connection.ts';
 import { freeLoopbackPort, startEmbeddedNats, type EmbeddedNats } from '../../gateway/bus/embedded-nats.ts';
 import { TEST_NATS_URL } from '../../gateway/bus/test-support.ts';
 import { createLogger } from '../../gateway/log.ts';
-import { freshExternalStores, startGatewayProcess, waitGatewayReady, type GatewayProcess } from '../../gateway/process-test-support.ts';
+import { freshExternalStores, freshNamespace, startGatewayProcess, waitGatewayReady, type GatewayProcess } from '../../gateway/process-test-support.ts';
+import { privatePostgresUnavailable, startPrivatePostgres, type PrivatePostgres } from '../../gateway/store/private-postgres.ts';
 import { readAck } from './ack-read.ts';
 import { createMllpClient } from './mllp/client.ts';
 import { startNodeHl7ServerPeer, type NodeHl7ServerPeer } from './mllp/testkit/node-hl7-server-peer.ts';
@@ -25,12 +26,17 @@ import { handWrittenRds } from './testing/rds-message.ts';
  *   after a JetStream PubAck, before the ledger write (TEST_CRASH_AFTER_PUBACK), then twice by SIGKILL at whichever
  *   step each message has reached — frame read, published, PubAck, ledger commit, ACK written, sent to the EHR.
  * - nats-server (a private one, file storage) is killed with SIGKILL twice mid-stream and started again on its store.
+ * - PostgreSQL (a private one) crashes twice mid-stream: a backend killed with SIGKILL, so the server ends every
+ *   session and runs crash recovery (skipped, with the reason, where the test cannot run a server of its own).
  * Each at both ack points (ACK_POINT=ledger, the default, and bus), with the gateway's default settings otherwise.
  *
  * Afterwards every dispense is in the ledger exactly once and in the order its connection sent it, the JetStream
  * stream holds each event once, nothing was quarantined, the facility's chain verifies, every message's last answer
  * is AA, and the EHR has every dispense, each under the one MSH-10 its event gives it, in each connection's order.
  */
+
+const privatePostgresMissing = await privatePostgresUnavailable();
+if (privatePostgresMissing) console.warn(`PostgreSQL crash cases skipped: ${privatePostgresMissing}`);
 
 const CONNECTIONS = 4;
 const MESSAGES_PER_CONNECTION = 60;
@@ -51,9 +57,15 @@ describe('HL7 v2 over MLLP with a process killed mid-stream', () => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
   });
 
-  /** A fresh database, bus namespace, data folder, ports and EHR; the gateway's settings for them. */
-  async function setUp(natsUrl: string) {
-    const { db, namespace } = await freshExternalStores(natsUrl, (c) => cleanups.push(c));
+  /**
+   * A fresh database (on the shared PostgreSQL unless `databaseUrl` names one), bus namespace, data folder, ports
+   * and EHR; the gateway's settings for them.
+   */
+  async function setUp(natsUrl: string, databaseUrl?: string) {
+    const onCleanup = (c: () => Promise<unknown>) => cleanups.push(c);
+    const { db, namespace } = databaseUrl === undefined
+      ? await freshExternalStores(natsUrl, onCleanup)
+      : { db: { url: databaseUrl }, namespace: freshNamespace(natsUrl, onCleanup) };
     const dataDir = await mkdtemp(join(tmpdir(), 'rxgate-kill-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
     const [httpPort, mllpPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
@@ -112,7 +124,7 @@ describe('HL7 v2 over MLLP with a process killed mid-stream', () => {
 
     // Then kill -9 at moments the test does not choose: whatever step each message in flight has reached.
     for (const threshold of KILL_AFTER_ANSWERS) {
-      await feed.until(threshold);
+      expect(await feed.until(threshold), 'messages cut off mid-way').toBeGreaterThan(0);
       gateway.child.kill('SIGKILL');
       expect((await gateway.exited).signal).toBe('SIGKILL');
       gateway = startGatewayProcess(env);
@@ -141,7 +153,7 @@ describe('HL7 v2 over MLLP with a process killed mid-stream', () => {
 
     const feed = startFeed(mllpPort);
     for (const threshold of KILL_AFTER_ANSWERS) {
-      await feed.until(threshold);
+      expect(await feed.until(threshold), 'messages cut off mid-way').toBeGreaterThan(0);
       const pid = Number(await readFile(join(natsDir, 'nats', 'nats-server.pid'), 'utf8'));
       process.kill(pid, 'SIGKILL');
       await new Promise((r) => setTimeout(r, 500)); // the feed meets a gateway without its bus
@@ -157,14 +169,49 @@ describe('HL7 v2 over MLLP with a process killed mid-stream', () => {
     gateway.child.kill('SIGTERM');
     expect((await gateway.exited).code).toBe(0);
   }, 240_000);
+
+  it.skipIf(privatePostgresMissing !== undefined).each(['ledger', 'bus'])(
+    'after two crashes of PostgreSQL, every dispense is once in the ledger and at the EHR, answered AA (ACK_POINT=%s)',
+    async (ackPoint) => {
+      const pg: PrivatePostgres = await startPrivatePostgres();
+      cleanups.push(() => pg.stop());
+      const setting = await setUp(TEST_NATS_URL, pg.url);
+      const { httpPort, mllpPort, ehr, sql, namespace } = setting;
+      const env = { ...setting.env, ACK_POINT: ackPoint };
+      await prepare(env, httpPort);
+      const gateway = startGatewayProcess(env);
+      cleanups.push(async () => void gateway.child.kill('SIGKILL'));
+      await waitGatewayReady(httpPort, gateway);
+
+      // A backend of the gateway's killed with SIGKILL: the server ends every session and recovers from its WAL.
+      // At ACK_POINT=bus the feed needs PostgreSQL only for new patients, so it may be over by the second crash,
+      // which then falls on the ledger writer alone.
+      const feed = startFeed(mllpPort);
+      const waiting: number[] = [];
+      for (const threshold of KILL_AFTER_ANSWERS) {
+        waiting.push(await feed.until(threshold));
+        await pg.crash();
+      }
+      await feed.done;
+      expect(waiting[0], 'messages cut off mid-way').toBeGreaterThan(0);
+      if (ackPoint === 'ledger') expect(waiting[1], 'messages cut off mid-way').toBeGreaterThan(0);
+
+      const bus = await connectBus(TEST_NATS_URL, 'check', namespace);
+      cleanups.push(() => bus.close());
+      await expectEachDispenseOnce({ feed, sql, bus, namespace, ehr, httpPort });
+      gateway.child.kill('SIGTERM');
+      expect((await gateway.exited).code).toBe(0);
+    },
+    240_000,
+  );
 });
 
 interface Feed {
   /** control id → every answer code it got */
   readonly answers: ReadonlyMap<string, string[]>;
   answeredAa(): number;
-  /** resolves once `count` messages have been answered AA (or after two minutes), checking messages were in flight */
-  until(count: number): Promise<void>;
+  /** resolves, with how many messages are waiting for their answer, once `count` have been answered AA (or after two minutes) */
+  until(count: number): Promise<number>;
   readonly done: Promise<void>;
 }
 
@@ -212,7 +259,7 @@ function startFeed(mllpPort: number): Feed {
     async until(count) {
       const deadline = Date.now() + 120_000;
       while (answeredAa < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
-      expect(inFlight, 'messages cut off mid-way').toBeGreaterThan(0);
+      return inFlight;
     },
     done,
   };

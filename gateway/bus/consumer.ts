@@ -3,6 +3,7 @@ import { nanos, type MsgHdrs } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { Bus } from './connection.ts';
 import { deadLetter, type FailureRecord } from './dead-letter.ts';
+import { rootMessage } from '../store/pg-errors.ts';
 
 /** What a handler sees: a JetStream message, or a dead letter being replayed through the same handler. */
 export interface BusMessage {
@@ -302,7 +303,12 @@ export async function startBatchConsumer(o: BatchConsumerOptions): Promise<Runni
   };
 }
 
+/**
+ * An error in one line, for logs and failure histories. A failed query's wrapper message is the whole SQL with its
+ * parameters (the events of a batch): the driver's own message says what went wrong without them.
+ */
 export function errorText(err: unknown): string {
-  if (err instanceof Error) return `${err.name}: ${err.message}`.slice(0, 2000);
-  return String(err).slice(0, 2000);
+  if (!(err instanceof Error)) return String(err).slice(0, 2000);
+  const message = err.message.startsWith('Failed query') ? `query failed: ${rootMessage(err)}` : err.message;
+  return `${err.name}: ${message}`.slice(0, 2000);
 }
