@@ -5,12 +5,14 @@ import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectBus, type Bus } from '../../gateway/bus/connection.ts';
 import { freeLoopbackPort, startEmbeddedNats, type EmbeddedNats } from '../../gateway/bus/embedded-nats.ts';
+import { partitionOf } from '../../gateway/bus/subjects.ts';
 import { TEST_NATS_URL } from '../../gateway/bus/test-support.ts';
 import { createLogger } from '../../gateway/log.ts';
 import { freshExternalStores, freshNamespace, startGatewayProcess, waitGatewayReady, type GatewayProcess } from '../../gateway/process-test-support.ts';
 import { privatePostgresUnavailable, startPrivatePostgres, type PrivatePostgres } from '../../gateway/store/private-postgres.ts';
 import { readAck } from './ack-read.ts';
 import { createMllpClient } from './mllp/client.ts';
+import { MllpDeliveryError } from './mllp/errors.ts';
 import { startNodeHl7ServerPeer, type NodeHl7ServerPeer } from './mllp/testkit/node-hl7-server-peer.ts';
 import { controlIdForEvent } from './outbound/rds-builder.ts';
 import { parseMessage } from './parse.ts';
@@ -29,6 +31,8 @@ import { handWrittenRds } from './testing/rds-message.ts';
  * - PostgreSQL (a private one) crashes twice mid-stream: a backend killed with SIGKILL, so the server ends every
  *   session and runs crash recovery (skipped, with the reason, where the test cannot run a server of its own).
  * Each at both ack points (ACK_POINT=ledger, the default, and bus), with the gateway's default settings otherwise.
+ * - Two gateways share the bus, the store and the EHR; the one holding every ledger partition is killed and not
+ *   started again: the feed fails over to the other, which takes the partitions once their leases lapse.
  *
  * Afterwards every dispense is in the ledger exactly once and in the order its connection sent it, the JetStream
  * stream holds each event once, nothing was quarantined, the facility's chain verifies, every message's last answer
@@ -170,6 +174,37 @@ describe('HL7 v2 over MLLP with a process killed mid-stream', () => {
     expect((await gateway.exited).code).toBe(0);
   }, 240_000);
 
+  it('with two gateways, the one holding the ledger killed: the other takes over its partitions and the feed, and every dispense is once in the ledger and at the EHR', async () => {
+    const setting = await setUp(TEST_NATS_URL);
+    const { mllpPort, ehr, sql, namespace } = setting;
+    // A dead gateway's partitions move once its leases lapse: LEASE_TTL_MS, 3 s here.
+    const env = { ...setting.env, LEASE_TTL_MS: '3000' };
+    await prepare(env, setting.httpPort);
+    const [standbyHttp, standbyMllp] = [await freeLoopbackPort(), await freeLoopbackPort()];
+    // The first to start holds every partition; the standby shares the bus, the store, the keys and the EHR.
+    const first = startGatewayProcess({ ...env, INSTANCE_ID: 'gateway-a' });
+    cleanups.push(async () => void first.child.kill('SIGKILL'));
+    await waitGatewayReady(setting.httpPort, first);
+    const standby = startGatewayProcess({ ...env, INSTANCE_ID: 'gateway-b', HTTP_PORT: String(standbyHttp), MLLP_PORT: String(standbyMllp) });
+    cleanups.push(async () => void standby.child.kill('SIGKILL'));
+    await waitGatewayReady(standbyHttp, standby);
+
+    const feed = startFeed(mllpPort, standbyMllp);
+    expect(await feed.until(KILL_AFTER_ANSWERS[0]!), 'messages cut off mid-way').toBeGreaterThan(0);
+    first.child.kill('SIGKILL');
+    expect((await first.exited).signal).toBe('SIGKILL');
+    await feed.done;
+
+    const bus = await connectBus(TEST_NATS_URL, 'check', namespace);
+    cleanups.push(() => bus.close());
+    await expectEachDispenseOnce({ feed, sql, bus, namespace, ehr, httpPort: standbyHttp });
+    // The facility's partition is the standby's now (the ledger writer's lease: `ledger.p<k>`).
+    const leases = await bus.kvm.open(bus.names.buckets.leases);
+    expect((await leases.get(`ledger.p${partitionOf(FACILITY, 4)}`))?.string()).toBe('gateway-b');
+    standby.child.kill('SIGTERM');
+    expect((await standby.exited).code).toBe(0);
+  }, 240_000);
+
   it.skipIf(privatePostgresMissing !== undefined).each(['ledger', 'bus'])(
     'after two crashes of PostgreSQL, every dispense is once in the ledger and at the EHR, answered AA (ACK_POINT=%s)',
     async (ackPoint) => {
@@ -215,21 +250,29 @@ interface Feed {
   readonly done: Promise<void>;
 }
 
-/** The interface engine: four connections, each sending its messages in order, each one until it is answered AA. */
-function startFeed(mllpPort: number): Feed {
+/**
+ * The interface engine: four connections, each sending its messages in order, each one until it is answered AA.
+ * With more than one port it fails over, as an engine with a standby address does: a connection that cannot get
+ * an answer within a few attempts moves to the next port and sends the message there.
+ */
+function startFeed(...mllpPorts: number[]): Feed {
   const answers = new Map<string, string[]>();
   let answeredAa = 0;
   let inFlight = 0;
-  const sendAll = async (connection: number) => {
-    const client = createMllpClient({
+  const clientFor = (port: number) =>
+    createMllpClient({
       host: '127.0.0.1',
-      port: mllpPort,
+      port,
       logger: createLogger('silent'),
       answerTimeoutMs: 5000,
       connectTimeoutMs: 2000,
-      // an interface engine retries for as long as it takes: here up to ~2 minutes, past any restart
-      retry: { attempts: 600, initialDelayMs: 50, multiplier: 1.5, maxDelayMs: 250, jitter: 0.5 },
+      // an interface engine retries for as long as it takes: here up to ~2 minutes, past any restart; ~1.5 s
+      // before moving to a standby
+      retry: { attempts: mllpPorts.length > 1 ? 8 : 600, initialDelayMs: 50, multiplier: 1.5, maxDelayMs: 250, jitter: 0.5 },
     });
+  const sendAll = async (connection: number) => {
+    let port = 0;
+    let client = clientFor(mllpPorts[port]!);
     try {
       for (let i = 0; i < MESSAGES_PER_CONNECTION; i++) {
         const controlId = controlIdOf(connection, i);
@@ -238,7 +281,16 @@ function startFeed(mllpPort: number): Feed {
         // client on a new connection, and an answer other than AA (AR 207 "resend" while the bus is away) is
         // sent again here.
         for (let answered = 1; ; answered++) {
-          const { answer } = await client.send(Buffer.from(rdsMessage(controlId), 'latin1'), (a) => readAck(a)?.controlId === controlId);
+          let answer: Uint8Array;
+          try {
+            ({ answer } = await client.send(Buffer.from(rdsMessage(controlId), 'latin1'), (a) => readAck(a)?.controlId === controlId));
+          } catch (err) {
+            if (!(err instanceof MllpDeliveryError) || mllpPorts.length === 1) throw err;
+            await client.close();
+            port = (port + 1) % mllpPorts.length;
+            client = clientFor(mllpPorts[port]!);
+            continue;
+          }
           const code = readAck(answer)!.code;
           answers.set(controlId, [...(answers.get(controlId) ?? []), code]);
           if (code === 'AA') break;
