@@ -1,116 +1,48 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
-import { connectBus, type Bus } from '../../gateway/bus/connection.ts';
-import { freeLoopbackPort, startEmbeddedNats, type EmbeddedNats } from '../../gateway/bus/embedded-nats.ts';
+import { connectBus } from '../../gateway/bus/connection.ts';
+import { freeLoopbackPort } from '../../gateway/bus/embedded-nats.ts';
 import { partitionOf } from '../../gateway/bus/subjects.ts';
 import { TEST_NATS_URL } from '../../gateway/bus/test-support.ts';
-import { createLogger } from '../../gateway/log.ts';
-import { freshExternalStores, freshNamespace, startGatewayProcess, waitGatewayReady, type GatewayProcess } from '../../gateway/process-test-support.ts';
-import { privatePostgresUnavailable, startPrivatePostgres, type PrivatePostgres } from '../../gateway/store/private-postgres.ts';
-import { readAck } from './ack-read.ts';
-import { createMllpClient } from './mllp/client.ts';
-import { MllpDeliveryError } from './mllp/errors.ts';
-import { startNodeHl7ServerPeer, type NodeHl7ServerPeer } from './mllp/testkit/node-hl7-server-peer.ts';
-import { controlIdForEvent } from './outbound/rds-builder.ts';
-import { parseMessage } from './parse.ts';
-import { handWrittenRds } from './testing/rds-message.ts';
+import { startGatewayProcess, waitGatewayReady, type GatewayProcess } from '../../gateway/process-test-support.ts';
+import {
+  expectEachDispenseOnce,
+  FACILITY,
+  KILL_AFTER_ANSWERS,
+  ledgerCount,
+  prepareGateway,
+  setUpFeedTarget,
+  startFeed,
+  streamCount,
+  type Cleanups,
+} from './testing/killed-feed.ts';
 
 /**
- * The delivery promise with a process killed under the feed. An EHR interface engine sends controlled-substance
- * dispenses (hydrocodone, schedule II) over four MLLP connections, each waiting for the ACK of a message before
- * sending the next and sending a message again until it is answered AA, as interface engines do (the messages of
- * one connection hold two dispenses each); the facility's EHR (node-hl7-server) takes the dispenses back as RDS^O13.
- *
- * - The gateway dies three times while messages are in flight and is started again on the same ports: first right
+ * The delivery promise with the gateway process killed under an HL7 feed (testing/killed-feed.ts says what is sent
+ * and what is checked afterwards):
+ * - the gateway dies three times while messages are in flight and is started again on the same ports: first right
  *   after a JetStream PubAck, before the ledger write (TEST_CRASH_AFTER_PUBACK), then twice by SIGKILL at whichever
- *   step each message has reached — frame read, published, PubAck, ledger commit, ACK written, sent to the EHR.
- * - nats-server (a private one, file storage) is killed with SIGKILL twice mid-stream and started again on its store.
- * - PostgreSQL (a private one) crashes twice mid-stream: a backend killed with SIGKILL, so the server ends every
- *   session and runs crash recovery (skipped, with the reason, where the test cannot run a server of its own).
- * Each at both ack points (ACK_POINT=ledger, the default, and bus), with the gateway's default settings otherwise.
- * - Two gateways share the bus, the store and the EHR; the one holding every ledger partition is killed and not
+ *   step each message has reached — frame read, published, PubAck, ledger commit, ACK written, sent to the EHR —
+ *   at both ack points (ACK_POINT=ledger, the default, and bus), with default settings otherwise;
+ * - two gateways share the bus, the store and the EHR; the one holding every ledger partition is killed and not
  *   started again: the feed fails over to the other, which takes the partitions once their leases lapse.
- *
- * Afterwards every dispense is in the ledger exactly once and in the order its connection sent it, the JetStream
- * stream holds each event once, nothing was quarantined, the facility's chain verifies, every message's last answer
- * is AA, and the EHR has every dispense, each under the one MSH-10 its event gives it, in each connection's order.
+ * nats-server and PostgreSQL crashing under the feed: crash.int.test.ts.
  */
 
-const privatePostgresMissing = await privatePostgresUnavailable();
-if (privatePostgresMissing) console.warn(`PostgreSQL crash cases skipped: ${privatePostgresMissing}`);
-
-const CONNECTIONS = 4;
-const MESSAGES_PER_CONNECTION = 60;
-/** a kill when this many messages have been answered AA */
-const KILL_AFTER_ANSWERS = [50, 140];
-const FACILITY = 'KILLRX';
-const ANALYST_TOKEN = 'analyst-token-0123456789';
-const COMPLIANCE_TOKEN = 'compliance-token-0123456789';
-const SENT = Array.from({ length: CONNECTIONS }, (_, c) => Array.from({ length: MESSAGES_PER_CONNECTION }, (_, i) => controlIdOf(c, i))).flat();
-/** The last connection sends two dispenses per message (two ORC/RXD groups): a kill can fall between their publishes. */
-const TWO_DISPENSES = `KILL${CONNECTIONS - 1}-`;
-/** The message id of every dispense event expected, once each. */
-const DISPENSES = SENT.flatMap((id) => (id.startsWith(TWO_DISPENSES) ? [id, id] : [id]));
-
-describe('HL7 v2 over MLLP with a process killed mid-stream', () => {
-  const cleanups: (() => Promise<unknown>)[] = [];
+describe('HL7 v2 over MLLP with the gateway killed mid-stream', () => {
+  const cleanups: Cleanups = [];
   afterAll(async () => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
   });
-
-  /**
-   * A fresh database (on the shared PostgreSQL unless `databaseUrl` names one), bus namespace, data folder, ports
-   * and EHR; the gateway's settings for them.
-   */
-  async function setUp(natsUrl: string, databaseUrl?: string) {
-    const onCleanup = (c: () => Promise<unknown>) => cleanups.push(c);
-    const { db, namespace } = databaseUrl === undefined
-      ? await freshExternalStores(natsUrl, onCleanup)
-      : { db: { url: databaseUrl }, namespace: freshNamespace(natsUrl, onCleanup) };
-    const dataDir = await mkdtemp(join(tmpdir(), 'rxgate-kill-'));
-    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-    const [httpPort, mllpPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
-    const ehr = await startNodeHl7ServerPeer();
-    cleanups.push(() => ehr.close());
-    const env = {
-      HTTP_PORT: String(httpPort),
-      MLLP_PORT: String(mllpPort),
-      DATA_DIR: dataDir, // the PHI keys, made by the first start and read by the next ones
-      DATABASE_URL: db.url,
-      NATS_URL: natsUrl,
-      BUS_NAMESPACE: namespace,
-      INSTANCE_ID: 'kill-test',
-      HL7_FACILITY_MAP: `HOSP1=${FACILITY}`,
-      HL7_OUTBOUND_TARGETS: `${FACILITY}=127.0.0.1:${ehr.port},app=EHR,facility=HOSP1`,
-      AUTH_TOKENS: `analyst:${ANALYST_TOKEN},compliance:${COMPLIANCE_TOKEN}`,
-    };
-    const sql = postgres(db.url, { max: 1, onnotice: () => undefined });
-    cleanups.push(() => sql.end());
-    return { env, httpPort, mllpPort, ehr, sql, namespace };
-  }
-
-  /** A first start makes the schema and the keys and takes the drug mapping; it stops cleanly. */
-  async function prepare(env: Record<string, string>, httpPort: number): Promise<void> {
-    const gateway = startGatewayProcess(env);
-    cleanups.push(async () => void gateway.child.kill('SIGKILL'));
-    await waitGatewayReady(httpPort, gateway);
-    await seedHydrocodone(httpPort);
-    gateway.child.kill('SIGTERM');
-    expect((await gateway.exited).code).toBe(0);
-  }
 
   // ACK_POINT=bus answers once JetStream has the event, before the ledger does: a kill then also falls between an
   // AA and the ledger write, which the ledger writer of the next gateway makes good — in order, although the
   // sender's next message reaches it before the one the killed gateway held comes back (ACK_WAIT_MS, the default
   // 5 s, is longer than a restart here).
   it.each(['ledger', 'bus'])('after a crash past the PubAck and two kill -9s of the gateway, every dispense is once in the ledger and at the EHR, answered AA (ACK_POINT=%s)', async (ackPoint) => {
-    const setting = await setUp(TEST_NATS_URL);
+    const setting = await setUpFeedTarget(cleanups, TEST_NATS_URL);
     const { httpPort, mllpPort, ehr, sql, namespace } = setting;
     const env = { ...setting.env, ACK_POINT: ackPoint };
-    await prepare(env, httpPort);
+    await prepareGateway(cleanups, env, httpPort);
     const bus = await connectBus(TEST_NATS_URL, 'check', namespace);
     cleanups.push(() => bus.close());
 
@@ -141,45 +73,12 @@ describe('HL7 v2 over MLLP with a process killed mid-stream', () => {
     expect((await gateway.exited).code).toBe(0);
   }, 240_000);
 
-  it.each(['ledger', 'bus'])('after two kill -9s of nats-server, every dispense is once in the ledger and at the EHR, answered AA (ACK_POINT=%s)', async (ackPoint) => {
-    const natsDir = await mkdtemp(join(tmpdir(), 'rxgate-kill-nats-'));
-    cleanups.push(() => rm(natsDir, { recursive: true, force: true }));
-    const natsPort = await freeLoopbackPort();
-    let nats: EmbeddedNats = await startEmbeddedNats({ bin: 'nats-server', dataDir: natsDir, port: natsPort });
-    cleanups.push(() => nats.stop());
-    const setting = await setUp(nats.url);
-    const { httpPort, mllpPort, ehr, sql, namespace } = setting;
-    const env = { ...setting.env, ACK_POINT: ackPoint };
-    await prepare(env, httpPort);
-    const gateway = startGatewayProcess(env);
-    cleanups.push(async () => void gateway.child.kill('SIGKILL'));
-    await waitGatewayReady(httpPort, gateway);
-
-    const feed = startFeed(mllpPort);
-    for (const threshold of KILL_AFTER_ANSWERS) {
-      expect(await feed.until(threshold), 'messages cut off mid-way').toBeGreaterThan(0);
-      const pid = Number(await readFile(join(natsDir, 'nats', 'nats-server.pid'), 'utf8'));
-      process.kill(pid, 'SIGKILL');
-      await new Promise((r) => setTimeout(r, 500)); // the feed meets a gateway without its bus
-      nats = await startEmbeddedNats({ bin: 'nats-server', dataDir: natsDir, port: natsPort });
-    }
-    await feed.done;
-    // The feed met the gateway without its bus: answered AR (ERR 207, "resend later"), sent again, answered AA.
-    expect([...feed.answers.values()].filter((codes) => codes.includes('AR')).length).toBeGreaterThan(0);
-
-    const bus = await connectBus(nats.url, 'check', namespace);
-    cleanups.push(() => bus.close());
-    await expectEachDispenseOnce({ feed, sql, bus, namespace, ehr, httpPort });
-    gateway.child.kill('SIGTERM');
-    expect((await gateway.exited).code).toBe(0);
-  }, 240_000);
-
   it('with two gateways, the one holding the ledger killed: the other takes over its partitions and the feed, and every dispense is once in the ledger and at the EHR', async () => {
-    const setting = await setUp(TEST_NATS_URL);
+    const setting = await setUpFeedTarget(cleanups, TEST_NATS_URL);
     const { mllpPort, ehr, sql, namespace } = setting;
     // A dead gateway's partitions move once its leases lapse: LEASE_TTL_MS, 3 s here.
     const env = { ...setting.env, LEASE_TTL_MS: '3000' };
-    await prepare(env, setting.httpPort);
+    await prepareGateway(cleanups, env, setting.httpPort);
     const [standbyHttp, standbyMllp] = [await freeLoopbackPort(), await freeLoopbackPort()];
     // The first to start holds every partition; the standby shares the bus, the store, the keys and the EHR.
     const first = startGatewayProcess({ ...env, INSTANCE_ID: 'gateway-a' });
@@ -204,195 +103,4 @@ describe('HL7 v2 over MLLP with a process killed mid-stream', () => {
     standby.child.kill('SIGTERM');
     expect((await standby.exited).code).toBe(0);
   }, 240_000);
-
-  it.skipIf(privatePostgresMissing !== undefined).each(['ledger', 'bus'])(
-    'after two crashes of PostgreSQL, every dispense is once in the ledger and at the EHR, answered AA (ACK_POINT=%s)',
-    async (ackPoint) => {
-      const pg: PrivatePostgres = await startPrivatePostgres();
-      cleanups.push(() => pg.stop());
-      const setting = await setUp(TEST_NATS_URL, pg.url);
-      const { httpPort, mllpPort, ehr, sql, namespace } = setting;
-      const env = { ...setting.env, ACK_POINT: ackPoint };
-      await prepare(env, httpPort);
-      const gateway = startGatewayProcess(env);
-      cleanups.push(async () => void gateway.child.kill('SIGKILL'));
-      await waitGatewayReady(httpPort, gateway);
-
-      // A backend of the gateway's killed with SIGKILL: the server ends every session and recovers from its WAL.
-      // At ACK_POINT=bus the feed needs PostgreSQL only for new patients, so it may be over by the second crash,
-      // which then falls on the ledger writer alone.
-      const feed = startFeed(mllpPort);
-      const waiting: number[] = [];
-      for (const threshold of KILL_AFTER_ANSWERS) {
-        waiting.push(await feed.until(threshold));
-        await pg.crash();
-      }
-      await feed.done;
-      expect(waiting[0], 'messages cut off mid-way').toBeGreaterThan(0);
-      if (ackPoint === 'ledger') expect(waiting[1], 'messages cut off mid-way').toBeGreaterThan(0);
-
-      const bus = await connectBus(TEST_NATS_URL, 'check', namespace);
-      cleanups.push(() => bus.close());
-      await expectEachDispenseOnce({ feed, sql, bus, namespace, ehr, httpPort });
-      gateway.child.kill('SIGTERM');
-      expect((await gateway.exited).code).toBe(0);
-    },
-    240_000,
-  );
 });
-
-interface Feed {
-  /** control id → every answer code it got */
-  readonly answers: ReadonlyMap<string, string[]>;
-  answeredAa(): number;
-  /** resolves, with how many messages are waiting for their answer, once `count` have been answered AA (or after two minutes) */
-  until(count: number): Promise<number>;
-  readonly done: Promise<void>;
-}
-
-/**
- * The interface engine: four connections, each sending its messages in order, each one until it is answered AA.
- * With more than one port it fails over, as an engine with a standby address does: a connection that cannot get
- * an answer within a few attempts moves to the next port and sends the message there.
- */
-function startFeed(...mllpPorts: number[]): Feed {
-  const answers = new Map<string, string[]>();
-  let answeredAa = 0;
-  let inFlight = 0;
-  const clientFor = (port: number) =>
-    createMllpClient({
-      host: '127.0.0.1',
-      port,
-      logger: createLogger('silent'),
-      answerTimeoutMs: 5000,
-      connectTimeoutMs: 2000,
-      // an interface engine retries for as long as it takes: here up to ~2 minutes, past any restart; ~1.5 s
-      // before moving to a standby
-      retry: { attempts: mllpPorts.length > 1 ? 8 : 600, initialDelayMs: 50, multiplier: 1.5, maxDelayMs: 250, jitter: 0.5 },
-    });
-  const sendAll = async (connection: number) => {
-    let port = 0;
-    let client = clientFor(mllpPorts[port]!);
-    try {
-      for (let i = 0; i < MESSAGES_PER_CONNECTION; i++) {
-        const controlId = controlIdOf(connection, i);
-        inFlight++;
-        // Each send ends in an answer to this message; a lost connection or an answer timeout is retried by the
-        // client on a new connection, and an answer other than AA (AR 207 "resend" while the bus is away) is
-        // sent again here.
-        for (let answered = 1; ; answered++) {
-          let answer: Uint8Array;
-          try {
-            ({ answer } = await client.send(Buffer.from(rdsMessage(controlId), 'latin1'), (a) => readAck(a)?.controlId === controlId));
-          } catch (err) {
-            if (!(err instanceof MllpDeliveryError) || mllpPorts.length === 1) throw err;
-            await client.close();
-            port = (port + 1) % mllpPorts.length;
-            client = clientFor(mllpPorts[port]!);
-            continue;
-          }
-          const code = readAck(answer)!.code;
-          answers.set(controlId, [...(answers.get(controlId) ?? []), code]);
-          if (code === 'AA') break;
-          if (answered >= 300) throw new Error(`${controlId}: ${answered} answers, none AA: ${answers.get(controlId)!.join(' ')}`);
-          await new Promise((r) => setTimeout(r, 100));
-        }
-        inFlight--;
-        answeredAa++;
-      }
-    } finally {
-      await client.close();
-    }
-  };
-  const done = Promise.all(Array.from({ length: CONNECTIONS }, (_, c) => sendAll(c))).then(() => undefined);
-  return {
-    answers,
-    answeredAa: () => answeredAa,
-    async until(count) {
-      const deadline = Date.now() + 120_000;
-      while (answeredAa < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
-      return inFlight;
-    },
-    done,
-  };
-}
-
-async function expectEachDispenseOnce(o: { feed: Feed; sql: postgres.Sql; bus: Bus; namespace: string; ehr: NodeHl7ServerPeer; httpPort: number }) {
-  expect([...o.feed.answers.keys()].sort()).toEqual([...SENT].sort());
-  for (const id of SENT) expect(o.feed.answers.get(id)!.at(-1), id).toBe('AA');
-
-  // At ACK_POINT=bus the last answers can come before their ledger rows.
-  for (let i = 0; i < 300 && (await ledgerCount(o.sql)) < DISPENSES.length; i++) await new Promise((r) => setTimeout(r, 100));
-  const rows = await o.sql<{ seq: number; event_id: string; message_id: string; type: string }[]>`
-    select seq::int as seq, event_id::text as event_id, event->'source'->>'message_id' as message_id, type
-    from ledger where chain = ${FACILITY} order by seq`;
-  expect(rows.every((r) => r.type === 'rx.dispense')).toBe(true);
-  expect(rows.map((r) => r.message_id).sort()).toEqual([...DISPENSES].sort()); // each once: no gap, no second row
-  expectConnectionOrder(rows.map((r) => r.message_id), 'in the ledger');
-
-  // On the bus too, each event once (a message sent again is published under the same id, inside JetStream's
-  // duplicate window), and nothing was refused.
-  const subjects = await streamSubjects(o.bus, o.namespace);
-  expect(Object.keys(subjects)).toEqual([expect.stringMatching(/\.rx\.dispense$/)]);
-  expect(await streamCount(o.bus, o.namespace)).toBe(DISPENSES.length);
-  expect((await o.bus.jsm.streams.info(o.bus.names.streams.quarantine)).state.messages).toBe(0);
-
-  // The EHR gets every dispense, each under the one MSH-10 its event gives it however often it was sent again.
-  const messageIdOfControlId = new Map(rows.map((r) => [controlIdForEvent(r.event_id), r.message_id]));
-  const firstArrivals = () => [...new Set(o.ehr.received.map((text) => parseMessage(text).controlId))];
-  for (let i = 0; i < 600 && firstArrivals().length < DISPENSES.length; i++) await new Promise((r) => setTimeout(r, 100));
-  const arrived = firstArrivals().map((id) => messageIdOfControlId.get(id) ?? `unknown MSH-10 ${id}`);
-  expect([...arrived].sort()).toEqual([...DISPENSES].sort());
-  expectConnectionOrder(arrived, 'at the EHR');
-
-  const verify = await fetch(`http://127.0.0.1:${o.httpPort}/api/ledger/verify?facility=${FACILITY}`, {
-    headers: { authorization: `Bearer ${COMPLIANCE_TOKEN}` },
-  });
-  expect(await verify.json()).toMatchObject({ ok: true });
-}
-
-/** Each connection's messages appear in `ids` in the order that connection sent them. */
-function expectConnectionOrder(ids: string[], where: string): void {
-  for (let c = 0; c < CONNECTIONS; c++) {
-    const own = ids.filter((id) => id.startsWith(`KILL${c}-`));
-    expect(own, `connection ${c}'s messages ${where}, in the order sent`).toEqual([...own].sort());
-  }
-}
-
-/** handWrittenRds, with a second order group (ORC + RXD: 10 more tablets, RX-779) on the last connection. */
-function rdsMessage(controlId: string): string {
-  const one = handWrittenRds(controlId);
-  if (!controlId.startsWith(TWO_DISPENSES)) return one;
-  return `${one}\rORC|RE|ORD-2|FIL-2\rRXD|1|00591-0369-01^Hydrocodone 5mg/APAP 325mg^NDC|20261121101000|10|TAB^tablet^HL70292||RX-779|||1234567893^DISPENSER^DAN||||||||LOT-9|20271231`;
-}
-
-function controlIdOf(connection: number, i: number): string {
-  return `KILL${connection}-${String(i).padStart(3, '0')}`;
-}
-
-async function ledgerCount(sql: postgres.Sql): Promise<number> {
-  return (await sql<{ n: number }[]>`select count(*)::int as n from ledger where chain = ${FACILITY}`)[0]!.n;
-}
-
-async function streamSubjects(bus: Bus, namespace: string): Promise<Record<string, number>> {
-  const info = await bus.jsm.streams.info(bus.names.streams.events, { subjects_filter: `${namespace}.ev.*.*.${FACILITY}.>` });
-  return info.state.subjects ?? {};
-}
-
-async function streamCount(bus: Bus, namespace: string): Promise<number> {
-  return Object.values(await streamSubjects(bus, namespace)).reduce((a, b) => a + b, 0);
-}
-
-/** The drug and its DEA schedule, through the mappings API, so the dispenses reach the ledger instead of parking. */
-async function seedHydrocodone(httpPort: number): Promise<void> {
-  const post = async (table: string, data: Record<string, string>) => {
-    const res = await fetch(`http://127.0.0.1:${httpPort}/api/mappings/${table}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ANALYST_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ reason: 'kill test', data }),
-    });
-    expect(res.status, await res.clone().text()).toBe(201);
-  };
-  await post('drugs', { ndc11: '00591-0369-01', description: 'Hydrocodone/APAP 5/325 tablet' });
-  await post('schedules', { ndc11: '00591036901', schedule: 'II' });
-}

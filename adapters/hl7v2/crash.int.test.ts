@@ -1,0 +1,96 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { connectBus } from '../../gateway/bus/connection.ts';
+import { freeLoopbackPort, startEmbeddedNats, type EmbeddedNats } from '../../gateway/bus/embedded-nats.ts';
+import { TEST_NATS_URL } from '../../gateway/bus/test-support.ts';
+import { startGatewayProcess, waitGatewayReady } from '../../gateway/process-test-support.ts';
+import { privatePostgresUnavailable, startPrivatePostgres, type PrivatePostgres } from '../../gateway/store/private-postgres.ts';
+import { expectEachDispenseOnce, KILL_AFTER_ANSWERS, prepareGateway, setUpFeedTarget, startFeed, type Cleanups } from './testing/killed-feed.ts';
+
+/**
+ * The delivery promise with the gateway's servers crashing under an HL7 feed (testing/killed-feed.ts says what is
+ * sent and what is checked afterwards), each at both ack points (ACK_POINT=ledger, the default, and bus):
+ * - nats-server (a private one, file storage) is killed with SIGKILL twice mid-stream and started again on its store;
+ * - PostgreSQL (a private one) crashes twice mid-stream: a backend killed with SIGKILL, so the server ends every
+ *   session and runs crash recovery (skipped, with the reason, where the test cannot run a server of its own).
+ */
+
+const privatePostgresMissing = await privatePostgresUnavailable();
+if (privatePostgresMissing) console.warn(`PostgreSQL crash cases skipped: ${privatePostgresMissing}`);
+
+describe('HL7 v2 over MLLP with nats-server or PostgreSQL crashing mid-stream', () => {
+  const cleanups: Cleanups = [];
+  afterAll(async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+  });
+
+  it.each(['ledger', 'bus'])('after two kill -9s of nats-server, every dispense is once in the ledger and at the EHR, answered AA (ACK_POINT=%s)', async (ackPoint) => {
+    const natsDir = await mkdtemp(join(tmpdir(), 'rxgate-kill-nats-'));
+    cleanups.push(() => rm(natsDir, { recursive: true, force: true }));
+    const natsPort = await freeLoopbackPort();
+    let nats: EmbeddedNats = await startEmbeddedNats({ bin: 'nats-server', dataDir: natsDir, port: natsPort });
+    cleanups.push(() => nats.stop());
+    const setting = await setUpFeedTarget(cleanups, nats.url);
+    const { httpPort, mllpPort, ehr, sql, namespace } = setting;
+    const env = { ...setting.env, ACK_POINT: ackPoint };
+    await prepareGateway(cleanups, env, httpPort);
+    const gateway = startGatewayProcess(env);
+    cleanups.push(async () => void gateway.child.kill('SIGKILL'));
+    await waitGatewayReady(httpPort, gateway);
+
+    const feed = startFeed(mllpPort);
+    for (const threshold of KILL_AFTER_ANSWERS) {
+      expect(await feed.until(threshold), 'messages cut off mid-way').toBeGreaterThan(0);
+      const pid = Number(await readFile(join(natsDir, 'nats', 'nats-server.pid'), 'utf8'));
+      process.kill(pid, 'SIGKILL');
+      await new Promise((r) => setTimeout(r, 500)); // the feed meets a gateway without its bus
+      nats = await startEmbeddedNats({ bin: 'nats-server', dataDir: natsDir, port: natsPort });
+    }
+    await feed.done;
+    // The feed met the gateway without its bus: answered AR (ERR 207, "resend later"), sent again, answered AA.
+    expect([...feed.answers.values()].filter((codes) => codes.includes('AR')).length).toBeGreaterThan(0);
+
+    const bus = await connectBus(nats.url, 'check', namespace);
+    cleanups.push(() => bus.close());
+    await expectEachDispenseOnce({ feed, sql, bus, namespace, ehr, httpPort });
+    gateway.child.kill('SIGTERM');
+    expect((await gateway.exited).code).toBe(0);
+  }, 240_000);
+
+  it.skipIf(privatePostgresMissing !== undefined).each(['ledger', 'bus'])(
+    'after two crashes of PostgreSQL, every dispense is once in the ledger and at the EHR, answered AA (ACK_POINT=%s)',
+    async (ackPoint) => {
+      const pg: PrivatePostgres = await startPrivatePostgres();
+      cleanups.push(() => pg.stop());
+      const setting = await setUpFeedTarget(cleanups, TEST_NATS_URL, pg.url);
+      const { httpPort, mllpPort, ehr, sql, namespace } = setting;
+      const env = { ...setting.env, ACK_POINT: ackPoint };
+      await prepareGateway(cleanups, env, httpPort);
+      const gateway = startGatewayProcess(env);
+      cleanups.push(async () => void gateway.child.kill('SIGKILL'));
+      await waitGatewayReady(httpPort, gateway);
+
+      // A backend of the gateway's killed with SIGKILL: the server ends every session and recovers from its WAL.
+      // At ACK_POINT=bus the feed needs PostgreSQL only for new patients, so it may be over by the second crash,
+      // which then falls on the ledger writer alone.
+      const feed = startFeed(mllpPort);
+      const waiting: number[] = [];
+      for (const threshold of KILL_AFTER_ANSWERS) {
+        waiting.push(await feed.until(threshold));
+        await pg.crash();
+      }
+      await feed.done;
+      expect(waiting[0], 'messages cut off mid-way').toBeGreaterThan(0);
+      if (ackPoint === 'ledger') expect(waiting[1], 'messages cut off mid-way').toBeGreaterThan(0);
+
+      const bus = await connectBus(TEST_NATS_URL, 'check', namespace);
+      cleanups.push(() => bus.close());
+      await expectEachDispenseOnce({ feed, sql, bus, namespace, ehr, httpPort });
+      gateway.child.kill('SIGTERM');
+      expect((await gateway.exited).code).toBe(0);
+    },
+    240_000,
+  );
+});
