@@ -5,9 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { connectBus } from '../../gateway/bus/connection.ts';
 import { freeLoopbackPort, startEmbeddedNats, type EmbeddedNats } from '../../gateway/bus/embedded-nats.ts';
 import { TEST_NATS_URL } from '../../gateway/bus/test-support.ts';
-import { startGatewayProcess, waitGatewayReady } from '../../gateway/process-test-support.ts';
 import { privatePostgresUnavailable, startPrivatePostgres, type PrivatePostgres } from '../../gateway/store/private-postgres.ts';
-import { expectEachDispenseOnce, KILL_AFTER_ANSWERS, prepareGateway, setUpFeedTarget, startFeed, type Cleanups } from './testing/killed-feed.ts';
+import { expectEachDispenseOnce, KILL_AFTER_ANSWERS, startFedGateway, startFeed, type Cleanups } from './testing/killed-feed.ts';
 
 /**
  * The delivery promise with the gateway's servers crashing under an HL7 feed (testing/killed-feed.ts says what is
@@ -32,13 +31,7 @@ describe('HL7 v2 over MLLP with nats-server or PostgreSQL crashing mid-stream', 
     const natsPort = await freeLoopbackPort();
     let nats: EmbeddedNats = await startEmbeddedNats({ bin: 'nats-server', dataDir: natsDir, port: natsPort });
     cleanups.push(() => nats.stop());
-    const setting = await setUpFeedTarget(cleanups, nats.url);
-    const { httpPort, mllpPort, ehr, sql, namespace } = setting;
-    const env = { ...setting.env, ACK_POINT: ackPoint };
-    await prepareGateway(cleanups, env, httpPort);
-    const gateway = startGatewayProcess(env);
-    cleanups.push(async () => void gateway.child.kill('SIGKILL'));
-    await waitGatewayReady(httpPort, gateway);
+    const { gateway, httpPort, mllpPort, ehr, sql, namespace } = await startFedGateway(cleanups, { natsUrl: nats.url, ackPoint });
 
     const feed = startFeed(mllpPort);
     for (const threshold of KILL_AFTER_ANSWERS) {
@@ -64,13 +57,7 @@ describe('HL7 v2 over MLLP with nats-server or PostgreSQL crashing mid-stream', 
     async (ackPoint) => {
       const pg: PrivatePostgres = await startPrivatePostgres();
       cleanups.push(() => pg.stop());
-      const setting = await setUpFeedTarget(cleanups, TEST_NATS_URL, pg.url);
-      const { httpPort, mllpPort, ehr, sql, namespace } = setting;
-      const env = { ...setting.env, ACK_POINT: ackPoint };
-      await prepareGateway(cleanups, env, httpPort);
-      const gateway = startGatewayProcess(env);
-      cleanups.push(async () => void gateway.child.kill('SIGKILL'));
-      await waitGatewayReady(httpPort, gateway);
+      const { gateway, httpPort, mllpPort, ehr, sql, namespace } = await startFedGateway(cleanups, { natsUrl: TEST_NATS_URL, ackPoint, databaseUrl: pg.url });
 
       // A backend of the gateway's killed with SIGKILL: the server ends every session and recovers from its WAL.
       // At ACK_POINT=bus the feed needs PostgreSQL only for new patients, so it may be over by the second crash,

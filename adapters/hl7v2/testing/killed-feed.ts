@@ -73,6 +73,17 @@ export async function setUpFeedTarget(cleanups: Cleanups, natsUrl: string, datab
   return { env, httpPort, mllpPort, ehr, sql, namespace };
 }
 
+/** setUpFeedTarget and prepareGateway, then the gateway started at ACK_POINT=`ackPoint`, ready. */
+export async function startFedGateway(cleanups: Cleanups, o: { natsUrl: string; ackPoint: string; databaseUrl?: string }) {
+  const setting = await setUpFeedTarget(cleanups, o.natsUrl, o.databaseUrl);
+  const env = { ...setting.env, ACK_POINT: o.ackPoint };
+  await prepareGateway(cleanups, env, setting.httpPort);
+  const gateway = startGatewayProcess(env);
+  cleanups.push(async () => void gateway.child.kill('SIGKILL'));
+  await waitGatewayReady(setting.httpPort, gateway);
+  return { ...setting, env, gateway };
+}
+
 /** A first start makes the schema and the keys and takes the drug mapping; it stops cleanly. */
 export async function prepareGateway(cleanups: Cleanups, env: Record<string, string>, httpPort: number): Promise<void> {
   const gateway = startGatewayProcess(env);
