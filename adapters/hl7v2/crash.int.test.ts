@@ -31,7 +31,7 @@ describe('HL7 v2 over MLLP with nats-server or PostgreSQL crashing mid-stream', 
     const natsPort = await freeLoopbackPort();
     let nats: EmbeddedNats = await startEmbeddedNats({ bin: 'nats-server', dataDir: natsDir, port: natsPort });
     cleanups.push(() => nats.stop());
-    const { gateway, httpPort, mllpPort, ehr, sql, namespace } = await startFedGateway(cleanups, { natsUrl: nats.url, ackPoint });
+    const { gateway, httpPort, mllpPort, ehr, namespace } = await startFedGateway(cleanups, { natsUrl: nats.url, ackPoint });
 
     const feed = startFeed(mllpPort);
     for (const threshold of KILL_AFTER_ANSWERS) {
@@ -47,7 +47,7 @@ describe('HL7 v2 over MLLP with nats-server or PostgreSQL crashing mid-stream', 
 
     const bus = await connectBus(nats.url, 'check', namespace);
     cleanups.push(() => bus.close());
-    await expectEachDispenseOnce({ feed, sql, bus, namespace, ehr, httpPort });
+    await expectEachDispenseOnce({ feed, bus, ehr, httpPort });
     gateway.child.kill('SIGTERM');
     expect((await gateway.exited).code).toBe(0);
   }, 240_000);
@@ -57,7 +57,7 @@ describe('HL7 v2 over MLLP with nats-server or PostgreSQL crashing mid-stream', 
     async (ackPoint) => {
       const pg: PrivatePostgres = await startPrivatePostgres();
       cleanups.push(() => pg.stop());
-      const { gateway, httpPort, mllpPort, ehr, sql, namespace } = await startFedGateway(cleanups, { natsUrl: TEST_NATS_URL, ackPoint, databaseUrl: pg.url });
+      const { gateway, httpPort, mllpPort, ehr, namespace } = await startFedGateway(cleanups, { natsUrl: TEST_NATS_URL, ackPoint, databaseUrl: pg.url });
 
       // A backend of the gateway's killed with SIGKILL: the server ends every session and recovers from its WAL.
       // At ACK_POINT=bus the feed needs PostgreSQL only for new patients, so it may be over by the second crash,
@@ -74,7 +74,7 @@ describe('HL7 v2 over MLLP with nats-server or PostgreSQL crashing mid-stream', 
 
       const bus = await connectBus(TEST_NATS_URL, 'check', namespace);
       cleanups.push(() => bus.close());
-      await expectEachDispenseOnce({ feed, sql, bus, namespace, ehr, httpPort });
+      await expectEachDispenseOnce({ feed, bus, ehr, httpPort });
       gateway.child.kill('SIGTERM');
       expect((await gateway.exited).code).toBe(0);
     },

@@ -43,6 +43,22 @@ const TWO_DISPENSES = `KILL${CONNECTIONS - 1}-`;
 const DISPENSES = SENT.flatMap((id) => (id.startsWith(TWO_DISPENSES) ? [id, id] : [id]));
 
 /**
+ * The gateway's settings for the feed, the EHR and the checks: its ports, its data folder (the PHI keys, made by
+ * the first start and read by the next ones), the facility, the EHR as outbound target, the tokens.
+ */
+export function feedSettings(o: { httpPort: number; mllpPort: number; dataDir: string; ehrPort: number }): Record<string, string> {
+  return {
+    HTTP_PORT: String(o.httpPort),
+    MLLP_PORT: String(o.mllpPort),
+    DATA_DIR: o.dataDir,
+    INSTANCE_ID: 'kill-test',
+    HL7_FACILITY_MAP: `HOSP1=${FACILITY}`,
+    HL7_OUTBOUND_TARGETS: `${FACILITY}=127.0.0.1:${o.ehrPort},app=EHR,facility=HOSP1`,
+    AUTH_TOKENS: `analyst:${ANALYST_TOKEN},compliance:${COMPLIANCE_TOKEN}`,
+  };
+}
+
+/**
  * A fresh database (on the shared PostgreSQL unless `databaseUrl` names one), bus namespace, data folder, ports
  * and EHR; the gateway's settings for them.
  */
@@ -56,18 +72,7 @@ export async function setUpFeedTarget(cleanups: Cleanups, natsUrl: string, datab
   const [httpPort, mllpPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
   const ehr = await startNodeHl7ServerPeer();
   cleanups.push(() => ehr.close());
-  const env = {
-    HTTP_PORT: String(httpPort),
-    MLLP_PORT: String(mllpPort),
-    DATA_DIR: dataDir, // the PHI keys, made by the first start and read by the next ones
-    DATABASE_URL: db.url,
-    NATS_URL: natsUrl,
-    BUS_NAMESPACE: namespace,
-    INSTANCE_ID: 'kill-test',
-    HL7_FACILITY_MAP: `HOSP1=${FACILITY}`,
-    HL7_OUTBOUND_TARGETS: `${FACILITY}=127.0.0.1:${ehr.port},app=EHR,facility=HOSP1`,
-    AUTH_TOKENS: `analyst:${ANALYST_TOKEN},compliance:${COMPLIANCE_TOKEN}`,
-  };
+  const env = { ...feedSettings({ httpPort, mllpPort, dataDir, ehrPort: ehr.port }), DATABASE_URL: db.url, NATS_URL: natsUrl, BUS_NAMESPACE: namespace };
   const sql = postgres(db.url, { max: 1, onnotice: () => undefined });
   cleanups.push(() => sql.end());
   return { env, httpPort, mllpPort, ehr, sql, namespace };
@@ -170,24 +175,27 @@ export function startFeed(...mllpPorts: number[]): Feed {
   };
 }
 
-export async function expectEachDispenseOnce(o: { feed: Feed; sql: postgres.Sql; bus: Bus; namespace: string; ehr: NodeHl7ServerPeer; httpPort: number }) {
+export async function expectEachDispenseOnce(o: { feed: Feed; bus: Bus; ehr: NodeHl7ServerPeer; httpPort: number }) {
   expect([...o.feed.answers.keys()].sort()).toEqual([...SENT].sort());
   for (const id of SENT) expect(o.feed.answers.get(id)!.at(-1), id).toBe('AA');
 
-  // At ACK_POINT=bus the last answers can come before their ledger rows.
-  for (let i = 0; i < 300 && (await ledgerCount(o.sql)) < DISPENSES.length; i++) await new Promise((r) => setTimeout(r, 100));
-  const rows = await o.sql<{ seq: number; event_id: string; message_id: string; type: string }[]>`
-    select seq::int as seq, event_id::text as event_id, event->'source'->>'message_id' as message_id, type
-    from ledger where chain = ${FACILITY} order by seq`;
+  // The ledger as a compliance officer reads it (GET /api/ledger). At ACK_POINT=bus the last answers can come
+  // before their rows.
+  let rows = await ledgerEntries(o.httpPort);
+  for (let i = 0; i < 300 && rows.length < DISPENSES.length; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    rows = await ledgerEntries(o.httpPort);
+  }
   expect(rows.every((r) => r.type === 'rx.dispense')).toBe(true);
   expect(rows.map((r) => r.message_id).sort()).toEqual([...DISPENSES].sort()); // each once: no gap, no second row
+  expect(rows.map((r) => r.seq)).toEqual(rows.map((_, i) => i + 1));
   expectConnectionOrder(rows.map((r) => r.message_id), 'in the ledger');
 
   // On the bus too, each event once (a message sent again is published under the same id, inside JetStream's
   // duplicate window), and nothing was refused.
-  const subjects = await streamSubjects(o.bus, o.namespace);
+  const subjects = await streamSubjects(o.bus);
   expect(Object.keys(subjects)).toEqual([expect.stringMatching(/\.rx\.dispense$/)]);
-  expect(await streamCount(o.bus, o.namespace)).toBe(DISPENSES.length);
+  expect(await streamCount(o.bus)).toBe(DISPENSES.length);
   expect((await o.bus.jsm.streams.info(o.bus.names.streams.quarantine)).state.messages).toBe(0);
 
   // The EHR gets every dispense, each under the one MSH-10 its event gives it however often it was sent again.
@@ -227,13 +235,31 @@ export async function ledgerCount(sql: postgres.Sql): Promise<number> {
   return (await sql<{ n: number }[]>`select count(*)::int as n from ledger where chain = ${FACILITY}`)[0]!.n;
 }
 
-async function streamSubjects(bus: Bus, namespace: string): Promise<Record<string, number>> {
-  const info = await bus.jsm.streams.info(bus.names.streams.events, { subjects_filter: `${namespace}.ev.*.*.${FACILITY}.>` });
+/** The facility's chain in ledger order, through GET /api/ledger (pages of 500). */
+async function ledgerEntries(httpPort: number): Promise<{ seq: number; event_id: string; message_id: string; type: string }[]> {
+  type Page = { entries: { seq: number; event_id: string; type: string; event: { source: { message_id: string } } }[]; next_after?: number };
+  const entries: Page['entries'] = [];
+  let after: number | undefined;
+  do {
+    const res = await fetch(`http://127.0.0.1:${httpPort}/api/ledger?facility=${FACILITY}&limit=500${after === undefined ? '' : `&after=${after}`}`, {
+      headers: { authorization: `Bearer ${COMPLIANCE_TOKEN}` },
+    });
+    expect(res.status).toBe(200);
+    const page = (await res.json()) as Page;
+    entries.push(...page.entries);
+    after = page.next_after;
+  } while (after !== undefined);
+  return entries.map((e) => ({ seq: e.seq, event_id: e.event_id, type: e.type, message_id: e.event.source.message_id }));
+}
+
+async function streamSubjects(bus: Bus): Promise<Record<string, number>> {
+  const prefix = bus.names.subjects.eventsAll.slice(0, -1); // `<ns>.ev.`
+  const info = await bus.jsm.streams.info(bus.names.streams.events, { subjects_filter: `${prefix}*.*.${FACILITY}.>` });
   return info.state.subjects ?? {};
 }
 
-export async function streamCount(bus: Bus, namespace: string): Promise<number> {
-  return Object.values(await streamSubjects(bus, namespace)).reduce((a, b) => a + b, 0);
+export async function streamCount(bus: Bus): Promise<number> {
+  return Object.values(await streamSubjects(bus)).reduce((a, b) => a + b, 0);
 }
 
 /** The drug and its DEA schedule, through the mappings API, so the dispenses reach the ledger instead of parking. */
