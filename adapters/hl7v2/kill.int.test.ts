@@ -19,6 +19,7 @@ import {
   startFeed,
   streamCount,
   type Cleanups,
+  type Feed,
 } from './testing/killed-feed.ts';
 
 /**
@@ -39,6 +40,23 @@ describe('HL7 v2 over MLLP with the gateway killed mid-stream', () => {
   afterAll(async () => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
   });
+
+  /**
+   * Kills `gateway` with SIGKILL once each of KILL_AFTER_ANSWERS messages have been answered, with others in flight,
+   * and starts it again each time; resolves with the last one.
+   */
+  async function killEachTime(feed: Feed, gateway: GatewayProcess, env: Record<string, string>, httpPort: number): Promise<GatewayProcess> {
+    for (const threshold of KILL_AFTER_ANSWERS) {
+      expect(await feed.until(threshold), 'messages cut off mid-way').toBeGreaterThan(0);
+      gateway.child.kill('SIGKILL');
+      expect((await gateway.exited).signal).toBe('SIGKILL');
+      const next = startGatewayProcess(env);
+      cleanups.push(async () => void next.child.kill('SIGKILL'));
+      await waitGatewayReady(httpPort, next);
+      gateway = next;
+    }
+    return gateway;
+  }
 
   // ACK_POINT=bus answers once JetStream has the event, before the ledger does: a kill then also falls between an
   // AA and the ledger write, which the ledger writer of the next gateway makes good — in order, although the
@@ -65,13 +83,7 @@ describe('HL7 v2 over MLLP with the gateway killed mid-stream', () => {
     await waitGatewayReady(httpPort, gateway);
 
     // Then kill -9 at moments the test does not choose: whatever step each message in flight has reached.
-    for (const threshold of KILL_AFTER_ANSWERS) {
-      expect(await feed.until(threshold), 'messages cut off mid-way').toBeGreaterThan(0);
-      gateway.child.kill('SIGKILL');
-      expect((await gateway.exited).signal).toBe('SIGKILL');
-      gateway = startGatewayProcess(env);
-      await waitGatewayReady(httpPort, gateway);
-    }
+    gateway = await killEachTime(feed, gateway, env, httpPort);
     await feed.done;
 
     await expectEachDispenseOnce({ feed, bus, ehr, httpPort });
@@ -97,13 +109,7 @@ describe('HL7 v2 over MLLP with the gateway killed mid-stream', () => {
     await waitGatewayReady(httpPort, gateway);
 
     const feed = startFeed(mllpPort);
-    for (const threshold of KILL_AFTER_ANSWERS) {
-      expect(await feed.until(threshold), 'messages cut off mid-way').toBeGreaterThan(0);
-      gateway.child.kill('SIGKILL');
-      expect((await gateway.exited).signal).toBe('SIGKILL');
-      gateway = startGatewayProcess(env);
-      await waitGatewayReady(httpPort, gateway);
-    }
+    gateway = await killEachTime(feed, gateway, env, httpPort);
     await feed.done;
 
     const bus = await connectBus(`nats://127.0.0.1:${natsPort}`, 'check');
