@@ -103,7 +103,17 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     let natsUrl = config.NATS_URL;
     let natsSync: NatsSync | 'external' = 'external';
     if (!natsUrl) {
-      const nats: EmbeddedNats = await startEmbeddedNats({ bin: config.NATS_SERVER_BIN, dataDir: config.DATA_DIR, port: config.NATS_EMBEDDED_PORT });
+      const nats: EmbeddedNats = await startEmbeddedNats({
+        bin: config.NATS_SERVER_BIN,
+        dataDir: config.DATA_DIR,
+        port: config.NATS_EMBEDDED_PORT,
+        onExit: (e) =>
+          logger.error(
+            { code: e.code, signal: e.signal, restart_in_ms: e.restartInMs, stderr: e.stderr.split('\n').slice(-3).join('\n').slice(0, 1000) },
+            'embedded nats-server exited: starting it again (messages are answered "resend later" meanwhile)',
+          ),
+        onRestart: (e) => logger.warn({ pid: e.pid }, 'embedded nats-server started again'),
+      });
       cleanup.push(() => nats.stop());
       natsUrl = nats.url;
       natsSync = nats.sync;

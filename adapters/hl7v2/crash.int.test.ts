@@ -6,12 +6,14 @@ import { connectBus } from '../../gateway/bus/connection.ts';
 import { freeLoopbackPort, startEmbeddedNats, type EmbeddedNats } from '../../gateway/bus/embedded-nats.ts';
 import { TEST_NATS_URL } from '../../gateway/bus/test-support.ts';
 import { privatePostgresUnavailable, startPrivatePostgres, type PrivatePostgres } from '../../gateway/store/private-postgres.ts';
-import { expectEachDispenseOnce, KILL_AFTER_ANSWERS, startFedGateway, startFeed, type Cleanups } from './testing/killed-feed.ts';
+import { startGatewayProcess, waitGatewayReady } from '../../gateway/process-test-support.ts';
+import { expectEachDispenseOnce, KILL_AFTER_ANSWERS, setUpEmbeddedFeedTarget, startFedGateway, startFeed, type Cleanups } from './testing/killed-feed.ts';
 
 /**
  * The delivery promise with the gateway's servers crashing under an HL7 feed (testing/killed-feed.ts says what is
  * sent and what is checked afterwards), each at both ack points (ACK_POINT=ledger, the default, and bus):
  * - nats-server (a private one, file storage) is killed with SIGKILL twice mid-stream and started again on its store;
+ * - in embedded mode, the gateway's own nats-server is killed with SIGKILL twice and the gateway starts it again;
  * - PostgreSQL (a private one) crashes twice mid-stream: a backend killed with SIGKILL, so the server ends every
  *   session and runs crash recovery (skipped, with the reason, where the test cannot run a server of its own).
  */
@@ -48,6 +50,32 @@ describe('HL7 v2 over MLLP with nats-server or PostgreSQL crashing mid-stream', 
     const bus = await connectBus(nats.url, 'check', namespace);
     cleanups.push(() => bus.close());
     await expectEachDispenseOnce({ feed, bus, ehr, httpPort });
+    gateway.child.kill('SIGTERM');
+    expect((await gateway.exited).code).toBe(0);
+  }, 240_000);
+
+  it('in embedded mode, after two kill -9s of its nats-server, the gateway starts it again, and every dispense is once in the ledger and at the EHR, answered AA', async () => {
+    const { env, httpPort, mllpPort, natsUrl, natsPid, ehr } = await setUpEmbeddedFeedTarget(cleanups);
+    const gateway = startGatewayProcess(env);
+    cleanups.push(async () => void gateway.child.kill('SIGKILL'));
+    await waitGatewayReady(httpPort, gateway);
+
+    const feed = startFeed(mllpPort);
+    const pids = [await natsPid()];
+    for (const threshold of KILL_AFTER_ANSWERS) {
+      expect(await feed.until(threshold), 'messages cut off mid-way').toBeGreaterThan(0);
+      process.kill(pids.at(-1)!, 'SIGKILL');
+      for (let i = 0; i < 100 && (await natsPid()) === pids.at(-1); i++) await new Promise((r) => setTimeout(r, 100));
+      pids.push(await natsPid());
+    }
+    await feed.done;
+    expect(new Set(pids).size, 'a new nats-server each time').toBe(3);
+    expect([...feed.answers.values()].filter((codes) => codes.includes('AR')).length).toBeGreaterThan(0);
+
+    const bus = await connectBus(natsUrl, 'check');
+    cleanups.push(() => bus.close());
+    await expectEachDispenseOnce({ feed, bus, ehr, httpPort });
+    await bus.close();
     gateway.child.kill('SIGTERM');
     expect((await gateway.exited).code).toBe(0);
   }, 240_000);

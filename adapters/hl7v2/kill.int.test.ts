@@ -1,20 +1,16 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectBus } from '../../gateway/bus/connection.ts';
 import { freeLoopbackPort } from '../../gateway/bus/embedded-nats.ts';
 import { partitionOf } from '../../gateway/bus/subjects.ts';
 import { TEST_NATS_URL } from '../../gateway/bus/test-support.ts';
-import { startNodeHl7ServerPeer } from './mllp/testkit/node-hl7-server-peer.ts';
 import { startGatewayProcess, waitGatewayReady, type GatewayProcess } from '../../gateway/process-test-support.ts';
 import {
   expectEachDispenseOnce,
   FACILITY,
-  feedSettings,
   KILL_AFTER_ANSWERS,
   ledgerCount,
   prepareGateway,
+  setUpEmbeddedFeedTarget,
   setUpFeedTarget,
   startFeed,
   streamCount,
@@ -92,18 +88,7 @@ describe('HL7 v2 over MLLP with the gateway killed mid-stream', () => {
   }, 240_000);
 
   it('in embedded mode (PGlite and its own nats-server in the data folder), after two kill -9s of the gateway, every dispense is once in the ledger and at the EHR, answered AA', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'rxgate-kill-embedded-'));
-    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-    // A killed gateway leaves its nats-server running until the next start stops it; the test's end stops the last.
-    cleanups.push(async () => {
-      const pid = Number(await readFile(join(dataDir, 'nats', 'nats-server.pid'), 'utf8').catch(() => ''));
-      if (pid > 0) process.kill(pid, 'SIGKILL');
-    });
-    const [httpPort, mllpPort, natsPort] = [await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort()];
-    const ehr = await startNodeHl7ServerPeer();
-    cleanups.push(() => ehr.close());
-    const env = { ...feedSettings({ httpPort, mllpPort, dataDir, ehrPort: ehr.port }), NATS_EMBEDDED_PORT: String(natsPort) };
-    await prepareGateway(cleanups, env, httpPort);
+    const { env, httpPort, mllpPort, natsUrl, ehr } = await setUpEmbeddedFeedTarget(cleanups);
     let gateway: GatewayProcess = startGatewayProcess(env);
     cleanups.push(async () => void gateway.child.kill('SIGKILL'));
     await waitGatewayReady(httpPort, gateway);
@@ -112,7 +97,7 @@ describe('HL7 v2 over MLLP with the gateway killed mid-stream', () => {
     gateway = await killEachTime(feed, gateway, env, httpPort);
     await feed.done;
 
-    const bus = await connectBus(`nats://127.0.0.1:${natsPort}`, 'check');
+    const bus = await connectBus(natsUrl, 'check');
     cleanups.push(() => bus.close());
     await expectEachDispenseOnce({ feed, bus, ehr, httpPort });
     await bus.close();

@@ -37,7 +37,7 @@ describe('embedded nats-server', () => {
   it('kills a nats-server left behind by a gateway that died, before starting its own', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'rxgate-nats-'));
     dirs.push(dir);
-    await startEmbeddedNats({ bin: 'nats-server', dataDir: dir }); // never stopped: an orphan
+    await startEmbeddedNats({ bin: 'nats-server', dataDir: dir, supervise: false }); // never stopped: an orphan
     const orphanPid = Number(await readFile(join(dir, 'nats', 'nats-server.pid'), 'utf8'));
     expect(pidIsAlive(orphanPid)).toBe(true);
     const second = await startEmbeddedNats({ bin: 'nats-server', dataDir: dir });
@@ -46,6 +46,40 @@ describe('embedded nats-server', () => {
     const bus = await connectBus(second.url, 'embedded-test-2');
     await ensureStreams(bus, { duplicateWindowMs: 60_000 });
     await bus.close();
+  });
+
+  it('starts nats-server again on its store when it dies, and not once stopped', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rxgate-nats-'));
+    dirs.push(dir);
+    const events: string[] = [];
+    const nats = await startEmbeddedNats({
+      bin: 'nats-server',
+      dataDir: dir,
+      onExit: (e) => events.push(`exit ${e.signal} ${e.restartInMs}`),
+      onRestart: () => events.push('restart'),
+    });
+    started.push(nats);
+    const bus = await connectBus(nats.url, 'embedded-test-3');
+    await ensureStreams(bus, { duplicateWindowMs: 60_000 });
+    await bus.js.publish('ev.gen.p0.F.inv.count', 'before', { msgID: 'k1' });
+
+    const firstPid = Number(await readFile(join(dir, 'nats', 'nats-server.pid'), 'utf8'));
+    process.kill(firstPid, 'SIGKILL');
+    for (let i = 0; i < 100 && !events.includes('restart'); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(events).toEqual(['exit SIGKILL 500', 'restart']);
+    const secondPid = Number(await readFile(join(dir, 'nats', 'nats-server.pid'), 'utf8'));
+    expect(secondPid).not.toBe(firstPid);
+    expect(pidIsAlive(secondPid)).toBe(true);
+    // The client reconnects by itself; the stream and its message were on disk.
+    const ack = await bus.js.publish('ev.gen.p0.F.inv.count', 'after', { msgID: 'k2' });
+    expect(ack.seq).toBe(2);
+    await bus.close();
+
+    await nats.stop();
+    started.splice(started.indexOf(nats), 1);
+    await new Promise((r) => setTimeout(r, 700)); // past the first restart pause
+    expect(pidIsAlive(secondPid)).toBe(false);
+    expect(events).toEqual(['exit SIGKILL 500', 'restart']);
   });
 
   it('names the missing binary and how to install it', async () => {

@@ -38,7 +38,21 @@ export class NatsServerStartError extends Error {
   }
 }
 
-export async function startEmbeddedNats(opts: { bin: string; dataDir: string; port?: number }): Promise<EmbeddedNats> {
+export interface EmbeddedNatsOptions {
+  bin: string;
+  dataDir: string;
+  port?: number;
+  /**
+   * Start the server again whenever it exits while the gateway runs (default true), after a pause growing from
+   * 0.5 s to 30 s while it keeps failing: the gateway owns this server, so nobody else would.
+   */
+  supervise?: boolean;
+  /** told of each unexpected exit and restart, for the gateway's log */
+  onExit?: (event: { code: number | null; signal: NodeJS.Signals | null; restartInMs: number; stderr: string }) => void;
+  onRestart?: (event: { pid: number | undefined }) => void;
+}
+
+export async function startEmbeddedNats(opts: EmbeddedNatsOptions): Promise<EmbeddedNats> {
   const version = natsServerVersion(opts.bin);
   const dir = resolve(opts.dataDir, 'nats');
   await mkdir(dir, { recursive: true });
@@ -49,20 +63,49 @@ export async function startEmbeddedNats(opts: { bin: string; dataDir: string; po
   const confPath = join(dir, 'nats-server.conf');
   await writeFile(confPath, serverConfig({ port, storeDir: join(dir, 'jetstream'), sync }));
 
-  const child = spawn(opts.bin, ['-c', confPath], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
-  });
-  await writeFile(join(dir, 'nats-server.pid'), String(child.pid ?? ''));
-  await waitForPort(port, child, () => stderr);
+  let stopping = false;
+  let restartTimer: NodeJS.Timeout | undefined;
+  let failures = 0;
+  const launch = async (): Promise<ChildProcess> => {
+    const child = spawn(opts.bin, ['-c', confPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
+    await writeFile(join(dir, 'nats-server.pid'), String(child.pid ?? ''));
+    await waitForPort(port, child, () => stderr);
+    const upSince = Date.now();
+    child.once('exit', (code, signal) => {
+      if (stopping || opts.supervise === false) return;
+      if (Date.now() - upSince > 60_000) failures = 0; // it had been running well: start again promptly
+      const restartInMs = Math.min(30_000, 500 * 2 ** failures++);
+      opts.onExit?.({ code, signal, restartInMs, stderr: stderr.trim() });
+      const again = async () => {
+        restartTimer = undefined;
+        if (stopping) return;
+        try {
+          current = await launch();
+          if (stopping) await stopChild(current);
+          else opts.onRestart?.({ pid: current.pid });
+        } catch (err) {
+          opts.onExit?.({ code: null, signal: null, restartInMs: Math.min(30_000, 500 * 2 ** failures), stderr: (err as Error).message });
+          restartTimer = setTimeout(() => void again(), Math.min(30_000, 500 * 2 ** failures++));
+        }
+      };
+      restartTimer = setTimeout(() => void again(), restartInMs);
+    });
+    return child;
+  };
+  let current = await launch();
 
   return {
     url: `nats://127.0.0.1:${port}`,
     version,
     sync,
     stop: async () => {
-      await stopChild(child);
+      stopping = true;
+      clearTimeout(restartTimer);
+      await stopChild(current);
       await rm(join(dir, 'nats-server.pid'), { force: true });
     },
   };

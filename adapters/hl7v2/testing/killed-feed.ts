@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
@@ -76,6 +76,27 @@ export async function setUpFeedTarget(cleanups: Cleanups, natsUrl: string, datab
   const sql = postgres(db.url, { max: 1, onnotice: () => undefined });
   cleanups.push(() => sql.end());
   return { env, httpPort, mllpPort, ehr, sql, namespace };
+}
+
+/**
+ * The same for a gateway in embedded mode (PGlite and its own nats-server, on NATS_EMBEDDED_PORT, in a fresh data
+ * folder), prepared (prepareGateway). A killed gateway leaves its nats-server running until its next start stops
+ * it; the cleanup stops the last one.
+ */
+export async function setUpEmbeddedFeedTarget(cleanups: Cleanups) {
+  const dataDir = await mkdtemp(join(tmpdir(), 'rxgate-kill-embedded-'));
+  cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+  const natsPid = async () => Number(await readFile(join(dataDir, 'nats', 'nats-server.pid'), 'utf8').catch(() => ''));
+  cleanups.push(async () => {
+    const pid = await natsPid();
+    if (pid > 0) process.kill(pid, 'SIGKILL');
+  });
+  const [httpPort, mllpPort, natsPort] = [await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort()];
+  const ehr = await startNodeHl7ServerPeer();
+  cleanups.push(() => ehr.close());
+  const env = { ...feedSettings({ httpPort, mllpPort, dataDir, ehrPort: ehr.port }), NATS_EMBEDDED_PORT: String(natsPort) };
+  await prepareGateway(cleanups, env, httpPort);
+  return { env, httpPort, mllpPort, natsUrl: `nats://127.0.0.1:${natsPort}`, natsPid, ehr };
 }
 
 /** setUpFeedTarget and prepareGateway, then the gateway started at ACK_POINT=`ackPoint`, ready. */
