@@ -2,12 +2,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { connectBus } from '../../gateway/bus/connection.ts';
 import { freeLoopbackPort, startEmbeddedNats, type EmbeddedNats } from '../../gateway/bus/embedded-nats.ts';
 import { TEST_NATS_URL } from '../../gateway/bus/test-support.ts';
 import { privatePostgresUnavailable, startPrivatePostgres, type PrivatePostgres } from '../../gateway/store/private-postgres.ts';
 import { startGatewayProcess, waitGatewayReady } from '../../gateway/process-test-support.ts';
-import { expectEachDispenseOnce, KILL_AFTER_ANSWERS, setUpEmbeddedFeedTarget, startFedGateway, startFeed, type Cleanups } from './testing/killed-feed.ts';
+import { expectEachDispenseOnceThenStop, KILL_AFTER_ANSWERS, setUpEmbeddedFeedTarget, startFedGateway, startFeed, type Cleanups } from './testing/killed-feed.ts';
 
 /**
  * The delivery promise with the gateway's servers crashing under an HL7 feed (testing/killed-feed.ts says what is
@@ -47,11 +46,7 @@ describe('HL7 v2 over MLLP with nats-server or PostgreSQL crashing mid-stream', 
     // The feed met the gateway without its bus: answered AR (ERR 207, "resend later"), sent again, answered AA.
     expect([...feed.answers.values()].filter((codes) => codes.includes('AR')).length).toBeGreaterThan(0);
 
-    const bus = await connectBus(nats.url, 'check', namespace);
-    cleanups.push(() => bus.close());
-    await expectEachDispenseOnce({ feed, bus, ehr, httpPort });
-    gateway.child.kill('SIGTERM');
-    expect((await gateway.exited).code).toBe(0);
+    await expectEachDispenseOnceThenStop({ feed, natsUrl: nats.url, namespace, ehr, httpPort, gateway });
   }, 240_000);
 
   it('in embedded mode, after two kill -9s of its nats-server, the gateway starts it again, and every dispense is once in the ledger and at the EHR, answered AA', async () => {
@@ -72,12 +67,7 @@ describe('HL7 v2 over MLLP with nats-server or PostgreSQL crashing mid-stream', 
     expect(new Set(pids).size, 'a new nats-server each time').toBe(3);
     expect([...feed.answers.values()].filter((codes) => codes.includes('AR')).length).toBeGreaterThan(0);
 
-    const bus = await connectBus(natsUrl, 'check');
-    cleanups.push(() => bus.close());
-    await expectEachDispenseOnce({ feed, bus, ehr, httpPort });
-    await bus.close();
-    gateway.child.kill('SIGTERM');
-    expect((await gateway.exited).code).toBe(0);
+    await expectEachDispenseOnceThenStop({ feed, natsUrl, ehr, httpPort, gateway });
   }, 240_000);
 
   it.skipIf(privatePostgresMissing !== undefined).each(['ledger', 'bus'])(
@@ -100,11 +90,7 @@ describe('HL7 v2 over MLLP with nats-server or PostgreSQL crashing mid-stream', 
       expect(waiting[0], 'messages cut off mid-way').toBeGreaterThan(0);
       if (ackPoint === 'ledger') expect(waiting[1], 'messages cut off mid-way').toBeGreaterThan(0);
 
-      const bus = await connectBus(TEST_NATS_URL, 'check', namespace);
-      cleanups.push(() => bus.close());
-      await expectEachDispenseOnce({ feed, bus, ehr, httpPort });
-      gateway.child.kill('SIGTERM');
-      expect((await gateway.exited).code).toBe(0);
+      await expectEachDispenseOnceThenStop({ feed, natsUrl: TEST_NATS_URL, namespace, ehr, httpPort, gateway });
     },
     240_000,
   );

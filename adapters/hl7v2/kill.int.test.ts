@@ -6,6 +6,7 @@ import { TEST_NATS_URL } from '../../gateway/bus/test-support.ts';
 import { startGatewayProcess, waitGatewayReady, type GatewayProcess } from '../../gateway/process-test-support.ts';
 import {
   expectEachDispenseOnce,
+  expectEachDispenseOnceThenStop,
   FACILITY,
   KILL_AFTER_ANSWERS,
   ledgerCount,
@@ -97,12 +98,7 @@ describe('HL7 v2 over MLLP with the gateway killed mid-stream', () => {
     gateway = await killEachTime(feed, gateway, env, httpPort);
     await feed.done;
 
-    const bus = await connectBus(natsUrl, 'check');
-    cleanups.push(() => bus.close());
-    await expectEachDispenseOnce({ feed, bus, ehr, httpPort });
-    await bus.close();
-    gateway.child.kill('SIGTERM');
-    expect((await gateway.exited).code).toBe(0);
+    await expectEachDispenseOnceThenStop({ feed, natsUrl, ehr, httpPort, gateway });
   }, 240_000);
 
   it('with two gateways, the one holding the ledger killed: the other takes over its partitions and the feed, and every dispense is once in the ledger and at the EHR', async () => {

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { expect } from 'vitest';
-import type { Bus } from '../../../gateway/bus/connection.ts';
+import { connectBus, type Bus } from '../../../gateway/bus/connection.ts';
 import { freeLoopbackPort } from '../../../gateway/bus/embedded-nats.ts';
 import { createLogger } from '../../../gateway/log.ts';
-import { freshExternalStores, freshNamespace, startGatewayProcess, waitGatewayReady } from '../../../gateway/process-test-support.ts';
+import { freshExternalStores, freshNamespace, startGatewayProcess, waitGatewayReady, type GatewayProcess } from '../../../gateway/process-test-support.ts';
 import { readAck } from '../ack-read.ts';
 import { createMllpClient } from '../mllp/client.ts';
 import { MllpDeliveryError } from '../mllp/errors.ts';
@@ -231,6 +231,18 @@ export async function expectEachDispenseOnce(o: { feed: Feed; bus: Bus; ehr: Nod
     headers: { authorization: `Bearer ${COMPLIANCE_TOKEN}` },
   });
   expect(await verify.json()).toMatchObject({ ok: true });
+}
+
+/** expectEachDispenseOnce on a bus connection of its own, then the gateway stopped cleanly. */
+export async function expectEachDispenseOnceThenStop(o: { feed: Feed; natsUrl: string; namespace?: string; ehr: NodeHl7ServerPeer; httpPort: number; gateway: GatewayProcess }) {
+  const bus = await connectBus(o.natsUrl, 'check', o.namespace);
+  try {
+    await expectEachDispenseOnce({ feed: o.feed, bus, ehr: o.ehr, httpPort: o.httpPort });
+  } finally {
+    await bus.close();
+  }
+  o.gateway.child.kill('SIGTERM');
+  expect((await o.gateway.exited).code).toBe(0);
 }
 
 /** Each connection's messages appear in `ids` in the order that connection sent them. */
