@@ -8,8 +8,9 @@ import { pidIsAlive } from '../os/processes.ts';
 
 /**
  * The embedded bus: with NATS_URL unset the gateway runs `nats-server -js` on loopback with its store in
- * DATA_DIR/nats. The caller must hold the DATA_DIR lock, which is what makes it safe to kill a nats-server left
- * behind by a gateway that died with kill -9 (its pid is in DATA_DIR/nats/nats-server.pid).
+ * DATA_DIR/nats, and starts it again on the same port and store should it exit while the gateway runs. The caller
+ * must hold the DATA_DIR lock, which is what makes it safe to kill a nats-server left behind by a gateway that died
+ * with kill -9 (its pid is in DATA_DIR/nats/nats-server.pid).
  */
 
 export type NatsSync = 'always' | 'interval';
