@@ -46,7 +46,7 @@ const DISPENSES = SENT.flatMap((id) => (id.startsWith(TWO_DISPENSES) ? [id, id] 
  * The gateway's settings for the feed, the EHR and the checks: its ports, its data folder (the PHI keys, made by
  * the first start and read by the next ones), the facility, the EHR as outbound target, the tokens.
  */
-export function feedSettings(o: { httpPort: number; mllpPort: number; dataDir: string; ehrPort: number }): Record<string, string> {
+function feedSettings(o: { httpPort: number; mllpPort: number; dataDir: string; ehrPort: number }): Record<string, string> {
   return {
     HTTP_PORT: String(o.httpPort),
     MLLP_PORT: String(o.mllpPort),
