@@ -78,6 +78,11 @@ ensure_python_hl7() {
   [ -x /usr/bin/mllp_send ] || apt_install python3-hl7
 }
 
+ensure_tshark() {
+  # Wireshark's HL7 dissector reads the MLLP traffic of adapters/hl7v2/wire.int.test.ts: an independent decoder.
+  [ -x /usr/bin/tshark ] || apt_install tshark
+}
+
 ensure_chromium() {
   # The web UI's browser test (gateway/ui/ui.int.test.ts) drives Debian's chromium through playwright-core;
   # playwright's own browser download cannot run here.

@@ -392,8 +392,9 @@ describe('HL7 v2 over MLLP, end to end', () => {
   });
 
   const fuzzIterations = Number(process.env.FUZZ_LISTENER_ITERATIONS ?? 300);
+  const fuzzSeed = Number(process.env.FUZZ_LISTENER_SEED ?? 20261121);
   it('survives mutated and random frames: every answer is a well-formed ACK, every rejection is in quarantine', async () => {
-    const prng = createPrng(20261121);
+    const prng = createPrng(fuzzSeed);
     const seeds = corpusFiles().map(readCorpusBytes).filter((b) => !b.some((x) => x === 0x0b || x === 0x1c));
     const names = MUTATION_NAMES;
     const iterations = fuzzIterations;
