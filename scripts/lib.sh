@@ -83,6 +83,12 @@ ensure_tshark() {
   [ -x /usr/bin/tshark ] || apt_install tshark
 }
 
+ensure_java() {
+  # The MLLP TLS tests run a peer on Java's own TLS stack (adapters/hl7v2/mllp/testkit/JsseMllpPeer.java), from
+  # source: that needs the JDK's compiler, not only a runtime.
+  command -v javac >/dev/null || apt_install default-jdk-headless
+}
+
 ensure_chromium() {
   # The web UI's browser test (gateway/ui/ui.int.test.ts) drives Debian's chromium through playwright-core;
   # playwright's own browser download cannot run here.

@@ -10,10 +10,13 @@ import { CLIENT_CN, hasOpenssl, makeTestCertificates, type TestCertificates } fr
 import { captureLogs, waitFor } from './testkit/log-capture.ts';
 import { rdeMessage } from './testkit/messages.ts';
 import { acknowledgedIdOf, transportOnlyHandler } from './testkit/minimal-ack.ts';
+import { javaUnavailable, jsseSend, startJsseEhr } from './testkit/jsse-peer.ts';
 import { connectNodeHl7Client } from './testkit/node-hl7-client-sender.ts';
 
 const opensslPresent = await hasOpenssl();
 if (!opensslPresent) console.warn('openssl is not on PATH: the MLLP TLS tests are skipped');
+const javaMissing = javaUnavailable();
+if (javaMissing) console.warn(`MLLP TLS tests with Java's TLS stack skipped: ${javaMissing}`);
 
 const bytes = (s: string) => Buffer.from(s, 'latin1');
 let certs: TestCertificates;
@@ -152,6 +155,77 @@ describe.skipIf(!opensslPresent)('MLLP over TLS', () => {
     expect(failure).toBeInstanceOf(MllpDeliveryError);
     expect((failure as MllpDeliveryError).attempts.map((a) => a.outcome)).toEqual(['closed_before_answer', 'closed_before_answer']);
   });
+});
+
+/**
+ * Java's TLS stack (JSSE) on the other end: what Java interface engines speak, and an implementation that shares no
+ * code with the OpenSSL inside Node, so a handshake both accept is not one library agreeing with itself.
+ */
+describe.skipIf(!opensslPresent || javaMissing !== undefined)("MLLP over TLS with Java's TLS stack (JSSE)", () => {
+  it.each(['TLSv1.3', 'TLSv1.2'] as const)(
+    'a Java sender presenting its certificate over %s checks the listener is 127.0.0.1, gets its AA, and is known by its CN',
+    async (protocol) => {
+      const { port, handler } = await tlsListener({});
+      const sent = await jsseSend({ host: '127.0.0.1', port, protocol }, { caFile: certs.caCert, certFile: certs.clientCert, keyFile: certs.clientKey }, [
+        rdeMessage('JSSE1'),
+        rdeMessage('JSSE2'),
+      ]);
+      expect(sent.error).toBeUndefined();
+      expect(sent.session?.protocol).toBe(protocol);
+      expect(sent.answers.map((a) => acknowledgedIdOf(a))).toEqual([
+        { code: 'AA', controlId: 'JSSE1' },
+        { code: 'AA', controlId: 'JSSE2' },
+      ]);
+      expect(handler.calls.map((c) => c.conn.peerIdentity)).toEqual([CLIENT_CN, CLIENT_CN]);
+      expect(Buffer.from(handler.calls[0]!.bytes).toString('latin1')).toBe(rdeMessage('JSSE1'));
+    },
+    60_000,
+  );
+
+  it('a Java sender without a certificate is refused when mutual TLS is required, and nothing reaches the handler', async () => {
+    const { port, handler, logs } = await tlsListener({});
+    const sent = await jsseSend({ host: '127.0.0.1', port }, { caFile: certs.caCert }, [rdeMessage('JSSE-NOCERT')]);
+    expect(sent.answers).toHaveLength(0);
+    // Under TLS 1.3 the client's side of the handshake ends before the server has read its (missing) certificate, so
+    // Java may learn of the refusal from the alert or only from the closed socket it then writes to.
+    expect(sent.error).toMatch(/SSL|closed|handshake|broken pipe|connection reset/i);
+    expect(handler.calls).toHaveLength(0);
+    await waitFor(() => logs.lines.some((l) => l.reason === 'tls_handshake_failed'), 'handshake failure log');
+  }, 60_000);
+
+  it('our client delivers to a Java EHR that requires a client certificate, byte for byte, and fails without one', async () => {
+    const ehr = await startJsseEhr({ caFile: certs.caCert, certFile: certs.serverCert, keyFile: certs.serverKey });
+    cleanups.push(() => ehr.close());
+    const client = createMllpClient({
+      host: '127.0.0.1',
+      port: ehr.port,
+      logger: pino({ level: 'silent' }),
+      tls: { caFile: certs.caCert, certFile: certs.clientCert, keyFile: certs.clientKey },
+      answerTimeoutMs: 10_000,
+    });
+    cleanups.push(() => client.close());
+    for (const id of ['TOJAVA1', 'TOJAVA2']) {
+      const { answer } = await client.send(bytes(rdeMessage(id)), (a) => acknowledgedIdOf(a)?.controlId === id);
+      expect(acknowledgedIdOf(answer)).toEqual({ code: 'AA', controlId: id });
+    }
+    expect(ehr.frames.map((f) => f.payload.toString('latin1'))).toEqual([rdeMessage('TOJAVA1'), rdeMessage('TOJAVA2')]);
+    expect(ehr.frames.map((f) => f.peer)).toEqual([`CN=${CLIENT_CN}`, `CN=${CLIENT_CN}`]);
+    expect(ehr.frames[0]!.protocol).toBe('TLSv1.3');
+
+    const withoutCert = createMllpClient({
+      host: '127.0.0.1',
+      port: ehr.port,
+      logger: pino({ level: 'silent' }),
+      tls: { caFile: certs.caCert },
+      answerTimeoutMs: 10_000,
+      retry: { attempts: 2, initialDelayMs: 1 },
+    });
+    cleanups.push(() => withoutCert.close());
+    const failure = await withoutCert.send(bytes(rdeMessage('TOJAVA3')), () => true).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(MllpDeliveryError);
+    expect(ehr.frames).toHaveLength(2);
+    await waitFor(() => ehr.connectionErrors.length >= 1, 'the Java side reporting the refused handshake');
+  }, 120_000);
 });
 
 describe.skipIf(!opensslPresent)('MLLP TLS configuration errors', () => {
