@@ -202,6 +202,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       consumerHandlers: () => new Map([...ledgerWriter.handlers, ...mappings.consumerHandlers, ...hl7.consumerHandlers]),
       refreshGauges: async () => {
         metrics.mllpConnections.set(hl7.listener.connectionCount());
+        metrics.mllpBufferedBytes.set(hl7.listener.buffered().bytes);
         const expiry = hl7.listener.tlsCertificateExpiry();
         if (expiry) metrics.mllpTlsCertificateExpiry.set(expiry.getTime() / 1000);
         await Promise.all([observeConsumerBacklogs(bus, metrics, eventConsumers(), Date.now()), observeStreamSizes(bus, metrics)]);

@@ -105,6 +105,11 @@ export function createMetrics() {
       help: 'Open MLLP connections, plain and TLS',
       registers: [registry],
     }),
+    mllpBufferedBytes: new Gauge({
+      name: 'rxgate_mllp_buffered_bytes',
+      help: 'Bytes all MLLP connections hold (partial frames, queued frames, frames being handled); connections stop reading at MLLP_MAX_BUFFERED_BYTES',
+      registers: [registry],
+    }),
     mllpTlsCertificateExpiry: new Gauge({
       name: 'rxgate_mllp_tls_certificate_expiry_timestamp_seconds',
       help: 'When the certificate the MLLP TLS listener serves expires (Unix time), for an alert well before it does',

@@ -36,6 +36,12 @@ export const hl7ConfigShape = {
   MLLP_MAX_FRAME_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024).describe('largest MLLP frame; larger ones are answered AR'),
   MLLP_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(300_000).describe('close an MLLP connection idle this long'),
   MLLP_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(1000).describe('concurrent MLLP connections'),
+  MLLP_MAX_BUFFERED_BYTES: z.coerce
+    .number()
+    .int()
+    .min(65_536)
+    .default(256 * 1024 * 1024)
+    .describe('bytes all MLLP connections together may hold (partial and queued frames); over it they stop reading, except the one holding bytes longest, until it is worked off'),
   MLLP_ALLOWED_SENDERS: z
     .string()
     .optional()

@@ -49,6 +49,12 @@ export interface MllpStatus {
   tls_port: number | null;
   max_connections: number;
   tls_certificate_expires: string | null;
+  /** bytes all connections hold now (partial frames, queued frames, frames being handled) */
+  buffered_bytes: number;
+  /** MLLP_MAX_BUFFERED_BYTES */
+  max_buffered_bytes: number;
+  /** connections not read from now because the listener holds max_buffered_bytes */
+  paused_for_buffer: number;
   connections: MllpConnectionView[];
   /** the EHRs dispenses are sent on to, as this gateway's workers last saw them */
   outbound: OutboundTargetView[];
@@ -86,6 +92,7 @@ export async function mllpStatus(
     tls_port: listener.address.tls?.port ?? null,
     max_connections: listener.maxConnections,
     tls_certificate_expires: listener.tlsCertificateExpiry()?.toISOString() ?? null,
+    ...bufferView(listener.buffered()),
     connections: listener.connections().map(({ info, stats }) => ({
       id: info.id,
       remote_address: info.remoteAddress,
@@ -102,4 +109,8 @@ export async function mllpStatus(
     })),
     outbound: targets,
   };
+}
+
+function bufferView(buffered: ReturnType<MllpListener['buffered']>): Pick<MllpStatus, 'buffered_bytes' | 'max_buffered_bytes' | 'paused_for_buffer'> {
+  return { buffered_bytes: buffered.bytes, max_buffered_bytes: buffered.limit, paused_for_buffer: buffered.pausedConnections };
 }

@@ -199,6 +199,9 @@ const mllp: MllpStatus = {
   tls_port: 2576,
   max_connections: 256,
   tls_certificate_expires: '2027-06-30T00:00:00.000Z',
+  buffered_bytes: 4096,
+  max_buffered_bytes: 268_435_456,
+  paused_for_buffer: 0,
   connections: [
     {
       id: 'c1',

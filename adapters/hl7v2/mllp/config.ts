@@ -20,6 +20,7 @@ export interface MllpTransportConfig {
   MLLP_MAX_FRAME_BYTES: number;
   MLLP_IDLE_TIMEOUT_MS: number;
   MLLP_MAX_CONNECTIONS: number;
+  MLLP_MAX_BUFFERED_BYTES: number;
 }
 
 export function listenerOptionsFromConfig(config: MllpTransportConfig, deps: { handler: MllpHandler; logger: Logger }): MllpListenerOptions {
@@ -45,5 +46,6 @@ export function listenerOptionsFromConfig(config: MllpTransportConfig, deps: { h
     maxFrameBytes: config.MLLP_MAX_FRAME_BYTES,
     idleTimeoutMs: config.MLLP_IDLE_TIMEOUT_MS,
     maxConnections: config.MLLP_MAX_CONNECTIONS,
+    maxBufferedBytes: config.MLLP_MAX_BUFFERED_BYTES,
   };
 }

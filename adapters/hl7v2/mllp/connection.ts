@@ -1,10 +1,12 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
+import type { BufferBudget } from './buffer-budget.ts';
 import { describeCause } from './errors.ts';
 import {
   decodeChunk,
   endOfStream,
   frame,
+  heldBytes,
   initialDecoderState,
   isBetweenFrames,
   type MllpDecoderOptions,
@@ -20,6 +22,8 @@ import type { MllpAnswer, MllpConnectionInfo, MllpHandler } from './handler.ts';
  * strictly one after another. Backpressure: a sender that pipelines can make several frames arrive at once; they
  * are queued, and once `maxQueuedFrames` frames (or `maxFrameBytes` bytes) wait, the socket is paused until the
  * queue is half worked off, so a connection never reads ahead without bound. Writes wait for 'drain' too, so a peer that does not read its ACKs stops being read from.
+ * Every connection also counts what it holds against the listener's `budget` and stops reading while that is spent
+ * (buffer-budget.ts).
  */
 
 export interface ConnectionSettings {
@@ -28,6 +32,8 @@ export interface ConnectionSettings {
   readonly decoder: MllpDecoderOptions;
   readonly idleTimeoutMs: number;
   readonly maxQueuedFrames: number;
+  /** the listener's budget for the bytes all its connections hold */
+  readonly budget: BufferBudget;
 }
 
 /** Why a connection ended; every close is logged with one. */
@@ -81,6 +87,9 @@ export function serveConnection(socket: Socket, info: MllpConnectionInfo, settin
   };
   let pumping = false; // the queue is being worked (handler call or answer write in progress)
   let handlerInFlight = false;
+  let inFlightBytes = 0; // the frame the handler has
+  let queueFull = false; // paused for the queue, until it is half worked off
+  let budgetPaused = false; // paused for the listener's buffer budget
   let draining = false;
   let peerEnded = false;
   let isClosed = false;
@@ -95,6 +104,23 @@ export function serveConnection(socket: Socket, info: MllpConnectionInfo, settin
 
   socket.setNoDelay(true);
   if (idleTimeoutMs > 0) socket.setTimeout(idleTimeoutMs);
+
+  /** Reads while neither the queue nor the listener's budget says stop; a draining connection reads no more. */
+  const applyReading = () => {
+    if (isClosed || draining) return;
+    const mayRead = account.mayRead();
+    if (!mayRead && !budgetPaused) {
+      log.warn({ reason: 'buffer_budget', held_bytes: settings.budget.heldBytes(), limit: settings.budget.limitBytes }, 'MLLP connection paused: the listener holds as many bytes as MLLP_MAX_BUFFERED_BYTES allows');
+    } else if (mayRead && budgetPaused) {
+      log.info({ reason: 'buffer_budget' }, 'MLLP connection reading again');
+    }
+    budgetPaused = !mayRead;
+    const pause = queueFull || budgetPaused;
+    if (pause && !socket.isPaused()) socket.pause();
+    else if (!pause && socket.isPaused()) socket.resume();
+  };
+  const account = settings.budget.open(applyReading);
+  const countHeld = () => account.set(isClosed ? 0 : heldBytes(decoder) + queuedBytes + inFlightBytes);
 
   const discard = (bytes: Uint8Array, reason: MllpDiscardReason, size: number) => {
     log.warn({ reason, size }, 'MLLP bytes outside a frame discarded');
@@ -111,6 +137,7 @@ export function serveConnection(socket: Socket, info: MllpConnectionInfo, settin
       if (event.type === 'discard') discard(event.bytes, event.reason, event.size);
     }
     decoder = initialDecoderState(settings.decoder);
+    countHeld();
   };
 
   const closeGracefully = (reason: CloseReason) => {
@@ -158,7 +185,11 @@ export function serveConnection(socket: Socket, info: MllpConnectionInfo, settin
       while (queue.length > 0 && !isClosed) {
         const work = queue.shift()!;
         queuedBytes -= workBytes(work);
-        if (socket.isPaused() && !draining && queueHasRoom()) socket.resume();
+        inFlightBytes = workBytes(work);
+        if (queueFull && queueHasRoom()) {
+          queueFull = false;
+          applyReading();
+        }
         let answer: MllpAnswer | null;
         handlerInFlight = true;
         try {
@@ -169,6 +200,8 @@ export function serveConnection(socket: Socket, info: MllpConnectionInfo, settin
           return;
         } finally {
           handlerInFlight = false;
+          inFlightBytes = 0;
+          countHeld();
         }
         if (answer === null) {
           log.warn({ reason: 'frame_too_large', limit: settings.decoder.maxFrameBytes }, 'MLLP oversize frame; closing');
@@ -203,10 +236,12 @@ export function serveConnection(socket: Socket, info: MllpConnectionInfo, settin
         discard(event.bytes, event.reason, event.size);
       }
     }
-    if (queueIsFull() && !socket.isPaused()) {
+    if (queueIsFull() && !queueFull) {
       log.debug({ queued: queue.length, queued_bytes: queuedBytes }, 'MLLP connection paused: frames waiting for the handler');
-      socket.pause();
+      queueFull = true;
     }
+    countHeld();
+    applyReading();
     void pump();
   });
 
@@ -218,8 +253,8 @@ export function serveConnection(socket: Socket, info: MllpConnectionInfo, settin
   });
 
   socket.on('timeout', () => {
-    // our own handler being slow is not the sender being idle
-    if (handlerInFlight) return;
+    // our own handler being slow, or our own pause for the buffer budget, is not the sender being idle
+    if (handlerInFlight || budgetPaused) return;
     log.info({ reason: 'idle_timeout', idle_timeout_ms: idleTimeoutMs }, 'MLLP connection idle; closing');
     finishStream('idle_timeout_mid_frame');
     destroy('idle_timeout');
@@ -236,6 +271,7 @@ export function serveConnection(socket: Socket, info: MllpConnectionInfo, settin
     const unanswered = queue.length + (handlerInFlight ? 1 : 0);
     queue.length = 0;
     queuedBytes = 0;
+    account.close();
     log.info({ reason: closeReason ?? 'peer_closed', frames: framesIn, bytes: bytesIn, unanswered }, 'MLLP connection closed');
     resolveClosed();
   });

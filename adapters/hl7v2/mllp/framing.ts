@@ -92,6 +92,12 @@ export function isBetweenFrames(state: MllpDecoderState): boolean {
   return state.mode === 'between_frames';
 }
 
+/** Bytes the decoder keeps in memory: junk not yet reported, a partial frame, or an oversize frame's prefix. */
+export function heldBytes(state: MllpDecoderState): number {
+  if (state.mode === 'between_frames') return state.junkSize;
+  return state.mode === 'in_frame' ? state.size : state.prefix.length;
+}
+
 /** Feeds one read. The chunk is not copied: payloads may share its memory (callers must not reuse the buffer). */
 export function decodeChunk(state: MllpDecoderState, chunk: Uint8Array): DecodeResult {
   const events: MllpDecodeEvent[] = [];

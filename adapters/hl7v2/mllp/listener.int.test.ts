@@ -236,6 +236,52 @@ describe('MLLP listener, framing over the wire', () => {
     expect(acknowledgedIdOf(ack!)?.controlId).toBe('SLOW');
   });
 
+  it('holds all connections together to MLLP_MAX_BUFFERED_BYTES: over it they wait, the oldest reads on, every frame is answered', async () => {
+    const limit = 256 * 1024;
+    const maxFrameBytes = 256 * 1024;
+    const senders = 12;
+    // One frame at a time, 40 ms each, as behind a slow store: frames pile up while the senders keep writing.
+    const base = transportOnlyHandler();
+    let turn = Promise.resolve();
+    const handler: MllpHandler = {
+      ...base,
+      onMessage(payload, conn) {
+        turn = turn.then(() => new Promise((resolve) => setTimeout(resolve, 40)));
+        return turn.then(() => base.onMessage(payload, conn));
+      },
+    };
+    // An idle timeout shorter than the wait: a connection the budget holds back is not an idle sender.
+    const { port, listener, logs } = await listen({ handler, maxFrameBytes, maxBufferedBytes: limit, idleTimeoutMs: 300 });
+    let peak = 0;
+    let pausedAtOnce = 0;
+    const sampler = setInterval(() => {
+      const now = listener.buffered();
+      peak = Math.max(peak, now.bytes);
+      pausedAtOnce = Math.max(pausedAtOnce, now.pausedConnections);
+    }, 1);
+    try {
+      const sockets = await Promise.all(Array.from({ length: senders }, () => raw(port)));
+      await Promise.all(
+        sockets.map(async (socket, i) => {
+          const big = frame(bytes(rdeMessage(`BIG${i}`, { filler: 'x'.repeat(200 * 1024) })));
+          for (let at = 0; at < big.length; at += 16 * 1024) await socket.write(big.subarray(at, at + 16 * 1024));
+        }),
+      );
+      const answers = await Promise.all(sockets.map((socket) => socket.waitForAnswers(1, 20_000)));
+      expect(answers.map(([answer]) => acknowledgedIdOf(answer!)?.controlId)).toEqual(Array.from({ length: senders }, (_, i) => `BIG${i}`));
+    } finally {
+      clearInterval(sampler);
+    }
+    expect(pausedAtOnce).toBeGreaterThan(0);
+    // The limit, plus the frame the oldest holder may finish, plus one read (64 KiB) per connection counted after it
+    // arrived; all twelve frames held at once would be 2.4 MB.
+    expect(peak).toBeLessThanOrEqual(limit + maxFrameBytes + senders * 64 * 1024);
+    expect(base.calls.filter((c) => c.kind === 'discard')).toEqual([]);
+    expect(logs.lines.filter((l) => l.reason === 'buffer_budget' && l.level === 40).length).toBeGreaterThan(0);
+    await waitFor(() => listener.buffered().bytes === 0, 'every byte released');
+    expect(listener.buffered()).toEqual({ bytes: 0, limit, pausedConnections: 0 });
+  });
+
   it('refuses connections over the limit with a logged reason', async () => {
     const { port, listener, logs } = await listen({ handler: transportOnlyHandler(), maxConnections: 3 });
     const kept = await Promise.all([raw(port), raw(port), raw(port)]);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
+import { BufferBudget, DEFAULT_MAX_BUFFERED_BYTES } from './buffer-budget.ts';
 import { serveConnection, type MllpConnectionStats, type ServedConnection } from './connection.ts';
 import { describeCause, MllpListenError, MllpTlsConfigError } from './errors.ts';
 import { decoderOptions, DEFAULT_MAX_FRAME_BYTES, DEFAULT_OVERSIZE_PREFIX_BYTES } from './framing.ts';
@@ -55,6 +56,8 @@ export interface MllpListenerOptions {
   maxConnections?: number | undefined;
   /** received frames waiting for the handler before a connection stops reading (default 16) */
   maxQueuedFrames?: number | undefined;
+  /** MLLP_MAX_BUFFERED_BYTES: what all connections together may hold before they stop reading (default 256 MiB) */
+  maxBufferedBytes?: number | undefined;
   /** connection ids (default random UUIDs); injectable for reproducible logs */
   newConnectionId?: (() => string) | undefined;
 }
@@ -68,6 +71,8 @@ export interface MllpListener {
   connections(): { info: MllpConnectionInfo; stats: MllpConnectionStats }[];
   /** the most connections served at once (MLLP_MAX_CONNECTIONS) */
   readonly maxConnections: number;
+  /** bytes all connections hold now (partial frames, queued frames, frames with the handler), and its limit */
+  buffered(): { bytes: number; limit: number; pausedConnections: number };
   /**
    * Stops accepting, lets every connection answer the frames it has received (in flight and queued), then closes
    * them. Connections still busy after `graceMs` (default 30 s) are cut.
@@ -97,6 +102,7 @@ export async function startMllpListener(options: MllpListenerOptions): Promise<M
     }),
     idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     maxQueuedFrames: Math.max(1, options.maxQueuedFrames ?? DEFAULT_MAX_QUEUED_FRAMES),
+    budget: new BufferBudget(options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES),
   };
 
   const rawSockets = new Set<Socket>(); // every accepted TCP connection, counted against the limit
@@ -180,6 +186,7 @@ export async function startMllpListener(options: MllpListenerOptions): Promise<M
     connectionCount: () => rawSockets.size,
     connections: () => [...served].map((c) => ({ info: c.info, stats: c.stats() })),
     maxConnections,
+    buffered: () => ({ bytes: settings.budget.heldBytes(), limit: settings.budget.limitBytes, pausedConnections: settings.budget.pausedCount() }),
     async stop({ graceMs = DEFAULT_STOP_GRACE_MS } = {}) {
       if (stopping) return;
       stopping = true;

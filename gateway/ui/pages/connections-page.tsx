@@ -25,6 +25,12 @@ export function ConnectionsPage(props: { page: PageContext; status: MllpStatus; 
           </>
         ) : null}
       </p>
+      {status.paused_for_buffer > 0 ? (
+        <p role="alert">
+          {status.paused_for_buffer} {status.paused_for_buffer === 1 ? 'connection is' : 'connections are'} not read from now: the listener holds{' '}
+          {status.buffered_bytes} bytes of frames, more than MLLP_MAX_BUFFERED_BYTES ({status.max_buffered_bytes}). They go on as frames are worked off.
+        </p>
+      ) : null}
       {status.connections.length === 0 ? (
         <p role="status">No sender is connected now.</p>
       ) : (
