@@ -24,6 +24,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const SYSTEM_TOKEN = 'system-token-0123456789';
 const ANALYST_TOKEN = 'analyst-token-0123456789';
+const COMPLIANCE_TOKEN = 'compliance-token-0123456789';
 
 interface OutageCase {
   gw: RunningGateway;
@@ -36,7 +37,7 @@ interface OutageCase {
 async function startCase(via: TestGatewayRoutes, env: Record<string, string> = {}): Promise<OutageCase> {
   const logLines: string[] = [];
   const { gw, baseUrl, stop } = await startTestGateway(
-    { HL7_FACILITY_MAP: 'HOSP1=HOSP1', ACK_TIMEOUT_MS: String(ACK_TIMEOUT_MS), LOG_LEVEL: 'info', AUTH_TOKENS: `system:${SYSTEM_TOKEN},analyst:${ANALYST_TOKEN}`, ...env },
+    { HL7_FACILITY_MAP: 'HOSP1=HOSP1', ACK_TIMEOUT_MS: String(ACK_TIMEOUT_MS), LOG_LEVEL: 'info', AUTH_TOKENS: `system:${SYSTEM_TOKEN},analyst:${ANALYST_TOKEN},compliance:${COMPLIANCE_TOKEN}`, ...env },
     createLogger('info', { write: (line: string) => void logLines.push(line) }),
     via,
   );
@@ -223,6 +224,28 @@ describe('HL7 v2 over MLLP while PostgreSQL is unreachable (ACK_POINT=ledger)', 
     const kept = (await listQuarantine(c.gw.bus, { limit: 100, adapter: 'hl7v2', reason: 'not_durable' })).entries;
     expect(kept.map((e) => e.correlation_id).sort()).toEqual(refusals.map((l) => l.correlation_id).sort());
     expectNoPhi(c.logLines);
+  }, 60_000);
+
+  it('answers reads of the ledger and the mapping tables 503 store_unavailable with Retry-After, and 200 once it is back', async () => {
+    const read = (path: string, token: string) => fetch(`${c.baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    const reads = () => Promise.all([read('/api/ledger?facility=HOSP1&limit=5', COMPLIANCE_TOKEN), read('/api/mappings/drugs?limit=5', ANALYST_TOKEN)]);
+    expect((await reads()).map((r) => r.status)).toEqual([200, 200]);
+    await pg.cut();
+    try {
+      const refused = await reads();
+      for (const answer of refused) {
+        expect(answer.status).toBe(503);
+        expect(answer.headers.get('retry-after')).toBe('5');
+        expect(await answer.json()).toMatchObject({ error: { code: 'store_unavailable', message: expect.stringContaining('retry later') } });
+      }
+      const logged = c.logLines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => String(l.msg).startsWith('database unavailable'));
+      expect(logged.length).toBeGreaterThanOrEqual(2);
+      expect(logged.every((l) => l.level === 40 && typeof l.correlation_id === 'string')).toBe(true);
+    } finally {
+      await pg.restore();
+    }
+    const { answer } = await retryUntil(reads, (answers) => answers.every((r) => r.status === 200), 10_000);
+    expect(answer.map((r) => r.status)).toEqual([200, 200]);
   }, 60_000);
 
   it('takes 100 messages on four connections through an outage: every one acknowledged, each in the ledger once', async () => {

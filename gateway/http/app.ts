@@ -12,6 +12,7 @@ import type { IntakeDeps } from '../intake/accept.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/db.ts';
 import { findSourceOfEvent } from '../store/ledger.ts';
+import { isStoreUnreachable, rootMessage } from '../store/pg-errors.ts';
 import { traceMessage, type AnswerLookup, type TraceDeps } from '../trace/message-trace.ts';
 import { findParkedByMessage, findParkedSource } from '../../mappings/pending/store.ts';
 import type { Mappings } from '../../mappings/module.ts';
@@ -137,6 +138,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       log.error({ error: err.message }, 'bus unavailable');
       c.header('Retry-After', '5');
       return apiError(c, 503, 'bus_unavailable', 'the message bus is unavailable; nothing was accepted, retry later');
+    }
+    if (isStoreUnreachable(err)) {
+      // PostgreSQL away, restarting or recovering from a crash: the same request will work once it is back.
+      log.warn({ error: rootMessage(err) }, 'database unavailable: the request was answered 503');
+      c.header('Retry-After', '5');
+      return apiError(c, 503, 'store_unavailable', 'the database is unavailable just now; retry later');
     }
     log.error({ error: err.message, stack: err.stack }, 'unhandled error');
     return apiError(c, 500, 'internal', 'internal error; the correlation id in X-Correlation-Id identifies it in the logs');

@@ -238,6 +238,11 @@ export async function expectEachDispenseOnceThenStop(o: { feed: Feed; natsUrl: s
   const bus = await connectBus(o.natsUrl, 'check', o.namespace);
   try {
     await expectEachDispenseOnce({ feed: o.feed, bus, ehr: o.ehr, httpPort: o.httpPort });
+  } catch (err) {
+    // What the gateway logged as errors (never content: the logs hold ids and codes) says why, more than a status.
+    const errors = o.gateway.stderr().split('\n').filter((line) => line.includes('"level":50')).slice(-5);
+    if (err instanceof Error && errors.length > 0) err.message += `\nthe gateway's last error lines:\n${errors.join('\n')}`;
+    throw err;
   } finally {
     await bus.close();
   }
@@ -274,10 +279,14 @@ async function ledgerEntries(httpPort: number): Promise<{ seq: number; event_id:
   const entries: Page['entries'] = [];
   let after: number | undefined;
   do {
-    const res = await fetch(`http://127.0.0.1:${httpPort}/api/ledger?facility=${FACILITY}&limit=500${after === undefined ? '' : `&after=${after}`}`, {
-      headers: { authorization: `Bearer ${COMPLIANCE_TOKEN}` },
-    });
-    expect(res.status).toBe(200);
+    const url = `http://127.0.0.1:${httpPort}/api/ledger?facility=${FACILITY}&limit=500${after === undefined ? '' : `&after=${after}`}`;
+    let res = await fetch(url, { headers: { authorization: `Bearer ${COMPLIANCE_TOKEN}` } });
+    // Right after a PostgreSQL crash the pool may still be reconnecting: the API says 503 and when to come back.
+    for (let i = 0; i < 10 && res.status === 503; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      res = await fetch(url, { headers: { authorization: `Bearer ${COMPLIANCE_TOKEN}` } });
+    }
+    expect(res.status, await res.clone().text()).toBe(200);
     const page = (await res.json()) as Page;
     entries.push(...page.entries);
     after = page.next_after;

@@ -16,7 +16,8 @@ export function openApiDocument(docs: readonly RouteDoc[], info: { version: stri
       version: info.version,
       description:
         'The HTTP API of the rxgate pharmacy integration gateway. Every route but health and metrics needs a bearer token ' +
-        'whose role may use it (x-roles; admin may use every route). Errors are {"error": {"code", "message", "details"}}.',
+        'whose role may use it (x-roles; admin may use every route). Errors are {"error": {"code", "message", "details"}}. ' +
+        'A route that needs the database while it cannot be reached answers 503 store_unavailable with Retry-After.',
     },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
