@@ -239,9 +239,9 @@ export async function expectEachDispenseOnceThenStop(o: { feed: Feed; natsUrl: s
   try {
     await expectEachDispenseOnce({ feed: o.feed, bus, ehr: o.ehr, httpPort: o.httpPort });
   } catch (err) {
-    // What the gateway logged as errors (never content: the logs hold ids and codes) says why, more than a status.
-    const errors = o.gateway.stderr().split('\n').filter((line) => line.includes('"level":50')).slice(-5);
-    if (err instanceof Error && errors.length > 0) err.message += `\nthe gateway's last error lines:\n${errors.join('\n')}`;
+    // What the gateway logged last (never content: the logs hold ids and codes) says why, more than a status does.
+    const errors = o.gateway.stderr().split('\n').filter((line) => /"level":(40|50|60)/.test(line)).slice(-8);
+    if (err instanceof Error && errors.length > 0) err.message += `\nthe gateway's last warning and error lines:\n${errors.join('\n')}`;
     throw err;
   } finally {
     await bus.close();
