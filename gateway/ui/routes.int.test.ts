@@ -194,7 +194,7 @@ const deadLetter: DeadLetterView = {
 };
 
 /** One EHR on mutual TLS, one sender on the plain port that has not sent yet. */
-const mllp: MllpStatus = {
+const calmMllp: MllpStatus = {
   port: 2575,
   tls_port: 2576,
   max_connections: 256,
@@ -234,6 +234,7 @@ const mllp: MllpStatus = {
     },
   ],
 };
+let mllp: MllpStatus = calmMllp;
 
 describe('web UI routes', () => {
   const traced: MessageQuery[] = [];
@@ -756,6 +757,19 @@ describe('web UI routes', () => {
     const denied = await pharmacist.get('/ui/connections');
     expect(denied.status).toBe(403);
     expect(denied.html).toContain('may not see the connections');
+  });
+
+  it('says when connections are held back because the listener holds MLLP_MAX_BUFFERED_BYTES', async () => {
+    const analyst = new Browser(app);
+    await analyst.login(TOKENS.analyst);
+    expect((await analyst.get('/ui/connections')).html).not.toContain('not read from now');
+    mllp = { ...calmMllp, buffered_bytes: 270_000_000, paused_for_buffer: 3 };
+    try {
+      const res = await analyst.get('/ui/connections');
+      expect(res.html).toMatch(/<p role="alert">3 connections are not read from now: the listener holds\s*270000000 bytes of frames, more than MLLP_MAX_BUFFERED_BYTES \(268435456\)/);
+    } finally {
+      mllp = calmMllp;
+    }
   });
 
   it('lets analysts send an EHR its dispenses again from the Connections page, and shows how each resend went', async () => {
