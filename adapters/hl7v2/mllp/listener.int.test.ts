@@ -1,4 +1,6 @@
+import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createMllpClient } from './client.ts';
 import { frame } from './framing.ts';
 import type { MllpHandler } from './handler.ts';
 import { startMllpListener, type MllpListenerOptions } from './listener.ts';
@@ -280,6 +282,24 @@ describe('MLLP listener, framing over the wire', () => {
     expect(logs.lines.filter((l) => l.reason === 'buffer_budget' && l.level === 40).length).toBeGreaterThan(0);
     await waitFor(() => listener.buffered().bytes === 0, 'every byte released');
     expect(listener.buffered()).toEqual({ bytes: 0, limit, pausedConnections: 0 });
+  });
+
+  it('listens on IPv6 (MLLP_HOST=::1): a sender there is known by its address, and our client reaches it', async () => {
+    const handler = transportOnlyHandler();
+    const { port, listener } = await listen({ handler, host: '::1' });
+    expect(listener.address.plain).toMatchObject({ address: '::1', family: 'IPv6' });
+    const v6 = await openRawSocket(port, '::1');
+    cleanups.push(async () => v6.socket.destroy());
+    await v6.write(frame(bytes(rdeMessage('V6-RAW'))));
+    expect(acknowledgedIdOf((await v6.waitForAnswers(1))[0]!)).toEqual({ code: 'AA', controlId: 'V6-RAW' });
+    const client = createMllpClient({ host: '::1', port, logger: pino({ level: 'silent' }), answerTimeoutMs: 2000 });
+    cleanups.push(() => client.close());
+    const { answer } = await client.send(bytes(rdeMessage('V6-CLIENT')), (a) => acknowledgedIdOf(a)?.controlId === 'V6-CLIENT');
+    expect(acknowledgedIdOf(answer)).toEqual({ code: 'AA', controlId: 'V6-CLIENT' });
+    expect(handler.calls.map((c) => [controlIdOf(c.bytes), c.conn.remoteAddress])).toEqual([
+      ['V6-RAW', '::1'],
+      ['V6-CLIENT', '::1'],
+    ]);
   });
 
   it('refuses connections over the limit with a logged reason', async () => {

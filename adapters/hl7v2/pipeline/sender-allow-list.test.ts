@@ -26,6 +26,18 @@ describe('MLLP sender allow-list', () => {
     expect(senderAllowed(rules, ids, { application: 'EPIC', facility: 'HOSP1' })).toBe(false);
   });
 
+  it('matches IPv6 addresses however either side writes them', () => {
+    const v6 = parseAllowList('ip:0:0:0:0:0:0:0:1=LAB^*; ip:2001:DB8::0:7=EPIC^HOSP1');
+    expect(v6.map((r) => r.identity)).toEqual(['ip:::1', 'ip:2001:db8::7']);
+    expect(senderAllowed(v6, connectionIdentities({ remoteAddress: '::1' }), { application: 'LAB', facility: 'X' })).toBe(true);
+    expect(senderAllowed(v6, connectionIdentities({ remoteAddress: '2001:db8:0:0:0:0:0:7' }), { application: 'EPIC', facility: 'HOSP1' })).toBe(true);
+    expect(senderAllowed(v6, connectionIdentities({ remoteAddress: '2001:db8::8' }), { application: 'EPIC', facility: 'HOSP1' })).toBe(false);
+  });
+
+  it.each(['ip:10.0.0.300=LAB^*', 'ip:ehr1.hosp.example=LAB^*', 'ip:=LAB^*'])('refuses %j: what follows ip: is no address', (text) => {
+    expect(() => parseAllowList(text)).toThrow(/rule 1: "ip:[^"]*" is not ip: followed by an IPv4 or IPv6 address/);
+  });
+
   it('allows everyone without rules', () => {
     expect(senderAllowed(parseAllowList(undefined), ['ip:1.2.3.4'], { application: 'X', facility: 'Y' })).toBe(true);
   });

@@ -1,3 +1,5 @@
+import { isIP, SocketAddress } from 'node:net';
+
 /**
  * Which senders (MSH-3 application ^ MSH-4 facility, their first components) a connection may speak for. A rule is
  * `identity=sender,sender…`; rules are separated by `;`. The identity is the CN of the verified client
@@ -29,7 +31,7 @@ export function parseAllowList(text: string | undefined): AllowRule[] {
     .map((rule, i) => {
       const eq = rule.lastIndexOf('=');
       if (eq <= 0 || eq === rule.length - 1) throw new AllowListSyntaxError(i + 1, `expected identity=APP^FACILITY[,…], got "${rule}"`);
-      const identity = rule.slice(0, eq).trim();
+      const identity = canonicalIdentity(rule.slice(0, eq).trim(), i + 1);
       const senders = rule
         .slice(eq + 1)
         .split(',')
@@ -45,9 +47,29 @@ export function parseAllowList(text: string | undefined): AllowRule[] {
     });
 }
 
+/**
+ * An address as one text per address, so that a rule matches however either side wrote it: IPv4 as dotted quads
+ * (also when a dual-stack listener reports it IPv4-mapped, `::ffff:10.1.2.3`), IPv6 compressed and in lower case
+ * (`0:0:0:0:0:0:0:1` and `::1` are one). Undefined for a text that is not an IP address.
+ */
+export function canonicalAddress(address: string): string | undefined {
+  const unmapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1] ?? address;
+  const family = isIP(unmapped);
+  if (family === 0) return undefined;
+  return family === 4 ? unmapped : new SocketAddress({ address: unmapped, family: 'ipv6' }).address;
+}
+
+/** `ip:` identities in canonical form; a text after `ip:` that is no address is a mistake worth stopping for. */
+function canonicalIdentity(identity: string, position: number): string {
+  if (!identity.startsWith('ip:')) return identity;
+  const address = canonicalAddress(identity.slice(3));
+  if (address === undefined) throw new AllowListSyntaxError(position, `"${identity}" is not ip: followed by an IPv4 or IPv6 address`);
+  return `ip:${address}`;
+}
+
 /** The identities a connection presents: its certificate subject when verified, and always its address. */
 export function connectionIdentities(conn: { peerIdentity?: string; remoteAddress: string }): string[] {
-  const ids = [`ip:${conn.remoteAddress.replace(/^::ffff:/, '')}`];
+  const ids = [`ip:${canonicalAddress(conn.remoteAddress) ?? conn.remoteAddress}`];
   if (conn.peerIdentity) ids.unshift(conn.peerIdentity);
   return ids;
 }
