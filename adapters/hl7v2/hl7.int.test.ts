@@ -431,6 +431,42 @@ describe('HL7 v2 over MLLP, end to end', () => {
     expect(after - before).toBeGreaterThanOrEqual(rejected);
   }, Math.max(60_000, fuzzIterations * 30)); // a long run (FUZZ_LISTENER_ITERATIONS) needs no timeout flag of its own
 
+  it('serves 1,000 senders at once (MLLP_MAX_CONNECTIONS by default), each answered AA in order, each dispense once; the next is refused', async () => {
+    const adapter = await secondAdapter({ MLLP_PORT: '0', HL7_FACILITY_MAP: 'HOSP1=HOSP1' });
+    const port = adapter.listener.address.plain!.port;
+    const sockets: Awaited<ReturnType<typeof openRawSocket>>[] = [];
+    try {
+      for (let i = 0; i < 1000; i++) sockets.push(await openRawSocket(port));
+      const over = await openRawSocket(port);
+      await over.closed; // refused at once: no frame is read from it
+      expect(adapter.listener.connectionCount()).toBe(1000);
+      // Each sender its own patient (its own lane), two messages, the second sent once the first is answered.
+      const answers = await Promise.all(
+        sockets.map(async (socket, i) => {
+          const message = (n: number) => new TextEncoder().encode(rds(`MANY-${i}-${n}`).replace(MRN, `ZZMANY${i}`));
+          await socket.write(frame(message(1)));
+          await socket.waitForAnswers(1, 60_000);
+          await socket.write(frame(message(2)));
+          return (await socket.waitForAnswers(2, 60_000)).map((a) => /\rMSA\|([A-Z]{2})\|([^|\r]*)/.exec(new TextDecoder().decode(a))!.slice(1).join(' '));
+        }),
+      );
+      expect(answers).toEqual(sockets.map((_, i) => [`AA MANY-${i}-1`, `AA MANY-${i}-2`]));
+    } finally {
+      for (const socket of sockets) socket.socket.destroy();
+      await adapter.stop();
+    }
+    const ids: string[] = [];
+    let after: number | undefined;
+    do {
+      const page = await listLedger(gw.store, { facility: 'HOSP1', limit: 1000, ...(after === undefined ? {} : { after }) });
+      ids.push(...page.entries.map((r) => r.event.source.message_id).filter((id) => id.startsWith('MANY-')));
+      after = page.next_after;
+    } while (after !== undefined);
+    expect(ids).toHaveLength(2000);
+    expect(new Set(ids).size).toBe(2000);
+    for (let i = 0; i < 1000; i += 97) expect(ids.indexOf(`MANY-${i}-1`)).toBeLessThan(ids.indexOf(`MANY-${i}-2`));
+  }, 180_000);
+
   it('takes only production messages by default: a training message is answered AR with ERR 202 at MSH-11 and kept', async () => {
     const adapter = await secondAdapter({ MLLP_PORT: '0', HL7_FACILITY_MAP: 'HOSP1=HOSP1' });
     try {
