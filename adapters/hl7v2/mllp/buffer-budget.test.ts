@@ -76,6 +76,21 @@ describe('BufferBudget', () => {
     expect(budget.heldBytes()).toBe(0);
   });
 
+  it('tells its owner once when the total goes over the limit and once when it is back under', () => {
+    const changes: [boolean, number][] = [];
+    const budget = new BufferBudget(100, (over, held) => changes.push([over, held]));
+    const [a, b] = connections(budget, 2);
+    a!.account.set(60);
+    b!.account.set(60);
+    a!.account.set(90);
+    b!.account.set(5);
+    a!.account.set(0);
+    expect(changes).toEqual([
+      [true, 120],
+      [false, 95],
+    ]);
+  });
+
   it('refuses a limit that is not a positive whole number', () => {
     expect(() => new BufferBudget(0)).toThrow(RangeError);
     expect(() => new BufferBudget(Number.NaN)).toThrow(/positive integer/);

@@ -26,8 +26,13 @@ export class BufferBudget {
   private readonly holders = new Map<Account, true>();
   /** accounts told they may not read, waiting to be told they may */
   private readonly refused = new Set<Account>();
+  private over = false;
 
-  constructor(readonly limitBytes: number) {
+  /** `onOverChange` hears when the total goes over the limit and when it is back under (for one log line each). */
+  constructor(
+    readonly limitBytes: number,
+    private readonly onOverChange: (over: boolean, heldBytes: number) => void = () => {},
+  ) {
     if (!Number.isSafeInteger(limitBytes) || limitBytes < 1) throw new RangeError(`the MLLP buffer budget must be a positive integer, got ${limitBytes}`);
   }
 
@@ -73,6 +78,10 @@ export class BufferBudget {
     account.held = bytes;
     if (before === 0) this.holders.set(account, true);
     else if (bytes === 0) this.holders.delete(account);
+    if (this.total > this.limitBytes !== this.over) {
+      this.over = !this.over;
+      this.onOverChange(this.over, this.total);
+    }
     if (this.refused.size === 0 || bytes > before) return;
     // Less is held, or the oldest holder may have changed: tell those now allowed (after the loop, as they act at once).
     const now = [...this.refused].filter((a) => this.allowed(a));

@@ -109,11 +109,8 @@ export function serveConnection(socket: Socket, info: MllpConnectionInfo, settin
   const applyReading = () => {
     if (isClosed || draining) return;
     const mayRead = account.mayRead();
-    if (!mayRead && !budgetPaused) {
-      log.warn({ reason: 'buffer_budget', held_bytes: settings.budget.heldBytes(), limit: settings.budget.limitBytes }, 'MLLP connection paused: the listener holds as many bytes as MLLP_MAX_BUFFERED_BYTES allows');
-    } else if (mayRead && budgetPaused) {
-      log.info({ reason: 'buffer_budget' }, 'MLLP connection reading again');
-    }
+    // The listener logs going over the budget and back once; each connection's part is for debugging.
+    if (mayRead === budgetPaused) log.debug({ reason: 'buffer_budget', paused: !mayRead }, mayRead ? 'MLLP connection reading again' : 'MLLP connection paused for the buffer budget');
     budgetPaused = !mayRead;
     const pause = queueFull || budgetPaused;
     if (pause && !socket.isPaused()) socket.pause();

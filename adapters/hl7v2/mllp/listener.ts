@@ -93,6 +93,7 @@ export async function startMllpListener(options: MllpListenerOptions): Promise<M
   const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   const logger = options.logger.child({ component: 'mllp' });
   const newConnectionId = options.newConnectionId ?? randomUUID;
+  const maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
   const settings = {
     handler: options.handler,
     logger,
@@ -102,7 +103,11 @@ export async function startMllpListener(options: MllpListenerOptions): Promise<M
     }),
     idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     maxQueuedFrames: Math.max(1, options.maxQueuedFrames ?? DEFAULT_MAX_QUEUED_FRAMES),
-    budget: new BufferBudget(options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES),
+    budget: new BufferBudget(maxBufferedBytes, (over, heldBytes) => {
+      const fields = { reason: 'buffer_budget', held_bytes: heldBytes, limit: maxBufferedBytes };
+      if (over) logger.warn(fields, 'MLLP connections hold more than MLLP_MAX_BUFFERED_BYTES: all but the one holding bytes longest wait');
+      else logger.info(fields, 'MLLP connections back under MLLP_MAX_BUFFERED_BYTES: all read again');
+    }),
   };
 
   const rawSockets = new Set<Socket>(); // every accepted TCP connection, counted against the limit
