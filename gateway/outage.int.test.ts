@@ -84,6 +84,40 @@ async function cutNats(proxy: OutageProxy, gw: RunningGateway): Promise<void> {
   expect(gw.bus.publisher.isConnected).toBe(false);
 }
 
+/** Signs in to the web UI with `token` as a browser does (login form, CSRF field, cookie); returns its GET. */
+async function uiSession(baseUrl: string, token: string): Promise<(path: string) => Promise<Response>> {
+  const jar = new Map<string, string>();
+  const keep = (res: Response) => {
+    for (const line of res.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      jar.set(pair!.slice(0, pair!.indexOf('=')), pair!.slice(pair!.indexOf('=') + 1));
+    }
+    return res;
+  };
+  const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  const form = await keep(await fetch(`${baseUrl}/ui/login`)).text();
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(form)![1]!;
+  const signedIn = keep(
+    await fetch(`${baseUrl}/ui/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: cookie(), 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token, _csrf: csrf }),
+    }),
+  );
+  expect(signedIn.status).toBe(303);
+  return (path) => fetch(`${baseUrl}${path}`, { headers: { cookie: cookie() }, redirect: 'manual' });
+}
+
+/** A page the UI answered 503 because `away` cannot be reached: it says so, and when to come back. */
+async function expectTryAgainPage(page: Response, away: string): Promise<void> {
+  expect(page.status).toBe(503);
+  expect(page.headers.get('retry-after')).toBe('5');
+  const html = await page.text();
+  expect(html).toContain('<title>Try again in a moment');
+  expect(html).toContain(`The gateway cannot reach its ${away} just now`);
+}
+
 async function dispensesOf(gw: RunningGateway, controlId: string) {
   const { entries } = await listLedger(gw.store, { facility: 'HOSP1', limit: 1000 });
   return entries.filter((e) => e.event.source.message_id === controlId);
@@ -248,6 +282,19 @@ describe('HL7 v2 over MLLP while PostgreSQL is unreachable (ACK_POINT=ledger)', 
     expect(answer.map((r) => r.status)).toEqual([200, 200]);
   }, 60_000);
 
+  it('shows a web UI page that needs the database as "try again in a moment" (503), and the page once it is back', async () => {
+    const ui = await uiSession(c.baseUrl, ANALYST_TOKEN);
+    expect((await ui('/ui/tables/drugs')).status).toBe(200);
+    await pg.cut();
+    try {
+      await expectTryAgainPage(await ui('/ui/tables/drugs'), 'database');
+    } finally {
+      await pg.restore();
+    }
+    const { answer } = await retryUntil(() => ui('/ui/tables/drugs'), (page) => page.status === 200, 10_000);
+    expect(answer.status).toBe(200);
+  }, 60_000);
+
   it('takes 100 messages on four connections through an outage: every one acknowledged, each in the ledger once', async () => {
     const { refused, recoveredMs } = await sendThroughOutage(c, pg, 'PGLOAD', ACK_TIMEOUT_MS + 500);
     // Longer than the ack timeout: the senders in flight heard AR and resent.
@@ -351,6 +398,19 @@ describe('HL7 v2 over MLLP while NATS is unreachable', () => {
     expect(accepted.status).toBe(202);
     const { entries } = await listLedger(c.gw.store, { facility: 'HOSP1', limit: 1000 });
     expect(entries.filter((e) => e.event.source.message_id === 'API-1')).toHaveLength(1);
+  }, 60_000);
+
+  it('shows the web UI quarantine page as "try again in a moment" (503) while the bus is away, and the page once it is back', async () => {
+    const ui = await uiSession(c.baseUrl, ANALYST_TOKEN);
+    expect((await ui('/ui/quarantine')).status).toBe(200);
+    await cutNats(nats, c.gw);
+    try {
+      await expectTryAgainPage(await ui('/ui/quarantine'), 'message bus');
+    } finally {
+      await nats.restore();
+    }
+    const { answer } = await retryUntil(() => ui('/ui/quarantine'), (page) => page.status === 200, 10_000);
+    expect(answer.status).toBe(200);
   }, 60_000);
 });
 

@@ -1,6 +1,8 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { storableText } from '../../mappings/entities/fields.ts';
+import { isBusOutage } from '../bus/connection.ts';
+import { isStoreUnreachable, rootMessage } from '../store/pg-errors.ts';
 import { pageContext, UI_BASE, type UiDeps, type UiEnv } from './context.ts';
 import { requireCsrf, requireSession, securityHeaders } from './guard.tsx';
 import { HomePage } from './pages/home-page.tsx';
@@ -90,8 +92,25 @@ export function uiRoutes(deps: UiDeps) {
 
   app.onError((err, c) => {
     const log = c.get('log');
-    log?.error({ error: err.message, stack: err.stack }, 'ui: unhandled error');
     const session = c.get('session');
+    const away = isStoreUnreachable(err) ? 'database' : isBusOutage(err) ? 'message bus' : undefined;
+    if (away) {
+      // PostgreSQL or NATS away for a moment: the same request will work once it is back, as the API's 503 says.
+      log?.warn({ error: rootMessage(err) }, `ui: the ${away} is unavailable: the page was answered 503`);
+      c.header('Retry-After', '5');
+      return render(
+        c,
+        <MessagePage title="Try again in a moment" page={session ? pageContext(c, sessions) : undefined}>
+          <p>
+            The gateway cannot reach its {away} just now, so it could not complete this request. Try again in a moment
+            {c.req.method === 'GET' ? '' : '; if you were saving a change, look whether it was saved before you send it again'}. The correlation
+            id <code>{c.get('correlationId') ?? ''}</code> finds it in the logs.
+          </p>
+        </MessagePage>,
+        503,
+      );
+    }
+    log?.error({ error: err.message, stack: err.stack }, 'ui: unhandled error');
     return render(
       c,
       <MessagePage title="Something went wrong" page={session ? pageContext(c, sessions) : undefined}>
