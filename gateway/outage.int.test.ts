@@ -513,3 +513,22 @@ describe('HL7 v2 when the quarantine stream is full (QUARANTINE_MAX_BYTES)', () 
     expectNoPhi(c.logLines);
   }, 60_000);
 });
+
+describe('HL7 v2 when the server has lost the events stream', () => {
+  let c: OutageCase;
+  withSettings({}, (started) => (c = started));
+
+  it('asks for a resend of every message, and /readyz names the missing stream and what brings it back', async () => {
+    expect((await c.sender.send(handWrittenRds('LOST-0'))).code).toBe('AA');
+    // Deleted by hand, or a nats-server come back on an empty store: the server answers, and takes no event.
+    await c.gw.bus.jsm.streams.delete(c.gw.bus.names.streams.events);
+    expectResendAr(await c.sender.send(handWrittenRds('LOST-1')), 'LOST-1');
+    const ready = await fetch(`${c.baseUrl}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({
+      status: 'not_ready',
+      checks: { bus: { ok: false, error: expect.stringMatching(/events stream .* is missing on the server .*restart the gateway/) }, store: { ok: true } },
+    });
+    expectNoPhi(c.logLines);
+  }, 60_000);
+});

@@ -17,7 +17,14 @@ export function healthRoutes(deps: { bus: Bus; store: Store; metrics: Metrics; r
         if (deps.bus.nc.isClosed()) throw new Error('connection closed');
         // Known lost: say so now rather than after a request that cannot be answered has timed out.
         if (!deps.bus.publisher.isConnected) throw new Error('connection lost; reconnecting');
-        await deps.bus.jsm.getAccountInfo();
+        // JetStream answering is not enough: a server that lost its store (or a stream deleted by hand) answers,
+        // and refuses every event. Only a gateway start makes the streams and their consumers again.
+        const events = deps.bus.names.streams.events;
+        const info = await deps.bus.jsm.streams.info(events).catch((err: Error) => {
+          if (/stream not found/i.test(err.message)) return null;
+          throw err;
+        });
+        if (!info) throw new Error(`the events stream ${events} is missing on the server (deleted, or the server lost its store): restart the gateway to make it again`);
       }),
       check(() => deps.store.ping()),
     ]);
