@@ -289,6 +289,55 @@ describe('MLLP listener, framing over the wire', () => {
     expect(listener.buffered()).toEqual({ bytes: 0, limit, pausedConnections: 0 });
   });
 
+  it('answers every frame, in order, of twenty senders writing random sizes in random pieces behind a small budget (seeded)', async () => {
+    const random = seededRandom(Number(process.env.BUDGET_SEED ?? 20261207));
+    const limit = 128 * 1024;
+    const maxFrameBytes = 160 * 1024;
+    const base = transportOnlyHandler();
+    const handler: MllpHandler = {
+      ...base,
+      async onMessage(payload, conn) {
+        await new Promise((resolve) => setTimeout(resolve, randomInt(random, 0, 5)));
+        return base.onMessage(payload, conn);
+      },
+    };
+    const { port, listener } = await listen({ handler, maxFrameBytes, maxBufferedBytes: limit });
+    let peak = 0;
+    let pausedAtOnce = 0;
+    const sampler = setInterval(() => {
+      const now = listener.buffered();
+      peak = Math.max(peak, now.bytes);
+      pausedAtOnce = Math.max(pausedAtOnce, now.pausedConnections);
+    }, 1);
+    const senders = 20;
+    const framesEach = 6;
+    try {
+      const answered = await Promise.all(
+        Array.from({ length: senders }, async (_, s) => {
+          const socket = await raw(port);
+          // Each sender pipelines its frames, cut into pieces of 1 byte to 64 KiB written with short random pauses.
+          const stream = Buffer.concat(
+            Array.from({ length: framesEach }, (_, f) => frame(bytes(rdeMessage(`B${s}-${f}`, { filler: 'y'.repeat(randomInt(random, 0, 150 * 1024)) })))),
+          );
+          for (let at = 0; at < stream.length; ) {
+            const piece = randomInt(random, 1, 64 * 1024);
+            await socket.write(stream.subarray(at, at + piece));
+            at += piece;
+            if (random() < 0.3) await new Promise((resolve) => setTimeout(resolve, randomInt(random, 0, 3)));
+          }
+          return (await socket.waitForAnswers(framesEach, 60_000)).map((a) => acknowledgedIdOf(a)?.controlId);
+        }),
+      );
+      expect(answered).toEqual(Array.from({ length: senders }, (_, s) => Array.from({ length: framesEach }, (_, f) => `B${s}-${f}`)));
+    } finally {
+      clearInterval(sampler);
+    }
+    expect(pausedAtOnce).toBeGreaterThan(1);
+    expect(peak).toBeLessThanOrEqual(limit + maxFrameBytes + senders * 64 * 1024);
+    await waitFor(() => listener.buffered().bytes === 0, 'every byte released');
+    expect(listener.buffered().pausedConnections).toBe(0);
+  }, 120_000);
+
   it('listens on IPv6 (MLLP_HOST=::1): a sender there is known by its address, and our client reaches it', async () => {
     const handler = transportOnlyHandler();
     const { port, listener } = await listen({ handler, host: '::1' });
