@@ -10,6 +10,7 @@ import { hasOpenssl, makeTestCertificates } from '../adapters/hl7v2/mllp/testkit
 import { connectBus } from './bus/connection.ts';
 import { freeLoopbackPort } from './bus/embedded-nats.ts';
 import { TEST_NATS_URL } from './bus/test-support.ts';
+import { EXIT_START_AGAIN } from './cli/main.ts';
 import { freshExternalStores, startGatewayProcess, waitGatewayReady } from './process-test-support.ts';
 
 /**
@@ -191,6 +192,43 @@ describe('gateway process', () => {
     revived.child.kill('SIGTERM');
     expect((await revived.exited).code).toBe(0);
   });
+
+  it('stops with exit code 75 once the server has lost the events stream, and the next start makes it again', async () => {
+    const { db, namespace } = await externalStores();
+    const port = await freeLoopbackPort();
+    const env = {
+      HTTP_PORT: String(port),
+      MLLP_PORT: '0',
+      DATABASE_URL: db.url,
+      NATS_URL: TEST_NATS_URL,
+      BUS_NAMESPACE: namespace,
+      AUTH_TOKENS: `system:${SYSTEM_TOKEN},compliance:${COMPLIANCE_TOKEN}`,
+    };
+    const first = startGatewayProcess(env);
+    cleanups.push(async () => void first.child.kill('SIGKILL'));
+    await waitGatewayReady(port, first);
+    expect((await post(port, SYSTEM_TOKEN, event('LOST1'))).status).toBe(202);
+
+    // As when a nats-server comes back on an empty store: the server answers, and has no stream.
+    const bus = await connectBus(TEST_NATS_URL, 'check', namespace);
+    cleanups.push(() => bus.close());
+    await bus.jsm.streams.delete(bus.names.streams.events);
+    const refused = await post(port, SYSTEM_TOKEN, event('LOST2'));
+    expect(refused.status).toBe(503);
+    expect(await first.exited).toEqual({ code: EXIT_START_AGAIN, signal: null });
+    expect(first.logs()).toMatch(/"reason":"events_stream_lost".*a gateway start makes it again; stopping/);
+
+    const second = startGatewayProcess(env);
+    cleanups.push(async () => void second.child.kill('SIGKILL'));
+    await waitGatewayReady(port, second);
+    const retried = await post(port, SYSTEM_TOKEN, event('LOST2'));
+    expect(retried.status).toBe(202);
+    expect((await bus.jsm.streams.info(bus.names.streams.events)).state.messages).toBe(1);
+    // Nothing the first process answered 202 is gone: it was in the ledger before its answer.
+    expect((await ledgerRows(port, COMPLIANCE_TOKEN, 'CRASH1')).map((r) => r.seq)).toEqual([1, 2]);
+    second.child.kill('SIGTERM');
+    expect((await second.exited).code).toBe(0);
+  }, 120_000);
 
   it.skipIf(!opensslPresent)('on SIGHUP, serves a renewed MLLP TLS certificate without a restart', async () => {
     const certs = await makeTestCertificates();

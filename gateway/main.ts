@@ -25,6 +25,7 @@ import { migrateStore } from './store/migrate.ts';
 import { LedgerCommitWaiter } from './workers/ledger-commits.ts';
 import { startLedgerWriter, type LedgerWriter } from './workers/ledger-writer.ts';
 import { startBacklogWatch } from './workers/backlog-watch.ts';
+import { eventsStreamLostText, startStreamWatch } from './workers/stream-watch.ts';
 import { startHl7Adapter, type Hl7Adapter } from '../adapters/hl7v2/module.ts';
 import { startMappings, type Mappings } from '../mappings/module.ts';
 import { findParkedByKeys } from '../mappings/pending/store.ts';
@@ -56,6 +57,11 @@ export interface RunningGateway {
   hl7: Hl7Adapter;
   /** the edge's intake, for further adapters started beside the gateway */
   intake: IntakeDeps;
+  /**
+   * Settles when the gateway cannot go on and must be started again: the server lost the events stream
+   * (stream-watch.ts). `gateway start` then stops and exits with EXIT_START_AGAIN for its supervisor.
+   */
+  failed: Promise<Error>;
   stop(): Promise<void>;
 }
 
@@ -182,6 +188,11 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     });
     cleanup.push(() => backlogWatch.stop());
 
+    let fail!: (err: Error) => void;
+    const failed = new Promise<Error>((resolve) => (fail = resolve));
+    const streamWatch = startStreamWatch({ bus, logger, intervalMs: STREAM_CHECK_INTERVAL_MS, onLost: () => fail(new Error(eventsStreamLostText(bus))) });
+    cleanup.push(async () => streamWatch.stop());
+
     const app = createApp({
       bus,
       store,
@@ -227,6 +238,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
       mllp: { port: hl7.listener.address.plain?.port, tlsPort: hl7.listener.address.tls?.port },
       hl7,
       intake,
+      failed,
       stop: stopAll,
     };
   } catch (err) {
@@ -254,6 +266,9 @@ function apiReplayer(intake: IntakeDeps): QuarantineReplayer {
 
 /** How often the consumers' backlogs are measured against the events stream's age limit (backlog-watch.ts). */
 const BACKLOG_CHECK_INTERVAL_MS = 60_000;
+
+/** How often the server is asked whether the events stream is still there (stream-watch.ts): lost twice in a row, ~10 s. */
+const STREAM_CHECK_INTERVAL_MS = 5_000;
 
 async function listen(
   fetch: (req: Request) => Response | Promise<Response>,

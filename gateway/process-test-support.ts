@@ -5,25 +5,30 @@ import { createTestDatabase } from './store/test-support.ts';
 
 /**
  * The gateway as its users run it, for tests that stop, kill or restart it: `gateway start` in a child process
- * with only the settings given (and PATH, HOME, LOG_LEVEL=warn), its stderr kept for the failure message.
+ * with only the settings given (and PATH, HOME, LOG_LEVEL=warn), its stderr kept for the failure message and its
+ * log lines (stdout) for the checks that read them.
  */
 export interface GatewayProcess {
   child: ChildProcess;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stderr: () => string;
+  /** what it logged (JSON lines, at LOG_LEVEL) */
+  logs: () => string;
 }
 
 export function startGatewayProcess(env: Record<string, string>): GatewayProcess {
   const child = spawn(process.execPath, ['bin/gateway.js', 'start'], {
     env: { PATH: `${process.env.PATH}:/usr/sbin`, HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
+  let logs = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout!.on('data', (d: Buffer) => (logs += d.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
-  return { child, exited, stderr: () => stderr };
+  return { child, exited, stderr: () => stderr, logs: () => logs };
 }
 
 /** Resolves once `/readyz` on `httpPort` answers 200 (bus and store reachable); throws if the process exits first. */

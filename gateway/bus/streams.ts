@@ -60,3 +60,18 @@ export async function ensureStreams(bus: Bus, settings: StreamSettings): Promise
     await bus.jsm.streams.update(name, { ...existing.config, ...updatable });
   }
 }
+
+/**
+ * Whether the server says the events stream is not there (deleted by hand, or a nats-server back on an empty store):
+ * true or false from the server's own answer; anything else (a timeout, a lost connection) throws, as it says
+ * nothing about the stream.
+ */
+export async function eventsStreamMissing(bus: Bus): Promise<boolean> {
+  try {
+    await bus.jsm.streams.info(bus.names.streams.events);
+    return false;
+  } catch (err) {
+    if (err instanceof Error && /stream not found/i.test(err.message)) return true;
+    throw err;
+  }
+}

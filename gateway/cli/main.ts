@@ -100,19 +100,30 @@ async function start(config: Config): Promise<number> {
     );
   };
   process.on('SIGHUP', reloadTls);
-  await new Promise<void>((resolve) => {
+  const failure = await new Promise<Error | undefined>((resolve) => {
     const stop = (signal: string) => {
       logger.info({ signal }, 'stopping');
-      resolve();
+      resolve(undefined);
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    void gateway.failed.then(resolve);
   });
   process.off('SIGHUP', reloadTls);
   await gateway.stop();
+  if (failure) {
+    logger.error({ exit_code: EXIT_START_AGAIN, error: failure.message }, 'stopped: start the gateway again');
+    return EXIT_START_AGAIN;
+  }
   logger.info('stopped');
   return 0;
 }
+
+/**
+ * The exit code of a gateway that stopped because only a new start can go on (the server lost the events stream):
+ * EX_TEMPFAIL, for a supervisor that restarts on failure (systemd Restart=on-failure, a container restart policy).
+ */
+export const EXIT_START_AGAIN = 75;
 
 async function migrate(config: Config): Promise<number> {
   const store = await openStore({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: 1 });

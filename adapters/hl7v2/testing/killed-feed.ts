@@ -240,7 +240,7 @@ export async function expectEachDispenseOnceThenStop(o: { feed: Feed; natsUrl: s
     await expectEachDispenseOnce({ feed: o.feed, bus, ehr: o.ehr, httpPort: o.httpPort });
   } catch (err) {
     // What the gateway logged last (never content: the logs hold ids and codes) says why, more than a status does.
-    const errors = o.gateway.stderr().split('\n').filter((line) => /"level":(40|50|60)/.test(line)).slice(-8);
+    const errors = o.gateway.logs().split('\n').filter((line) => /"level":(40|50|60)/.test(line)).slice(-8);
     if (err instanceof Error && errors.length > 0) err.message += `\nthe gateway's last warning and error lines:\n${errors.join('\n')}`;
     throw err;
   } finally {

@@ -1,5 +1,7 @@
 import { Hono } from 'hono';
 import type { Bus } from '../../bus/connection.ts';
+import { eventsStreamMissing } from '../../bus/streams.ts';
+import { eventsStreamLostText } from '../../workers/stream-watch.ts';
 import { canonicalEventJsonSchema } from '../../events/schema.ts';
 import type { Metrics } from '../../metrics.ts';
 import type { Store } from '../../store/db.ts';
@@ -19,12 +21,7 @@ export function healthRoutes(deps: { bus: Bus; store: Store; metrics: Metrics; r
         if (!deps.bus.publisher.isConnected) throw new Error('connection lost; reconnecting');
         // JetStream answering is not enough: a server that lost its store (or a stream deleted by hand) answers,
         // and refuses every event. Only a gateway start makes the streams and their consumers again.
-        const events = deps.bus.names.streams.events;
-        const info = await deps.bus.jsm.streams.info(events).catch((err: Error) => {
-          if (/stream not found/i.test(err.message)) return null;
-          throw err;
-        });
-        if (!info) throw new Error(`the events stream ${events} is missing on the server (deleted, or the server lost its store): restart the gateway to make it again`);
+        if (await eventsStreamMissing(deps.bus)) throw new Error(eventsStreamLostText(deps.bus));
       }),
       check(() => deps.store.ping()),
     ]);
