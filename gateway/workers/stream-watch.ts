@@ -38,7 +38,10 @@ export function startStreamWatch(o: { bus: Bus; logger: Logger; intervalMs: numb
     missingInARow = missing ? missingInARow + 1 : 0;
     if (missingInARow < confirmations) return false;
     lost = true;
-    o.logger.error({ reason: 'events_stream_lost', stream: o.bus.names.streams.events, checks: missingInARow }, `${eventsStreamLostText(o.bus)}; stopping so that it is started again`);
+    o.logger.error(
+      { reason: 'events_stream_lost', stream: o.bus.names.streams.events, checks: missingInARow },
+      `${eventsStreamLostText(o.bus)}; stopping so that it is started again (events its consumers had not taken went with it: README, Production notes)`,
+    );
     o.onLost();
     return true;
   };
