@@ -35,12 +35,17 @@ export function startGatewayProcess(env: Record<string, string>): GatewayProcess
 export async function waitGatewayReady(httpPort: number, proc: GatewayProcess, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (proc.child.exitCode !== null || proc.child.signalCode !== null) throw new Error(`gateway exited early: ${proc.stderr()}`);
+    if (proc.child.exitCode !== null || proc.child.signalCode !== null) throw new Error(`gateway exited early: ${proc.stderr()}${lastLogLines(proc)}`);
     const ok = await fetch(`http://127.0.0.1:${httpPort}/readyz`).then((r) => r.ok).catch(() => false);
     if (ok) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`gateway not ready in time: ${proc.stderr()}`);
+  throw new Error(`gateway not ready in time: ${proc.stderr()}${lastLogLines(proc)}`);
+}
+
+function lastLogLines(proc: GatewayProcess): string {
+  const lines = proc.logs().trim().split('\n').filter(Boolean).slice(-5);
+  return lines.length > 0 ? `\nits last log lines:\n${lines.join('\n')}` : '';
 }
 
 /**
