@@ -75,6 +75,20 @@ describe('gateway process', () => {
   });
 
   const externalStores = () => freshExternalStores(TEST_NATS_URL, (c) => cleanups.push(c));
+  /** A gateway process's settings on a fresh database and bus namespace of the shared servers, and its HTTP port. */
+  const externalGateway = async () => {
+    const { db, namespace } = await externalStores();
+    const port = await freeLoopbackPort();
+    const env = {
+      HTTP_PORT: String(port),
+      MLLP_PORT: '0',
+      DATABASE_URL: db.url,
+      NATS_URL: TEST_NATS_URL,
+      BUS_NAMESPACE: namespace,
+      AUTH_TOKENS: `system:${SYSTEM_TOKEN},compliance:${COMPLIANCE_TOKEN}`,
+    };
+    return { db, namespace, port, env };
+  };
 
   it('comes up with the embedded defaults, refuses a second gateway on its data folder, and stops cleanly', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'rxgate-embedded-'));
@@ -147,18 +161,8 @@ describe('gateway process', () => {
   }, 180_000);
 
   it('after a kill -9 between the PubAck and the ledger write, the event is in the ledger exactly once after restart', async () => {
-    const { db, namespace } = await externalStores();
-    const port = await freeLoopbackPort();
-    const env = {
-      HTTP_PORT: String(port),
-      MLLP_PORT: '0',
-      DATABASE_URL: db.url,
-      NATS_URL: TEST_NATS_URL,
-      BUS_NAMESPACE: namespace,
-      INSTANCE_ID: 'crash-test',
-      ACK_WAIT_MS: '2000',
-      AUTH_TOKENS: `system:${SYSTEM_TOKEN},compliance:${COMPLIANCE_TOKEN}`,
-    };
+    const { port, namespace, db, env: external } = await externalGateway();
+    const env = { ...external, INSTANCE_ID: 'crash-test', ACK_WAIT_MS: '2000' };
 
     const doomed = startGatewayProcess({ ...env, TEST_CRASH_AFTER_PUBACK: 'true' });
     cleanups.push(async () => void doomed.child.kill('SIGKILL'));
@@ -194,16 +198,7 @@ describe('gateway process', () => {
   });
 
   it('stops with exit code 75 once the server has lost the events stream, and the next start makes it again', async () => {
-    const { db, namespace } = await externalStores();
-    const port = await freeLoopbackPort();
-    const env = {
-      HTTP_PORT: String(port),
-      MLLP_PORT: '0',
-      DATABASE_URL: db.url,
-      NATS_URL: TEST_NATS_URL,
-      BUS_NAMESPACE: namespace,
-      AUTH_TOKENS: `system:${SYSTEM_TOKEN},compliance:${COMPLIANCE_TOKEN}`,
-    };
+    const { port, namespace, env } = await externalGateway();
     const first = startGatewayProcess(env);
     cleanups.push(async () => void first.child.kill('SIGKILL'));
     await waitGatewayReady(port, first);

@@ -109,13 +109,26 @@ async function uiSession(baseUrl: string, token: string): Promise<(path: string)
   return (path) => fetch(`${baseUrl}${path}`, { headers: { cookie: cookie() }, redirect: 'manual' });
 }
 
-/** A page the UI answered 503 because `away` cannot be reached: it says so, and when to come back. */
-async function expectTryAgainPage(page: Response, away: string): Promise<void> {
-  expect(page.status).toBe(503);
-  expect(page.headers.get('retry-after')).toBe('5');
-  const html = await page.text();
-  expect(html).toContain('<title>Try again in a moment');
-  expect(html).toContain(`The gateway cannot reach its ${away} just now`);
+/**
+ * An analyst's page before, during and after an outage: 200, then 503 "Try again in a moment" naming what is `away`
+ * and when to come back, then 200 again once the server is back.
+ */
+async function expectPageThroughOutage(c: OutageCase, path: string, away: string, outage: { cut(): Promise<void>; restore(): Promise<void> }): Promise<void> {
+  const ui = await uiSession(c.baseUrl, ANALYST_TOKEN);
+  expect((await ui(path)).status).toBe(200);
+  await outage.cut();
+  try {
+    const page = await ui(path);
+    expect(page.status).toBe(503);
+    expect(page.headers.get('retry-after')).toBe('5');
+    const html = await page.text();
+    expect(html).toContain('<title>Try again in a moment');
+    expect(html).toContain(`The gateway cannot reach its ${away} just now`);
+  } finally {
+    await outage.restore();
+  }
+  const { answer } = await retryUntil(() => ui(path), (page) => page.status === 200, 10_000);
+  expect(answer.status).toBe(200);
 }
 
 async function dispensesOf(gw: RunningGateway, controlId: string) {
@@ -283,16 +296,7 @@ describe('HL7 v2 over MLLP while PostgreSQL is unreachable (ACK_POINT=ledger)', 
   }, 60_000);
 
   it('shows a web UI page that needs the database as "try again in a moment" (503), and the page once it is back', async () => {
-    const ui = await uiSession(c.baseUrl, ANALYST_TOKEN);
-    expect((await ui('/ui/tables/drugs')).status).toBe(200);
-    await pg.cut();
-    try {
-      await expectTryAgainPage(await ui('/ui/tables/drugs'), 'database');
-    } finally {
-      await pg.restore();
-    }
-    const { answer } = await retryUntil(() => ui('/ui/tables/drugs'), (page) => page.status === 200, 10_000);
-    expect(answer.status).toBe(200);
+    await expectPageThroughOutage(c, '/ui/tables/drugs', 'database', { cut: () => pg.cut(), restore: () => pg.restore() });
   }, 60_000);
 
   it('takes 100 messages on four connections through an outage: every one acknowledged, each in the ledger once', async () => {
@@ -401,16 +405,7 @@ describe('HL7 v2 over MLLP while NATS is unreachable', () => {
   }, 60_000);
 
   it('shows the web UI quarantine page as "try again in a moment" (503) while the bus is away, and the page once it is back', async () => {
-    const ui = await uiSession(c.baseUrl, ANALYST_TOKEN);
-    expect((await ui('/ui/quarantine')).status).toBe(200);
-    await cutNats(nats, c.gw);
-    try {
-      await expectTryAgainPage(await ui('/ui/quarantine'), 'message bus');
-    } finally {
-      await nats.restore();
-    }
-    const { answer } = await retryUntil(() => ui('/ui/quarantine'), (page) => page.status === 200, 10_000);
-    expect(answer.status).toBe(200);
+    await expectPageThroughOutage(c, '/ui/quarantine', 'message bus', { cut: () => cutNats(nats, c.gw), restore: () => nats.restore() });
   }, 60_000);
 });
 

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createMllpClient } from './client.ts';
 import { frame } from './framing.ts';
 import type { MllpHandler } from './handler.ts';
-import { startMllpListener, type MllpListenerOptions } from './listener.ts';
+import { startMllpListener, type MllpListener, type MllpListenerOptions } from './listener.ts';
 import { captureLogs, waitFor } from './testkit/log-capture.ts';
 import { PHI_MARKER, rdeMessage } from './testkit/messages.ts';
 import { acknowledgedIdOf, controlIdOf, minimalAck, transportOnlyHandler } from './testkit/minimal-ack.ts';
@@ -24,6 +24,17 @@ async function listen(options: Partial<MllpListenerOptions> & { handler: MllpHan
   const listener = await startMllpListener({ logger: logs.logger, port: 0, ...options });
   cleanups.push(() => listener.stop({ graceMs: 1000 }));
   return { listener, logs, port: listener.address.plain!.port };
+}
+
+/** The most bytes the listener held, and connections it held back, as sampled every millisecond until stop(). */
+function sampleBuffered(listener: MllpListener) {
+  const seen = { peak: 0, pausedAtOnce: 0, stop: () => clearInterval(timer) };
+  const timer = setInterval(() => {
+    const now = listener.buffered();
+    seen.peak = Math.max(seen.peak, now.bytes);
+    seen.pausedAtOnce = Math.max(seen.pausedAtOnce, now.pausedConnections);
+  }, 1);
+  return seen;
 }
 
 async function hl7Client(port: number): Promise<NodeHl7ClientSender> {
@@ -254,13 +265,7 @@ describe('MLLP listener, framing over the wire', () => {
     };
     // An idle timeout shorter than the wait: a connection the budget holds back is not an idle sender.
     const { port, listener, logs } = await listen({ handler, maxFrameBytes, maxBufferedBytes: limit, idleTimeoutMs: 300 });
-    let peak = 0;
-    let pausedAtOnce = 0;
-    const sampler = setInterval(() => {
-      const now = listener.buffered();
-      peak = Math.max(peak, now.bytes);
-      pausedAtOnce = Math.max(pausedAtOnce, now.pausedConnections);
-    }, 1);
+    const sampler = sampleBuffered(listener);
     try {
       const sockets = await Promise.all(Array.from({ length: senders }, () => raw(port)));
       await Promise.all(
@@ -272,8 +277,9 @@ describe('MLLP listener, framing over the wire', () => {
       const answers = await Promise.all(sockets.map((socket) => socket.waitForAnswers(1, 20_000)));
       expect(answers.map(([answer]) => acknowledgedIdOf(answer!)?.controlId)).toEqual(Array.from({ length: senders }, (_, i) => `BIG${i}`));
     } finally {
-      clearInterval(sampler);
+      sampler.stop();
     }
+    const { peak, pausedAtOnce } = sampler;
     expect(pausedAtOnce).toBeGreaterThan(0);
     // The limit, plus the frame the oldest holder may finish, plus one read (64 KiB) per connection counted after it
     // arrived; all twelve frames held at once would be 2.4 MB.
@@ -302,13 +308,7 @@ describe('MLLP listener, framing over the wire', () => {
       },
     };
     const { port, listener } = await listen({ handler, maxFrameBytes, maxBufferedBytes: limit });
-    let peak = 0;
-    let pausedAtOnce = 0;
-    const sampler = setInterval(() => {
-      const now = listener.buffered();
-      peak = Math.max(peak, now.bytes);
-      pausedAtOnce = Math.max(pausedAtOnce, now.pausedConnections);
-    }, 1);
+    const sampler = sampleBuffered(listener);
     const senders = 20;
     const framesEach = 6;
     try {
@@ -330,8 +330,9 @@ describe('MLLP listener, framing over the wire', () => {
       );
       expect(answered).toEqual(Array.from({ length: senders }, (_, s) => Array.from({ length: framesEach }, (_, f) => `B${s}-${f}`)));
     } finally {
-      clearInterval(sampler);
+      sampler.stop();
     }
+    const { peak, pausedAtOnce } = sampler;
     expect(pausedAtOnce).toBeGreaterThan(1);
     expect(peak).toBeLessThanOrEqual(limit + maxFrameBytes + senders * 64 * 1024);
     await waitFor(() => listener.buffered().bytes === 0, 'every byte released');
