@@ -14,14 +14,14 @@ import { handWrittenRds, RDS_PATIENT } from './testing/rds-message.ts';
  * What crosses the wire, read by Wireshark's HL7 dissector (tshark), which shares no code with ours: node-hl7-client
  * sends dispenses to the real gateway, which forwards them to the facility's EHR (node-hl7-server); every frame both
  * ways is captured on loopback and decoded by tshark. Expectations come from the messages sent and the standard
- * (HL7 v2.5 §2.9 and §2.14.9 for the ACK, §4.13.5 for RDS^O13 and the README's outbound field table), not from our
+ * (HL7 v2.5 chapter 2 for the ACK, MSA and ERR, §4.13.5 for RDS^O13 and the README's outbound field table), not from our
  * parser, so a framing, delimiter or escaping mistake shows even where our own reader would agree with our writer.
  */
 
 const unavailable = wireCaptureUnavailable();
 if (unavailable) console.warn(`Wireshark wire tests skipped: ${unavailable}`);
 
-/** RXD-2's text as the pharmacy sends it: `\T\` is `&` and `\F\` is `|` (v2.5 §2.7.4), both live separators. */
+/** RXD-2's text as the pharmacy sends it: `\T\` is `&` and `\F\` is `|` (v2.5 §2.7, escape sequences), both live separators. */
 const ESCAPED_DRUG_TEXT = 'Hydrocodone 5mg\\T\\APAP 325mg\\F\\tablet';
 
 describe.skipIf(unavailable !== undefined)('HL7 v2 on the wire, as Wireshark reads it', () => {
@@ -85,7 +85,7 @@ describe.skipIf(unavailable !== undefined)('HL7 v2 on the wire, as Wireshark rea
     expect(ack!.startBlock).toBe('0b');
     expect(ack!.endBlock).toBe('1c0d');
     expect(ack!.segments.map((s) => s.name)).toEqual(['MSH', 'MSA']);
-    // Sender and receiver swap places; the version and processing id are the message's own (v2.5 §2.14.9).
+    // Sender and receiver swap places; the version and processing id are the message's own (v2.5 §2.9).
     expect([2, 3, 4, 5, 6, 11, 12].map((n) => wireField(ack!, 'MSH', n))).toEqual(['^~\\&', 'EHR', 'HOSP1', 'PHARM', 'HOSP1', 'P', '2.5']);
     expect(wireField(ack!, 'MSH', 9)).toBe('ACK^O13^ACK');
     expect(wireField(ack!, 'MSH', 10)).toMatch(/^\S{1,20}$/);
