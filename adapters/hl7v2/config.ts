@@ -36,6 +36,12 @@ export const hl7ConfigShape = {
   MLLP_MAX_FRAME_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024).describe('largest MLLP frame; larger ones are answered AR'),
   MLLP_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(300_000).describe('close an MLLP connection idle this long'),
   MLLP_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(1000).describe('concurrent MLLP connections'),
+  MLLP_MAX_CONNECTIONS_PER_ADDRESS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(100)
+    .describe('concurrent MLLP connections from one peer address, so one sender cannot use up MLLP_MAX_CONNECTIONS (0: no limit; behind a TCP proxy every sender has its address)'),
   MLLP_MAX_BUFFERED_BYTES: z.coerce
     .number()
     .int()

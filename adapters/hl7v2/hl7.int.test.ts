@@ -432,8 +432,9 @@ describe('HL7 v2 over MLLP, end to end', () => {
   }, Math.max(60_000, fuzzIterations * 30)); // a long run (FUZZ_LISTENER_ITERATIONS) needs no timeout flag of its own
 
   it('serves 1,000 senders at once (MLLP_MAX_CONNECTIONS by default), each answered AA in order, each dispense once; the next is refused', async () => {
-    // Their own facility's chain, so that the other tests' reads of HOSP1 stay short.
-    const adapter = await secondAdapter({ MLLP_PORT: '0', HL7_FACILITY_MAP: 'HOSP1=MANY' });
+    // Their own facility's chain, so that the other tests' reads of HOSP1 stay short; and no limit per address, as
+    // every sender here is 127.0.0.1.
+    const adapter = await secondAdapter({ MLLP_PORT: '0', HL7_FACILITY_MAP: 'HOSP1=MANY', MLLP_MAX_CONNECTIONS_PER_ADDRESS: '0' });
     const port = adapter.listener.address.plain!.port;
     const sockets: Awaited<ReturnType<typeof openRawSocket>>[] = [];
     try {

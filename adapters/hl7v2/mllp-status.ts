@@ -48,6 +48,8 @@ export interface MllpStatus {
   port: number | null;
   tls_port: number | null;
   max_connections: number;
+  /** 0: no limit per address */
+  max_connections_per_address: number;
   tls_certificate_expires: string | null;
   /** bytes all connections hold now (partial frames, queued frames, frames being handled) */
   buffered_bytes: number;
@@ -91,6 +93,7 @@ export async function mllpStatus(
     port: listener.address.plain?.port ?? null,
     tls_port: listener.address.tls?.port ?? null,
     max_connections: listener.maxConnections,
+    max_connections_per_address: listener.maxConnectionsPerAddress,
     tls_certificate_expires: listener.tlsCertificateExpiry()?.toISOString() ?? null,
     ...bufferView(listener.buffered()),
     connections: listener.connections().map(({ info, stats }) => ({

@@ -198,6 +198,7 @@ const calmMllp: MllpStatus = {
   port: 2575,
   tls_port: 2576,
   max_connections: 256,
+  max_connections_per_address: 100,
   tls_certificate_expires: '2027-06-30T00:00:00.000Z',
   buffered_bytes: 4096,
   max_buffered_bytes: 268_435_456,
@@ -740,6 +741,7 @@ describe('web UI routes', () => {
     const res = await analyst.get('/ui/connections');
     expect(res.status).toBe(200);
     expect(res.html).toContain('listening on port 2575 and TLS port 2576, at most 256 connections at');
+    expect(res.html).toContain('once, 100 from any one address.');
     expect(res.html).toContain('The TLS certificate expires <time datetime="2027-06-30T00:00:00.000Z">');
     expect(res.html).toContain('Open connections (2), oldest first');
     expect(res.html).toContain('mutual TLS: ehr.example.org');

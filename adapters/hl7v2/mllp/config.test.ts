@@ -12,6 +12,7 @@ const defaults: MllpTransportConfig = {
   MLLP_MAX_FRAME_BYTES: 10_485_760,
   MLLP_IDLE_TIMEOUT_MS: 300_000,
   MLLP_MAX_CONNECTIONS: 1000,
+  MLLP_MAX_CONNECTIONS_PER_ADDRESS: 100,
   MLLP_MAX_BUFFERED_BYTES: 268_435_456,
 };
 const deps = { handler: minimalAckHandler(), logger: pino({ level: 'silent' }) };
@@ -25,6 +26,7 @@ describe('listenerOptionsFromConfig', () => {
       maxFrameBytes: 10_485_760,
       idleTimeoutMs: 300_000,
       maxConnections: 1000,
+      maxConnectionsPerAddress: 100,
       maxBufferedBytes: 268_435_456,
     });
   });

@@ -20,6 +20,7 @@ export interface MllpTransportConfig {
   MLLP_MAX_FRAME_BYTES: number;
   MLLP_IDLE_TIMEOUT_MS: number;
   MLLP_MAX_CONNECTIONS: number;
+  MLLP_MAX_CONNECTIONS_PER_ADDRESS: number;
   MLLP_MAX_BUFFERED_BYTES: number;
 }
 
@@ -46,6 +47,7 @@ export function listenerOptionsFromConfig(config: MllpTransportConfig, deps: { h
     maxFrameBytes: config.MLLP_MAX_FRAME_BYTES,
     idleTimeoutMs: config.MLLP_IDLE_TIMEOUT_MS,
     maxConnections: config.MLLP_MAX_CONNECTIONS,
+    maxConnectionsPerAddress: config.MLLP_MAX_CONNECTIONS_PER_ADDRESS,
     maxBufferedBytes: config.MLLP_MAX_BUFFERED_BYTES,
   };
 }

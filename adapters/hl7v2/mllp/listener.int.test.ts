@@ -374,6 +374,26 @@ describe('MLLP listener, framing over the wire', () => {
     expect(acknowledgedIdOf((await next.waitForAnswers(1))[0]!)?.controlId).toBe('N1');
   });
 
+  it('refuses an address its connections over MLLP_MAX_CONNECTIONS_PER_ADDRESS, while other addresses still get in', async () => {
+    const { port, listener, logs } = await listen({ handler: transportOnlyHandler(), maxConnectionsPerAddress: 2 });
+    const kept = await Promise.all([raw(port), raw(port)]);
+    await waitFor(() => listener.connectionCount() === 2, 'two connections');
+    const refused = await raw(port);
+    await refused.closed;
+    expect(logs.lines.filter((l) => l.reason === 'max_connections_per_address')).toMatchObject([{ limit: 2, remote_address: '127.0.0.1', tls: false }]);
+    // Another sender, on another address, is served as ever.
+    const other = await openRawSocket(port, '127.0.0.1', '127.0.0.2');
+    cleanups.push(async () => other.socket.destroy());
+    await other.write(frame(bytes(rdeMessage('OTHER'))));
+    expect(acknowledgedIdOf((await other.waitForAnswers(1))[0]!)?.controlId).toBe('OTHER');
+    // And the first address gets a slot back when one of its connections leaves.
+    kept[0]!.socket.destroy();
+    await waitFor(() => listener.connectionCount() === 2, 'a free slot');
+    const again = await raw(port);
+    await again.write(frame(bytes(rdeMessage('AGAIN'))));
+    expect(acknowledgedIdOf((await again.waitForAnswers(1))[0]!)?.controlId).toBe('AGAIN');
+  });
+
   it('writes several answer frames in order (commit then application ACK), or none', async () => {
     const handler: MllpHandler = {
       ...transportOnlyHandler(),

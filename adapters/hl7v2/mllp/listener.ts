@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { BufferBudget, DEFAULT_MAX_BUFFERED_BYTES } from './buffer-budget.ts';
 import { serveConnection, type MllpConnectionStats, type ServedConnection } from './connection.ts';
 import { describeCause, MllpListenError, MllpTlsConfigError } from './errors.ts';
+import { canonicalAddress } from './peer-address.ts';
 import { decoderOptions, DEFAULT_MAX_FRAME_BYTES, DEFAULT_OVERSIZE_PREFIX_BYTES } from './framing.ts';
 import type { MllpConnectionInfo, MllpHandler } from './handler.ts';
 import { describePeerCertificate } from './peer-certificate.ts';
@@ -20,6 +21,7 @@ export const DEFAULT_MLLP_PORT = 2575;
 export const DEFAULT_MLLP_HOST = '127.0.0.1';
 export const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
 export const DEFAULT_MAX_CONNECTIONS = 1000;
+export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 100;
 export const DEFAULT_MAX_QUEUED_FRAMES = 16;
 export const DEFAULT_STOP_GRACE_MS = 30_000;
 
@@ -54,6 +56,11 @@ export interface MllpListenerOptions {
   idleTimeoutMs?: number | undefined;
   /** MLLP_MAX_CONNECTIONS over plain and TLS together (default 1000) */
   maxConnections?: number | undefined;
+  /**
+   * MLLP_MAX_CONNECTIONS_PER_ADDRESS: connections one peer address may hold at once (default 100; 0: no limit), so
+   * that one sender opening connections it never closes cannot use up MLLP_MAX_CONNECTIONS for every other
+   */
+  maxConnectionsPerAddress?: number | undefined;
   /** received frames waiting for the handler before a connection stops reading (default 16) */
   maxQueuedFrames?: number | undefined;
   /** MLLP_MAX_BUFFERED_BYTES: what all connections together may hold before they stop reading (default 256 MiB) */
@@ -71,6 +78,8 @@ export interface MllpListener {
   connections(): { info: MllpConnectionInfo; stats: MllpConnectionStats }[];
   /** the most connections served at once (MLLP_MAX_CONNECTIONS) */
   readonly maxConnections: number;
+  /** the most from one peer address (MLLP_MAX_CONNECTIONS_PER_ADDRESS; 0: no limit) */
+  readonly maxConnectionsPerAddress: number;
   /** bytes all connections hold now (partial frames, queued frames, frames with the handler), and its limit */
   buffered(): { bytes: number; limit: number; pausedConnections: number };
   /**
@@ -91,6 +100,7 @@ export async function startMllpListener(options: MllpListenerOptions): Promise<M
   const host = options.host ?? DEFAULT_MLLP_HOST;
   const plainPort = options.port === undefined ? DEFAULT_MLLP_PORT : options.port;
   const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  const maxPerAddress = options.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
   const logger = options.logger.child({ component: 'mllp' });
   const newConnectionId = options.newConnectionId ?? randomUUID;
   const maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
@@ -111,6 +121,7 @@ export async function startMllpListener(options: MllpListenerOptions): Promise<M
   };
 
   const rawSockets = new Set<Socket>(); // every accepted TCP connection, counted against the limit
+  const perAddress = new Map<string, number>(); // accepted connections by peer address (canonicalAddress)
   const refused = new WeakSet<Socket>(); // refused here: their TLS layer's failure is not worth a second log line
   const served = new Set<ServedConnection>();
   let stopping = false;
@@ -130,8 +141,25 @@ export async function startMllpListener(options: MllpListenerOptions): Promise<M
       socket.destroy();
       return false;
     }
+    const peer = canonicalAddress(socket.remoteAddress ?? '') ?? socket.remoteAddress ?? 'unknown';
+    const fromPeer = perAddress.get(peer) ?? 0;
+    if (maxPerAddress > 0 && fromPeer >= maxPerAddress) {
+      logger.warn(
+        { reason: 'max_connections_per_address', limit: maxPerAddress, remote_address: peer, tls },
+        'MLLP connection refused: this address holds as many connections as MLLP_MAX_CONNECTIONS_PER_ADDRESS allows',
+      );
+      refused.add(socket);
+      socket.destroy();
+      return false;
+    }
     rawSockets.add(socket);
-    socket.once('close', () => rawSockets.delete(socket));
+    perAddress.set(peer, fromPeer + 1);
+    socket.once('close', () => {
+      rawSockets.delete(socket);
+      const left = (perAddress.get(peer) ?? 1) - 1;
+      if (left > 0) perAddress.set(peer, left);
+      else perAddress.delete(peer);
+    });
     return true;
   };
 
@@ -191,6 +219,7 @@ export async function startMllpListener(options: MllpListenerOptions): Promise<M
     connectionCount: () => rawSockets.size,
     connections: () => [...served].map((c) => ({ info: c.info, stats: c.stats() })),
     maxConnections,
+    maxConnectionsPerAddress: maxPerAddress,
     buffered: () => ({ bytes: settings.budget.heldBytes(), limit: settings.budget.limitBytes, pausedConnections: settings.budget.pausedCount() }),
     async stop({ graceMs = DEFAULT_STOP_GRACE_MS } = {}) {
       if (stopping) return;

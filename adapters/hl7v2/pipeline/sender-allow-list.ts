@@ -1,4 +1,4 @@
-import { isIP, SocketAddress } from 'node:net';
+import { canonicalAddress } from '../mllp/peer-address.ts';
 
 /**
  * Which senders (MSH-3 application ^ MSH-4 facility, their first components) a connection may speak for. A rule is
@@ -45,18 +45,6 @@ export function parseAllowList(text: string | undefined): AllowRule[] {
         });
       return { identity, senders };
     });
-}
-
-/**
- * An address as one text per address, so that a rule matches however either side wrote it: IPv4 as dotted quads
- * (also when a dual-stack listener reports it IPv4-mapped, `::ffff:10.1.2.3`), IPv6 compressed and in lower case
- * (`0:0:0:0:0:0:0:1` and `::1` are one). Undefined for a text that is not an IP address.
- */
-export function canonicalAddress(address: string): string | undefined {
-  const unmapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1] ?? address;
-  const family = isIP(unmapped);
-  if (family === 0) return undefined;
-  return family === 4 ? unmapped : new SocketAddress({ address: unmapped, family: 'ipv6' }).address;
 }
 
 /** `ip:` identities in canonical form; a text after `ip:` that is no address is a mistake worth stopping for. */

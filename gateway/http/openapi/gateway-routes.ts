@@ -139,7 +139,7 @@ export const GATEWAY_ROUTE_DOCS: readonly RouteDoc[] = [
     path: '/api/mllp/status',
     summary: 'the MLLP listener (ports, connection limit, TLS certificate expiry) and each open connection: peer, certificate CN, last sender, since when, frames in, answered, waiting',
     roles: ROUTE_ROLES.status,
-    responses: { 200: 'port, tls_port, max_connections, tls_certificate_expires, buffered_bytes, max_buffered_bytes, paused_for_buffer, connections, outbound' },
+    responses: { 200: 'port, tls_port, max_connections, max_connections_per_address, tls_certificate_expires, buffered_bytes, max_buffered_bytes, paused_for_buffer, connections, outbound' },
   },
   {
     method: 'post',

@@ -17,7 +17,7 @@ export function ConnectionsPage(props: { page: PageContext; status: MllpStatus; 
       <h1>Connections</h1>
       <p>
         HL7 v2 over MLLP: listening on {listening.length > 0 ? listening.join(' and ') : 'no port'}, at most {status.max_connections} connections at
-        once.
+        once{status.max_connections_per_address > 0 ? `, ${status.max_connections_per_address} from any one address` : ''}.
         {status.tls_certificate_expires ? (
           <>
             {' '}

@@ -15,8 +15,9 @@ export interface RawMllpSocket {
   write(bytes: Uint8Array | string): Promise<void>;
 }
 
-export async function openRawSocket(port: number, host = '127.0.0.1'): Promise<RawMllpSocket> {
-  const socket = connect({ host, port });
+/** `localAddress`: the address to send from (another of 127.0.0.0/8, to be another peer on loopback). */
+export async function openRawSocket(port: number, host = '127.0.0.1', localAddress?: string): Promise<RawMllpSocket> {
+  const socket = connect({ host, port, ...(localAddress ? { localAddress } : {}) });
   socket.setNoDelay(true);
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
