@@ -42,6 +42,7 @@ if (values.kind === 'node-hl7-server') {
     logger: pino({ level: 'warn' }, pino.destination(2)),
     host: '127.0.0.1',
     port: 0,
+    maxConnectionsPerAddress: 0, // every bench sender is 127.0.0.1, whatever --connections says
   });
   label = bench.label;
   stageTotals = bench.stageTotals?.bind(bench);
