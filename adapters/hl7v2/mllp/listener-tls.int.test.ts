@@ -44,6 +44,23 @@ async function tlsListener(tls: Partial<MllpTlsListenerOptions>, extra: Partial<
   return { listener, handler, logs, port: listener.address.tls!.port };
 }
 
+/**
+ * Our MLLP client over TLS to `port`, trusting the test CA, with the client certificate or without it (then two
+ * tries, so that a refusal shows at once); closed after the test.
+ */
+function tlsClient(port: number, o: { certificate: boolean; answerTimeoutMs: number }) {
+  const client = createMllpClient({
+    host: '127.0.0.1',
+    port,
+    logger: pino({ level: 'silent' }),
+    tls: o.certificate ? { caFile: certs.caCert, certFile: certs.clientCert, keyFile: certs.clientKey } : { caFile: certs.caCert },
+    answerTimeoutMs: o.answerTimeoutMs,
+    ...(o.certificate ? {} : { retry: { attempts: 2, initialDelayMs: 1 } }),
+  });
+  cleanups.push(() => client.close());
+  return client;
+}
+
 /** A TLS connection made with node:tls directly, to see exactly how the listener treats it. */
 async function rawTlsExchange(port: number, options: { cert?: string; key?: string }) {
   const ca = await readFile(certs.caCert);
@@ -130,27 +147,12 @@ describe.skipIf(!opensslPresent)('MLLP over TLS', () => {
 
   it('our client speaks mutual TLS, and fails with its history when it has no certificate', async () => {
     const { port, handler } = await tlsListener({});
-    const withCert = createMllpClient({
-      host: '127.0.0.1',
-      port,
-      logger: pino({ level: 'silent' }),
-      tls: { caFile: certs.caCert, certFile: certs.clientCert, keyFile: certs.clientKey },
-      answerTimeoutMs: 2000,
-    });
-    cleanups.push(() => withCert.close());
+    const withCert = tlsClient(port, { certificate: true, answerTimeoutMs: 2000 });
     const { answer } = await withCert.send(bytes(rdeMessage('OUT1')), (a) => acknowledgedIdOf(a)?.controlId === 'OUT1');
     expect(acknowledgedIdOf(answer)).toEqual({ code: 'AA', controlId: 'OUT1' });
     expect(handler.calls[0]!.conn.peerIdentity).toBe(CLIENT_CN);
 
-    const withoutCert = createMllpClient({
-      host: '127.0.0.1',
-      port,
-      logger: pino({ level: 'silent' }),
-      tls: { caFile: certs.caCert },
-      answerTimeoutMs: 2000,
-      retry: { attempts: 2, initialDelayMs: 1 },
-    });
-    cleanups.push(() => withoutCert.close());
+    const withoutCert = tlsClient(port, { certificate: false, answerTimeoutMs: 2000 });
     const failure = await withoutCert.send(bytes(rdeMessage('OUT2')), () => true).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(MllpDeliveryError);
     expect((failure as MllpDeliveryError).attempts.map((a) => a.outcome)).toEqual(['closed_before_answer', 'closed_before_answer']);
@@ -196,14 +198,7 @@ describe.skipIf(!opensslPresent || javaMissing !== undefined)("MLLP over TLS wit
   it('our client delivers to a Java EHR that requires a client certificate, byte for byte, and fails without one', async () => {
     const ehr = await startJsseEhr({ caFile: certs.caCert, certFile: certs.serverCert, keyFile: certs.serverKey });
     cleanups.push(() => ehr.close());
-    const client = createMllpClient({
-      host: '127.0.0.1',
-      port: ehr.port,
-      logger: pino({ level: 'silent' }),
-      tls: { caFile: certs.caCert, certFile: certs.clientCert, keyFile: certs.clientKey },
-      answerTimeoutMs: 10_000,
-    });
-    cleanups.push(() => client.close());
+    const client = tlsClient(ehr.port, { certificate: true, answerTimeoutMs: 10_000 });
     for (const id of ['TOJAVA1', 'TOJAVA2']) {
       const { answer } = await client.send(bytes(rdeMessage(id)), (a) => acknowledgedIdOf(a)?.controlId === id);
       expect(acknowledgedIdOf(answer)).toEqual({ code: 'AA', controlId: id });
@@ -212,15 +207,7 @@ describe.skipIf(!opensslPresent || javaMissing !== undefined)("MLLP over TLS wit
     expect(ehr.frames.map((f) => f.peer)).toEqual([`CN=${CLIENT_CN}`, `CN=${CLIENT_CN}`]);
     expect(ehr.frames[0]!.protocol).toBe('TLSv1.3');
 
-    const withoutCert = createMllpClient({
-      host: '127.0.0.1',
-      port: ehr.port,
-      logger: pino({ level: 'silent' }),
-      tls: { caFile: certs.caCert },
-      answerTimeoutMs: 10_000,
-      retry: { attempts: 2, initialDelayMs: 1 },
-    });
-    cleanups.push(() => withoutCert.close());
+    const withoutCert = tlsClient(ehr.port, { certificate: false, answerTimeoutMs: 10_000 });
     const failure = await withoutCert.send(bytes(rdeMessage('TOJAVA3')), () => true).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(MllpDeliveryError);
     expect(ehr.frames).toHaveLength(2);
