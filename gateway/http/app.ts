@@ -3,7 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
 import { requireRole } from '../auth/middleware.ts';
 import type { TokenGrant } from '../auth/tokens.ts';
-import { isBusOutage, type Bus } from '../bus/connection.ts';
+import type { Bus } from '../bus/connection.ts';
 import type { BusMessage } from '../bus/consumer.ts';
 import { listDeadLetters, replayDeadLetter } from '../bus/dead-letter.ts';
 import { listQuarantine, replayQuarantined, type QuarantineReplayer } from '../bus/quarantine.ts';
@@ -12,7 +12,7 @@ import type { IntakeDeps } from '../intake/accept.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Store } from '../store/db.ts';
 import { findSourceOfEvent } from '../store/ledger.ts';
-import { isStoreUnreachable, rootMessage } from '../store/pg-errors.ts';
+import { rootMessage } from '../store/pg-errors.ts';
 import { traceMessage, type AnswerLookup, type TraceDeps } from '../trace/message-trace.ts';
 import { findParkedByMessage, findParkedSource } from '../../mappings/pending/store.ts';
 import type { Mappings } from '../../mappings/module.ts';
@@ -21,7 +21,7 @@ import type { OutboundResends } from '../../adapters/hl7v2/outbound/resends.ts';
 import { mappingRoutes } from '../../mappings/routes/index.ts';
 import { uiRoutes } from '../ui/index.tsx';
 import { requestContext, type AppEnv } from './context.ts';
-import { apiError } from './errors.ts';
+import { apiError, unreachableServer } from './errors.ts';
 import { eventRoutes } from './routes/events.ts';
 import { dlqRoutes, quarantineRoutes } from './routes/evidence.ts';
 import { healthRoutes, schemaRoutes } from './routes/health.ts';
@@ -134,12 +134,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       c.header('Retry-After', '60');
       return apiError(c, 503, 'bus_full', 'the gateway\'s message bus has no room (EVENTS_MAX_BYTES, QUARANTINE_MAX_BYTES or the server\'s storage); nothing was accepted, retry later');
     }
-    if (isBusOutage(err)) {
+    const away = unreachableServer(err);
+    if (away === 'message bus') {
       log.error({ error: err.message }, 'bus unavailable');
       c.header('Retry-After', '5');
       return apiError(c, 503, 'bus_unavailable', 'the message bus is unavailable; nothing was accepted, retry later');
     }
-    if (isStoreUnreachable(err)) {
+    if (away === 'database') {
       // PostgreSQL away, restarting or recovering from a crash: the same request will work once it is back.
       log.warn({ error: rootMessage(err) }, 'database unavailable: the request was answered 503');
       c.header('Retry-After', '5');

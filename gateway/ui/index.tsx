@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { storableText } from '../../mappings/entities/fields.ts';
-import { isBusOutage } from '../bus/connection.ts';
-import { isStoreUnreachable, rootMessage } from '../store/pg-errors.ts';
+import { unreachableServer } from '../http/errors.ts';
+import { rootMessage } from '../store/pg-errors.ts';
 import { pageContext, UI_BASE, type UiDeps, type UiEnv } from './context.ts';
 import { requireCsrf, requireSession, securityHeaders } from './guard.tsx';
 import { HomePage } from './pages/home-page.tsx';
@@ -93,7 +93,7 @@ export function uiRoutes(deps: UiDeps) {
   app.onError((err, c) => {
     const log = c.get('log');
     const session = c.get('session');
-    const away = isStoreUnreachable(err) ? 'database' : isBusOutage(err) ? 'message bus' : undefined;
+    const away = unreachableServer(err);
     if (away) {
       // PostgreSQL or NATS away for a moment: the same request will work once it is back, as the API's 503 says.
       log?.warn({ error: rootMessage(err) }, `ui: the ${away} is unavailable: the page was answered 503`);
