@@ -246,6 +246,45 @@ describe('HL7 v2 over MLLP, end to end', () => {
     expect(answers[0]).toMatch(/^MSH\|\^~\\&\|EHR\|HOSP1\|PHARM\|HOSP1\|/);
   });
 
+  it('records an ADT feed from node-hl7-client (admit, transfer, discharge) as patient updates in order, the patient only as a token', async () => {
+    // Written by hand from HL7 v2.5 chapter 3 (ADT_A01, ADT_A02, ADT_A03): the patient of the dispenses above.
+    const adt = (trigger: string, structure: string, id: string, pv1: string) =>
+      [
+        `MSH|^~\\&|ADT|HOSP1|RXGATE|PHARM|20261121080000||ADT^${trigger}^${structure}|${id}|P|2.5`,
+        `EVN|${trigger}|20261121080000`,
+        `PID|1||${MRN}^^^HOSP1^MR||${RDS_PATIENT.family}^PATIENT||19700101|F`,
+        pv1,
+      ].join('\r');
+    const feed = [
+      adt('A01', 'ADT_A01', 'ADT-1', 'PV1|1|I|5W^512^A^HOSP1||||||||||||||||VN-1^^^HOSP1^VN|||||||||||||||||||||||||20261121073000'),
+      adt('A02', 'ADT_A02', 'ADT-2', 'PV1|1|I|ICU^3^^HOSP1|||5W^512^A^HOSP1|||||||||||||VN-1^^^HOSP1^VN|||||||||||||||||||||||||20261121073000'),
+      adt('A03', 'ADT_A03', 'ADT-3', 'PV1|1|I|ICU^3^^HOSP1||||||||||||||||VN-1^^^HOSP1^VN|||||||||||||||||||||||||20261121073000|20261123110000'),
+    ];
+    const sender = await connectNodeHl7Client({ port: gw.mllp.port! });
+    try {
+      for (const message of feed) expect((await sender.send(message)).code).toBe('AA');
+    } finally {
+      await sender.close();
+    }
+    const rows = (await ledger('HOSP1')).filter((r) => r.event.source.message_id.startsWith('ADT-'));
+    expect(rows.map((r) => [r.event.source.message_id, r.event.type, r.event.payload.action])).toEqual([
+      ['ADT-1', 'patient.update', 'admit'],
+      ['ADT-2', 'patient.update', 'transfer'],
+      ['ADT-3', 'patient.update', 'discharge'],
+    ]);
+    expect(rows.map((r) => r.event.payload.location)).toEqual([
+      { point_of_care: '5W', room: '512', bed: 'A', facility: 'HOSP1' },
+      { point_of_care: 'ICU', room: '3', facility: 'HOSP1' },
+      { point_of_care: 'ICU', room: '3', facility: 'HOSP1' },
+    ]);
+    expect(rows[1]!.event.payload.prior_location).toEqual({ point_of_care: '5W', room: '512', bed: 'A', facility: 'HOSP1' });
+    expect(rows[2]!.event.payload).toMatchObject({ admitted_at: '2026-11-21T07:30:00.000Z', discharged_at: '2026-11-23T11:00:00.000Z' });
+    // One patient, one token, the same one the dispenses of this patient carry; the identifiers only in the vault.
+    const dispense = (await ledger('HOSP1')).find((r) => r.event.source.message_id === 'RDS-1')!;
+    expect(new Set(rows.map((r) => r.event.patient_ref))).toEqual(new Set([dispense.event.patient_ref]));
+    for (const needle of [MRN, RDS_PATIENT.family, 'VN-1', '19700101']) expect(JSON.stringify(rows)).not.toContain(needle);
+  });
+
   it('parks a dispense of an unmapped drug, answers AA, and opens a pending mapping', async () => {
     const sender = await connectNodeHl7Client({ port: gw.mllp.port! });
     try {

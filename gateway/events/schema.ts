@@ -166,15 +166,60 @@ export const rxAdministrationPayloadSchema = z.looseObject({
   hl7v2: hl7v2OriginSchema.optional(),
 });
 
+/**
+ * What happened to the patient or the stay: admissions, transfers and discharges (and their cancellations) tell a
+ * pharmacy which unit to supply and when to stop a patient's orders; `update`, `add_person` and `update_person`
+ * change demographics only.
+ */
+export const PATIENT_UPDATE_ACTIONS = [
+  'admit',
+  'transfer',
+  'discharge',
+  'register',
+  'pre_admit',
+  'change_to_inpatient',
+  'change_to_outpatient',
+  'update',
+  'cancel_admit',
+  'cancel_transfer',
+  'cancel_discharge',
+  'cancel_pre_admit',
+  'add_person',
+  'update_person',
+] as const;
+export type PatientUpdateAction = (typeof PATIENT_UPDATE_ACTIONS)[number];
+
+/** A place in the facility (HL7 PL): enough to supply the right unit or cabinet; never an address. */
+const careLocationSchema = z.looseObject({
+  point_of_care: z.string().optional(),
+  room: z.string().optional(),
+  bed: z.string().optional(),
+  facility: z.string().optional(),
+  building: z.string().optional(),
+  floor: z.string().optional(),
+});
+
 export const patientUpdatePayloadSchema = z.looseObject({
+  action: z.enum(PATIENT_UPDATE_ACTIONS).optional(),
   trigger: z.string().optional(),
   /** identifier type codes present (MR, SS, …), never the identifiers */
   identifier_types: z.array(z.string()).optional(),
   patient_class: z.string().optional(),
+  /** where the patient is (after a transfer: the new place) */
+  location: careLocationSchema.optional(),
+  /** where the patient was before a transfer */
+  prior_location: careLocationSchema.optional(),
+  admitted_at: isoInstant.optional(),
+  discharged_at: isoInstant.optional(),
   hl7v2: hl7v2OriginSchema.optional(),
 });
 
+/** `merge`: two records of one patient became one; `change_identifier`: the prior identifier was wrong and is replaced. */
+export const PATIENT_MERGE_ACTIONS = ['merge', 'change_identifier'] as const;
+export type PatientMergeAction = (typeof PATIENT_MERGE_ACTIONS)[number];
+
 export const patientMergePayloadSchema = z.looseObject({
+  action: z.enum(PATIENT_MERGE_ACTIONS).optional(),
   /** the patient merged into the event's patient_ref (which survives) */
   prior_patient_ref: patientRefSchema,
   hl7v2: hl7v2OriginSchema.optional(),

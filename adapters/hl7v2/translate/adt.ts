@@ -1,6 +1,43 @@
+import type { PatientMergeAction, PatientUpdateAction } from '../../../gateway/events/schema.ts';
 import type { Hl7Segment } from '../message.ts';
 import type { Job } from './job.ts';
 import { readPrior } from './patient.ts';
+import type { Reader } from './reader.ts';
+
+/**
+ * The ADT triggers translated to `patient.update` and what each means (v2.5 chapter 3). The pending events (A14–A16,
+ * A25–A27), leaves of absence and the account and visit triggers stay untranslated (`hl7v2.unhandled`).
+ */
+export const PATIENT_UPDATE_TRIGGERS: Readonly<Record<string, PatientUpdateAction>> = {
+  A01: 'admit',
+  A02: 'transfer',
+  A03: 'discharge',
+  A04: 'register',
+  A05: 'pre_admit',
+  A06: 'change_to_inpatient',
+  A07: 'change_to_outpatient',
+  A08: 'update',
+  A11: 'cancel_admit',
+  A12: 'cancel_transfer',
+  A13: 'cancel_discharge',
+  A28: 'add_person',
+  A31: 'update_person',
+  A38: 'cancel_pre_admit',
+};
+
+/**
+ * The ADT triggers translated to `patient.merge`: each names a surviving patient (PID-3) and a prior one (MRG-1).
+ * A47 is no merge of two patients but a wrong identifier replaced; for a reader of events the effect is the same:
+ * what was recorded under the prior token now belongs to the surviving one.
+ */
+export const PATIENT_MERGE_TRIGGERS: Readonly<Record<string, PatientMergeAction>> = {
+  A18: 'merge',
+  A34: 'merge',
+  A36: 'merge',
+  A39: 'merge',
+  A40: 'merge',
+  A47: 'change_identifier',
+};
 
 /** EVN-6 (event occurred), else EVN-2 (recorded), else the message time (left to the envelope). */
 function eventTime(job: Job): string | undefined {
@@ -9,8 +46,28 @@ function eventTime(job: Job): string | undefined {
   return job.r.dtm({ seg: evn, field: 6, component: 1 }) ?? job.r.dtm({ seg: evn, field: 2, component: 1 });
 }
 
+/** A PL field (PV1-3, PV1-6): point of care, room, bed, facility (HD's first component), building, floor. */
+function careLocation(r: Reader, pv1: Hl7Segment | undefined, field: number): Record<string, string> | undefined {
+  if (!pv1) return undefined;
+  const location: Record<string, string> = {};
+  const parts: [string, number][] = [
+    ['point_of_care', 1],
+    ['room', 2],
+    ['bed', 3],
+    ['facility', 4],
+    ['building', 7],
+    ['floor', 8],
+  ];
+  for (const [name, component] of parts) {
+    const value = r.val(pv1, field, component);
+    if (value) location[name] = value;
+  }
+  return Object.keys(location).length > 0 ? location : undefined;
+}
+
 /**
- * ADT^A01/A04/A08/A31 → one `patient.update`. The event carries the token and what kind of update it was; the
+ * ADT admissions, transfers, discharges, registrations and person updates (PATIENT_UPDATE_TRIGGERS) → one
+ * `patient.update`. The event carries the token, what happened, the patient class and where the patient is; the
  * identifiers and demographics go to the PHI vault list only.
  */
 export function translatePatientUpdate(job: Job): void {
@@ -26,22 +83,28 @@ export function translatePatientUpdate(job: Job): void {
     return;
   }
   const pv1 = job.message.segment('PV1');
+  const trigger = job.message.triggerEvent.trim();
   job.add({
     type: 'patient.update',
     occurred_at: eventTime(job),
     patient_ref: patient.token,
     payload: {
-      trigger: job.message.triggerEvent,
+      action: PATIENT_UPDATE_TRIGGERS[trigger],
+      trigger,
       identifier_types: patient.identifierTypes,
       patient_class: r.val(pv1, 2) || undefined,
+      location: careLocation(r, pv1, 3),
+      prior_location: careLocation(r, pv1, 6),
+      admitted_at: pv1 ? r.dtm({ seg: pv1, field: 44, component: 1 }) : undefined,
+      discharged_at: pv1 ? r.dtm({ seg: pv1, field: 45, component: 1 }) : undefined,
       hl7v2: { message_type: job.messageType, event_type_code: r.val(job.message.segment('EVN'), 1) || undefined },
     },
   });
 }
 
 /**
- * ADT^A40 → one `patient.merge` per PID/MRG pair: patient_ref is the surviving patient (PID-3), payload
- * prior_patient_ref the one merged into it (MRG-1).
+ * ADT merges and identifier changes (PATIENT_MERGE_TRIGGERS) → one `patient.merge` per PID/MRG pair: patient_ref is
+ * the surviving patient (PID-3), payload prior_patient_ref the one merged into it (MRG-1, else MRG-4).
  */
 export function translateMerge(job: Job): void {
   const r = job.r;
@@ -73,6 +136,7 @@ export function translateMerge(job: Job): void {
       occurred_at: occurred,
       patient_ref: patient.token,
       payload: {
+        action: PATIENT_MERGE_TRIGGERS[job.message.triggerEvent.trim()],
         prior_patient_ref: prior.token,
         hl7v2: { message_type: job.messageType, event_type_code: r.val(job.message.segment('EVN'), 1) || undefined, pair: i + 1 },
       },

@@ -547,6 +547,64 @@ describe('ADT → patient.update / patient.merge', () => {
     ]);
   });
 
+  // v2.5 chapter 3, the event names of each trigger
+  it.each([
+    ['A01', 'admit'],
+    ['A02', 'transfer'],
+    ['A03', 'discharge'],
+    ['A04', 'register'],
+    ['A05', 'pre_admit'],
+    ['A06', 'change_to_inpatient'],
+    ['A07', 'change_to_outpatient'],
+    ['A08', 'update'],
+    ['A11', 'cancel_admit'],
+    ['A12', 'cancel_transfer'],
+    ['A13', 'cancel_discharge'],
+    ['A28', 'add_person'],
+    ['A31', 'update_person'],
+    ['A38', 'cancel_pre_admit'],
+  ])('ADT^%s → patient.update with action %s, PHI only in the vault list', (trigger, action) => {
+    const result = run([msh(`ADT^${trigger}`), seg('EVN', { 1: trigger, 2: '20240501080000-0400' }), PID, seg('PV1', { 1: '1', 2: 'I' })]);
+    expect(result.errors).toEqual([]);
+    expect(result.unhandled).toBeUndefined();
+    expect(result.events.map((e) => [e.type, e.patient_ref, e.payload.action, e.payload.trigger])).toEqual([['patient.update', PATIENT, action, trigger]]);
+    expect(result.phi.map((p) => p.token)).toEqual([PATIENT]);
+    expect(leaksPhi(result)).toEqual([]);
+  });
+
+  it('reads where the patient is (PV1-3), was (PV1-6), and the admit and discharge times (PV1-44/45)', () => {
+    const pv1 = seg('PV1', {
+      1: '1',
+      2: 'I',
+      3: '4W&1.2.3&ISO^412^B^GENHOS&2.16.840.1.5&ISO^^N^TOWER A^4',
+      6: 'ICU^7^^GENHOS',
+      19: 'VISIT0099^^^HOSP^VN',
+      44: '20240428221500-0400',
+      45: '202405011000-0400',
+    });
+    const result = run([msh('ADT^A02'), seg('EVN', { 1: 'A02', 2: '20240501080000-0400' }), PID, pv1]);
+    expect(result.errors).toEqual([]);
+    const payload = result.events[0]!.payload;
+    expect(payload.location).toEqual({ point_of_care: '4W', room: '412', bed: 'B', facility: 'GENHOS', building: 'TOWER A', floor: '4' });
+    expect(payload.prior_location).toEqual({ point_of_care: 'ICU', room: '7', facility: 'GENHOS' });
+    expect(payload.admitted_at).toBe('2024-04-29T02:15:00.000Z');
+    expect(payload.discharged_at).toBe('2024-05-01T14:00:00.000Z');
+    // the visit number is an identifier: it stays out of the event
+    expect(JSON.stringify(result.events[0])).not.toContain('VISIT0099');
+  });
+
+  it('leaves location and times out when PV1 has none, and when there is no PV1', () => {
+    for (const lines of [[msh('ADT^A28'), PID, seg('PV1', { 1: '1', 2: 'N' })], [msh('ADT^A28'), PID]]) {
+      const payload = run(lines).events[0]!.payload;
+      for (const key of ['location', 'prior_location', 'admitted_at', 'discharged_at']) expect(payload).not.toHaveProperty(key);
+    }
+  });
+
+  it('answers a malformed discharge time with 102 at PV1-45', () => {
+    const result = run([msh('ADT^A03'), PID, seg('PV1', { 1: '1', 2: 'I', 45: '2024-05-01' })]);
+    expect(result.errors.map((e) => [e.code, e.location.segment, e.location.field])).toEqual([[102, 'PV1', 45]]);
+  });
+
   it('gives the same token for the patient in ADT and in an order from the same sender', () => {
     const adt = run([msh('ADT^A08'), EVN, PID]);
     const order = run(rde());
@@ -605,6 +663,21 @@ describe('ADT → patient.update / patient.merge', () => {
     expect(leaksPhi(result)).toEqual([]);
   });
 
+  it.each([
+    ['A18', 'merge'],
+    ['A34', 'merge'],
+    ['A36', 'merge'],
+    ['A39', 'merge'],
+    ['A40', 'merge'],
+    ['A47', 'change_identifier'],
+  ])('ADT^%s → patient.merge with action %s, from the MRG-1 token to the PID-3 token', (trigger, action) => {
+    const result = run([msh(`ADT^${trigger}`), seg('EVN', { 1: trigger, 2: '20240501080000-0400' }), PID, seg('MRG', { 1: 'MRN0001^^^HOSP^MR' })]);
+    expect(result.errors).toEqual([]);
+    const prior = patientToken(TOKEN_KEY, { authority: 'HOSP', type: 'MR', value: 'MRN0001' });
+    expect(result.events.map((e) => [e.type, e.patient_ref, e.payload.prior_patient_ref, e.payload.action])).toEqual([['patient.merge', PATIENT, prior, action]]);
+    expect(JSON.stringify(result.events)).not.toContain('MRN0001');
+  });
+
   it('ADT^A40 needs an MRG per PID (100) with an identifier (101)', () => {
     expect(run([msh('ADT^A40'), EVN, PID]).errors.map((e) => [e.code, e.location.segment])).toEqual([[100, 'PID']]);
     expect(run([msh('ADT^A40'), EVN, PID, seg('MRG', { 7: 'x' })]).errors.map((e) => [e.code, e.location.segment, e.location.field])).toEqual([
@@ -638,8 +711,9 @@ describe('other message types → hl7v2.unhandled', () => {
     expect(result.events[0]!.occurred_at).toBe('2024-05-01T12:00:00.000Z');
   });
 
-  it('treats a known code with an untranslated trigger (RDE^O12, ADT^A03) as unhandled', () => {
-    expect(run([msh('ADT^A03'), PID]).events.map((e) => e.type)).toEqual(['hl7v2.unhandled']);
+  it('treats a known code with an untranslated trigger (RRE^O12, ADT^A14, ADT^A60) as unhandled', () => {
+    expect(run([msh('ADT^A14'), PID]).events.map((e) => e.type)).toEqual(['hl7v2.unhandled']);
+    expect(run([msh('ADT^A60'), PID]).events.map((e) => e.type)).toEqual(['hl7v2.unhandled']);
     expect(run([msh('RRE^O12'), PID]).events.map((e) => e.type)).toEqual(['hl7v2.unhandled']);
   });
 });

@@ -1,6 +1,6 @@
 import type { Hl7Message } from '../message.ts';
 import { translateAdministrations, translateGives } from './administration.ts';
-import { translateMerge, translatePatientUpdate } from './adt.ts';
+import { PATIENT_MERGE_TRIGGERS, PATIENT_UPDATE_TRIGGERS, translateMerge, translatePatientUpdate } from './adt.ts';
 import { isValidTimeZone } from './datetime.ts';
 import { translateRds } from './dispense.ts';
 import { checkFacilityRule } from './facility.ts';
@@ -26,11 +26,8 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
   'VXU^V04': translateAdministrations,
   'RGV^O15': translateGives,
   'RGV^O01': translateGives,
-  'ADT^A01': translatePatientUpdate,
-  'ADT^A04': translatePatientUpdate,
-  'ADT^A08': translatePatientUpdate,
-  'ADT^A31': translatePatientUpdate,
-  'ADT^A40': translateMerge,
+  ...Object.fromEntries(Object.keys(PATIENT_UPDATE_TRIGGERS).map((trigger) => [`ADT^${trigger}`, translatePatientUpdate])),
+  ...Object.fromEntries(Object.keys(PATIENT_MERGE_TRIGGERS).map((trigger) => [`ADT^${trigger}`, translateMerge])),
 };
 
 /**
