@@ -122,6 +122,18 @@ export function translateOmp(job: Job): void {
 }
 
 /**
+ * ORM^O01 carries orders of every kind; in v2.3 a pharmacy order was an ORM^O01 whose order detail is RXO (what
+ * OMP^O09 became in v2.4). A message whose every ORC group holds an RXO is translated as OMP; one holding lab,
+ * radiology or other orders (OBR, ODS, …), even beside pharmacy ones, is kept whole as `hl7v2.unhandled`, so that
+ * no part of it is dropped.
+ */
+export function translateOrm(job: Job): void {
+  const { groups } = orderGroups(job.r.segments);
+  if (groups.length > 0 && groups.every((g) => g.segments.some((s) => s.name === 'RXO'))) translateOmp(job);
+  else job.add(job.unhandledDraft(`${job.messageType} holds an order group without RXO (not a pharmacy order)`));
+}
+
+/**
  * One order event per ORC group that changes an order's state, read from the group's order segment; `locate`
  * finds the group's route (RXR) and timing, which the two message structures place differently.
  */

@@ -309,6 +309,55 @@ describe('OMP^O09 → rx.order.*', () => {
   });
 });
 
+describe('ORM^O01 (v2.3) → rx.order.* when its orders are pharmacy orders (RXO)', () => {
+  // v2.3 §4.8: the pharmacy order of that version is an ORM^O01 whose order detail segment is RXO; timing in ORC-7.
+  const rxo = (code: string) => seg('RXO', { 1: code, 2: '500', 4: 'MG^milligram', 5: 'CAP^Capsule', 11: '30', 12: 'CAP', 13: '2', 14: 'AB1234563' });
+
+  it('translates each ORC/RXO group, with ORC-7 timing and the RXR route', () => {
+    const result = run([
+      msh('ORM^O01', { 12: '2.3' }),
+      PID,
+      seg('PV1', { 1: '1', 2: 'I', 3: 'W9^12^A^WARD9' }),
+      ORC('NW', { 7: '^Q8H^^20240501090000-0400' }),
+      rxo('0093-0058-01^Amoxicillin 500 MG Cap^NDC'),
+      RXR,
+      ORC('DC', { 2: 'PLC101^EHR' }),
+      rxo('00591-0369-01^Warfarin 5 MG Tab^NDC'),
+    ]);
+    expect(result.errors).toEqual([]);
+    expect(result.unhandled).toBeUndefined();
+    expect(result.events.map((e) => [e.type, e.drug?.ndc11, e.patient_ref])).toEqual([
+      ['rx.order.new', '00093005801', PATIENT],
+      ['rx.order.cancel', '00591036901', PATIENT],
+    ]);
+    expect(result.events[0]!.quantity).toEqual({ value: 30, unit: 'CAP' });
+    expect(result.events[0]!.payload).toMatchObject({
+      order: { placer: 'PLC100^EHR' },
+      give: { amount_min: 500, unit: 'MG', dosage_form: { code: 'CAP', display: 'Capsule' } },
+      refills: 2,
+      prescriber_dea: 'AB1234563',
+      route: { code: 'PO' },
+      timing: [{ source: 'ORC-7', repeat: ['Q8H'], start: '2024-05-01T13:00:00.000Z' }],
+      hl7v2: { message_type: 'ORM^O01', order_control: 'NW', group: 1 },
+    });
+    expect(leaksPhi(result)).toEqual([]);
+  });
+
+  it('keeps an ORM^O01 whole as hl7v2.unhandled when any of its orders is not a pharmacy order', () => {
+    const lab = seg('OBR', { 1: '1', 4: '24331-1^Lipid panel^LN' });
+    for (const lines of [
+      [msh('ORM^O01'), PID, ORC('NW'), lab],
+      [msh('ORM^O01'), PID, ORC('NW'), rxo('0093-0058-01^Amoxicillin^NDC'), ORC('NW', { 2: 'PLC101^EHR' }), lab],
+      [msh('ORM^O01'), PID],
+    ]) {
+      const result = run(lines);
+      expect(result.errors).toEqual([]);
+      expect(result.unhandled).toBe(true);
+      expect(result.events.map((e) => e.type)).toEqual(['hl7v2.unhandled']);
+    }
+  });
+});
+
 // ---- dispenses -------------------------------------------------------------------------------------------------
 
 const RXD = (extra: Record<number, string> = {}) =>

@@ -5,20 +5,21 @@ import { isValidTimeZone } from './datetime.ts';
 import { translateRds } from './dispense.ts';
 import { checkFacilityRule } from './facility.ts';
 import { Job } from './job.ts';
-import { translateOmp, translateRde } from './orders.ts';
+import { translateOmp, translateOrm, translateRde } from './orders.ts';
 import type { TranslateContext, TranslationResult } from './types.ts';
 
 type Handler = (job: Job) => void;
 
 /**
  * Handled message types: `CODE^TRIGGER` → translator. Everything else becomes one `hl7v2.unhandled` event.
- * O01 triggers are the v2.3 pharmacy messages (before O09–O25 were split out).
+ * O01 triggers are the v2.3 pharmacy messages (before O09–O25 were split out); ORM^O01 only when its orders are RXO.
  */
 export const HANDLERS: Readonly<Record<string, Handler>> = {
   'RDE^O11': translateRde,
   'RDE^O25': translateRde,
   'RDE^O01': translateRde,
   'OMP^O09': translateOmp,
+  'ORM^O01': translateOrm,
   'RDS^O13': translateRds,
   'RDS^O01': translateRds,
   'RAS^O17': translateAdministrations,
