@@ -1,12 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { ackCode, ackPlan, shouldAcknowledge } from './ack-plan.ts';
 
-const plan = (acceptAckType: string, applicationAckType: string) => ackPlan({ acceptAckType, applicationAckType });
+const plan = (acceptAckType: string, applicationAckType: string, messageCode = 'RDS') => ackPlan({ messageCode, acceptAckType, applicationAckType });
 
 describe('ackPlan', () => {
   it('original mode when MSH-15 and MSH-16 are both empty: one application ACK, always', () => {
     expect(plan('', '')).toEqual({ mode: 'original', commit: 'never', application: 'always' });
     expect(plan(' ', '')).toEqual({ mode: 'original', commit: 'never', application: 'always' });
+  });
+
+  it('never answers an acknowledgement in original mode (acknowledging ACKs loops), but does what an ACK asks in MSH-15/16', () => {
+    expect(plan('', '', 'ACK')).toEqual({ mode: 'original', commit: 'never', application: 'never' });
+    expect(plan('', '', ' ack ')).toEqual({ mode: 'original', commit: 'never', application: 'never' });
+    expect(plan('AL', 'NE', 'ACK')).toEqual({ mode: 'enhanced', commit: 'always', application: 'never' });
   });
 
   it('enhanced mode maps table 0155: AL always, NE never, ER on error, SU on success', () => {

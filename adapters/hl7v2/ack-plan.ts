@@ -1,7 +1,9 @@
 /**
  * Which acknowledgements a message asks for (HL7 v2.5 §2.9, table 0155).
  *
- * Original mode — MSH-15 and MSH-16 both empty: one application acknowledgement (AA/AE/AR), always.
+ * Original mode — MSH-15 and MSH-16 both empty: one application acknowledgement (AA/AE/AR), always — except to an
+ *   acknowledgement (MSH-9.1 `ACK`), which is never answered: a receiver that acknowledges acknowledgements loops
+ *   forever with a peer that does the same. (An ACK that asks for answers in MSH-15/16 gets what it asks for.)
  * Enhanced mode — either one valued: a commit (accept) acknowledgement CA/CE/CR under the MSH-15 condition,
  * then an application acknowledgement AA/AE/AR under the MSH-16 condition.
  *   AL always · NE never · ER only on error/reject · SU only on success.
@@ -17,16 +19,19 @@ export interface AckPlan {
   readonly mode: 'original' | 'enhanced';
   /** When to send the commit acknowledgement; 'never' in original mode. */
   readonly commit: AckCondition;
-  /** When to send the application acknowledgement; 'always' in original mode. */
+  /** When to send the application acknowledgement; 'always' in original mode ('never' to an ACK). */
   readonly application: AckCondition;
 }
 
 const CONDITIONS: Readonly<Record<string, AckCondition>> = { AL: 'always', NE: 'never', ER: 'error', SU: 'success' };
 
-export function ackPlan(message: { readonly acceptAckType: string; readonly applicationAckType: string }): AckPlan {
+export function ackPlan(message: { readonly messageCode: string; readonly acceptAckType: string; readonly applicationAckType: string }): AckPlan {
   const accept = message.acceptAckType.trim().toUpperCase();
   const application = message.applicationAckType.trim().toUpperCase();
-  if (accept === '' && application === '') return { mode: 'original', commit: 'never', application: 'always' };
+  if (accept === '' && application === '') {
+    const isAck = message.messageCode.trim().toUpperCase() === 'ACK';
+    return { mode: 'original', commit: 'never', application: isAck ? 'never' : 'always' };
+  }
   return {
     mode: 'enhanced',
     commit: accept === '' ? 'always' : CONDITIONS[accept] ?? 'always',

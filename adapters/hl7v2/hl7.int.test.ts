@@ -246,6 +246,27 @@ describe('HL7 v2 over MLLP, end to end', () => {
     expect(answers[0]).toMatch(/^MSH\|\^~\\&\|EHR\|HOSP1\|PHARM\|HOSP1\|/);
   });
 
+  it('does not answer an acknowledgement sent to it (original mode), keeps it in the ledger, and answers one that asks (MSH-15 AL)', async () => {
+    // An EHR that sends its application ACKs for our dispenses on a connection of its own: answering them would
+    // start a loop with a peer that acknowledges acknowledgements.
+    const ack = (id: string, msh15 = '') =>
+      [`MSH|^~\\&|EHR|HOSP1|RXGATE|PHARM|20261121101600||ACK^O13^ACK|${id}|P|2.5|||${msh15}`, 'MSA|AA|RX0123456789abcdef01'].join('\r');
+    const socket = await openRawSocket(gw.mllp.port!);
+    await socket.write(frame(new TextEncoder().encode(ack('EHR-ACK-1'))));
+    await socket.write(frame(new TextEncoder().encode(rds('RDS-AFTER-ACK'))));
+    const [first] = await socket.waitForAnswers(1);
+    expect(new TextDecoder().decode(first)).toMatch(/\rMSA\|AA\|RDS-AFTER-ACK/);
+    await socket.write(frame(new TextEncoder().encode(ack('EHR-ACK-2', 'AL'))));
+    const [, second] = await socket.waitForAnswers(2);
+    expect(new TextDecoder().decode(second)).toMatch(/\rMSA\|CA\|EHR-ACK-2/);
+    socket.socket.destroy();
+    const kept = (await ledger('HOSP1')).filter((r) => r.event.source.message_id.startsWith('EHR-ACK-'));
+    expect(kept.map((r) => [r.event.source.message_id, r.event.type, r.event.payload.message_type])).toEqual([
+      ['EHR-ACK-1', 'hl7v2.unhandled', 'ACK^O13'],
+      ['EHR-ACK-2', 'hl7v2.unhandled', 'ACK^O13'],
+    ]);
+  });
+
   it('records an ADT feed from node-hl7-client (admit, transfer, discharge) as patient updates in order, the patient only as a token', async () => {
     // Written by hand from HL7 v2.5 chapter 3 (ADT_A01, ADT_A02, ADT_A03): the patient of the dispenses above.
     const adt = (trigger: string, structure: string, id: string, pv1: string) =>

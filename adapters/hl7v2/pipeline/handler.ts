@@ -174,8 +174,9 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
       }
       return frames;
     }
-    const code = ackFor(plan, 'application', outcome).code;
-    return [encode(buildAck(message, { code, controlId: newControlId(), timestamp, issues, text }).toString(), message.charset)];
+    const application = ackFor(plan, 'application', outcome);
+    if (!application.send) return [];
+    return [encode(buildAck(message, { code: application.code, controlId: newControlId(), timestamp, issues, text }).toString(), message.charset)];
   };
 
   /**
