@@ -10,11 +10,19 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-/** `KEY=FACILITY` pairs separated by commas: an HD value as the sender writes it → a facility id. */
-const facilityMap = z
-  .string()
-  .regex(/^\s*[^=,\s]+=[A-Za-z0-9_-]{1,64}\s*(,\s*[^=,\s]+=[A-Za-z0-9_-]{1,64}\s*)*$/, 'KEY=FACILITY pairs separated by commas')
-  .transform((text) => Object.fromEntries(text.split(',').map((pair) => pair.trim().split('=') as [string, string])));
+/** `KEY=VALUE` pairs separated by commas (each side matching its pattern) → an object. */
+const pairList = (key: string, value: string, message: string) =>
+  z
+    .string()
+    .regex(new RegExp(`^\\s*${key}=${value}\\s*(,\\s*${key}=${value}\\s*)*$`), message)
+    .transform((text) => Object.fromEntries(text.split(',').map((pair) => pair.trim().split('=') as [string, string])));
+const FACILITY_ID = '[A-Za-z0-9_-]{1,64}';
+
+/** An HD value as the sender writes it → a facility id. */
+const facilityMap = pairList('[^=,\\s]+', FACILITY_ID, 'KEY=FACILITY pairs separated by commas');
+
+/** A facility id → the IANA zone its senders write local times in. */
+const facilityZones = pairList(FACILITY_ID, '[^=,\\s]+', 'FACILITY=ZONE pairs separated by commas');
 
 /** An HD value of our own MSH-3/MSH-4: `^` separates its components (namespace id^universal id^type). */
 const hdText = z.string().regex(/^[^|~\\&\r\n]{1,180}$/, 'an HD value (no | ~ \\ & or line breaks)');
@@ -62,6 +70,9 @@ export const hl7ConfigShape = {
   HL7_FACILITY_DEFAULT: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a facility id').default('DEFAULT').describe('facility of HL7 messages whose PV1-3.4/MSH-4/MSH-6 is not in HL7_FACILITY_MAP'),
   HL7_FACILITY_MAP: facilityMap.optional().describe('HD values (PV1-3.4, MSH-4, MSH-6) to facility ids: `HOSP1=FAC1,1.2.3.4=FAC2`'),
   HL7_TIME_ZONE: z.string().min(1).default('UTC').describe('IANA zone of HL7 date/times written without an offset'),
+  HL7_TIME_ZONE_MAP: facilityZones
+    .optional()
+    .describe('facilities whose HL7 date/times without an offset are in another zone than HL7_TIME_ZONE: `FAC2=America/Denver,FAC3=America/Phoenix`'),
   HL7_OUTBOUND_TARGETS: z
     .string()
     .transform((text, ctx) => {

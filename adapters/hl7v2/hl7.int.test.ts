@@ -529,6 +529,24 @@ describe('HL7 v2 over MLLP, end to end', () => {
     for (let i = 0; i < 1000; i += 97) expect(ids.indexOf(`MANY-${i}-1`)).toBeLessThan(ids.indexOf(`MANY-${i}-2`));
   }, 180_000);
 
+  it("reads a facility's local times in the zone HL7_TIME_ZONE_MAP gives it, and refuses to start with a zone for a facility it never yields", async () => {
+    const adapter = await secondAdapter({ MLLP_PORT: '0', HL7_FACILITY_MAP: 'HOSP1=TZFAC', HL7_TIME_ZONE_MAP: 'TZFAC=America/Denver' });
+    try {
+      const sender = await connectNodeHl7Client({ port: adapter.listener.address.plain!.port });
+      try {
+        expect((await sender.send(rds('TZ-1'))).code).toBe('AA');
+      } finally {
+        await sender.close();
+      }
+    } finally {
+      await adapter.stop();
+    }
+    // RXD-3 20261121101000 has no offset: 10:10 in Denver in November (UTC-7); the default gateway reads it as UTC.
+    const [row] = await ledger('TZFAC');
+    expect(row!.event).toMatchObject({ source: { message_id: 'TZ-1' }, occurred_at: '2026-11-21T17:10:00.000Z' });
+    await expect(secondAdapter({ MLLP_PORT: '0', HL7_FACILITY_MAP: 'HOSP1=TZFAC', HL7_TIME_ZONE_MAP: 'TZFCA=America/Denver' })).rejects.toThrow(/"TZFCA" has a time zone but the facility rule never gives it/);
+  });
+
   it('takes only production messages by default: a training message is answered AR with ERR 202 at MSH-11 and kept', async () => {
     const adapter = await secondAdapter({ MLLP_PORT: '0', HL7_FACILITY_MAP: 'HOSP1=HOSP1' });
     try {

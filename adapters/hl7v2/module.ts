@@ -84,6 +84,7 @@ export async function startHl7Adapter(deps: {
     tokenKey: deps.tokenKey,
     drugs: deps.drugs,
     defaultTimeZone: config.HL7_TIME_ZONE,
+    facilityTimeZones: config.HL7_TIME_ZONE_MAP,
   };
   const problems = checkTranslateConfig(translation);
   if (problems.length > 0) throw new Hl7ConfigError(problems);

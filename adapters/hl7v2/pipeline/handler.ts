@@ -41,7 +41,7 @@ export interface Hl7PipelineDeps {
   /** MSH-11.1 values taken (HL7_PROCESSING_IDS); others are refused with AR and ERR 202 */
   processingIds: readonly string[];
   /** The configured, message-independent part of the translation context. */
-  translation: Pick<TranslateContext, 'facility' | 'tokenKey' | 'drugs' | 'defaultTimeZone'>;
+  translation: Pick<TranslateContext, 'facility' | 'tokenKey' | 'drugs' | 'defaultTimeZone' | 'facilityTimeZones'>;
   now?: () => Date;
   newControlId?: () => string;
 }

@@ -58,10 +58,15 @@ export class Job {
     readonly message: Hl7Message,
     readonly ctx: TranslateContext,
   ) {
-    const tz = ctx.defaultTimeZone ?? 'UTC';
+    // The facility comes first: its zone is how the message's local times are read. Finding it reads text only.
+    const facility = resolveFacility(new Reader(message, 'UTC'), message, ctx.facility);
+    const zones = ctx.facilityTimeZones;
+    const own = zones !== undefined && Object.hasOwn(zones, facility.id) ? zones[facility.id] : undefined;
+    const tz = own ?? ctx.defaultTimeZone ?? 'UTC';
     this.r = new Reader(message, isValidTimeZone(tz) ? tz : 'UTC');
-    if (!isValidTimeZone(tz)) this.r.issue(207, { seg: message.msh }, `configured default time zone ${JSON.stringify(tz)} is unknown`);
-    const facility = resolveFacility(this.r, message, ctx.facility);
+    if (!isValidTimeZone(tz)) {
+      this.r.issue(207, { seg: message.msh }, `configured ${own ? `time zone of facility ${facility.id}` : 'default time zone'} ${JSON.stringify(tz)} is unknown`);
+    }
     // The whole rule is checked at start-up (checkTranslateConfig); per message only the id actually used.
     if (!facilityIdSchema.safeParse(facility.id).success) {
       this.r.issue(207, { seg: message.msh }, `configured facility id for ${facility.source} is not a valid facility id`);

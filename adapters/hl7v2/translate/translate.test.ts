@@ -805,6 +805,29 @@ describe('envelope, facility, configuration', () => {
     expect(run(lines).events[0]!.occurred_at).toBe('2024-01-15T09:30:00.000Z');
   });
 
+  it("reads a facility's times in its own zone (HL7_TIME_ZONE_MAP), the other facilities' in the default one", () => {
+    const ctx = { facility: { defaultId: 'hosp', map: { WARD9: 'ward' } }, defaultTimeZone: 'America/Chicago', facilityTimeZones: { ward: 'America/Denver' } };
+    const dispense = (rxd3: string, pv1?: string) => [msh('RDS^O13'), PID, ...(pv1 ? [pv1] : []), ORC('RE'), RXD({ 3: rxd3 })];
+    const atWard = seg('PV1', { 1: '1', 2: 'I', 3: 'W9^12^A^WARD9' });
+    // January: Denver is UTC-7, Chicago UTC-6; July: UTC-6 and UTC-5.
+    expect(run(dispense('20240115093000', atWard), ctx).events.map((e) => [e.facility_id, e.occurred_at])).toEqual([['ward', '2024-01-15T16:30:00.000Z']]);
+    expect(run(dispense('20240715093000', atWard), ctx).events.map((e) => [e.facility_id, e.occurred_at])).toEqual([['ward', '2024-07-15T15:30:00.000Z']]);
+    expect(run(dispense('20240115093000'), ctx).events.map((e) => [e.facility_id, e.occurred_at])).toEqual([['hosp', '2024-01-15T15:30:00.000Z']]);
+    // A time written with its offset is read as written, whatever the zone.
+    expect(run(dispense('20240115093000-0500', atWard), ctx).events[0]!.occurred_at).toBe('2024-01-15T14:30:00.000Z');
+  });
+
+  it('answers 207 naming the facility when its configured zone is unknown, and checks the zones at start-up', () => {
+    const result = run(rde(), { facility: { defaultId: 'hosp' }, facilityTimeZones: { hosp: 'Mars/Olympus' } });
+    expect(result.errors.map((e) => [e.code, e.detail])).toEqual([[207, expect.stringMatching(/facility hosp .*Mars\/Olympus/)]]);
+    const rule = { defaultId: 'hosp', map: { WARD9: 'ward' } };
+    expect(checkTranslateConfig({ facility: rule, facilityTimeZones: { ward: 'America/Denver', hosp: 'America/Chicago' }, tokenKey: Buffer.alloc(32) })).toEqual([]);
+    expect(checkTranslateConfig({ facility: rule, facilityTimeZones: { ward: 'Nowhere/City', wrad: 'America/Denver' }, tokenKey: Buffer.alloc(32) })).toEqual([
+      expect.stringContaining('Nowhere/City'),
+      expect.stringMatching(/facility "wrad" has a time zone but the facility rule never gives it/),
+    ]);
+  });
+
   it('checks MSH-7 of a translated message (102)', () => {
     const result = run([msh('ADT^A08', { 7: '20241301' }), PID]);
     expect(result.errors.map((e) => [e.code, e.location.segment, e.location.field])).toEqual([[102, 'MSH', 7]]);

@@ -67,10 +67,16 @@ export function translate(message: Hl7Message, ctx: TranslateContext): Translati
 }
 
 /** Start-up check of the configuration part of a context; returns the problems (empty when fine). */
-export function checkTranslateConfig(config: Pick<TranslateContext, 'facility' | 'defaultTimeZone' | 'tokenKey'>): string[] {
+export function checkTranslateConfig(config: Pick<TranslateContext, 'facility' | 'defaultTimeZone' | 'facilityTimeZones' | 'tokenKey'>): string[] {
   const problems = checkFacilityRule(config.facility);
   if (config.defaultTimeZone !== undefined && !isValidTimeZone(config.defaultTimeZone)) {
     problems.push(`default time zone ${JSON.stringify(config.defaultTimeZone)} is not a known IANA zone`);
+  }
+  // A facility the rule never yields would never have its zone applied: a typo that would go unnoticed for good.
+  const facilities = new Set([config.facility.defaultId, ...Object.values(config.facility.map ?? {})]);
+  for (const [facility, zone] of Object.entries(config.facilityTimeZones ?? {})) {
+    if (!isValidTimeZone(zone)) problems.push(`time zone ${JSON.stringify(zone)} of facility ${JSON.stringify(facility)} is not a known IANA zone`);
+    if (!facilities.has(facility)) problems.push(`facility ${JSON.stringify(facility)} has a time zone but the facility rule never gives it (not the default, not in the map)`);
   }
   if (config.tokenKey.length < 32) problems.push('the patient token key must be at least 32 bytes');
   return problems;

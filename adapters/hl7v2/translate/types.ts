@@ -30,6 +30,8 @@ export interface TranslateContext {
   drugs: DrugResolver;
   /** IANA zone for HL7 date/times without an offset; 'UTC' when absent. */
   defaultTimeZone?: string;
+  /** facility id → IANA zone, for facilities whose senders write local times in another zone than the default */
+  facilityTimeZones?: Readonly<Record<string, string>>;
 }
 
 /**
