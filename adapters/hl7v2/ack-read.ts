@@ -1,3 +1,4 @@
+import type { Hl7Message } from './message.ts';
 import { parseMessage } from './parse.ts';
 
 /**
@@ -23,6 +24,11 @@ export function readAck(frame: Uint8Array): AckRead | undefined {
   } catch {
     return undefined;
   }
+  return readAckMessage(message);
+}
+
+/** The same, of a message already parsed. */
+export function readAckMessage(message: Hl7Message): AckRead | undefined {
   const msa = message.segment('MSA');
   if (!msa) return undefined;
   const errors = message.all('ERR').map((err) => {

@@ -12,6 +12,7 @@ import type { Hl7Config } from './config.ts';
 import { mllpStatus, type MllpStatus } from './mllp-status.ts';
 import { listenerOptionsFromConfig } from './mllp/config.ts';
 import type { MllpConnectionInfo } from './mllp/handler.ts';
+import { applicationAckRecorder } from './outbound/application-acks.ts';
 import { DeliveryRecords, type DeliveryRecord } from './outbound/delivery-records.ts';
 import { startOutboundWorkers, type OutboundWorkers } from './outbound/worker.ts';
 import { OutboundResends } from './outbound/resends.ts';
@@ -92,6 +93,9 @@ export async function startHl7Adapter(deps: {
   if (windowWarning) deps.logger.warn({ HL7_DEDUPE_WINDOW_S: config.HL7_DEDUPE_WINDOW_S, DUPLICATE_WINDOW_S: config.DUPLICATE_WINDOW_S }, windowWarning);
 
   const seen = await SeenMessages.open(deps.bus, config.HL7_DEDUPE_WINDOW_S * 1000);
+  const targets = config.HL7_OUTBOUND_TARGETS ?? [];
+  // What became of each dispense sent to an EHR, kept as long as the events they are about (EVENTS_MAX_AGE_DAYS; 0: for ever).
+  const deliveries = targets.length > 0 ? await DeliveryRecords.open(deps.bus, Math.round((config.EVENTS_MAX_AGE_DAYS ?? 0) * 86_400_000)) : undefined;
   const handler = createHl7Handler({
     bus: deps.bus,
     intake: deps.intake,
@@ -103,6 +107,7 @@ export async function startHl7Adapter(deps: {
     allowRules: parseAllowList(config.MLLP_ALLOWED_SENDERS),
     processingIds: config.HL7_PROCESSING_IDS,
     translation,
+    onAccepted: deliveries && applicationAckRecorder({ deliveries, targets, metrics: deps.metrics }),
   });
   const listener = await startMllpListener(listenerOptionsFromConfig(config, { handler, logger: deps.logger }));
 
@@ -114,14 +119,11 @@ export async function startHl7Adapter(deps: {
   };
   // Outbound to EHRs (README, "Outbound to EHRs"): one worker per configured target.
   let outbound: OutboundWorkers | undefined;
-  let deliveries: DeliveryRecords | undefined;
-  if (config.HL7_OUTBOUND_TARGETS && config.HL7_OUTBOUND_TARGETS.length > 0) {
+  if (deliveries) {
     try {
-      // Kept as long as the events they are about (EVENTS_MAX_AGE_DAYS; 0: for ever).
-      deliveries = await DeliveryRecords.open(deps.bus, Math.round((config.EVENTS_MAX_AGE_DAYS ?? 0) * 86_400_000));
       outbound = await startOutboundWorkers({
         deliveries,
-        targets: config.HL7_OUTBOUND_TARGETS,
+        targets,
         bus: deps.bus,
         vault: deps.vault,
         metrics: deps.metrics,

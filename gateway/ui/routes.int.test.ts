@@ -172,6 +172,17 @@ const knownTrace: MessageTrace = {
       at: '2026-11-21T10:20:00.000Z',
       attempts: 1,
     },
+    {
+      event_id: '01a24fe0-4496-7c92-a27e-8777c1432a20',
+      target: 'HOSP1',
+      outcome: 'sent',
+      control_id: 'RX0123456789abcdef02',
+      ack: 'CA',
+      errors: [],
+      at: '2026-11-21T10:21:00.000Z',
+      attempts: 1,
+      application_ack: { code: 'AR', errors: ['code 206 at RXD-2'], message_id: 'EHRACK-9', at: '2026-11-21T10:25:00.000Z' },
+    },
   ],
   truncated: false,
   unavailable: [],
@@ -592,6 +603,8 @@ describe('web UI routes', () => {
     expect(known.html).toContain('RXD-2 (dispense give code) is required');
     expect(known.html).toContain('refused by the EHR (AE); retried, then dead-lettered');
     expect(known.html).toContain('AE; code 204 at PID-3');
+    // An EHR in enhanced mode: its CA on the connection, then its application ACK, sent later as a message of its own.
+    expect(known.html).toContain('then its application ACK EHRACK-9: AR; code 206 at RXD-2 at <time datetime="2026-11-21T10:25:00.000Z">');
     expect(known.html).toContain('refused again at <time datetime="2026-11-21T10:05:00.000Z">2026-11-21 10:05:00 UTC</time>');
 
     const unknown = await analyst.get(`/ui/trace?message_id=${encodeURIComponent(' NEVER SENT ')}&sender=EHR%5EH1`);

@@ -21,6 +21,22 @@ export interface DeliveryRecord {
   at: string;
   /** sends within this delivery */
   attempts: number;
+  /**
+   * The EHR's application acknowledgement, when it sent one later as a message of its own (enhanced mode: the
+   * answer on the connection was a commit ACK, CA)
+   */
+  application_ack?: ApplicationAck;
+}
+
+export interface ApplicationAck {
+  /** MSA-1: AA, AE or AR */
+  code: string;
+  /** its ERR codes and locations, never its free text */
+  errors: string[];
+  /** MSH-10 of the acknowledgement message */
+  message_id: string;
+  /** when the gateway received it */
+  at: string;
 }
 
 /** The MSH-10 the outbound worker writes (rds-builder.ts controlIdForEvent), and the key prefix that maps it back. */
@@ -40,6 +56,26 @@ export class DeliveryRecords {
     this.bucket.putWithoutWaiting(r.event_id, JSON.stringify(r));
     // The MSH-10 it was sent under leads back to the event, for an EHR that quotes it (controlIdForEvent: RX + hex).
     if (r.control_id && CONTROL_ID.test(r.control_id)) this.bucket.putWithoutWaiting(`${SENT_AS}${r.control_id}`, r.event_id);
+  }
+
+  /**
+   * Adds the EHR's application acknowledgement to the delivery record of the dispense it names by the MSH-10 it was
+   * sent under, when `fromItsEhr` says the acknowledgement came from that record's EHR. The updated record;
+   * `unknown` when that MSH-10 or its record is not known here.
+   */
+  async addApplicationAck(
+    controlId: string,
+    ack: ApplicationAck,
+    fromItsEhr: (record: DeliveryRecord) => boolean,
+  ): Promise<DeliveryRecord | 'unknown' | 'other_sender'> {
+    const eventId = await this.eventSentAs(controlId);
+    if (!eventId) return 'unknown';
+    const [current] = await this.get([eventId]);
+    if (!current) return 'unknown';
+    if (!fromItsEhr(current)) return 'other_sender';
+    const updated = { ...current, application_ack: ack };
+    this.bucket.putWithoutWaiting(eventId, JSON.stringify(updated));
+    return updated;
   }
 
   /** The event a message sent to an EHR was built from, by the MSH-10 it went under; null when none is known. */

@@ -275,6 +275,34 @@ describe('HL7 v2 outbound to EHRs, end to end', () => {
     expect(enhanced.log.filter((l) => parseMessage(l.payload).controlId === controlId)).toHaveLength(1);
   });
 
+  it("records the enhanced-mode EHR's later application ACK with the dispense's delivery, only when the EHR itself sends it", async () => {
+    const controlId = await post('FACENH', { rx: 'RX-APP' });
+    const messageId = `D-${seq}`;
+    expect(await deliveryOf(messageId, (d) => d.outcome === 'sent')).toMatchObject({ ack: 'CA', control_id: controlId });
+    // The EHR applies the dispense later and says so in a message of its own, sent to our listener (by
+    // node-hl7-client, asking for a commit ACK itself): AE, the patient's identifier not found.
+    const appAck = (id: string, sender: string) =>
+      [
+        `MSH|^~\\&|${sender}||RXGATE|PHARM1|20261121101800||ACK^O13^ACK|${id}|P|2.5|||AL|NE`,
+        `MSA|AE|${controlId}`,
+        'ERR||PID^1^3|204^Unknown key identifier^HL70357|E',
+      ].join('\r');
+    const client = await connectNodeHl7Client({ port: gw.mllp.port! });
+    try {
+      // From another sender first: taken (and kept) like any message, but not the EHR's word on the dispense.
+      expect((await client.send(appAck('APPACK-0', 'OTHERAPP'))).code).toBe('CA');
+      expect((await client.send(appAck('APPACK-1', 'EHR6'))).code).toBe('CA');
+    } finally {
+      await client.close();
+    }
+    const delivery = (await deliveryOf(messageId, (d) => 'application_ack' in d)) as Delivery & { application_ack: unknown };
+    expect(delivery).toMatchObject({ outcome: 'sent', ack: 'CA', control_id: controlId });
+    expect(delivery.application_ack).toEqual({ code: 'AE', errors: ['code 204 at PID-3'], message_id: 'APPACK-1', at: expect.any(String) });
+    expect((await outcomes('FACENH')).application_refused).toBe(1);
+    await waitFor('the refusal logged', () => logLines.some((l) => l.includes('EHR refused a dispense in its application acknowledgement') && l.includes(controlId)));
+    await waitFor('the other sender logged', () => logLines.some((l) => l.includes('not its EHR: not recorded') && l.includes(controlId)));
+  });
+
   it('dead-letters a dispense whose patient has no identifiers in the vault, with the reason', async () => {
     const stranger = `pt_${'0'.repeat(64)}`;
     await post('FACOK', { patient_ref: stranger, rx: 'RX-NOBODY' });

@@ -42,6 +42,11 @@ export interface Hl7PipelineDeps {
   processingIds: readonly string[];
   /** The configured, message-independent part of the translation context. */
   translation: Pick<TranslateContext, 'facility' | 'tokenKey' | 'drugs' | 'defaultTimeZone' | 'facilityTimeZones'>;
+  /**
+   * Told of each message accepted (not of repeats), after its answer is decided and without holding it up: what
+   * else the gateway learns from a message beyond its events (an EHR's application ACK of a dispense sent to it).
+   */
+  onAccepted?: (message: Hl7Message, receivedAt: Date, log: Logger) => Promise<void>;
   now?: () => Date;
   newControlId?: () => string;
 }
@@ -398,6 +403,7 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
       log.warn({ error: (err as Error).message }, 'could not remember the answered message');
     }
     log.info({ type, events: eventIds.length, unhandled: result.unhandled === true, duplicate: accepted.some((a) => a.duplicate) }, 'hl7 message accepted');
+    deps.onAccepted?.(message, receivedAt, log).catch((err: Error) => log.warn({ type, error: err.message }, 'could not follow up an accepted message'));
     return { frames, outcome: 'accept', eventIds };
   };
 

@@ -187,6 +187,12 @@ function TraceResult(props: { page: PageContext; trace: MessageTrace }) {
                   <td>{DELIVERY_OUTCOMES[d.outcome]}</td>
                   <td>
                     <Value v={[d.ack, ...d.errors].filter(Boolean).join('; ')} />
+                    {d.application_ack ? (
+                      <div>
+                        then its application ACK {d.application_ack.message_id}: {[d.application_ack.code, ...d.application_ack.errors].join('; ')} at{' '}
+                        <Instant iso={d.application_ack.at} />
+                      </div>
+                    ) : null}
                   </td>
                   <td>
                     <Instant iso={d.at} />
