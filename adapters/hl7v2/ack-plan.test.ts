@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ackCode, ackPlan, shouldAcknowledge } from './ack-plan.ts';
 
-const plan = (acceptAckType: string, applicationAckType: string, messageCode = 'RDS') => ackPlan({ messageCode, acceptAckType, applicationAckType });
+const plan = (acceptAckType: string, applicationAckType: string, messageCode = 'RDS', segments: string[] = ['MSH', 'PID']) =>
+  ackPlan({ messageCode, acceptAckType, applicationAckType, segment: (name) => (segments.includes(name) ? {} : undefined) });
 
 describe('ackPlan', () => {
   it('original mode when MSH-15 and MSH-16 are both empty: one application ACK, always', () => {
@@ -9,10 +10,12 @@ describe('ackPlan', () => {
     expect(plan(' ', '')).toEqual({ mode: 'original', commit: 'never', application: 'always' });
   });
 
-  it('never answers an acknowledgement in original mode (acknowledging ACKs loops), but does what an ACK asks in MSH-15/16', () => {
-    expect(plan('', '', 'ACK')).toEqual({ mode: 'original', commit: 'never', application: 'never' });
-    expect(plan('', '', ' ack ')).toEqual({ mode: 'original', commit: 'never', application: 'never' });
-    expect(plan('AL', 'NE', 'ACK')).toEqual({ mode: 'enhanced', commit: 'always', application: 'never' });
+  it('never answers a response in original mode (acknowledging ACKs loops), but does what a response asks in MSH-15/16', () => {
+    expect(plan('', '', 'ACK', ['MSH', 'MSA'])).toEqual({ mode: 'original', commit: 'never', application: 'never' });
+    expect(plan('', '', ' ack ', ['MSH'])).toEqual({ mode: 'original', commit: 'never', application: 'never' });
+    // RRD^O14, the pharmacy's own application acknowledgement of an RDS^O13, carries an MSA
+    expect(plan('', '', 'RRD', ['MSH', 'MSA', 'PID', 'ORC', 'RXD'])).toEqual({ mode: 'original', commit: 'never', application: 'never' });
+    expect(plan('AL', 'NE', 'ACK', ['MSH', 'MSA'])).toEqual({ mode: 'enhanced', commit: 'always', application: 'never' });
   });
 
   it('enhanced mode maps table 0155: AL always, NE never, ER on error, SU on success', () => {

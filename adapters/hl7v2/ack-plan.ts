@@ -1,9 +1,10 @@
 /**
  * Which acknowledgements a message asks for (HL7 v2.5 §2.9, table 0155).
  *
- * Original mode — MSH-15 and MSH-16 both empty: one application acknowledgement (AA/AE/AR), always — except to an
- *   acknowledgement (MSH-9.1 `ACK`), which is never answered: a receiver that acknowledges acknowledgements loops
- *   forever with a peer that does the same. (An ACK that asks for answers in MSH-15/16 gets what it asks for.)
+ * Original mode — MSH-15 and MSH-16 both empty: one application acknowledgement (AA/AE/AR), always — except to a
+ *   response (an ACK, or any message holding an MSA: RRD^O14, RRE^O12, ORL^O22, RSP^K11, …), which in original mode
+ *   is never answered: a receiver that acknowledges acknowledgements loops forever with a peer that does the same.
+ *   (A response that asks for answers in MSH-15/16 gets what it asks for.)
  * Enhanced mode — either one valued: a commit (accept) acknowledgement CA/CE/CR under the MSH-15 condition,
  * then an application acknowledgement AA/AE/AR under the MSH-16 condition.
  *   AL always · NE never · ER only on error/reject · SU only on success.
@@ -19,18 +20,29 @@ export interface AckPlan {
   readonly mode: 'original' | 'enhanced';
   /** When to send the commit acknowledgement; 'never' in original mode. */
   readonly commit: AckCondition;
-  /** When to send the application acknowledgement; 'always' in original mode ('never' to an ACK). */
+  /** When to send the application acknowledgement; 'always' in original mode ('never' to a response). */
   readonly application: AckCondition;
 }
 
 const CONDITIONS: Readonly<Record<string, AckCondition>> = { AL: 'always', NE: 'never', ER: 'error', SU: 'success' };
 
-export function ackPlan(message: { readonly messageCode: string; readonly acceptAckType: string; readonly applicationAckType: string }): AckPlan {
+export interface AckPlanInput {
+  readonly messageCode: string;
+  readonly acceptAckType: string;
+  readonly applicationAckType: string;
+  segment(name: string): unknown;
+}
+
+/** Whether a message answers another: an ACK, or a message with an MSA segment (the acknowledgement it carries). */
+export function isResponse(message: Pick<AckPlanInput, 'messageCode' | 'segment'>): boolean {
+  return message.messageCode.trim().toUpperCase() === 'ACK' || message.segment('MSA') !== undefined;
+}
+
+export function ackPlan(message: AckPlanInput): AckPlan {
   const accept = message.acceptAckType.trim().toUpperCase();
   const application = message.applicationAckType.trim().toUpperCase();
   if (accept === '' && application === '') {
-    const isAck = message.messageCode.trim().toUpperCase() === 'ACK';
-    return { mode: 'original', commit: 'never', application: isAck ? 'never' : 'always' };
+    return { mode: 'original', commit: 'never', application: isResponse(message) ? 'never' : 'always' };
   }
   return {
     mode: 'enhanced',

@@ -246,13 +246,22 @@ describe('HL7 v2 over MLLP, end to end', () => {
     expect(answers[0]).toMatch(/^MSH\|\^~\\&\|EHR\|HOSP1\|PHARM\|HOSP1\|/);
   });
 
-  it('does not answer an acknowledgement sent to it (original mode), keeps it in the ledger, and answers one that asks (MSH-15 AL)', async () => {
+  it('does not answer an acknowledgement or other response sent to it (original mode), keeps it in the ledger, and answers one that asks (MSH-15 AL)', async () => {
     // An EHR that sends its application ACKs for our dispenses on a connection of its own: answering them would
     // start a loop with a peer that acknowledges acknowledgements.
     const ack = (id: string, msh15 = '') =>
       [`MSH|^~\\&|EHR|HOSP1|RXGATE|PHARM|20261121101600||ACK^O13^ACK|${id}|P|2.5|||${msh15}`, 'MSA|AA|RX0123456789abcdef01'].join('\r');
+    // RRD^O14: the response v2.5 defines for an RDS^O13 (MSA, then the dispense as the EHR took it)
+    const rrd = [
+      'MSH|^~\\&|EHR|HOSP1|RXGATE|PHARM|20261121101700||RRD^O14^RRD_O14|EHR-RRD-1|P|2.5',
+      'MSA|AA|RX0123456789abcdef02',
+      `PID|1||${MRN}^^^HOSP1^MR`,
+      'ORC|RE|ORD-1',
+      'RXD|1|00591-0369-01^Hydrocodone^NDC|20261121101000|30|TAB',
+    ].join('\r');
     const socket = await openRawSocket(gw.mllp.port!);
     await socket.write(frame(new TextEncoder().encode(ack('EHR-ACK-1'))));
+    await socket.write(frame(new TextEncoder().encode(rrd)));
     await socket.write(frame(new TextEncoder().encode(rds('RDS-AFTER-ACK'))));
     const [first] = await socket.waitForAnswers(1);
     expect(new TextDecoder().decode(first)).toMatch(/\rMSA\|AA\|RDS-AFTER-ACK/);
@@ -260,9 +269,10 @@ describe('HL7 v2 over MLLP, end to end', () => {
     const [, second] = await socket.waitForAnswers(2);
     expect(new TextDecoder().decode(second)).toMatch(/\rMSA\|CA\|EHR-ACK-2/);
     socket.socket.destroy();
-    const kept = (await ledger('HOSP1')).filter((r) => r.event.source.message_id.startsWith('EHR-ACK-'));
+    const kept = (await ledger('HOSP1')).filter((r) => r.event.source.message_id.startsWith('EHR-'));
     expect(kept.map((r) => [r.event.source.message_id, r.event.type, r.event.payload.message_type])).toEqual([
       ['EHR-ACK-1', 'hl7v2.unhandled', 'ACK^O13'],
+      ['EHR-RRD-1', 'hl7v2.unhandled', 'RRD^O14'],
       ['EHR-ACK-2', 'hl7v2.unhandled', 'ACK^O13'],
     ]);
   });

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Metrics } from '../../../gateway/metrics.ts';
+import { isResponse } from '../ack-plan.ts';
 import { readAckMessage } from '../ack-read.ts';
 import type { Hl7Message } from '../message.ts';
 import { senderOf } from '../sender.ts';
@@ -8,7 +9,8 @@ import { isEcho, type OutboundTarget } from './targets.ts';
 
 /**
  * An EHR in enhanced mode answers a dispense with a commit ACK (CA) on the connection and may send its application
- * acknowledgement later, as a message of its own, to our MLLP listener. That ACK names, in MSA-2, the MSH-10 the
+ * acknowledgement later, as a message of its own, to our MLLP listener: a generic ACK, or RRD^O14 (the response
+ * v2.5 defines for RDS^O13), or RRE^O12 (for an RDE reversal). It names, in MSA-2, the MSH-10 the
  * dispense went under: its code and ERR codes are added to the dispense's delivery record (so a trace shows whether
  * the EHR applied the dispense), logged, and counted as `application_accepted` or `application_refused`.
  *
@@ -21,7 +23,7 @@ export function applicationAckRecorder(deps: {
   metrics: Metrics;
 }): (message: Hl7Message, receivedAt: Date, log: Logger) => Promise<void> {
   return async (message, receivedAt, log) => {
-    if (message.messageCode.trim().toUpperCase() !== 'ACK') return;
+    if (!isResponse(message)) return;
     const ack = readAckMessage(message);
     if (!ack || !['AA', 'AE', 'AR'].includes(ack.code)) return;
     const sender = senderOf(message);

@@ -6,9 +6,11 @@ import type { RunningGateway } from '../../../gateway/main.ts';
 import { startTestGateway } from '../../../gateway/test-support.ts';
 import { patientToken } from '../../../gateway/phi/token.ts';
 import type { Hl7Message } from '../message.ts';
+import { frame } from '../mllp/framing.ts';
 import { connectNodeHl7Client } from '../mllp/testkit/node-hl7-client-sender.ts';
 import { startNodeHl7ServerPeer, type NodeHl7ServerPeer } from '../mllp/testkit/node-hl7-server-peer.ts';
 import { minimalAck } from '../mllp/testkit/minimal-ack.ts';
+import { openRawSocket } from '../mllp/testkit/raw-socket.ts';
 import { startScriptedPeer, type ScriptedPeer } from '../mllp/testkit/scripted-peer.ts';
 import { parseMessage } from '../parse.ts';
 import { controlIdForEvent } from './rds-builder.ts';
@@ -299,6 +301,26 @@ describe('HL7 v2 outbound to EHRs, end to end', () => {
     expect(delivery).toMatchObject({ outcome: 'sent', ack: 'CA', control_id: controlId });
     expect(delivery.application_ack).toEqual({ code: 'AE', errors: ['code 204 at PID-3'], message_id: 'APPACK-1', at: expect.any(String) });
     expect((await outcomes('FACENH')).application_refused).toBe(1);
+    // Once the EHR has fixed its side it applies the dispense and says so with the response v2.5 defines for
+    // RDS^O13, an RRD^O14, in original mode (not answered: a response is not acknowledged).
+    const socket = await openRawSocket(gw.mllp.port!);
+    await socket.write(
+      frame(
+        new TextEncoder().encode(
+          [`MSH|^~\\&|EHR6||RXGATE|PHARM1|20261121110000||RRD^O14^RRD_O14|APPACK-2|P|2.5`, `MSA|AA|${controlId}`, `PID|1||${MRN}^^^HOSP1^MR`, 'ORC|RE|ORD-1'].join('\r'),
+        ),
+      ),
+    );
+    const applied = (await deliveryOf(messageId, (d) => (d as { application_ack?: { message_id: string } }).application_ack?.message_id === 'APPACK-2')) as Delivery & {
+      application_ack: unknown;
+    };
+    expect(applied.application_ack).toEqual({ code: 'AA', errors: [], message_id: 'APPACK-2', at: expect.any(String) });
+    expect((await outcomes('FACENH')).application_accepted).toBe(1);
+    // A message behind it on the same connection is answered, and its answer is the first one.
+    await socket.write(frame(new TextEncoder().encode([`MSH|^~\\&|PING||RXGATE|PHARM1|20261121110100||ADT^A08|PING-1|P|2.5`, `PID|1||${MRN}^^^HOSP1^MR`].join('\r'))));
+    const [first] = await socket.waitForAnswers(1);
+    expect(new TextDecoder().decode(first)).toMatch(/\rMSA\|AA\|PING-1/);
+    socket.socket.destroy();
     await waitFor('the refusal logged', () => logLines.some((l) => l.includes('EHR refused a dispense in its application acknowledgement') && l.includes(controlId)));
     await waitFor('the other sender logged', () => logLines.some((l) => l.includes('not its EHR: not recorded') && l.includes(controlId)));
   });
