@@ -18,8 +18,8 @@ const pairList = (key: string, value: string, message: string) =>
     .transform((text) => Object.fromEntries(text.split(',').map((pair) => pair.trim().split('=') as [string, string])));
 const FACILITY_ID = '[A-Za-z0-9_-]{1,64}';
 
-/** An HD value as the sender writes it → a facility id. */
-const facilityMap = pairList('[^=,\\s]+', FACILITY_ID, 'KEY=FACILITY pairs separated by commas');
+/** An HD value as the sender writes it (spaces inside it are part of it: `GENERAL HOSPITAL`) → a facility id. */
+const facilityMap = pairList('[^=,\\s](?:[^=,]*[^=,\\s])?', FACILITY_ID, 'KEY=FACILITY pairs separated by commas');
 
 /** A facility id → the IANA zone its senders write local times in. */
 const facilityZones = pairList(FACILITY_ID, '[^=,\\s]+', 'FACILITY=ZONE pairs separated by commas');
@@ -68,7 +68,7 @@ export const hl7ConfigShape = {
     .describe('MSH-11 processing ids taken (P production, T training, D debugging); other messages are answered AR with ERR 202, so a test feed pointed here by mistake creates no dispense'),
   HL7_DEDUPE_WINDOW_S: z.coerce.number().int().min(1).default(86_400).describe('a repeated MSH-10 from the same sender within this window gets the same ACK (a resend with other bytes is known as a repeat within DUPLICATE_WINDOW_S: keep this no longer)'),
   HL7_FACILITY_DEFAULT: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a facility id').default('DEFAULT').describe('facility of HL7 messages whose PV1-3.4/MSH-4/MSH-6 is not in HL7_FACILITY_MAP'),
-  HL7_FACILITY_MAP: facilityMap.optional().describe('HD values (PV1-3.4, MSH-4, MSH-6) to facility ids: `HOSP1=FAC1,1.2.3.4=FAC2`'),
+  HL7_FACILITY_MAP: facilityMap.optional().describe('HD values (PV1-3.4, MSH-4, MSH-6) to facility ids: `HOSP1=FAC1,GENERAL HOSPITAL=FAC2,1.2.3.4=FAC3`'),
   HL7_TIME_ZONE: z.string().min(1).default('UTC').describe('IANA zone of HL7 date/times written without an offset'),
   HL7_TIME_ZONE_MAP: facilityZones
     .optional()

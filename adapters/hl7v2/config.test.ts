@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { hl7ConfigShape } from './config.ts';
+
+const parse = (name: keyof typeof hl7ConfigShape, value: string) => (hl7ConfigShape[name] as z.ZodType).safeParse(value);
+
+describe('HL7 adapter settings', () => {
+  it('reads HL7_FACILITY_MAP keys as the HD values senders write, spaces inside them included', () => {
+    // PV1-3.4 of the GHH samples is "HOMERTON UNIVER"; MSH-4 of others "Healthmatics Clinic" or an OID.
+    expect(parse('HL7_FACILITY_MAP', 'HOMERTON UNIVER=homerton, Healthmatics Clinic=clinic,1.2.840.1=oid').data).toEqual({
+      'HOMERTON UNIVER': 'homerton',
+      'Healthmatics Clinic': 'clinic',
+      '1.2.840.1': 'oid',
+    });
+  });
+
+  it('refuses an HL7_FACILITY_MAP that is not KEY=FACILITY pairs, or names a facility id that cannot be one', () => {
+    for (const bad of ['HOSP1', 'HOSP1=', '=FAC1', 'HOSP1=FAC 1', 'HOSP1=FAC1,,HOSP2=FAC2', 'A=B=C']) {
+      expect(parse('HL7_FACILITY_MAP', bad).error?.issues[0]?.message, bad).toBe('KEY=FACILITY pairs separated by commas');
+    }
+  });
+
+  it('reads HL7_TIME_ZONE_MAP as facility ids and zones', () => {
+    expect(parse('HL7_TIME_ZONE_MAP', 'FAC2=America/Denver, FAC3=America/Phoenix').data).toEqual({ FAC2: 'America/Denver', FAC3: 'America/Phoenix' });
+    for (const bad of ['FAC2', 'FAC 2=America/Denver', 'FAC2=America/New York']) {
+      expect(parse('HL7_TIME_ZONE_MAP', bad).error?.issues[0]?.message, bad).toBe('FACILITY=ZONE pairs separated by commas');
+    }
+  });
+});
