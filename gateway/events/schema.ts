@@ -96,6 +96,21 @@ const giveSchema = z.looseObject({
   unit: z.string().optional(),
   dosage_form: codedSchema.optional(),
 });
+/**
+ * One of the patient's allergies as the message states them (HL7 AL1), for checking the orders against. The allergen
+ * is a coded concept (its code, or its text alone when the sender has no code); reaction descriptions are free text
+ * and are not carried.
+ */
+const allergySchema = z.looseObject({
+  /** HL7 table 0127: DA drug, FA food, MA miscellaneous, MC contraindication, EA environmental, AA animal, PA plant, LA pollen */
+  type: z.string().optional(),
+  allergen: z
+    .looseObject({ code: z.string().min(1).optional(), display: z.string().min(1).optional(), system: z.string().optional() })
+    .refine((a) => a.code !== undefined || a.display !== undefined, 'an allergen needs a code or a text'),
+  /** HL7 table 0128: SV severe, MO moderate, MI mild, U unknown */
+  severity: z.string().optional(),
+  identified_on: z.iso.date().optional(),
+});
 const hl7v2OriginSchema = z.looseObject({
   message_type: z.string().min(1),
   order_control: z.string().optional(),
@@ -120,6 +135,8 @@ export const rxOrderPayloadSchema = z.looseObject({
   prescriber: providerRefSchema.optional(),
   prescriber_dea: z.string().optional(),
   verifier: providerRefSchema.optional(),
+  /** the patient's allergies as the order message lists them, to check the order against */
+  allergies: z.array(allergySchema).optional(),
   hl7v2: hl7v2OriginSchema.optional(),
 });
 
@@ -207,6 +224,8 @@ export const patientUpdatePayloadSchema = z.looseObject({
   patient_class: z.string().optional(),
   /** where the patient is (after a transfer: the new place) */
   location: careLocationSchema.optional(),
+  /** the patient's allergies as this message lists them (absent: the message listed none) */
+  allergies: z.array(allergySchema).optional(),
   /** where the patient was before a transfer */
   prior_location: careLocationSchema.optional(),
   admitted_at: isoInstant.optional(),

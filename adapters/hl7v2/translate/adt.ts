@@ -1,6 +1,7 @@
 import type { PatientMergeAction, PatientUpdateAction } from '../../../gateway/events/schema.ts';
 import type { Hl7Segment } from '../message.ts';
 import type { Job } from './job.ts';
+import { readAllergies } from './allergies.ts';
 import { readPrior } from './patient.ts';
 import type { Reader } from './reader.ts';
 
@@ -39,12 +40,6 @@ export const PATIENT_MERGE_TRIGGERS: Readonly<Record<string, PatientMergeAction>
   A47: 'change_identifier',
 };
 
-/** EVN-6 (event occurred), else EVN-2 (recorded), else the message time (left to the envelope). */
-function eventTime(job: Job): string | undefined {
-  const evn = job.message.segment('EVN');
-  if (!evn) return undefined;
-  return job.r.dtm({ seg: evn, field: 6, component: 1 }) ?? job.r.dtm({ seg: evn, field: 2, component: 1 });
-}
 
 /** A PL field (PV1-3, PV1-6): point of care, room, bed, facility (HD's first component), building, floor. */
 function careLocation(r: Reader, pv1: Hl7Segment | undefined, field: number): Record<string, string> | undefined {
@@ -86,7 +81,7 @@ export function translatePatientUpdate(job: Job): void {
   const trigger = job.message.triggerEvent.trim();
   job.add({
     type: 'patient.update',
-    occurred_at: eventTime(job),
+    occurred_at: job.eventTime(),
     patient_ref: patient.token,
     payload: {
       action: PATIENT_UPDATE_TRIGGERS[trigger],
@@ -97,6 +92,7 @@ export function translatePatientUpdate(job: Job): void {
       prior_location: careLocation(r, pv1, 6),
       admitted_at: pv1 ? r.dtm({ seg: pv1, field: 44, component: 1 }) : undefined,
       discharged_at: pv1 ? r.dtm({ seg: pv1, field: 45, component: 1 }) : undefined,
+      allergies: readAllergies(job),
       hl7v2: { message_type: job.messageType, event_type_code: r.val(job.message.segment('EVN'), 1) || undefined },
     },
   });
@@ -113,7 +109,7 @@ export function translateMerge(job: Job): void {
     r.issue(100, { seg: job.msh }, `${job.messageType} has no PID`);
     return;
   }
-  const occurred = eventTime(job);
+  const occurred = job.eventTime();
   pids.forEach((pid, i) => {
     const mrg = r.following(r.segments, pid, ['PID']).find((s): s is Hl7Segment => s.name === 'MRG');
     if (!mrg) {

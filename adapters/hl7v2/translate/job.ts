@@ -53,6 +53,8 @@ export class Job {
   readonly facility: string;
   readonly messageType: string;
   private patientRead: PatientRead | undefined | null = null;
+  /** read once: a malformed EVN time is one issue, however many events use it */
+  private evnTime: string | undefined | null = null;
 
   constructor(
     readonly message: Hl7Message,
@@ -88,6 +90,14 @@ export class Job {
       return res?.ok ? res.iso : undefined;
     })();
     return iso ?? this.ctx.receivedAt.toISOString();
+  }
+
+  /** EVN-6 (event occurred), else EVN-2 (recorded), else undefined: the message time, left to the envelope. */
+  eventTime(): string | undefined {
+    const evn = this.message.segment('EVN');
+    if (!evn) return undefined;
+    if (this.evnTime === null) this.evnTime = this.r.dtm({ seg: evn, field: 6, component: 1 }) ?? this.r.dtm({ seg: evn, field: 2, component: 1 });
+    return this.evnTime;
   }
 
   /** The patient of the message (first PID), tokenised; its PHI goes to the vault list once. */

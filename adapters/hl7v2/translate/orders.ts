@@ -3,6 +3,7 @@ import type { Hl7Segment } from '../message.ts';
 import { cweFirst, entityId, providerOf, unitOf } from './codes.ts';
 import type { Job } from './job.ts';
 import { ORDER_CONTROL, type OrderControl } from './order-control.ts';
+import { readAllergies } from './allergies.ts';
 import { orderGroups } from './reader.ts';
 import { fromTq, fromTq1, type Timing } from './timing.ts';
 
@@ -148,6 +149,7 @@ function translateOrderGroups(
     r.issue(100, { seg: job.msh }, `${job.messageType} has no ORC order group`);
     return;
   }
+  const allergies = readAllergies(job);
   groups.forEach(({ orc, segments }, gi) => {
     const oc = orderControlOf(job, orc);
     if (!oc) return;
@@ -190,6 +192,7 @@ function translateOrderGroups(
         prescriber: providerOf(r, orc, 12),
         prescriber_dea: r.val(order, fields.prescriberDea, 1) || undefined,
         verifier: fields.verifier === undefined ? undefined : providerOf(r, order, fields.verifier),
+        allergies,
         hl7v2: { message_type: job.messageType, order_control: oc.code, group: gi + 1 },
       },
     });

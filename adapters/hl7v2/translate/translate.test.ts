@@ -735,6 +735,49 @@ describe('ADT → patient.update / patient.merge', () => {
   });
 });
 
+// ---- allergies -------------------------------------------------------------------------------------------------
+
+describe('AL1 → the allergies on patient updates and orders', () => {
+  // v2.5 §3.4.6: AL1-2 type (table 0127), AL1-3 allergen (CE), AL1-4 severity (table 0128), AL1-5 reactions (ST),
+  // AL1-6 identification date.
+  const penicillin = seg('AL1', { 1: '1', 2: 'DA^Drug allergy^HL70127', 3: '7980^Penicillin G^RXNORM^PCN^penicillin^L', 4: 'SV^Severe^HL70128', 5: 'Hives~Zebedee said wheezing', 6: '20190312' });
+  const peanuts = seg('AL1', { 1: '2', 2: 'FA', 3: '^Peanuts', 4: 'MO' });
+  const PENICILLIN = { type: 'DA', allergen: { code: '7980', display: 'Penicillin G', system: 'RXNORM' }, severity: 'SV', identified_on: '2019-03-12' };
+
+  it('lists the patient’s allergies on an ADT update, codes and dates only', () => {
+    const result = run([msh('ADT^A08'), seg('EVN', { 1: 'A08', 2: '20240501080000-0400' }), PID, seg('PV1', { 1: '1', 2: 'I' }), penicillin, peanuts]);
+    expect(result.errors).toEqual([]);
+    expect(result.events.map((e) => e.type)).toEqual(['patient.update']);
+    expect(result.events[0]!.payload.allergies).toEqual([PENICILLIN, { type: 'FA', allergen: { display: 'Peanuts' }, severity: 'MO' }]);
+    // Reactions are free text (here naming the patient): not carried.
+    expect(JSON.stringify(result.events)).not.toContain('Hives');
+    expect(leaksPhi(result)).toEqual([]);
+    expectValid(result);
+  });
+
+  it('lists them on every order of an order message, from its patient group only', () => {
+    const result = run([msh('RDE^O11^RDE_O11'), PID, penicillin, seg('PV1', { 1: '1', 2: 'I', 3: 'W9^12^A^WARD9' }), ORC('NW'), RXE(), TQ1, RXR, ORC('DC', { 2: 'PLC101^EHR' }), RXE()]);
+    expect(result.errors).toEqual([]);
+    expect(result.events.map((e) => [e.type, e.payload.allergies])).toEqual([
+      ['rx.order.new', [PENICILLIN]],
+      ['rx.order.cancel', [PENICILLIN]],
+    ]);
+    // An AL1 after the first ORC is outside the patient group: not read.
+    expect(run([msh('RDE^O11^RDE_O11'), PID, ORC('NW'), RXE(), penicillin]).events[0]!.payload).not.toHaveProperty('allergies');
+  });
+
+  it('leaves allergies out without AL1 or without an allergen', () => {
+    expect(run([msh('ADT^A08'), PID]).events[0]!.payload).not.toHaveProperty('allergies');
+    expect(run([msh('ADT^A08'), PID, seg('AL1', { 1: '1', 2: 'DA', 4: 'SV' })]).events[0]!.payload).not.toHaveProperty('allergies');
+  });
+
+  it('answers a malformed identification date with 102 at AL1-6, once for a message of several orders', () => {
+    const bad = seg('AL1', { 1: '1', 2: 'DA', 3: '7980^Penicillin G^RXNORM', 6: '2019-03-12' });
+    expect(run([msh('ADT^A08'), PID, bad]).errors.map((e) => [e.code, e.location.segment, e.location.field])).toEqual([[102, 'AL1', 6]]);
+    expect(run([msh('RDE^O11'), PID, bad, ORC('NW'), RXE(), ORC('NW', { 2: 'PLC101^EHR' }), RXE()]).errors.map((e) => [e.code, e.location.segment])).toEqual([[102, 'AL1']]);
+  });
+});
+
 // ---- everything else -------------------------------------------------------------------------------------------
 
 describe('other message types → hl7v2.unhandled', () => {
