@@ -653,6 +653,37 @@ describe('HL7 v2 over MLLP, end to end', () => {
     expect(printed).toEqual([expect.stringMatching(/RDS-O13-01\.hl7: AA MSG00001$/), expect.stringMatching(/RDE-O11-01\.hl7: AA MSG00001$/)]);
   });
 
+  it('sends an archive file of several messages one by one with `gateway mllp-send`, bytes unchanged (ISO 8859-1), and a batch file whole', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rxgate-mllp-send-'));
+    try {
+      // LF line ends and a blank line between messages, as an export keeps them; the second declares ISO 8859-1
+      // (MSH-18) and holds "crème" as the single byte 0xE8; the third is no HL7 message.
+      const utf8 = rds('SEND-1').replaceAll('\r', '\n');
+      const latin1 = rds('SEND-2', '00591-0369-01', '||||||8859/1').replace('Hydrocodone 5mg/APAP 325mg', 'Hydrocodone crème').replaceAll('\r', '\n');
+      const archive = join(dir, 'archive.hl7');
+      writeFileSync(archive, Buffer.concat([Buffer.from(`${utf8}\n\n`), Buffer.from(`${latin1}\n`, 'latin1'), Buffer.from('MSH|\nPID|1\n')]));
+      const printed: string[] = [];
+      const log = console.log;
+      console.log = (line: string) => void printed.push(line);
+      try {
+        const code = await mllpSend([archive, join(CORPUS, 'rubyhl7__realm_realm-batch.hl7')], { host: '127.0.0.1', port: gw.mllp.port! });
+        expect(code).toBe(1); // the third message could not be sent
+      } finally {
+        console.log = log;
+      }
+      expect(printed).toEqual([
+        `${archive} #1: AA SEND-1`,
+        `${archive} #2: AA SEND-2`,
+        expect.stringMatching(new RegExp(`^${archive} #3: not sent, not an HL7 message we can read: `)),
+        expect.stringMatching(/realm-batch\.hl7: batch \(no acknowledgements asked for\) /),
+      ]);
+      const [row] = (await ledger('HOSP1')).filter((r) => r.event.source.message_id === 'SEND-2');
+      expect((row!.event.payload.codes as { display?: string }[])[0]!.display).toBe('Hydrocodone crème');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('logs correlation ids and never a patient identifier', () => {
     expect(logLines.length).toBeGreaterThan(5);
     for (const line of logLines) {
