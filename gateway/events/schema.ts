@@ -117,6 +117,16 @@ const hl7v2OriginSchema = z.looseObject({
   group: z.number().int().positive().optional(),
 });
 
+/** A place in the facility (HL7 PL): enough to supply the right unit or cabinet; never an address. */
+const careLocationSchema = z.looseObject({
+  point_of_care: z.string().optional(),
+  room: z.string().optional(),
+  bed: z.string().optional(),
+  facility: z.string().optional(),
+  building: z.string().optional(),
+  floor: z.string().optional(),
+});
+
 export const rxOrderPayloadSchema = z.looseObject({
   /** finer than the type: new, accepted, change, replace, hold, release, refill, status, cancel, discontinue, … */
   action: z.string().min(1).optional(),
@@ -135,6 +145,8 @@ export const rxOrderPayloadSchema = z.looseObject({
   prescriber: providerRefSchema.optional(),
   prescriber_dea: z.string().optional(),
   verifier: providerRefSchema.optional(),
+  /** where the patient is (PV1-3), where the doses go */
+  location: careLocationSchema.optional(),
   /** the patient's allergies as the order message lists them, to check the order against */
   allergies: z.array(allergySchema).optional(),
   hl7v2: hl7v2OriginSchema.optional(),
@@ -205,16 +217,6 @@ export const PATIENT_UPDATE_ACTIONS = [
   'update_person',
 ] as const;
 export type PatientUpdateAction = (typeof PATIENT_UPDATE_ACTIONS)[number];
-
-/** A place in the facility (HL7 PL): enough to supply the right unit or cabinet; never an address. */
-const careLocationSchema = z.looseObject({
-  point_of_care: z.string().optional(),
-  room: z.string().optional(),
-  bed: z.string().optional(),
-  facility: z.string().optional(),
-  building: z.string().optional(),
-  floor: z.string().optional(),
-});
 
 export const patientUpdatePayloadSchema = z.looseObject({
   action: z.enum(PATIENT_UPDATE_ACTIONS).optional(),

@@ -2,8 +2,8 @@ import type { PatientMergeAction, PatientUpdateAction } from '../../../gateway/e
 import type { Hl7Segment } from '../message.ts';
 import type { Job } from './job.ts';
 import { readAllergies } from './allergies.ts';
+import { careLocation } from './location.ts';
 import { readPrior } from './patient.ts';
-import type { Reader } from './reader.ts';
 
 /**
  * The ADT triggers translated to `patient.update` and what each means (v2.5 chapter 3). The pending events (A14–A16,
@@ -40,25 +40,6 @@ export const PATIENT_MERGE_TRIGGERS: Readonly<Record<string, PatientMergeAction>
   A47: 'change_identifier',
 };
 
-
-/** A PL field (PV1-3, PV1-6): point of care, room, bed, facility (HD's first component), building, floor. */
-function careLocation(r: Reader, pv1: Hl7Segment | undefined, field: number): Record<string, string> | undefined {
-  if (!pv1) return undefined;
-  const location: Record<string, string> = {};
-  const parts: [string, number][] = [
-    ['point_of_care', 1],
-    ['room', 2],
-    ['bed', 3],
-    ['facility', 4],
-    ['building', 7],
-    ['floor', 8],
-  ];
-  for (const [name, component] of parts) {
-    const value = r.val(pv1, field, component);
-    if (value) location[name] = value;
-  }
-  return Object.keys(location).length > 0 ? location : undefined;
-}
 
 /**
  * ADT admissions, transfers, discharges, registrations and person updates (PATIENT_UPDATE_TRIGGERS) → one

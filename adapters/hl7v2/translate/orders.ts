@@ -4,6 +4,7 @@ import { cweFirst, entityId, providerOf, unitOf } from './codes.ts';
 import type { Job } from './job.ts';
 import { ORDER_CONTROL, type OrderControl } from './order-control.ts';
 import { readAllergies } from './allergies.ts';
+import { careLocation } from './location.ts';
 import { orderGroups } from './reader.ts';
 import { fromTq, fromTq1, type Timing } from './timing.ts';
 
@@ -150,6 +151,7 @@ function translateOrderGroups(
     return;
   }
   const allergies = readAllergies(job);
+  const location = careLocation(r, job.message.segment('PV1'), 3);
   groups.forEach(({ orc, segments }, gi) => {
     const oc = orderControlOf(job, orc);
     if (!oc) return;
@@ -192,6 +194,7 @@ function translateOrderGroups(
         prescriber: providerOf(r, orc, 12),
         prescriber_dea: r.val(order, fields.prescriberDea, 1) || undefined,
         verifier: fields.verifier === undefined ? undefined : providerOf(r, order, fields.verifier),
+        location,
         allergies,
         hl7v2: { message_type: job.messageType, order_control: oc.code, group: gi + 1 },
       },

@@ -139,6 +139,8 @@ describe('RDE^O11 / RDE^O25 → rx.order.*', () => {
         prescriber: { id: '1234567890', id_type: 'NPI', authority: 'NPI' },
         prescriber_dea: 'AB1234563',
         verifier: { id: 'PH001' },
+        // PV1-3 W9^12^A^WARD9: where the patient is, where the doses go
+        location: { point_of_care: 'W9', room: '12', bed: 'A', facility: 'WARD9' },
         hl7v2: { message_type: 'RDE^O11', order_control: 'NW', group: 1 },
       },
     });
