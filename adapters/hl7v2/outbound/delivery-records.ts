@@ -61,7 +61,8 @@ export class DeliveryRecords {
   /**
    * Adds the EHR's application acknowledgement to the delivery record of the dispense it names by the MSH-10 it was
    * sent under, when `fromItsEhr` says the acknowledgement came from that record's EHR. The updated record;
-   * `unknown` when that MSH-10 or its record is not known here.
+   * `unknown` when that MSH-10 or its record is not known here; `other_sender` (nothing written) when it came from
+   * somebody else.
    */
   async addApplicationAck(
     controlId: string,

@@ -40,7 +40,6 @@ export const PATIENT_MERGE_TRIGGERS: Readonly<Record<string, PatientMergeAction>
   A47: 'change_identifier',
 };
 
-
 /**
  * ADT admissions, transfers, discharges, registrations and person updates (PATIENT_UPDATE_TRIGGERS) → one
  * `patient.update`. The event carries the token, what happened, the patient class and where the patient is; the
