@@ -96,6 +96,7 @@ const giveSchema = z.looseObject({
   unit: z.string().optional(),
   dosage_form: codedSchema.optional(),
 });
+
 /**
  * One of the patient's allergies as the message states them (HL7 AL1), for checking the orders against. The allergen
  * is a coded concept (its code, or its text alone when the sender has no code); reaction descriptions are free text
@@ -111,6 +112,7 @@ const allergySchema = z.looseObject({
   severity: z.string().optional(),
   identified_on: z.iso.date().optional(),
 });
+
 const hl7v2OriginSchema = z.looseObject({
   message_type: z.string().min(1),
   order_control: z.string().optional(),
@@ -226,12 +228,12 @@ export const patientUpdatePayloadSchema = z.looseObject({
   patient_class: z.string().optional(),
   /** where the patient is (after a transfer: the new place) */
   location: careLocationSchema.optional(),
-  /** the patient's allergies as this message lists them (absent: the message listed none) */
-  allergies: z.array(allergySchema).optional(),
   /** where the patient was before a transfer */
   prior_location: careLocationSchema.optional(),
   admitted_at: isoInstant.optional(),
   discharged_at: isoInstant.optional(),
+  /** the patient's allergies as this message lists them (absent: the message listed none) */
+  allergies: z.array(allergySchema).optional(),
   hl7v2: hl7v2OriginSchema.optional(),
 });
 
