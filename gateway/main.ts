@@ -29,7 +29,6 @@ import { eventsStreamLostText, startStreamWatch } from './workers/stream-watch.t
 import { startHl7Adapter, type Hl7Adapter } from '../adapters/hl7v2/module.ts';
 import { startMappings, type Mappings } from '../mappings/module.ts';
 import { findParkedByKeys } from '../mappings/pending/store.ts';
-import { PARKING_CONSUMER } from '../mappings/pending/parking-worker.ts';
 import { loadCheckpointKeys } from './checkpoints/keys.ts';
 import { startCheckpointWorker } from './checkpoints/worker.ts';
 
@@ -177,7 +176,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
     });
     cleanup.push(() => hl7.stop());
 
-    const eventConsumers = () => [...ledgerWriter.consumerNames(), PARKING_CONSUMER, ...hl7.consumerHandlers.keys()];
+    const eventConsumers = () => [...ledgerWriter.consumerNames(), ...mappings.consumerHandlers.keys(), ...hl7.consumerHandlers.keys()];
     const backlogWatch = startBacklogWatch({
       bus,
       metrics,

@@ -9,6 +9,7 @@ import type { LedgerCommitWaiter } from '../gateway/workers/ledger-commits.ts';
 import { diagnostics, type Diagnostics } from './diagnostics.ts';
 import { registerMappingMetrics } from './metrics.ts';
 import { PARKING_CONSUMER, startParkingWorker, type ParkingWorker } from './pending/parking-worker.ts';
+import { PATIENT_MERGES_CONSUMER, startMergeProjection } from './patients/merge-projection.ts';
 import { ParkedReleaser } from './pending/release.ts';
 import { PendingService } from './pending/service.ts';
 import { startResolverRefresh } from './resolver-loader.ts';
@@ -102,6 +103,15 @@ export async function startMappings(o: MappingsOptions): Promise<Mappings> {
     localCommits: o.waiter,
   });
 
+  const merges = await startMergeProjection({
+    bus: o.bus,
+    service,
+    logger,
+    metrics: o.metrics,
+    ackWaitMs: o.config.ACK_WAIT_MS,
+    maxDeliver: o.config.MAX_DELIVER,
+  });
+
   // Periodically: release what became releasable elsewhere (another instance's change), and publish compliance
   // events whose publish after the commit failed.
   let background: Promise<void> | undefined;
@@ -122,7 +132,10 @@ export async function startMappings(o: MappingsOptions): Promise<Mappings> {
     service,
     pending,
     releaser,
-    consumerHandlers: new Map([[PARKING_CONSUMER, parking.handle]]),
+    consumerHandlers: new Map([
+      [PARKING_CONSUMER, parking.handle],
+      [PATIENT_MERGES_CONSUMER, merges.handle],
+    ]),
     diagnostics: compute,
     refresh: () => refresher.refresh(),
     stop: async () => {
@@ -131,7 +144,7 @@ export async function startMappings(o: MappingsOptions): Promise<Mappings> {
       if (sweepTimer) clearTimeout(sweepTimer);
       unsubscribe();
       refresher.stop();
-      await parking.stop();
+      await Promise.all([parking.stop(), merges.stop()]);
       await background;
       await releaser.idle();
     },
