@@ -170,6 +170,10 @@ export const rxDispensePayloadSchema = z.looseObject({
   dispense_type: codedSchema.optional(),
   route: codedSchema.optional(),
   site: codedSchema.optional(),
+  /** where the patient is (PV1-3): the unit the dispense went to */
+  location: careLocationSchema.optional(),
+  /** HL7 table 0004: I inpatient, O outpatient, E emergency, … */
+  patient_class: z.string().optional(),
   hl7v2: hl7v2OriginSchema.optional(),
 });
 

@@ -112,6 +112,22 @@ describe('buildDispenseMessage', () => {
     );
   });
 
+  it('writes a PV1 after PID when the dispense says where the patient was: PV1-2 class (U when unknown), PV1-3 the place', () => {
+    const withPlace = (payload: Record<string, unknown>) =>
+      build({ event: dispense({ payload: { ...dispense().payload, ...payload } }) })
+        .toString()
+        .split('\r');
+    // PL: point of care ^ room ^ bed ^ facility ^ status ^ person location type ^ building ^ floor
+    const place = { point_of_care: '4W', room: '412', bed: 'B', facility: 'WARD9', building: 'TOWER A', floor: '4' };
+    expect(withPlace({ location: place, patient_class: 'I' }).slice(1, 4)).toEqual([PID, 'PV1|1|I|4W^412^B^WARD9^^^TOWER A^4', ORC_RE]);
+    expect(withPlace({ location: { point_of_care: 'ER' } })[2]).toBe('PV1|1|U|ER');
+    expect(withPlace({ patient_class: 'O' })[2]).toBe('PV1|1|O');
+    // read back by our own inbound translator: the same place and class
+    const text = withPlace({ location: place, patient_class: 'I' }).join('\r');
+    const [event] = translate(parseMessage(text), testContext({ drugs: resolverWith([{ ndc11: '00591036901', schedule: 'II' }]) })).events;
+    expect(event!.payload).toMatchObject({ location: place, patient_class: 'I' });
+  });
+
   it('writes a reversal as the same RDS with ORC-1 CA (rds-ca, the default)', () => {
     const text = build({ event: dispense({ type: 'rx.dispense.reversal', occurred_at: '2026-11-22T08:00:00.000Z' }) }).toString();
     const lines = text.split('\r');

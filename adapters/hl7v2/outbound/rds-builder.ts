@@ -10,7 +10,7 @@ import { createMessage, type EditableMessage } from '../message.ts';
  * A canonical `rx.dispense` / `rx.dispense.reversal` event → the HL7 v2.5 message an EHR gets back (README,
  * "Outbound to EHRs"). Pure: the patient's vault record, the message control id and the timestamp are passed in.
  *
- * RDS^O13 (v2.5 §4.13.5): MSH, PID, ORC, RXD, [RXR]. A dispense has ORC-1 `RE`; a reversal is written in the
+ * RDS^O13 (v2.5 §4.13.5): MSH, PID, [PV1], ORC, RXD, [RXR]. A dispense has ORC-1 `RE`; a reversal is written in the
  * receiver's form: `rds-ca` (the default: the same RDS with ORC-1 `CA`), `rde-ca` (RDE^O11 with ORC-1 `CA`: the
  * pharmacy cancels the encoded order, for EHRs that track the order and not its dispenses) or `rds-negative` (the
  * same RDS with ORC-1 `RE` and the amount negative in RXD-4: a credit, for EHRs that book returns as dispenses of a
@@ -122,6 +122,8 @@ export function buildDispenseMessage(input: DispenseMessageInput): EditableMessa
   };
   const message = createMessage({ msh: present(msh) });
   message.append('PID', present(pid));
+  const pv1 = pv1Fields(payload);
+  if (pv1) message.append('PV1', pv1);
   message.append('ORC', present({
     1: reversal && !credit ? 'CA' : 'RE',
     2: payload.order?.placer,
@@ -202,6 +204,19 @@ interface DispensePayload {
   more_lots?: { lot?: string; expiry?: string }[];
   route?: Coded;
   site?: Coded;
+  location?: { point_of_care?: string; room?: string; bed?: string; facility?: string; building?: string; floor?: string };
+  patient_class?: string;
+}
+
+/**
+ * PV1 when the dispense says where the patient was (a dispense that came in with a PV1): PV1-2 the patient class
+ * (required by the segment: `U`, unknown, when only the place is known) and PV1-3 the place (PL). None otherwise.
+ */
+function pv1Fields(payload: DispensePayload): Record<number, FieldInput> | undefined {
+  const l = payload.location;
+  if (!l && !payload.patient_class) return undefined;
+  const place = l && [l.point_of_care, l.room, l.bed, l.facility, undefined, undefined, l.building, l.floor];
+  return present({ 1: '1', 2: payload.patient_class || 'U', 3: place });
 }
 
 function pidFields(patient: PhiRecord): Record<number, FieldInput> {

@@ -3,6 +3,7 @@ import { cweFirst, providerOf, unitOf } from './codes.ts';
 import type { Job } from './job.ts';
 import { DISPENSE_REVERSAL_CODES } from './order-control.ts';
 import { orderControlOf, orderIds } from './orders.ts';
+import { careLocation } from './location.ts';
 import { orderGroups } from './reader.ts';
 
 /**
@@ -16,6 +17,9 @@ export function translateRds(job: Job): void {
     { segments: head, gi: 0 },
     ...groups.map((g, i) => ({ orc: g.orc, segments: g.segments, gi: i + 1 })),
   ];
+  const pv1 = job.message.segment('PV1');
+  const location = careLocation(r, pv1, 3);
+  const patientClass = r.val(pv1, 2) || undefined;
   let count = 0;
   for (const { orc, segments, gi } of units) {
     const rxds = segments.filter((s) => s.name === 'RXD');
@@ -60,6 +64,8 @@ export function translateRds(job: Job): void {
           dispense_type: cweFirst(r, rxd, 33),
           route: cweFirst(r, rxr, 1),
           site: cweFirst(r, rxr, 2),
+          location,
+          patient_class: patientClass,
           hl7v2: { message_type: job.messageType, order_control: code, group: orc ? gi : undefined },
         },
       });

@@ -383,6 +383,14 @@ const RXD = (extra: Record<number, string> = {}) =>
 describe('RDS^O13 → rx.dispense', () => {
   const rds = (extra: Record<number, string> = {}, control = 'RE') => [msh('RDS^O13^RDS_O13'), PID, ORC(control), RXE(), RXD(extra), RXR];
 
+  it('records where the dispense went: the patient class and location of PV1', () => {
+    const lines = [msh('RDS^O13^RDS_O13'), PID, seg('PV1', { 1: '1', 2: 'I', 3: '4W^412^B^WARD9^^N^TOWER A^4', 19: 'VISIT0099^^^HOSP^VN' }), ORC('RE'), RXE(), RXD(), RXR];
+    const e = run(lines).events[0]!;
+    expect(e.payload.location).toEqual({ point_of_care: '4W', room: '412', bed: 'B', facility: 'WARD9', building: 'TOWER A', floor: '4' });
+    expect(e.payload.patient_class).toBe('I');
+    expect(JSON.stringify(e)).not.toContain('VISIT0099');
+  });
+
   it('translates one RXD: NDC-11, date, quantity, Rx number, dispensing provider by id, lots and expiries', () => {
     const result = run(rds());
     expect(result.errors).toEqual([]);
