@@ -146,6 +146,8 @@ export const rxOrderPayloadSchema = z.looseObject({
   timing: z.array(timingSchema).optional(),
   prescriber: providerRefSchema.optional(),
   prescriber_dea: z.string().optional(),
+  /** whether prescriber_dea is a well-formed DEA number, or missing on a controlled drug (adapters/hl7v2/translate/dea-check.ts) */
+  prescriber_dea_check: z.enum(['valid', 'invalid', 'missing']).optional(),
   verifier: providerRefSchema.optional(),
   /** where the patient is (PV1-3), where the doses go */
   location: careLocationSchema.optional(),

@@ -4,6 +4,7 @@ import { cweFirst, entityId, providerOf, unitOf } from './codes.ts';
 import type { Job } from './job.ts';
 import { ORDER_CONTROL, type OrderControl } from './order-control.ts';
 import { readAllergies } from './allergies.ts';
+import { prescriberDeaCheck } from './dea-check.ts';
 import { careLocation } from './location.ts';
 import { orderGroups } from './reader.ts';
 import { fromTq, fromTq1, type Timing } from './timing.ts';
@@ -168,10 +169,12 @@ function translateOrderGroups(
     const codes = job.drugCodes(order, fields.code, fields.codeLabel);
     const dispenseAmount = r.num({ seg: order, field: fields.dispenseAmount });
     const dispenseUnit = unitOf(r, order, fields.dispenseUnit);
+    const drug = job.drug(codes, { seg: order, field: fields.code });
+    const prescriberDea = r.val(order, fields.prescriberDea, 1) || undefined;
     job.add({
       type: FAMILY_TYPE[oc.control.family],
       occurred_at: r.dtm({ seg: orc, field: 9, component: 1 }),
-      drug: job.drug(codes, { seg: order, field: fields.code }),
+      drug,
       quantity: job.quantity(dispenseAmount, dispenseUnit, { seg: order, field: fields.dispenseUnit }),
       patient_ref: job.patient()?.token,
       payload: {
@@ -192,7 +195,8 @@ function translateOrderGroups(
         ...routeOf(job, rxr),
         timing,
         prescriber: providerOf(r, orc, 12),
-        prescriber_dea: r.val(order, fields.prescriberDea, 1) || undefined,
+        prescriber_dea: prescriberDea,
+        prescriber_dea_check: prescriberDeaCheck(prescriberDea, drug?.schedule),
         verifier: fields.verifier === undefined ? undefined : providerOf(r, order, fields.verifier),
         location,
         allergies,

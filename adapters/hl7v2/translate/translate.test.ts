@@ -138,6 +138,8 @@ describe('RDE^O11 / RDE^O25 → rx.order.*', () => {
         ],
         prescriber: { id: '1234567890', id_type: 'NPI', authority: 'NPI' },
         prescriber_dea: 'AB1234563',
+        // A, B, then 123456 → 1+3+5 + 2×(2+4+6) = 33: check digit 3
+        prescriber_dea_check: 'valid',
         verifier: { id: 'PH001' },
         // PV1-3 W9^12^A^WARD9: where the patient is, where the doses go
         location: { point_of_care: 'W9', room: '12', bed: 'A', facility: 'WARD9' },
@@ -275,6 +277,24 @@ describe('RDE^O11 / RDE^O25 → rx.order.*', () => {
       [102, 'RXE', 3],
     ]);
     for (const e of result.errors) expect(e.detail).not.toMatch(/Zebedee|Quincy/);
+  });
+});
+
+describe('the prescriber DEA number on orders', () => {
+  const controlled = { drugs: resolverWith([{ ndc11: '00093005801', schedule: 'II' }]) };
+  const checkOf = (rxe13: string, ctx: Partial<TranslateContext> = controlled) =>
+    run([msh('RDE^O11^RDE_O11'), PID, ORC('NW'), RXE({ 13: rxe13 })], ctx).events[0]!.payload.prescriber_dea_check;
+
+  it('flags a schedule II order without a DEA number as missing, and one with a wrong check digit as invalid; takes both', () => {
+    expect(checkOf('')).toBe('missing');
+    expect(checkOf('AB1234564^Welby^Marcus')).toBe('invalid');
+    expect(checkOf('AB1234563^Welby^Marcus')).toBe('valid');
+    expect(run([msh('RDE^O11^RDE_O11'), PID, ORC('NW'), RXE({ 13: '' })], controlled).errors).toEqual([]);
+  });
+
+  it('says nothing of a missing number when the drug is not controlled or not mapped yet', () => {
+    expect(checkOf('', { drugs: resolverWith([{ ndc11: '00093005801', schedule: 'NC' }]) })).toBeUndefined();
+    expect(checkOf('', {})).toBeUndefined();
   });
 });
 
