@@ -30,7 +30,10 @@ describe('HL7 v2 over MLLP with nats-server or PostgreSQL crashing mid-stream', 
     const natsDir = await mkdtemp(join(tmpdir(), 'rxgate-kill-nats-'));
     cleanups.push(() => rm(natsDir, { recursive: true, force: true }));
     const natsPort = await freeLoopbackPort();
-    let nats: EmbeddedNats = await startEmbeddedNats({ bin: 'nats-server', dataDir: natsDir, port: natsPort });
+    // The test plays the supervisor here: a supervised server would be started again by its own instance as well,
+    // and two starters on one data folder race for the pid file (the test then kills a pid that already exited).
+    const startNats = () => startEmbeddedNats({ bin: 'nats-server', dataDir: natsDir, port: natsPort, supervise: false });
+    let nats: EmbeddedNats = await startNats();
     cleanups.push(() => nats.stop());
     const { gateway, httpPort, mllpPort, ehr, namespace } = await startFedGateway(cleanups, { natsUrl: nats.url, ackPoint });
 
@@ -40,7 +43,7 @@ describe('HL7 v2 over MLLP with nats-server or PostgreSQL crashing mid-stream', 
       const pid = Number(await readFile(join(natsDir, 'nats', 'nats-server.pid'), 'utf8'));
       process.kill(pid, 'SIGKILL');
       await new Promise((r) => setTimeout(r, 500)); // the feed meets a gateway without its bus
-      nats = await startEmbeddedNats({ bin: 'nats-server', dataDir: natsDir, port: natsPort });
+      nats = await startNats();
     }
     await feed.done;
     // The feed met the gateway without its bus: answered AR (ERR 207, "resend later"), sent again, answered AA.
