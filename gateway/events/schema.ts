@@ -149,8 +149,10 @@ export const rxOrderPayloadSchema = z.looseObject({
   /** whether prescriber_dea is a well-formed DEA number, or missing on a controlled drug (adapters/hl7v2/translate/dea-check.ts) */
   prescriber_dea_check: z.enum(['valid', 'invalid', 'missing']).optional(),
   verifier: providerRefSchema.optional(),
-  /** where the patient is (PV1-3), where the doses go */
+  /** where the patient is (PV1-3) */
   location: careLocationSchema.optional(),
+  /** where the order asks the pharmacy to send the doses, when it says (a unit's cabinet, a clinic): RXE-42/RXO-34, else RXE-8/RXO-8 */
+  deliver_to: careLocationSchema.optional(),
   /** the patient's allergies as the order message lists them, to check the order against */
   allergies: z.array(allergySchema).optional(),
   hl7v2: hl7v2OriginSchema.optional(),
@@ -172,8 +174,10 @@ export const rxDispensePayloadSchema = z.looseObject({
   dispense_type: codedSchema.optional(),
   route: codedSchema.optional(),
   site: codedSchema.optional(),
-  /** where the patient is (PV1-3): the unit the dispense went to */
+  /** where the patient is (PV1-3) */
   location: careLocationSchema.optional(),
+  /** where the dispense was sent, when the message says (RXD-13: a unit, a cabinet); never an address */
+  dispense_to: careLocationSchema.optional(),
   /** HL7 table 0004: I inpatient, O outpatient, E emergency, … */
   patient_class: z.string().optional(),
   hl7v2: hl7v2OriginSchema.optional(),
@@ -200,6 +204,12 @@ export const rxAdministrationPayloadSchema = z.looseObject({
   timing: z.array(timingSchema).optional(),
   route: codedSchema.optional(),
   site: codedSchema.optional(),
+  /** where the patient is (PV1-3) */
+  location: careLocationSchema.optional(),
+  /** where the dose was given (administered: RXA-27, else RXA-11) */
+  administered_at: careLocationSchema.optional(),
+  /** where the pharmacy sends the dose (give: RXG-29, else RXG-11) */
+  deliver_to: careLocationSchema.optional(),
   hl7v2: hl7v2OriginSchema.optional(),
 });
 

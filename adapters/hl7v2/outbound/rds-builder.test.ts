@@ -128,6 +128,16 @@ describe('buildDispenseMessage', () => {
     expect(event!.payload).toMatchObject({ location: place, patient_class: 'I' });
   });
 
+  it('writes where the dispense went in RXD-13 (LA2: the place, no address), read back by our translator', () => {
+    const cabinet = { point_of_care: 'PYXIS-4W', facility: 'WARD9', building: 'TOWER A', floor: '4' };
+    const text = build({ event: dispense({ payload: { ...dispense().payload, dispense_to: cabinet } }) }).toString();
+    const rxd = text.split('\r').find((line) => line.startsWith('RXD|'))!;
+    expect(rxd.split('|')[13]).toBe('PYXIS-4W^^^WARD9^^^TOWER A^4');
+    const [event] = translate(parseMessage(text), testContext({ drugs: resolverWith([{ ndc11: '00591036901', schedule: 'II' }]) })).events;
+    expect(event!.payload.dispense_to).toEqual(cabinet);
+    expect(build().toString().split('\r').find((line) => line.startsWith('RXD|'))).toBe(RXD);
+  });
+
   it('writes a reversal as the same RDS with ORC-1 CA (rds-ca, the default)', () => {
     const text = build({ event: dispense({ type: 'rx.dispense.reversal', occurred_at: '2026-11-22T08:00:00.000Z' }) }).toString();
     const lines = text.split('\r');

@@ -144,6 +144,7 @@ export function buildDispenseMessage(input: DispenseMessageInput): EditableMessa
       8: number(payload.refills_remaining),
       10: provider(payload.dispensing_provider),
       11: payload.substitution,
+      13: payload.dispense_to && placeComponents(payload.dispense_to),
       18: lots.length === 0 ? undefined : { repetitions: lots.map((l) => l.lot) },
       19: lots.length === 0 ? undefined : { repetitions: lots.map((l) => hl7Date(l.expiry)) },
     }));
@@ -204,8 +205,27 @@ interface DispensePayload {
   more_lots?: { lot?: string; expiry?: string }[];
   route?: Coded;
   site?: Coded;
-  location?: { point_of_care?: string; room?: string; bed?: string; facility?: string; building?: string; floor?: string };
+  location?: Place;
+  dispense_to?: Place;
   patient_class?: string;
+}
+
+/** A place in the facility (rxDispensePayloadSchema's careLocation). */
+interface Place {
+  point_of_care?: string;
+  room?: string;
+  bed?: string;
+  facility?: string;
+  building?: string;
+  floor?: string;
+}
+
+/**
+ * The place as the first eight components of PL (PV1-3), which LA2 (RXD-13) shares: point of care ^ room ^ bed ^
+ * facility ^ status ^ person location type ^ building ^ floor.
+ */
+function placeComponents(l: Place): (string | undefined)[] {
+  return [l.point_of_care, l.room, l.bed, l.facility, undefined, undefined, l.building, l.floor];
 }
 
 /**
@@ -215,8 +235,7 @@ interface DispensePayload {
 function pv1Fields(payload: DispensePayload): Record<number, FieldInput> | undefined {
   const l = payload.location;
   if (!l && !payload.patient_class) return undefined;
-  const place = l && [l.point_of_care, l.room, l.bed, l.facility, undefined, undefined, l.building, l.floor];
-  return present({ 1: '1', 2: payload.patient_class || 'U', 3: place });
+  return present({ 1: '1', 2: payload.patient_class || 'U', 3: l && placeComponents(l) });
 }
 
 function pidFields(patient: PhiRecord): Record<number, FieldInput> {

@@ -1,6 +1,7 @@
 import type { Hl7Segment } from '../message.ts';
 import { cweFirst, providersOf, unitOf, type Coded } from './codes.ts';
 import type { Job } from './job.ts';
+import { careLocation, firstCareLocation } from './location.ts';
 import { orderControlOf, orderIds } from './orders.ts';
 import { orderGroups } from './reader.ts';
 import { fromTq, fromTq1, type Timing } from './timing.ts';
@@ -47,6 +48,7 @@ function segmentsToTranslate(job: Job, name: string) {
  */
 export function translateAdministrations(job: Job): void {
   const r = job.r;
+  const location = careLocation(r, job.message.segment('PV1'), 3);
   for (const { seg: rxa, orc, segments, gi, code } of segmentsToTranslate(job, 'RXA')) {
     const rxr = r.following(segments, rxa, ['RXA', 'ORC']).find((s) => s.name === 'RXR');
     const codes = job.drugCodes(rxa, 5, 'administered code');
@@ -82,6 +84,9 @@ export function translateAdministrations(job: Job): void {
         action_code: r.val(rxa, 21) || undefined,
         route: cweFirst(r, rxr, 1),
         site: cweFirst(r, rxr, 2),
+        location,
+        // RXA-27 (PL) of v2.7, else RXA-11 (LA2) of v2.5: the ward or clinic where the dose was given
+        administered_at: firstCareLocation(r, rxa, [27, 11]),
         hl7v2: { message_type: job.messageType, order_control: code, group: gi },
       },
     });
@@ -94,6 +99,7 @@ export function translateAdministrations(job: Job): void {
  */
 export function translateGives(job: Job): void {
   const r = job.r;
+  const location = careLocation(r, job.message.segment('PV1'), 3);
   for (const { seg: rxg, orc, segments, gi, code } of segmentsToTranslate(job, 'RXG')) {
     const after = r.following(segments, rxg, ['RXG', 'ORC']);
     const rxr = after.find((s) => s.name === 'RXR');
@@ -118,6 +124,9 @@ export function translateGives(job: Job): void {
         timing,
         route: cweFirst(r, rxr, 1),
         site: cweFirst(r, rxr, 2),
+        location,
+        // RXG-29 (PL), else RXG-11 (LA2) of v2.5: where the pharmacy sends the dose
+        deliver_to: firstCareLocation(r, rxg, [29, 11]),
         hl7v2: { message_type: job.messageType, order_control: code, group: gi },
       },
     });

@@ -65,6 +65,7 @@ export function translateRds(job: Job): void {
           route: cweFirst(r, rxr, 1),
           site: cweFirst(r, rxr, 2),
           location,
+          dispense_to: careLocation(r, rxd, 13),
           patient_class: patientClass,
           hl7v2: { message_type: job.messageType, order_control: code, group: orc ? gi : undefined },
         },

@@ -5,7 +5,7 @@ import type { Job } from './job.ts';
 import { ORDER_CONTROL, type OrderControl } from './order-control.ts';
 import { readAllergies } from './allergies.ts';
 import { prescriberDeaCheck } from './dea-check.ts';
-import { careLocation } from './location.ts';
+import { careLocation, firstCareLocation } from './location.ts';
 import { orderGroups } from './reader.ts';
 import { fromTq, fromTq1, type Timing } from './timing.ts';
 
@@ -61,6 +61,8 @@ interface OrderSegmentFields {
   verifier?: number;
   prescriptionNumber?: number;
   refillsRemaining?: number;
+  /** where the pharmacy is to send the doses: the PL field, then the LA1 field of v2.5 it replaced */
+  deliverTo: readonly number[];
 }
 
 const RXE_FIELDS: OrderSegmentFields = {
@@ -78,6 +80,7 @@ const RXE_FIELDS: OrderSegmentFields = {
   verifier: 14,
   prescriptionNumber: 15,
   refillsRemaining: 16,
+  deliverTo: [42, 8],
 };
 
 const RXO_FIELDS: OrderSegmentFields = {
@@ -92,6 +95,7 @@ const RXO_FIELDS: OrderSegmentFields = {
   dispenseUnit: 12,
   refills: 13,
   prescriberDea: 14,
+  deliverTo: [34, 8],
 };
 
 /** The segments of one ORC group around its order segment, from which route and timing are read. */
@@ -199,6 +203,7 @@ function translateOrderGroups(
         prescriber_dea_check: prescriberDeaCheck(prescriberDea, drug?.schedule),
         verifier: fields.verifier === undefined ? undefined : providerOf(r, order, fields.verifier),
         location,
+        deliver_to: firstCareLocation(r, order, fields.deliverTo),
         allergies,
         hl7v2: { message_type: job.messageType, order_control: oc.code, group: gi + 1 },
       },

@@ -580,6 +580,80 @@ describe('RAS^O17, VXU^V04, RGV^O15 → rx.administration', () => {
   });
 });
 
+describe('where the doses go: deliver-to, dispense-to and administered-at places', () => {
+  // LA1/LA2 (v2.5) begin with the eight PL components and go on with an address; only the place is carried.
+  const WARD_7E_LA1 = '7E^701^^GENHOS&2.16.840.1.113883.3.1&ISO^^N^MAIN^7^1200 Hospital Dr&Hospital Dr&1200^^Springfield^IL^62701';
+  const CABINET_LA2 = 'PYXIS-4W^^^GENHOS^^^TOWER A^4^742 Evergreen Terrace^^Springfield^OR^97403';
+
+  it('RDE: RXE-8 (LA1) as deliver_to, without its address; PV1-3 stays the location', () => {
+    const result = run([msh('RDE^O11^RDE_O11'), PID, seg('PV1', { 1: '1', 2: 'I', 3: 'W9^12^A^WARD9' }), ORC('NW'), RXE({ 8: WARD_7E_LA1 }), RXR]);
+    expect(result.errors).toEqual([]);
+    const payload = result.events[0]!.payload;
+    expect(payload.deliver_to).toEqual({ point_of_care: '7E', room: '701', facility: 'GENHOS', building: 'MAIN', floor: '7' });
+    expect(payload.location).toEqual({ point_of_care: 'W9', room: '12', bed: 'A', facility: 'WARD9' });
+    expect(JSON.stringify(result.events)).not.toMatch(/Hospital Dr|Springfield|62701/);
+  });
+
+  it('RDE: RXE-42 (PL, v2.5.1 on) before RXE-8; an order that names neither has no deliver_to', () => {
+    const both = run([msh('RDE^O11^RDE_O11'), PID, ORC('NW'), RXE({ 8: WARD_7E_LA1, 42: 'ONC-CLINIC^^^GENHOS' }), RXR]);
+    expect(both.events[0]!.payload.deliver_to).toEqual({ point_of_care: 'ONC-CLINIC', facility: 'GENHOS' });
+    expect(run([msh('RDE^O11^RDE_O11'), PID, ORC('NW'), RXE(), RXR]).events[0]!.payload).not.toHaveProperty('deliver_to');
+  });
+
+  it('OMP: RXO-34 (PL), else RXO-8 (LA1)', () => {
+    const rxo = (extra: Record<number, string>) => seg('RXO', { 1: '00591-0369-01^Warfarin 5 MG Tab^NDC', 2: '5', 4: 'mg', ...extra });
+    expect(run([msh('OMP^O09^OMP_O09'), PID, ORC('NW'), rxo({ 8: WARD_7E_LA1 })]).events[0]!.payload.deliver_to).toEqual({
+      point_of_care: '7E',
+      room: '701',
+      facility: 'GENHOS',
+      building: 'MAIN',
+      floor: '7',
+    });
+    expect(run([msh('OMP^O09^OMP_O09'), PID, ORC('NW'), rxo({ 8: WARD_7E_LA1, 34: '5S^^^GENHOS' })]).events[0]!.payload.deliver_to).toEqual({
+      point_of_care: '5S',
+      facility: 'GENHOS',
+    });
+  });
+
+  it('RDS: RXD-13 (LA2) as dispense_to, the cabinet the dose went to, without the address that follows', () => {
+    const result = run([msh('RDS^O13^RDS_O13'), PID, ORC('RE'), RXE(), RXD({ 13: CABINET_LA2 }), RXR]);
+    expect(result.errors).toEqual([]);
+    const payload = result.events[0]!.payload;
+    expect(payload.dispense_to).toEqual({ point_of_care: 'PYXIS-4W', facility: 'GENHOS', building: 'TOWER A', floor: '4' });
+    expect(JSON.stringify(result.events)).not.toMatch(/Evergreen|Springfield|97403/);
+    expect(run([msh('RDS^O13^RDS_O13'), PID, ORC('RE'), RXE(), RXD(), RXR]).events[0]!.payload).not.toHaveProperty('dispense_to');
+  });
+
+  it('RAS: PV1-3 as location and RXA-27 (PL), else RXA-11 (LA2), as administered_at', () => {
+    const rxa = (extra: Record<number, string>) => seg('RXA', { 1: '0', 2: '1', 3: '20240501140500-0400', 5: '00409-1234-01^Morphine^NDC', 6: '2', 7: 'mg', ...extra });
+    const pv1 = seg('PV1', { 1: '1', 2: 'I', 3: '4W^412^B^GENHOS' });
+    const older = run([msh('RAS^O17^RAS_O17'), PID, pv1, ORC('RE'), rxa({ 11: 'PACU^3^^GENHOS^^^TOWER A^2^1 Main St^^Springfield' })]);
+    expect(older.errors).toEqual([]);
+    expect(older.events[0]!.payload.location).toEqual({ point_of_care: '4W', room: '412', bed: 'B', facility: 'GENHOS' });
+    expect(older.events[0]!.payload.administered_at).toEqual({ point_of_care: 'PACU', room: '3', facility: 'GENHOS', building: 'TOWER A', floor: '2' });
+    expect(JSON.stringify(older.events)).not.toMatch(/Main St|Springfield/);
+    const newer = run([msh('RAS^O17^RAS_O17'), PID, ORC('RE'), rxa({ 11: 'PACU^3^^GENHOS', 27: 'OR^12^^GENHOS' })]);
+    expect(newer.events[0]!.payload.administered_at).toEqual({ point_of_care: 'OR', room: '12', facility: 'GENHOS' });
+    expect(newer.events[0]!.payload).not.toHaveProperty('location');
+  });
+
+  it('RGV: RXG-29 (PL), else RXG-11 (LA2), as deliver_to', () => {
+    const rxg = (extra: Record<number, string>) => seg('RXG', { 1: '1', 2: '1', 4: '0093-0058-01^Amoxicillin^NDC', 5: '1', 7: 'CAP', ...extra });
+    expect(run([msh('RGV^O15^RGV_O15'), PID, ORC('NW'), rxg({ 11: CABINET_LA2 })]).events[0]!.payload.deliver_to).toEqual({
+      point_of_care: 'PYXIS-4W',
+      facility: 'GENHOS',
+      building: 'TOWER A',
+      floor: '4',
+    });
+    expect(run([msh('RGV^O15^RGV_O15'), PID, ORC('NW'), rxg({ 11: CABINET_LA2, 29: '4W^412^B^GENHOS' })]).events[0]!.payload.deliver_to).toEqual({
+      point_of_care: '4W',
+      room: '412',
+      bed: 'B',
+      facility: 'GENHOS',
+    });
+  });
+});
+
 // ---- patients --------------------------------------------------------------------------------------------------
 
 describe('ADT → patient.update / patient.merge', () => {
