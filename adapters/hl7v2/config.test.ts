@@ -26,4 +26,11 @@ describe('HL7 adapter settings', () => {
       expect(parse('HL7_TIME_ZONE_MAP', bad).error?.issues[0]?.message, bad).toBe('FACILITY=ZONE pairs separated by commas');
     }
   });
+
+  it('reads HL7_UNHANDLED rules by message type, code or *, upper-casing the types', () => {
+    expect(parse('HL7_UNHANDLED', 'ORU^R01=keep, siu=refuse,*=record').data).toEqual({ 'ORU^R01': 'keep', SIU: 'refuse', '*': 'record' });
+    for (const bad of ['SIU', 'SIU=drop', 'SIU^=refuse', 'SIUX=refuse', 'S I U=refuse', 'SIU^S12^SIU_S12=refuse', '**=keep']) {
+      expect(parse('HL7_UNHANDLED', bad).success, bad).toBe(false);
+    }
+  });
 });

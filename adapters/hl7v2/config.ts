@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { OutboundTargetsError, parseOutboundTargets } from './outbound/targets.ts';
+import type { UnhandledAction } from './translate/unhandled-policy.ts';
 
 /**
  * The HL7 v2 adapter's settings. gateway/config.ts spreads this shape into the one configuration schema, so the
@@ -23,6 +24,14 @@ const facilityMap = pairList('[^=,\\s](?:[^=,]*[^=,\\s])?', FACILITY_ID, 'KEY=FA
 
 /** A facility id → the IANA zone its senders write local times in. */
 const facilityZones = pairList(FACILITY_ID, '[^=,\\s]+', 'FACILITY=ZONE pairs separated by commas');
+
+/**
+ * A message type (`SIU^S12`), a message code (`ORU`, any trigger) or `*` → what becomes of such messages when they
+ * are not translated (translate/unhandled-policy.ts). Upper-cased, as MSH-9 is matched.
+ */
+const unhandledRules = pairList('(?:\\*|[A-Za-z0-9]{3}(?:\\^[A-Za-z0-9]{3})?)', '(?:keep|record|refuse)', 'TYPE=keep|record|refuse pairs separated by commas, TYPE being CODE^TRIGGER, CODE or *').transform(
+  (rules) => Object.fromEntries(Object.entries(rules).map(([type, action]) => [type.toUpperCase(), action as UnhandledAction])),
+);
 
 /** An HD value of our own MSH-3/MSH-4: `^` separates its components (namespace id^universal id^type). */
 const hdText = z.string().regex(/^[^|~\\&\r\n]{1,180}$/, 'an HD value (no | ~ \\ & or line breaks)');
@@ -73,6 +82,9 @@ export const hl7ConfigShape = {
   HL7_TIME_ZONE_MAP: facilityZones
     .optional()
     .describe('facilities whose HL7 date/times without an offset are in another zone than HL7_TIME_ZONE: `FAC2=America/Denver,FAC3=America/Phoenix`'),
+  HL7_UNHANDLED: unhandledRules
+    .optional()
+    .describe('what becomes of messages of a type the gateway does not translate, by type: `keep` (an hl7v2.unhandled event holding the text: the default), `record` (the event without the text: type, sender, MSH-10 and the SHA-256 of the bytes), `refuse` (AR with ERR 200/201, the copy in quarantine); the most specific rule wins: `ORU^R01=keep,SIU=refuse,*=record`'),
   HL7_OUTBOUND_TARGETS: z
     .string()
     .transform((text, ctx) => {

@@ -86,6 +86,7 @@ export async function startHl7Adapter(deps: {
     drugs: deps.drugs,
     defaultTimeZone: config.HL7_TIME_ZONE,
     facilityTimeZones: config.HL7_TIME_ZONE_MAP,
+    unhandled: config.HL7_UNHANDLED,
   };
   const problems = checkTranslateConfig(translation);
   if (problems.length > 0) throw new Hl7ConfigError(problems);

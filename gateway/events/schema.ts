@@ -264,13 +264,16 @@ export const patientMergePayloadSchema = z.looseObject({
   hl7v2: hl7v2OriginSchema.optional(),
 });
 
-/** An HL7 v2 message of a type that is not translated, kept whole. `raw` is the message text and may hold PHI. */
+/**
+ * An HL7 v2 message of a type that is not translated. `raw` is the message text and may hold PHI; it is absent when
+ * HL7_UNHANDLED says `record` for the type (the event's source still names the message and the SHA-256 of its bytes).
+ */
 export const hl7v2UnhandledPayloadSchema = z.looseObject({
   message_type: z.string().min(1),
   structure: z.string().optional(),
   version: z.string().optional(),
   reason: z.string().min(1),
-  raw: z.string().min(1),
+  raw: z.string().min(1).optional(),
 });
 
 /**

@@ -41,7 +41,7 @@ export interface Hl7PipelineDeps {
   /** MSH-11.1 values taken (HL7_PROCESSING_IDS); others are refused with AR and ERR 202 */
   processingIds: readonly string[];
   /** The configured, message-independent part of the translation context. */
-  translation: Pick<TranslateContext, 'facility' | 'tokenKey' | 'drugs' | 'defaultTimeZone' | 'facilityTimeZones'>;
+  translation: Pick<TranslateContext, 'facility' | 'tokenKey' | 'drugs' | 'defaultTimeZone' | 'facilityTimeZones' | 'unhandled'>;
   /**
    * Told of each message accepted (not of repeats), after its answer is decided and without holding it up: what
    * else the gateway learns from a message beyond its events (an EHR's application ACK of a dispense sent to it).
@@ -328,6 +328,13 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
     if (missing.length > 0 || !result || result.errors.length > 0 || result.events.length === 0) {
       const earlier = await repeated();
       if (earlier) return earlier;
+    }
+
+    if (result?.refused) {
+      const issue: AckIssue = { code: result.refused.code, diagnostic: result.refused.detail, location: result.refused.location };
+      const id = await keepCopy('unsupported_type', issue.diagnostic!, [locationOnly(issue)]);
+      log.warn({ type, quarantine_id: id }, 'hl7 message of a type this gateway does not take (AR)');
+      return { frames: answer(message, 'reject', [issue], 'unsupported message type'), outcome: 'reject', reason: 'unsupported_type', eventIds: [], ackIssues: [issue] };
     }
 
     if (missing.length > 0 || !result) {

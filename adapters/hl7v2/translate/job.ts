@@ -7,7 +7,9 @@ import { hl7DtmToIso, isValidTimeZone } from './datetime.ts';
 import { resolveFacility } from './facility.ts';
 import { readPatient, type PatientRead } from './patient.ts';
 import { Reader, type Loc } from './reader.ts';
-import type { DrugResolution, PhiEntry, TranslateContext, TranslationResult } from './types.ts';
+import { isResponse } from '../ack-plan.ts';
+import type { DrugResolution, PhiEntry, RefusalIssue, TranslateContext, TranslationResult } from './types.ts';
+import { unhandledAction } from './unhandled-policy.ts';
 
 type Drug = NonNullable<CanonicalEvent['drug']>;
 
@@ -50,6 +52,8 @@ export class Job {
   readonly phi: PhiEntry[] = [];
   /** Parts of the message that are kept only as raw text (becomes one hl7v2.unhandled event). */
   readonly untranslated: string[] = [];
+  /** set by notTranslated when HL7_UNHANDLED refuses the message's type */
+  private refusal: RefusalIssue | undefined;
   readonly facility: string;
   readonly messageType: string;
   private patientRead: PatientRead | undefined | null = null;
@@ -227,11 +231,36 @@ export class Job {
     });
     const result: TranslationResult = { events, phi: this.phi, errors: r.issues };
     if (events.some((e) => e.type === 'hl7v2.unhandled')) result.unhandled = true;
+    if (this.refusal) result.refused = this.refusal;
     return result;
   }
 
-  /** The raw message as an `hl7v2.unhandled` event (the raw text can hold PHI; it goes to the ledger as is). */
-  unhandledDraft(reason: string): Draft {
+  /**
+   * The whole message is not translated: kept, recorded without its text, or refused, as HL7_UNHANDLED says for
+   * its type (unhandled-policy.ts). `code` is what a refusal's ERR says: 201 when other triggers of the message
+   * code are translated, else 200. A response (an ACK, or a message with an MSA) is never refused — refusing an
+   * acknowledgement tells its sender nothing it can act on — and is recorded instead.
+   */
+  notTranslated(reason: string, code: RefusalIssue['code']): void {
+    let action = unhandledAction(this.ctx.unhandled, this.message.messageCode, this.message.triggerEvent);
+    if (action === 'refuse' && isResponse(this.message)) action = 'record';
+    if (action === 'refuse') {
+      this.refusal = {
+        code,
+        severity: 'E',
+        detail: `${reason}; this gateway does not take it (HL7_UNHANDLED)`,
+        location: this.r.locationOf({ seg: this.msh, field: 9 }),
+      };
+      return;
+    }
+    this.add(this.unhandledDraft(action === 'keep' ? reason : `${reason}; its text is not kept (HL7_UNHANDLED)`, action === 'keep'));
+  }
+
+  /**
+   * The message as an `hl7v2.unhandled` event, with its text when `withText` (the text can hold PHI; it goes to the
+   * ledger as is). Without it, the event's source (sender, MSH-10, SHA-256 of the bytes) still names the message.
+   */
+  unhandledDraft(reason: string, withText = true): Draft {
     const patient = this.patient();
     return {
       type: 'hl7v2.unhandled',
@@ -242,7 +271,7 @@ export class Job {
         structure: this.message.messageStructure || undefined,
         version: this.message.version || undefined,
         reason,
-        raw: this.message.toString(),
+        raw: withText ? this.message.toString() : undefined,
       },
     };
   }

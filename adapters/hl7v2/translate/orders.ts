@@ -137,7 +137,7 @@ export function translateOmp(job: Job): void {
 export function translateOrm(job: Job): void {
   const { groups } = orderGroups(job.r.segments);
   if (groups.length > 0 && groups.every((g) => g.segments.some((s) => s.name === 'RXO'))) translateOmp(job);
-  else job.add(job.unhandledDraft(`${job.messageType} holds an order group without RXO (not a pharmacy order)`));
+  else job.notTranslated(`${job.messageType} holds an order group without RXO (not a pharmacy order)`, 200);
 }
 
 /**

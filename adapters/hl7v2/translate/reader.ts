@@ -71,6 +71,11 @@ export class Reader {
   }
 
   issue(code: TranslateErrorCode, loc: Loc | { seg: Hl7Segment; field?: undefined }, detail: string): void {
+    this.issues.push({ code, severity: 'E', detail, location: this.locationOf(loc) });
+  }
+
+  /** Where a value is, as an ERR segment names it (ERL numbering and the offset in the message text). */
+  locationOf(loc: Loc | { seg: Hl7Segment; field?: undefined }): Hl7Location {
     const pos = this.positionOf(loc.seg);
     const location: { -readonly [K in keyof Hl7Location]: Hl7Location[K] } = {
       segment: loc.seg.name,
@@ -84,7 +89,7 @@ export class Reader {
       if (loc.component !== undefined) location.component = loc.component;
       if (loc.subcomponent !== undefined) location.subcomponent = loc.subcomponent;
     }
-    this.issues.push({ code, severity: 'E', detail, location });
+    return location;
   }
 
   /** `RXD-3` / `RXE-1.4` style name of a location, for messages. */

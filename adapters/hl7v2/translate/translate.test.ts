@@ -914,6 +914,65 @@ describe('other message types → hl7v2.unhandled', () => {
   });
 });
 
+describe('HL7_UNHANDLED: keep, record or refuse the messages that are not translated', () => {
+  const ORU = [msh('ORU^R01^ORU_R01'), PID, seg('OBR', { 1: '1', 4: '24331-1^Lipid panel^LN' }), seg('OBX', { 1: '1', 2: 'NM', 3: '2093-3^Cholesterol^LN', 5: '182' })];
+  const rules = (unhandled: TranslateContext['unhandled']) => ({ unhandled });
+
+  it('record: the event names the message (type, version, source with the SHA-256 of the bytes) without its text', () => {
+    const result = run(ORU, rules({ '*': 'record' }));
+    expect(result.errors).toEqual([]);
+    expect(result.refused).toBeUndefined();
+    const [event] = result.events;
+    expect(event).toMatchObject({
+      type: 'hl7v2.unhandled',
+      patient_ref: PATIENT,
+      source: { adapter: 'hl7v2', sender: 'EHR^HOSP', message_id: 'CTRL1', raw_sha256: RAW_SHA },
+      payload: { message_type: 'ORU^R01', structure: 'ORU_R01', version: '2.5.1', reason: 'message type ORU^R01 is not translated; its text is not kept (HL7_UNHANDLED)' },
+    });
+    expect(event!.payload).not.toHaveProperty('raw');
+    expect(JSON.stringify(event)).not.toMatch(/Cholesterol|182|Zebedee/);
+  });
+
+  it('refuse: no event, and a refusal at MSH-9 — 200 for a message code never translated, 201 for an untranslated trigger of one that is', () => {
+    const siu = run([msh('SIU^S12^SIU_S12'), PID], rules({ SIU: 'refuse' }));
+    expect(siu.events).toEqual([]);
+    expect(siu.errors).toEqual([]);
+    expect(siu.refused).toMatchObject({ code: 200, location: { segment: 'MSH', field: 9 } });
+    expect(siu.refused!.detail).toBe('message type SIU^S12 is not translated; this gateway does not take it (HL7_UNHANDLED)');
+    const a14 = run([msh('ADT^A14'), PID], rules({ 'ADT^A14': 'refuse' }));
+    expect(a14.refused).toMatchObject({ code: 201, location: { segment: 'MSH', field: 9 } });
+  });
+
+  it('takes the most specific rule: CODE^TRIGGER, then CODE, then *, else keep', () => {
+    const policy = rules({ 'ORU^R01': 'keep', ORU: 'refuse', '*': 'record' });
+    expect(run(ORU, policy).events[0]!.payload.raw).toBe(text(ORU));
+    expect(run([msh('ORU^R30'), PID], policy).refused?.code).toBe(200);
+    expect(run([msh('MDM^T02'), PID], policy).events[0]!.payload).not.toHaveProperty('raw');
+    expect(run([msh('MDM^T02'), PID], rules({ SIU: 'refuse' })).events[0]!.payload.raw).toBe(text([msh('MDM^T02'), PID]));
+    expect(run([msh('MDM^T02'), PID], rules({ siu: 'refuse' } as never)).refused).toBeUndefined();
+  });
+
+  it('never refuses a response (an ACK, or a message with an MSA): it is recorded instead', () => {
+    const ack = run([msh('ACK^O13^ACK'), seg('MSA', { 1: 'AA', 2: 'RX0001' })], rules({ '*': 'refuse' }));
+    expect(ack.refused).toBeUndefined();
+    expect(ack.events.map((e) => [e.type, e.payload.raw])).toEqual([['hl7v2.unhandled', undefined]]);
+    const rrd = run([msh('RRD^O14^RRD_O14'), seg('MSA', { 1: 'AA', 2: 'RX0001' }), PID], rules({ RRD: 'refuse' }));
+    expect(rrd.refused).toBeUndefined();
+    expect(rrd.events[0]!.payload).not.toHaveProperty('raw');
+  });
+
+  it('applies to an ORM^O01 that is not a pharmacy order, and never to the untranslated order groups of a translated message', () => {
+    const lab = run([msh('ORM^O01'), PID, ORC('NW'), seg('OBR', { 1: '1', 4: '24331-1^Lipid panel^LN' })], rules({ ORM: 'refuse' }));
+    expect(lab.refused).toMatchObject({ code: 200, location: { segment: 'MSH', field: 9 } });
+    // An RDE whose second group is a refill authorisation request (ORC-1 RF, no state change): the order is translated, the rest kept whole as ever.
+    const lines = [msh('RDE^O11^RDE_O11'), PID, ORC('NW'), RXE(), ORC('RF', { 2: 'PLC101^EHR' }), RXE()];
+    const partial = run(lines, rules({ '*': 'refuse' }));
+    expect(partial.refused).toBeUndefined();
+    expect(partial.events.map((e) => e.type)).toEqual(['rx.order.new', 'hl7v2.unhandled']);
+    expect(partial.events[1]!.payload.raw).toBe(text(lines));
+  });
+});
+
 describe('envelope, facility, configuration', () => {
   it('keeps MSH-3^MSH-4 as received as the sender', () => {
     const result = run([msh('ADT^A08', { 3: 'EPIC^1.2.3^ISO', 4: 'HOSP^2.16.840.1.1^ISO' }), PID]);
@@ -995,7 +1054,10 @@ describe('payload schemas', () => {
     expect(payloadSchemas['rx.administration'].safeParse({ kind: 'maybe' }).success).toBe(false);
     expect(payloadSchemas['rx.order.new'].safeParse({ refills: -1 }).success).toBe(false);
     expect(payloadSchemas['rx.order.new'].safeParse({ timing: [{ start: '2024-13-01' }] }).success).toBe(false);
-    expect(payloadSchemas['hl7v2.unhandled'].safeParse({ message_type: 'ORU^R01', reason: 'x' }).success).toBe(false);
+    // the text may be left out (HL7_UNHANDLED record), not kept empty; the type and the reason are always there
+    expect(payloadSchemas['hl7v2.unhandled'].safeParse({ message_type: 'ORU^R01', reason: 'x' }).success).toBe(true);
+    expect(payloadSchemas['hl7v2.unhandled'].safeParse({ message_type: 'ORU^R01', reason: 'x', raw: '' }).success).toBe(false);
+    expect(payloadSchemas['hl7v2.unhandled'].safeParse({ message_type: 'ORU^R01', raw: 'MSH|' }).success).toBe(false);
     expect(payloadSchemas['rx.order.new'].safeParse({ fhir: { resource: 'MedicationRequest/1' } }).success).toBe(true);
   });
 });

@@ -31,6 +31,9 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
   ...Object.fromEntries(Object.keys(PATIENT_MERGE_TRIGGERS).map((trigger) => [`ADT^${trigger}`, translateMerge])),
 };
 
+/** Message codes of which some trigger is translated: another trigger of one is an unsupported event (201). */
+const TRANSLATED_CODES: ReadonlySet<string> = new Set(Object.keys(HANDLERS).map((type) => type.split('^')[0]!));
+
 /**
  * A parsed HL7 v2 message → canonical events, PHI for the vault, and the issues that make it an AE.
  * Pure: everything it needs comes in `ctx` (time, ids, keys, facility rule, drug resolver); it never throws for
@@ -40,10 +43,11 @@ export function translate(message: Hl7Message, ctx: TranslateContext): Translati
   let job: Job | undefined;
   try {
     job = new Job(message, ctx);
-    const handler = HANDLERS[`${message.messageCode.trim()}^${message.triggerEvent.trim()}`];
+    const code = message.messageCode.trim();
+    const handler = HANDLERS[`${code}^${message.triggerEvent.trim()}`];
     try {
       if (handler) handler(job);
-      else job.add(job.unhandledDraft(`message type ${job.messageType || '(none)'} is not translated`));
+      else job.notTranslated(`message type ${job.messageType || '(none)'} is not translated`, TRANSLATED_CODES.has(code) ? 201 : 200);
     } catch (e) {
       job.r.issue(207, { seg: message.msh }, `translation failed: ${e instanceof Error ? e.message : String(e)}`);
     }

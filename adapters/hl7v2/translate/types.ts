@@ -2,6 +2,7 @@ import type { CanonicalEvent } from '../../../gateway/events/schema.ts';
 import type { PhiRecord } from '../../../gateway/phi/vault.ts';
 import type { DrugResolver } from '../../../mappings/resolver.ts';
 import type { Hl7ErrorCode, Hl7Location } from '../errors.ts';
+import type { UnhandledRules } from './unhandled-policy.ts';
 
 /** The drug resolver's contract (mappings/resolver.ts); the composition root injects the real CachedDrugResolver. */
 export type { DrugCode, DrugResolution, DrugResolver } from '../../../mappings/resolver.ts';
@@ -32,6 +33,8 @@ export interface TranslateContext {
   defaultTimeZone?: string;
   /** facility id → IANA zone, for facilities whose senders write local times in another zone than the default */
   facilityTimeZones?: Readonly<Record<string, string>>;
+  /** what becomes of a message whose type is not translated (HL7_UNHANDLED); absent: every one is kept whole */
+  unhandled?: UnhandledRules;
 }
 
 /**
@@ -74,4 +77,17 @@ export interface TranslationResult {
   unhandled?: boolean;
   /** Non-empty → answer AE (with ERR segments built from these) and publish nothing. */
   errors: TranslateIssue[];
+  /**
+   * Set when HL7_UNHANDLED refuses the message's type (ERR code 200 unsupported message type, or 201 unsupported
+   * event code when other triggers of the same code are translated): answer AR and publish nothing.
+   */
+  refused?: RefusalIssue;
+}
+
+/** Why a message is refused by type, as an ERR segment names it (at MSH-9). */
+export interface RefusalIssue {
+  code: Extract<Hl7ErrorCode, 200 | 201>;
+  severity: 'E';
+  detail: string;
+  location: Hl7Location;
 }
