@@ -66,6 +66,8 @@ export const quantitySchema = z.object({
 
 /** A patient reference is a keyed token (DESIGN §6), never a name or MRN. */
 export const patientRefSchema = z.string().regex(/^pt_[0-9a-f]{32,64}$/, 'a patient token pt_<hex>');
+/** A visit (encounter) number as a keyed token (gateway/phi/token.ts encounterToken): what joins a stay's events. */
+export const encounterRefSchema = z.string().regex(/^enc_[0-9a-f]{64}$/, 'an encounter token enc_<hex>');
 
 /*
  * Pharmacy and patient bodies (first written for the HL7 v2 translator, adapters/hl7v2/translate/README.md).
@@ -149,6 +151,8 @@ export const rxOrderPayloadSchema = z.looseObject({
   /** whether prescriber_dea is a well-formed DEA number, or missing on a controlled drug (adapters/hl7v2/translate/dea-check.ts) */
   prescriber_dea_check: z.enum(['valid', 'invalid', 'missing']).optional(),
   verifier: providerRefSchema.optional(),
+  /** the visit the order belongs to (PV1-19, tokenised) */
+  encounter_ref: encounterRefSchema.optional(),
   /** where the patient is (PV1-3) */
   location: careLocationSchema.optional(),
   /** where the order asks the pharmacy to send the doses, when it says (a unit's cabinet, a clinic): RXE-42/RXO-34, else RXE-8/RXO-8 */
@@ -174,6 +178,8 @@ export const rxDispensePayloadSchema = z.looseObject({
   dispense_type: codedSchema.optional(),
   route: codedSchema.optional(),
   site: codedSchema.optional(),
+  /** the visit the dispense belongs to (PV1-19, tokenised) */
+  encounter_ref: encounterRefSchema.optional(),
   /** where the patient is (PV1-3) */
   location: careLocationSchema.optional(),
   /** where the dispense was sent, when the message says (RXD-13: a unit, a cabinet); never an address */
@@ -204,6 +210,8 @@ export const rxAdministrationPayloadSchema = z.looseObject({
   timing: z.array(timingSchema).optional(),
   route: codedSchema.optional(),
   site: codedSchema.optional(),
+  /** the visit the dose belongs to (PV1-19, tokenised) */
+  encounter_ref: encounterRefSchema.optional(),
   /** where the patient is (PV1-3) */
   location: careLocationSchema.optional(),
   /** where the dose was given (administered: RXA-27, else RXA-11) */
@@ -242,6 +250,8 @@ export const patientUpdatePayloadSchema = z.looseObject({
   /** identifier type codes present (MR, SS, …), never the identifiers */
   identifier_types: z.array(z.string()).optional(),
   patient_class: z.string().optional(),
+  /** the visit (PV1-19, tokenised): an admission's, a transfer's, a discharge's stay */
+  encounter_ref: encounterRefSchema.optional(),
   /** where the patient is (after a transfer: the new place) */
   location: careLocationSchema.optional(),
   /** where the patient was before a transfer */

@@ -15,10 +15,22 @@ export interface PatientIdentifier {
 }
 
 export function patientToken(key: Buffer, id: PatientIdentifier): string {
+  return `pt_${identifierMac(key, [], id)}`;
+}
+
+/**
+ * A visit (encounter) number — HL7 PV1-19, an account-like identifier — as a keyed token, by the same rule under
+ * its own domain: a visit number never gets the token of a patient identifier written the same way.
+ */
+export function encounterToken(key: Buffer, id: PatientIdentifier): string {
+  return `enc_${identifierMac(key, ['encounter'], id)}`;
+}
+
+function identifierMac(key: Buffer, domain: readonly string[], id: PatientIdentifier): string {
   const mac = createHmac('sha256', key);
   // Length prefixes keep ("a|b", "c") and ("a", "b|c") apart.
-  for (const part of [id.authority.trim().toUpperCase(), id.type.trim().toUpperCase(), id.value.trim()]) {
+  for (const part of [...domain, id.authority.trim().toUpperCase(), id.type.trim().toUpperCase(), id.value.trim()]) {
     mac.update(`${Buffer.byteLength(part)}:${part}|`);
   }
-  return `pt_${mac.digest('hex')}`;
+  return mac.digest('hex');
 }

@@ -4,6 +4,7 @@ import { freeLoopbackPort } from '../../../gateway/bus/embedded-nats.ts';
 import { createLogger } from '../../../gateway/log.ts';
 import type { RunningGateway } from '../../../gateway/main.ts';
 import { startTestGateway } from '../../../gateway/test-support.ts';
+import { listLedger } from '../../../gateway/store/ledger.ts';
 import { patientToken } from '../../../gateway/phi/token.ts';
 import type { Hl7Message } from '../message.ts';
 import { frame } from '../mllp/framing.ts';
@@ -216,11 +217,12 @@ describe('HL7 v2 outbound to EHRs, end to end', () => {
     expect(m!.segment('RXD')!.get(7)).toBe('RX-778');
   });
 
-  it('never sends an EHR its own dispenses back, but forwards those of other HL7 senders', async () => {
+  it('never sends an EHR its own dispenses back, but forwards those of other HL7 senders, with the visit number they came under', async () => {
     const rds = (sender: string, controlId: string, rx: string) =>
       [
         `MSH|^~\\&|${sender}|HOSP1|RXGATE|HOSP1|20261121101500||RDS^O13^RDS_O13|${controlId}|P|2.5`,
         `PID|1||${MRN}^^^HOSP1^MR||${NAME}^PAT`,
+        `PV1|1|I|4W^412^B^HOSP1${'|'.repeat(16)}ZZVISIT-31^^^HOSP1^VN`, // PV1-19 visit number
         'ORC|RE|ORD-E',
         `RXD|1|00591-0369-01^Hydrocodone^NDC|20261121101000|30|TAB||${rx}`,
       ].join('\r');
@@ -235,6 +237,11 @@ describe('HL7 v2 outbound to EHRs, end to end', () => {
     // One message at a time, in stream order: once the second is at the EHR, the first was either sent or skipped.
     await waitFor('the forwarded RDS', () => ehr.received.slice(before).some((t) => parseMessage(t).segment('RXD')?.get(7) === 'RX-FWD'));
     expect(ehr.received.slice(before).map((t) => parseMessage(t).segment('RXD')!.get(7))).toEqual(['RX-FWD']);
+    // The visit reached the bus and the ledger as a token only, and the EHR gets its number back in PV1-19.
+    const forwarded = parseMessage(ehr.received.slice(before)[0]!).segment('PV1')!;
+    expect([forwarded.get(2), forwarded.get(3), forwarded.get(19)]).toEqual(['I', '4W', 'ZZVISIT-31']);
+    expect(forwarded.get(19, 4)).toBe('HOSP1');
+    expect(JSON.stringify((await listLedger(gw.store, { facility: 'FACOK', limit: 1000 })).entries)).not.toContain('ZZVISIT-31');
     expect((await outcomes('FACOK')).skipped_echo).toBe(1);
     expect(await deliveryOf('ECHO-1')).toMatchObject({ target: 'FACOK', outcome: 'skipped_echo', control_id: null, ack: null });
     expect(await deliveryOf('FWD-1')).toMatchObject({ outcome: 'sent', ack: 'AA' });

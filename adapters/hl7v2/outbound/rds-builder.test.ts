@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalEventSchema, type CanonicalEvent } from '../../../gateway/events/schema.ts';
-import { patientToken } from '../../../gateway/phi/token.ts';
+import { encounterToken, patientToken } from '../../../gateway/phi/token.ts';
 import type { PhiRecord } from '../../../gateway/phi/vault.ts';
 import { encodeText } from '../charset.ts';
 import { parseMessage } from '../parse.ts';
@@ -126,6 +126,21 @@ describe('buildDispenseMessage', () => {
     const text = withPlace({ location: place, patient_class: 'I' }).join('\r');
     const [event] = translate(parseMessage(text), testContext({ drugs: resolverWith([{ ndc11: '00591036901', schedule: 'II' }]) })).events;
     expect(event!.payload).toMatchObject({ location: place, patient_class: 'I' });
+  });
+
+  it("writes the visit number behind the dispense's encounter_ref in PV1-19, read back by our translator as the same encounter", () => {
+    const visit = { authority: 'HOSP1', type: 'VN', value: 'V7781' };
+    const encounterRef = encounterToken(TOKEN_KEY, visit);
+    const withVisit = (payload: Record<string, unknown>) =>
+      build({ event: dispense({ payload: { ...dispense().payload, encounter_ref: encounterRef, ...payload } }), encounter: { identifiers: [visit] } }).toString();
+    // PV1 is required to carry PV1-2: U (unknown) when the dispense does not say the class.
+    expect(withVisit({}).split('\r')[2]).toBe('PV1|1|U' + '|'.repeat(17) + 'V7781^^^HOSP1^VN');
+    const text = withVisit({ patient_class: 'I', location: { point_of_care: '4W' } });
+    expect(text.split('\r')[2]).toBe('PV1|1|I|4W' + '|'.repeat(16) + 'V7781^^^HOSP1^VN');
+    const [event] = translate(parseMessage(text), testContext({ drugs: resolverWith([{ ndc11: '00591036901', schedule: 'II' }]) })).events;
+    expect(event!.payload.encounter_ref).toBe(encounterRef);
+    // A visit the vault does not hold is left out, not invented.
+    expect(build({ event: dispense({ payload: { ...dispense().payload, encounter_ref: encounterRef } }) }).toString()).not.toContain('\rPV1|');
   });
 
   it('writes where the dispense went in RXD-13 (LA2: the place, no address), read back by our translator', () => {

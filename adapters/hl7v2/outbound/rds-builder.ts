@@ -50,6 +50,8 @@ export interface DispenseMessageInput {
   event: CanonicalEvent;
   /** the vault record behind event.patient_ref */
   patient: PhiRecord;
+  /** the vault record behind payload.encounter_ref (its visit number goes in PV1-19), when the dispense names a visit */
+  encounter?: PhiRecord | undefined;
   /** MSH-10 */
   controlId: string;
   /** MSH-7 (written in UTC) */
@@ -122,7 +124,7 @@ export function buildDispenseMessage(input: DispenseMessageInput): EditableMessa
   };
   const message = createMessage({ msh: present(msh) });
   message.append('PID', present(pid));
-  const pv1 = pv1Fields(payload);
+  const pv1 = pv1Fields(payload, input.encounter?.identifiers[0]);
   if (pv1) message.append('PV1', pv1);
   message.append('ORC', present({
     1: reversal && !credit ? 'CA' : 'RE',
@@ -229,13 +231,14 @@ function placeComponents(l: Place): (string | undefined)[] {
 }
 
 /**
- * PV1 when the dispense says where the patient was (a dispense that came in with a PV1): PV1-2 the patient class
- * (required by the segment: `U`, unknown, when only the place is known) and PV1-3 the place (PL). None otherwise.
+ * PV1 when the dispense says where the patient was or which visit it belongs to (a dispense that came in with a
+ * PV1): PV1-2 the patient class (required by the segment: `U`, unknown, when it is not known), PV1-3 the place (PL),
+ * PV1-19 the visit number from the vault (CX), under which an EHR files the dispense. None otherwise.
  */
-function pv1Fields(payload: DispensePayload): Record<number, FieldInput> | undefined {
+function pv1Fields(payload: DispensePayload, visit: PatientIdentifier | undefined): Record<number, FieldInput> | undefined {
   const l = payload.location;
-  if (!l && !payload.patient_class) return undefined;
-  return present({ 1: '1', 2: payload.patient_class || 'U', 3: l && placeComponents(l) });
+  if (!l && !payload.patient_class && !visit) return undefined;
+  return present({ 1: '1', 2: payload.patient_class || 'U', 3: l && placeComponents(l), 19: visit && cx(visit) });
 }
 
 function pidFields(patient: PhiRecord): Record<number, FieldInput> {

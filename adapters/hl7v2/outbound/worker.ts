@@ -227,10 +227,11 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
     const controlId = controlIdForEvent(event.id);
     let payload: Uint8Array;
     try {
-      const patient = await patientOf(event);
+      const [patient, encounter] = await Promise.all([patientOf(event), encounterOf(event)]);
       const message = buildDispenseMessage({
         event,
         patient,
+        encounter,
         controlId,
         timestamp: now(),
         header: {
@@ -296,17 +297,27 @@ export async function startOutboundWorker(o: OutboundWorkerOptions): Promise<Out
     }
   };
 
-  const patientOf = async (event: CanonicalEvent): Promise<PhiRecord> => {
-    if (!event.patient_ref) throw new OutboundBuildError('no_patient', 'the event has no patient_ref: PID-3 cannot be written');
-    let record: PhiRecord | undefined;
+  /** What the vault holds behind a token; an unreachable vault is transient (the dispense waits on the bus). */
+  const fromVault = async (token: string): Promise<PhiRecord | undefined> => {
     try {
-      record = await o.vault.get(event.patient_ref);
+      return await o.vault.get(token);
     } catch (err) {
       if (isStoreUnavailable(err)) throw new TransientError('the PHI vault is unavailable', { cause: err });
       throw err;
     }
+  };
+
+  const patientOf = async (event: CanonicalEvent): Promise<PhiRecord> => {
+    if (!event.patient_ref) throw new OutboundBuildError('no_patient', 'the event has no patient_ref: PID-3 cannot be written');
+    const record = await fromVault(event.patient_ref);
     if (!record) throw new OutboundBuildError('no_patient_identifiers', "the PHI vault holds no identifiers for the event's patient_ref: PID-3 cannot be written");
     return record;
+  };
+
+  /** The visit number behind the dispense's encounter_ref, for PV1-19; none when the dispense names no visit. */
+  const encounterOf = async (event: CanonicalEvent): Promise<PhiRecord | undefined> => {
+    const token = event.payload.encounter_ref;
+    return typeof token === 'string' ? fromVault(token) : undefined;
   };
 
   const handle = async (batch: BusMessage[]): Promise<void> => {

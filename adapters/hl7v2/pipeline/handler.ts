@@ -358,7 +358,7 @@ export function createHl7Handler(deps: Hl7PipelineDeps): Hl7Handler {
       const lane = first ? `${first.facility_id}|${first.patient_ref ?? ''}` : 'none';
       // Both must be durable before the ACK; neither needs the other, so they run side by side.
       [, accepted] = await Promise.all([
-        Promise.all(result.phi.map((entry) => (entry.source === 'PID' ? deps.vault.put(entry.token, entry.record) : deps.vault.putIfAbsent(entry.token, entry.record)))),
+        Promise.all(result.phi.map((entry) => (entry.source === 'MRG' ? deps.vault.putIfAbsent(entry.token, entry.record) : deps.vault.put(entry.token, entry.record)))),
         deps.lanes.run(lane, () =>
           acceptEvents(
             deps.intake,

@@ -84,6 +84,7 @@ export function translateAdministrations(job: Job): void {
         action_code: r.val(rxa, 21) || undefined,
         route: cweFirst(r, rxr, 1),
         site: cweFirst(r, rxr, 2),
+        encounter_ref: job.encounter()?.token,
         location,
         // RXA-27 (PL) of v2.7, else RXA-11 (LA2) of v2.5: the ward or clinic where the dose was given
         administered_at: firstCareLocation(r, rxa, [27, 11]),
@@ -124,6 +125,7 @@ export function translateGives(job: Job): void {
         timing,
         route: cweFirst(r, rxr, 1),
         site: cweFirst(r, rxr, 2),
+        encounter_ref: job.encounter()?.token,
         location,
         // RXG-29 (PL), else RXG-11 (LA2) of v2.5: where the pharmacy sends the dose
         deliver_to: firstCareLocation(r, rxg, [29, 11]),

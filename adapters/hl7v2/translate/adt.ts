@@ -68,6 +68,7 @@ export function translatePatientUpdate(job: Job): void {
       trigger,
       identifier_types: patient.identifierTypes,
       patient_class: r.val(pv1, 2) || undefined,
+      encounter_ref: job.encounter()?.token,
       location: careLocation(r, pv1, 3),
       prior_location: careLocation(r, pv1, 6),
       admitted_at: pv1 ? r.dtm({ seg: pv1, field: 44, component: 1 }) : undefined,

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { idempotencyKey, sha256Hex } from '../../../gateway/events/ids.ts';
 import { canonicalEventSchema } from '../../../gateway/events/schema.ts';
-import { patientToken, type PatientIdentifier } from '../../../gateway/phi/token.ts';
+import { encounterToken, patientToken, type PatientIdentifier } from '../../../gateway/phi/token.ts';
 import { parseMessage } from '../parse.ts';
 import { HANDLERS, translate } from './translate.ts';
 import { TOKEN_KEY, resolverWith, testContext } from './test-support.ts';
@@ -62,7 +62,8 @@ interface Expected {
   message_type: string;
   unhandled: boolean;
   errors: { code: number; segment: string; field?: number }[];
-  phi: { source: 'PID' | 'MRG'; patient: PatientIdentifier }[];
+  /** `patient` for PID and MRG entries (a patient token), `encounter` for PV1 entries (a visit number's token) */
+  phi: ({ source: 'PID' | 'MRG'; patient: PatientIdentifier } | { source: 'PV1'; encounter: PatientIdentifier })[];
   events: ExpectedEvent[];
 }
 
@@ -102,7 +103,7 @@ describe('HL7 v2 corpus → canonical events (hand-written expectations)', () =>
     );
     expect(result.unhandled === true).toBe(expected.unhandled);
     expect(result.phi.map((p) => ({ source: p.source, token: p.token }))).toEqual(
-      expected.phi.map((p) => ({ source: p.source, token: token(p.patient) })),
+      expected.phi.map((p) => ({ source: p.source, token: 'encounter' in p ? encounterToken(TOKEN_KEY, p.encounter) : token(p.patient) })),
     );
 
     expect(result.events.map((e) => e.type)).toEqual(expected.events.map((e) => e.type));
@@ -123,6 +124,10 @@ describe('HL7 v2 corpus → canonical events (hand-written expectations)', () =>
       if (payload.prior_patient) {
         payload.prior_patient_ref = token(payload.prior_patient as PatientIdentifier);
         delete payload.prior_patient;
+      }
+      if (payload.encounter) {
+        payload.encounter_ref = encounterToken(TOKEN_KEY, payload.encounter as PatientIdentifier);
+        delete payload.encounter;
       }
       expect(event.payload).toMatchObject(payload);
       for (const key of want.payload_absent ?? []) expect(event.payload).not.toHaveProperty(key);

@@ -64,6 +64,7 @@ export function translateRds(job: Job): void {
           dispense_type: cweFirst(r, rxd, 33),
           route: cweFirst(r, rxr, 1),
           site: cweFirst(r, rxr, 2),
+          encounter_ref: job.encounter()?.token,
           location,
           dispense_to: careLocation(r, rxd, 13),
           patient_class: patientClass,

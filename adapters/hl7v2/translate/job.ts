@@ -5,6 +5,7 @@ import { senderOf } from '../sender.ts';
 import { cweCodes, drugSystem, firstNdc, toDrugCodes, type Coded } from './codes.ts';
 import { hl7DtmToIso, isValidTimeZone } from './datetime.ts';
 import { resolveFacility } from './facility.ts';
+import { readEncounter, type EncounterRead } from './encounter.ts';
 import { readPatient, type PatientRead } from './patient.ts';
 import { Reader, type Loc } from './reader.ts';
 import { isResponse } from '../ack-plan.ts';
@@ -57,6 +58,7 @@ export class Job {
   readonly facility: string;
   readonly messageType: string;
   private patientRead: PatientRead | undefined | null = null;
+  private encounterRead: EncounterRead | undefined | null = null;
   /** read once: a malformed EVN time is one issue, however many events use it */
   private evnTime: string | undefined | null = null;
 
@@ -110,6 +112,14 @@ export class Job {
     const pid = this.message.segment('PID');
     this.patientRead = pid ? this.readPid(pid) : undefined;
     return this.patientRead;
+  }
+
+  /** The visit of the message (PV1-19), tokenised; its identifier goes to the vault list once. */
+  encounter(): EncounterRead | undefined {
+    if (this.encounterRead !== null) return this.encounterRead;
+    this.encounterRead = readEncounter(this.r, this.message.segment('PV1'), this.ctx.tokenKey);
+    if (this.encounterRead) this.addPhi({ token: this.encounterRead.token, record: this.encounterRead.record, source: 'PV1' });
+    return this.encounterRead;
   }
 
   readPid(pid: Hl7Segment): PatientRead | undefined {

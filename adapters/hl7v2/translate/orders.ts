@@ -202,6 +202,7 @@ function translateOrderGroups(
         prescriber_dea: prescriberDea,
         prescriber_dea_check: prescriberDeaCheck(prescriberDea, drug?.schedule),
         verifier: fields.verifier === undefined ? undefined : providerOf(r, order, fields.verifier),
+        encounter_ref: job.encounter()?.token,
         location,
         deliver_to: firstCareLocation(r, order, fields.deliverTo),
         allergies,

@@ -12,7 +12,8 @@ import type { Reader } from './reader.ts';
  * empty. The same PID-3 therefore always gives the same token, whatever the message type.
  */
 
-function cx(r: Reader, seg: Hl7Segment, field: number, rep: number): PatientIdentifier | undefined {
+/** One CX repetition as an identifier: CX-1 value, CX-5 type, CX-4 authority (namespace id, else universal id). */
+export function cx(r: Reader, seg: Hl7Segment, field: number, rep: number): PatientIdentifier | undefined {
   const value = r.val(seg, field, 1, 1, rep);
   if (!value) return undefined;
   return {

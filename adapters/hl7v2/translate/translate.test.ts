@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { idempotencyKey } from '../../../gateway/events/ids.ts';
 import { canonicalEventSchema, payloadSchemas } from '../../../gateway/events/schema.ts';
-import { patientToken } from '../../../gateway/phi/token.ts';
+import { encounterToken, patientToken } from '../../../gateway/phi/token.ts';
 import { parseMessage } from '../parse.ts';
 import { checkTranslateConfig, translate } from './translate.ts';
 import { RAW_SHA, TOKEN_KEY, resolverWith, spying, testContext } from './test-support.ts';
@@ -651,6 +651,37 @@ describe('where the doses go: deliver-to, dispense-to and administered-at places
       bed: 'B',
       facility: 'GENHOS',
     });
+  });
+});
+
+describe('the visit (PV1-19) as an encounter token', () => {
+  const pv1 = (visit: string) => seg('PV1', { 1: '1', 2: 'I', 3: '4W^412^B^HOSP', 19: visit });
+  const VISIT = encounterToken(TOKEN_KEY, { authority: 'HOSP', type: 'VN', value: 'V7781' });
+
+  it('joins an admission, its orders, dispenses and administrations by one token; the number itself goes to the vault only', () => {
+    const admit = run([msh('ADT^A01'), seg('EVN', { 2: '20240501083000' }), PID, pv1('V7781^^^HOSP^VN')]);
+    const order = run([msh('RDE^O11^RDE_O11'), PID, pv1('V7781^^^HOSP^VN'), ORC('NW'), RXE(), RXR]);
+    const dispense = run([msh('RDS^O13^RDS_O13'), PID, pv1('V7781^^^HOSP'), ORC('RE'), RXE(), RXD(), RXR]); // no CX-5: VN
+    const given = run([msh('RAS^O17^RAS_O17'), PID, pv1('V7781^^^HOSP^VN'), ORC('RE'), seg('RXA', { 1: '0', 2: '1', 3: '20240501140500', 5: '00409-1234-01^Morphine^NDC', 6: '2', 7: 'mg' })]);
+    for (const result of [admit, order, dispense, given]) {
+      expect(result.errors).toEqual([]);
+      expect(result.events[0]!.payload.encounter_ref).toBe(VISIT);
+      expect(result.phi).toContainEqual({ token: VISIT, record: { identifiers: [{ authority: 'HOSP', type: 'VN', value: 'V7781' }] }, source: 'PV1' });
+      expect(JSON.stringify(result.events)).not.toContain('V7781');
+    }
+    expect(VISIT).toMatch(/^enc_[0-9a-f]{64}$/);
+  });
+
+  it('keeps a visit number apart from a patient identifier written the same way, and from another authority', () => {
+    const id = { authority: 'HOSP', type: 'VN', value: 'V7781' };
+    expect(encounterToken(TOKEN_KEY, id).slice(4)).not.toBe(patientToken(TOKEN_KEY, id).slice(3));
+    expect(encounterToken(TOKEN_KEY, { ...id, authority: 'CLINIC' })).not.toBe(encounterToken(TOKEN_KEY, id));
+  });
+
+  it('has no encounter without a PV1-19, and tokenises nothing for it', () => {
+    const result = run([msh('RDS^O13^RDS_O13'), PID, seg('PV1', { 1: '1', 2: 'I', 3: '4W' }), ORC('RE'), RXE(), RXD(), RXR]);
+    expect(result.events[0]!.payload).not.toHaveProperty('encounter_ref');
+    expect(result.phi.map((p) => p.source)).toEqual(['PID']);
   });
 });
 

@@ -61,12 +61,13 @@ export interface TranslateIssue {
  * What to put in the PHI vault. `source: 'PID'` entries are the patient as this message states it (identifiers
  * and demographics) and replace what the vault holds for the token. `source: 'MRG'` entries hold only the prior
  * identifiers of a merge; store them only when the vault has no row for that token, so they never erase
- * demographics learned earlier.
+ * demographics learned earlier. `source: 'PV1'` entries are a visit number (PV1-19) behind its encounter token,
+ * stored like PID entries.
  */
 export interface PhiEntry {
   token: string;
   record: PhiRecord;
-  source: 'PID' | 'MRG';
+  source: 'PID' | 'MRG' | 'PV1';
 }
 
 export interface TranslationResult {
