@@ -115,6 +115,23 @@ const allergySchema = z.looseObject({
   identified_on: z.iso.date().optional(),
 });
 
+/**
+ * One component of a compounded or IV product (HL7 RXC): the base solution or an additive, as its own drug (with the
+ * schedule the mapping tables gave it when the event was made), its amount and strength.
+ */
+const componentSchema = z.looseObject({
+  /** HL7 table 0166: B base, A additive */
+  type: z.string().optional(),
+  codes: z.array(codedSchema).min(1),
+  drug: drugSchema,
+  amount: z.number().optional(),
+  unit: z.string().optional(),
+  strength: z.number().optional(),
+  strength_unit: z.string().optional(),
+  volume: z.number().optional(),
+  volume_unit: z.string().optional(),
+});
+
 const hl7v2OriginSchema = z.looseObject({
   message_type: z.string().min(1),
   order_control: z.string().optional(),
@@ -141,6 +158,8 @@ export const rxOrderPayloadSchema = z.looseObject({
   codes: z.array(codedSchema).optional(),
   give: giveSchema.optional(),
   dispense: z.looseObject({ amount: z.number().optional(), unit: z.string().optional() }).optional(),
+  /** the base and additives of a compounded or IV order (RXC) */
+  components: z.array(componentSchema).optional(),
   refills: countSchema.optional(),
   refills_remaining: countSchema.optional(),
   route: codedSchema.optional(),
@@ -170,6 +189,8 @@ export const rxDispensePayloadSchema = z.looseObject({
   amount: z.number().optional(),
   unit: z.string().optional(),
   dosage_form: codedSchema.optional(),
+  /** the base and additives dispensed (RXC after the RXD) */
+  components: z.array(componentSchema).optional(),
   refills_remaining: countSchema.optional(),
   dispensing_provider: providerRefSchema.optional(),
   substitution: z.string().optional(),
@@ -198,6 +219,8 @@ export const rxAdministrationPayloadSchema = z.looseObject({
   unit: z.string().optional(),
   dosage_form: codedSchema.optional(),
   give: giveSchema.optional(),
+  /** the base and additives of the dose to give (RXC after the RXG) */
+  components: z.array(componentSchema).optional(),
   start: isoInstant.optional(),
   end: isoInstant.optional(),
   administering_providers: z.array(providerRefSchema).optional(),

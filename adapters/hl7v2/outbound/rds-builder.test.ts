@@ -143,6 +143,37 @@ describe('buildDispenseMessage', () => {
     expect(build({ event: dispense({ payload: { ...dispense().payload, encounter_ref: encounterRef } }) }).toString()).not.toContain('\rPV1|');
   });
 
+  it("writes a compounded dispense's components as RXCs after the RXR, read back by our translator as the same components", () => {
+    const components = [
+      { type: 'B', codes: [{ code: '0338-0049-04', display: 'Sodium chloride 0.9%', system: 'NDC' }], drug: { ndc11: '00338004904', ndc_raw: '0338-0049-04', schedule: 'NC' }, amount: 100, unit: 'mL' },
+      {
+        type: 'A',
+        codes: [{ code: 'HM10', display: 'Hydromorphone 10 mg/mL', system: 'LOCAL' }],
+        drug: { schedule: 'UNMAPPED' },
+        amount: 2,
+        unit: 'mL',
+        strength: 20,
+        strength_unit: 'mg',
+        volume: 10,
+        volume_unit: 'mL',
+      },
+    ];
+    const text = build({ event: dispense({ payload: { ...dispense().payload, components } }) }).toString();
+    const lines = text.split('\r');
+    expect(lines.slice(-4)).toEqual([
+      RXR,
+      'RXC|B|00338-0049-04^Sodium chloride 0.9%^NDC|100|mL',
+      'RXC|A|HM10^Hydromorphone 10 mg/mL^LOCAL|2|mL|20|mg||10|mL',
+      '',
+    ]);
+    const drugs = resolverWith([{ ndc11: '00591036901', schedule: 'II' }, { ndc11: '00338004904', schedule: 'NC' }]);
+    const [event] = translate(parseMessage(text), testContext({ drugs })).events;
+    expect(event!.payload.components).toEqual([
+      { ...components[0], codes: [{ code: '00338-0049-04', display: 'Sodium chloride 0.9%', system: 'NDC' }], drug: { ndc11: '00338004904', ndc_raw: '00338-0049-04', schedule: 'NC' } },
+      components[1],
+    ]);
+  });
+
   it('writes where the dispense went in RXD-13 (LA2: the place, no address), read back by our translator', () => {
     const cabinet = { point_of_care: 'PYXIS-4W', facility: 'WARD9', building: 'TOWER A', floor: '4' };
     const text = build({ event: dispense({ payload: { ...dispense().payload, dispense_to: cabinet } }) }).toString();

@@ -10,7 +10,7 @@ import { createMessage, type EditableMessage } from '../message.ts';
  * A canonical `rx.dispense` / `rx.dispense.reversal` event → the HL7 v2.5 message an EHR gets back (README,
  * "Outbound to EHRs"). Pure: the patient's vault record, the message control id and the timestamp are passed in.
  *
- * RDS^O13 (v2.5 §4.13.5): MSH, PID, [PV1], ORC, RXD, [RXR]. A dispense has ORC-1 `RE`; a reversal is written in the
+ * RDS^O13 (v2.5 §4.13.5): MSH, PID, [PV1], ORC, RXD, [RXR], [{RXC}]. A dispense has ORC-1 `RE`; a reversal is written in the
  * receiver's form: `rds-ca` (the default: the same RDS with ORC-1 `CA`), `rde-ca` (RDE^O11 with ORC-1 `CA`: the
  * pharmacy cancels the encoded order, for EHRs that track the order and not its dispenses) or `rds-negative` (the
  * same RDS with ORC-1 `RE` and the amount negative in RXD-4: a credit, for EHRs that book returns as dispenses of a
@@ -163,6 +163,7 @@ export function buildDispenseMessage(input: DispenseMessageInput): EditableMessa
   const route = coded(payload.route);
   const site = coded(payload.site);
   if (route !== undefined || site !== undefined) message.append('RXR', present({ 1: route, 2: site }));
+  if (form === 'rds') for (const component of payload.components ?? []) message.append('RXC', componentFields(component));
 
   if (header.charset !== undefined) {
     message.msh.set(18, header.charset);
@@ -201,6 +202,7 @@ interface DispensePayload {
   amount?: number;
   unit?: string;
   dosage_form?: Coded;
+  components?: Component[];
   refills_remaining?: number;
   dispensing_provider?: { id: string; id_type?: string; authority?: string };
   substitution?: string;
@@ -210,6 +212,19 @@ interface DispensePayload {
   location?: Place;
   dispense_to?: Place;
   patient_class?: string;
+}
+
+/** A component of a compounded or IV dispense (rxDispensePayloadSchema's components). */
+interface Component {
+  type?: string;
+  codes: Coded[];
+  drug?: { ndc11?: string; rxnorm?: string };
+  amount?: number;
+  unit?: string;
+  strength?: number;
+  strength_unit?: string;
+  volume?: number;
+  volume_unit?: string;
 }
 
 /** A place in the facility (rxDispensePayloadSchema's careLocation). */
@@ -275,17 +290,42 @@ function isOid(text: string): boolean {
  * identifier when the event has both; else the RxNorm CUI; else the first code as the sender wrote it.
  */
 function drugCode(event: CanonicalEvent, payload: DispensePayload): RepetitionInput {
-  const text = payload.codes?.find((c) => c.display)?.display;
-  const ndc11 = event.drug?.ndc11;
-  const rxnorm = event.drug?.rxnorm;
+  const code = productCode(event.drug, payload.codes);
+  if (code === undefined) {
+    throw new OutboundBuildError('no_drug_code', 'the event names no drug code (drug.ndc11, drug.rxnorm or payload.codes): RXD-2 is required');
+  }
+  return code;
+}
+
+/** A product as CWE: its NDC-11 written 5-4-2 (RxNorm as the alternate), else its RxNorm CUI, else its first code. */
+function productCode(drug: { ndc11?: string | undefined; rxnorm?: string | undefined } | undefined, codes: Coded[] | undefined): RepetitionInput | undefined {
+  const text = codes?.find((c) => c.display)?.display;
+  const ndc11 = drug?.ndc11;
+  const rxnorm = drug?.rxnorm;
   if (ndc11) {
     const ndc = `${ndc11.slice(0, 5)}-${ndc11.slice(5, 9)}-${ndc11.slice(9)}`;
     return rxnorm ? [ndc, text, 'NDC', rxnorm, undefined, 'RXNORM'] : [ndc, text, 'NDC'];
   }
   if (rxnorm) return [rxnorm, text, 'RXNORM'];
-  const first = payload.codes?.[0];
-  if (first) return [first.code, first.display, first.system];
-  throw new OutboundBuildError('no_drug_code', 'the event names no drug code (drug.ndc11, drug.rxnorm or payload.codes): RXD-2 is required');
+  const first = codes?.[0];
+  return first ? [first.code, first.display, first.system] : undefined;
+}
+
+/**
+ * RXC after the RXD's RXR, one per component of a compounded or IV dispense (v2.5 §4.14.6): type, product, amount
+ * and unit, strength and its unit, volume and its unit — what the event says, nothing invented.
+ */
+function componentFields(c: Component): Record<number, FieldInput> {
+  return present({
+    1: c.type,
+    2: productCode(c.drug, c.codes),
+    3: number(c.amount),
+    4: c.unit === undefined ? undefined : [c.unit],
+    5: number(c.strength),
+    6: c.strength_unit === undefined ? undefined : [c.strength_unit],
+    8: number(c.volume),
+    9: c.volume_unit === undefined ? undefined : [c.volume_unit],
+  });
 }
 
 function coded(c: Coded | undefined): RepetitionInput {

@@ -1,6 +1,7 @@
 import type { Hl7Segment } from '../message.ts';
 import { cweFirst, providersOf, unitOf, type Coded } from './codes.ts';
 import type { Job } from './job.ts';
+import { readComponents } from './components.ts';
 import { careLocation, firstCareLocation } from './location.ts';
 import { orderControlOf, orderIds } from './orders.ts';
 import { orderGroups } from './reader.ts';
@@ -120,6 +121,7 @@ export function translateGives(job: Job): void {
         order: orderIds(job, orc),
         codes,
         give: { amount_min: amount, amount_max: r.num({ seg: rxg, field: 6 }), unit, dosage_form: cweFirst(r, rxg, 8) },
+        components: readComponents(job, after),
         give_sub_id: r.num({ seg: rxg, field: 1 }),
         dispense_sub_id: r.num({ seg: rxg, field: 2 }),
         timing,

@@ -3,6 +3,7 @@ import { cweFirst, providerOf, unitOf } from './codes.ts';
 import type { Job } from './job.ts';
 import { DISPENSE_REVERSAL_CODES } from './order-control.ts';
 import { orderControlOf, orderIds } from './orders.ts';
+import { readComponents } from './components.ts';
 import { careLocation } from './location.ts';
 import { orderGroups } from './reader.ts';
 
@@ -33,7 +34,8 @@ export function translateRds(job: Job): void {
     const rxe = segments.find((s) => s.name === 'RXE');
     for (const rxd of rxds) {
       count++;
-      const rxr = r.following(segments, rxd, ['RXD', 'ORC']).find((s) => s.name === 'RXR');
+      const afterRxd = r.following(segments, rxd, ['RXD', 'ORC']);
+      const rxr = afterRxd.find((s) => s.name === 'RXR');
       const codes = job.drugCodes(rxd, 2, 'dispense/give code');
       const amount = r.num({ seg: rxd, field: 4 });
       const unit = unitOf(r, rxd, 5);
@@ -56,6 +58,7 @@ export function translateRds(job: Job): void {
           amount,
           unit,
           dosage_form: cweFirst(r, rxd, 6),
+          components: readComponents(job, afterRxd),
           refills_remaining: r.count({ seg: rxd, field: 8 }),
           dispensing_provider: providerOf(r, rxd, 10),
           substitution: r.val(rxd, 11) || undefined,

@@ -5,6 +5,7 @@ import type { Job } from './job.ts';
 import { ORDER_CONTROL, type OrderControl } from './order-control.ts';
 import { readAllergies } from './allergies.ts';
 import { prescriberDeaCheck } from './dea-check.ts';
+import { readComponents } from './components.ts';
 import { careLocation, firstCareLocation } from './location.ts';
 import { orderGroups } from './reader.ts';
 import { fromTq, fromTq1, type Timing } from './timing.ts';
@@ -114,7 +115,13 @@ export function translateRde(job: Job): void {
     let timing: Timing[] = afterRxe.filter((s) => s.name === 'TQ1').map((t) => fromTq1(r, t));
     if (timing.length === 0) timing = beforeRxe.filter((s) => s.name === 'TQ1').map((t) => fromTq1(r, t));
     if (timing.length === 0) timing = [fromTq(r, rxe, 1) ?? fromTq(r, orc, 7)].filter((t): t is Timing => t !== undefined);
-    return { rxr: afterRxe.find((s) => s.name === 'RXR') ?? beforeRxe.find((s) => s.name === 'RXR'), timing };
+    // The RXCs after the RXE are the pharmacy's encoding of the components; those of the RXO, what was asked for.
+    const afterRxeComponents = afterRxe.filter((s) => s.name === 'RXC');
+    return {
+      rxr: afterRxe.find((s) => s.name === 'RXR') ?? beforeRxe.find((s) => s.name === 'RXR'),
+      timing,
+      components: afterRxeComponents.length > 0 ? afterRxeComponents : beforeRxe.filter((s) => s.name === 'RXC'),
+    };
   });
 }
 
@@ -124,7 +131,8 @@ export function translateOmp(job: Job): void {
     const r = job.r;
     let timing: Timing[] = segments.filter((s) => s.name === 'TQ1').map((t) => fromTq1(r, t));
     if (timing.length === 0) timing = [fromTq(r, orc, 7)].filter((t): t is Timing => t !== undefined);
-    return { rxr: r.following(segments, rxo, []).find((s) => s.name === 'RXR'), timing };
+    const afterRxo = r.following(segments, rxo, []);
+    return { rxr: afterRxo.find((s) => s.name === 'RXR'), timing, components: afterRxo.filter((s) => s.name === 'RXC') };
   });
 }
 
@@ -147,7 +155,7 @@ export function translateOrm(job: Job): void {
 function translateOrderGroups(
   job: Job,
   fields: OrderSegmentFields,
-  locate: (group: OrderGroup) => { rxr: Hl7Segment | undefined; timing: Timing[] },
+  locate: (group: OrderGroup) => { rxr: Hl7Segment | undefined; timing: Timing[]; components: Hl7Segment[] },
 ): void {
   const r = job.r;
   const { groups } = orderGroups(r.segments);
@@ -169,7 +177,7 @@ function translateOrderGroups(
       r.issue(100, { seg: orc }, `order group ${gi + 1} of ${job.messageType} has no ${fields.name}`);
       return;
     }
-    const { rxr, timing } = locate({ orc, order, segments });
+    const { rxr, timing, components } = locate({ orc, order, segments });
     const codes = job.drugCodes(order, fields.code, fields.codeLabel);
     const dispenseAmount = r.num({ seg: order, field: fields.dispenseAmount });
     const dispenseUnit = unitOf(r, order, fields.dispenseUnit);
@@ -194,6 +202,7 @@ function translateOrderGroups(
           dosage_form: cweFirst(r, order, fields.dosageForm),
         },
         dispense: { amount: dispenseAmount, unit: dispenseUnit },
+        components: readComponents(job, components),
         refills: r.count({ seg: order, field: fields.refills }),
         refills_remaining: fields.refillsRemaining === undefined ? undefined : r.count({ seg: order, field: fields.refillsRemaining }),
         ...routeOf(job, rxr),

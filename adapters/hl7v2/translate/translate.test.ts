@@ -654,6 +654,61 @@ describe('where the doses go: deliver-to, dispense-to and administered-at places
   });
 });
 
+describe('components of compounded and IV products (RXC)', () => {
+  // A hydromorphone PCA: the give code is the pharmacy's own compound code; the controlled substance is an additive.
+  const BASE = seg('RXC', { 1: 'B', 2: '0338-0049-04^Sodium chloride 0.9% 100 mL^NDC', 3: '100', 4: 'mL^milliliter^UCUM' });
+  const ADDITIVE = seg('RXC', { 1: 'A', 2: '0409-2634-01^Hydromorphone 10 mg/mL^NDC', 3: '2', 4: 'mL^milliliter^UCUM', 5: '20', 6: 'mg^milligram^UCUM', 8: '10', 9: 'mL' });
+  const drugs = resolverWith([{ ndc11: '00409263401', schedule: 'II' }, { ndc11: '00338004904', schedule: 'NC' }]);
+  const PCA_RXE = RXE({ 2: 'PCA-HM^Hydromorphone PCA 0.2 mg/mL^LOCAL' });
+
+  it('RDE: the RXCs after the RXE, each as its own drug with the schedule the mapping tables give it', () => {
+    const result = run([msh('RDE^O11^RDE_O11'), PID, ORC('NW'), seg('RXO', { 1: 'PCA-HM^PCA^LOCAL' }), seg('RXC', { 1: 'A', 2: 'OTHER^asked for^LOCAL' }), PCA_RXE, RXR, BASE, ADDITIVE], { drugs });
+    expect(result.errors).toEqual([]);
+    expect(result.events[0]!.drug!.schedule).toBe('UNMAPPED'); // the compound code: parked until an analyst maps it
+    expect(result.events[0]!.payload.components).toEqual([
+      {
+        type: 'B',
+        codes: [{ code: '0338-0049-04', display: 'Sodium chloride 0.9% 100 mL', system: 'NDC' }],
+        drug: { ndc11: '00338004904', ndc_raw: '0338-0049-04', schedule: 'NC' },
+        amount: 100,
+        unit: 'mL',
+      },
+      {
+        type: 'A',
+        codes: [{ code: '0409-2634-01', display: 'Hydromorphone 10 mg/mL', system: 'NDC' }],
+        drug: { ndc11: '00409263401', ndc_raw: '0409-2634-01', schedule: 'II' },
+        amount: 2,
+        unit: 'mL',
+        strength: 20,
+        strength_unit: 'mg',
+        volume: 10,
+        volume_unit: 'mL',
+      },
+    ]);
+  });
+
+  it("RDE: the RXO's RXCs when the RXE has none; OMP: the RXCs after the RXO", () => {
+    const rde = run([msh('RDE^O11^RDE_O11'), PID, ORC('NW'), seg('RXO', { 1: 'PCA-HM^PCA^LOCAL' }), ADDITIVE, PCA_RXE, RXR], { drugs });
+    expect((rde.events[0]!.payload.components as { type: string }[]).map((c) => c.type)).toEqual(['A']);
+    const omp = run([msh('OMP^O09^OMP_O09'), PID, ORC('NW'), seg('RXO', { 1: 'PCA-HM^PCA^LOCAL', 2: '1', 4: 'mL' }), RXR, BASE, ADDITIVE], { drugs });
+    expect((omp.events[0]!.payload.components as { drug: { schedule: string } }[]).map((c) => c.drug.schedule)).toEqual(['NC', 'II']);
+  });
+
+  it("RDS: each RXD's own RXCs, not the order's; RGV: the RXCs after the RXG", () => {
+    const rds = run([msh('RDS^O13^RDS_O13'), PID, ORC('RE'), PCA_RXE, BASE, RXD({ 2: 'PCA-HM^PCA^LOCAL' }), RXR, ADDITIVE, RXD({ 1: '2', 2: 'PCA-HM^PCA^LOCAL' })], { drugs });
+    expect(rds.errors).toEqual([]);
+    expect((rds.events[0]!.payload.components as { type: string }[]).map((c) => c.type)).toEqual(['A']);
+    expect(rds.events[1]!.payload).not.toHaveProperty('components');
+    const rgv = run([msh('RGV^O15^RGV_O15'), PID, ORC('NW'), seg('RXG', { 1: '1', 4: 'PCA-HM^PCA^LOCAL', 5: '0.2', 7: 'mg' }), RXR, ADDITIVE], { drugs });
+    expect((rgv.events[0]!.payload.components as { drug: { schedule: string } }[]).map((c) => c.drug.schedule)).toEqual(['II']);
+  });
+
+  it('answers an RXC without a component code with 101 at RXC-2', () => {
+    const result = run([msh('RDE^O11^RDE_O11'), PID, ORC('NW'), PCA_RXE, RXR, seg('RXC', { 1: 'A', 3: '2', 4: 'mL' })], { drugs });
+    expect(result.errors.map((e) => [e.code, e.location.segment, e.location.field])).toEqual([[101, 'RXC', 2]]);
+  });
+});
+
 describe('the visit (PV1-19) as an encounter token', () => {
   const pv1 = (visit: string) => seg('PV1', { 1: '1', 2: 'I', 3: '4W^412^B^HOSP', 19: visit });
   const VISIT = encounterToken(TOKEN_KEY, { authority: 'HOSP', type: 'VN', value: 'V7781' });
