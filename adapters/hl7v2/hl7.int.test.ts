@@ -584,7 +584,8 @@ describe('HL7 v2 over MLLP, end to end', () => {
   it('keeps, records or refuses messages it does not translate as HL7_UNHANDLED says: a refused SIU is answered AR 200 and kept in quarantine, an MDM recorded without its text', async () => {
     const adapter = await secondAdapter({ MLLP_PORT: '0', HL7_FACILITY_MAP: 'HOSP1=HOSP1,REDDING HOSPITAL=REDDING', HL7_UNHANDLED: 'SIU=refuse,ADT^A14=refuse,*=record' });
     // The MDM^T02 of the corpus: a transcribed document (its text in OBX-5) with the patient's name and address.
-    const mdm = readCorpusText('hl7v2tofhir__Message.hl7_MDM_T02.txt').replace(/\r?\n/g, '\r').trim();
+    // Its own MSH-10: the corpus test sends the file as it is to the same bus, and a repeat would make no new event.
+    const mdm = readCorpusText('hl7v2tofhir__Message.hl7_MDM_T02.txt').replace(/\r?\n/g, '\r').trim().replace('|10819306|', '|UNH-MDM|');
     const siu = ['MSH|^~\\&|SCHED|HOSP1|RXGATE|PHARM|20261121100000||SIU^S12^SIU_S12|UNH-SIU|P|2.5', 'SCH|10001^SCHED||||||ROUTINE', `PID|1||${MRN}^^^HOSP1^MR||${RDS_PATIENT.family}^Ann`].join('\r');
     const a14 = ['MSH|^~\\&|ADT|HOSP1|RXGATE|PHARM|20261121100000||ADT^A14^ADT_A01|UNH-A14|P|2.5', 'EVN|A14|20261121100000', `PID|1||${MRN}^^^HOSP1^MR||${RDS_PATIENT.family}^Ann`].join('\r');
     try {
@@ -609,7 +610,7 @@ describe('HL7 v2 over MLLP, end to end', () => {
       expect(hosp1).toContain('UNH-RDS');
       expect(hosp1).not.toContain('UNH-SIU');
       expect(hosp1).not.toContain('UNH-A14');
-      const [recorded] = (await ledger('REDDING')).filter((r) => r.event.source.message_id === '10819306');
+      const [recorded] = (await ledger('REDDING')).filter((r) => r.event.source.message_id === 'UNH-MDM');
       expect(recorded!.event).toMatchObject({ type: 'hl7v2.unhandled', source: { sender: 'HIE^REDDING HOSPITAL' }, payload: { message_type: 'MDM^T02' } });
       expect(recorded!.event.payload).not.toHaveProperty('raw');
       expect(recorded!.event.source.raw_sha256).toBe(createHash('sha256').update(mdm, 'latin1').digest('hex'));

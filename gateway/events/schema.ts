@@ -132,6 +132,25 @@ const componentSchema = z.looseObject({
   volume_unit: z.string().optional(),
 });
 
+/**
+ * An observation an order carries (HL7 OBX): weight, height, a lab value the dose depends on. A number (with a
+ * comparator or a second number for a structured numeric: `>60`, `1:128`) or a code; never free text.
+ */
+const observationSchema = z.looseObject({
+  code: codedSchema,
+  value: z.number().optional(),
+  comparator: z.string().optional(),
+  separator: z.string().optional(),
+  value2: z.number().optional(),
+  value_coded: codedSchema.optional(),
+  unit: z.string().optional(),
+  /** HL7 table 0078: L low, H high, A abnormal, … */
+  abnormal: z.string().optional(),
+  /** HL7 table 0085: F final, P preliminary, C corrected, … */
+  status: z.string().optional(),
+  observed_at: isoInstant.optional(),
+});
+
 const hl7v2OriginSchema = z.looseObject({
   message_type: z.string().min(1),
   order_control: z.string().optional(),
@@ -160,6 +179,8 @@ export const rxOrderPayloadSchema = z.looseObject({
   dispense: z.looseObject({ amount: z.number().optional(), unit: z.string().optional() }).optional(),
   /** the base and additives of a compounded or IV order (RXC) */
   components: z.array(componentSchema).optional(),
+  /** what the order says of the patient that a dose depends on (OBX: weight, height, renal function) */
+  observations: z.array(observationSchema).optional(),
   refills: countSchema.optional(),
   refills_remaining: countSchema.optional(),
   route: codedSchema.optional(),

@@ -6,6 +6,7 @@ import { ORDER_CONTROL, type OrderControl } from './order-control.ts';
 import { readAllergies } from './allergies.ts';
 import { prescriberDeaCheck } from './dea-check.ts';
 import { readComponents } from './components.ts';
+import { readObservations } from './observations.ts';
 import { careLocation, firstCareLocation } from './location.ts';
 import { orderGroups } from './reader.ts';
 import { fromTq, fromTq1, type Timing } from './timing.ts';
@@ -121,6 +122,7 @@ export function translateRde(job: Job): void {
       rxr: afterRxe.find((s) => s.name === 'RXR') ?? beforeRxe.find((s) => s.name === 'RXR'),
       timing,
       components: afterRxeComponents.length > 0 ? afterRxeComponents : beforeRxe.filter((s) => s.name === 'RXC'),
+      observations: afterRxe,
     };
   });
 }
@@ -132,7 +134,7 @@ export function translateOmp(job: Job): void {
     let timing: Timing[] = segments.filter((s) => s.name === 'TQ1').map((t) => fromTq1(r, t));
     if (timing.length === 0) timing = [fromTq(r, orc, 7)].filter((t): t is Timing => t !== undefined);
     const afterRxo = r.following(segments, rxo, []);
-    return { rxr: afterRxo.find((s) => s.name === 'RXR'), timing, components: afterRxo.filter((s) => s.name === 'RXC') };
+    return { rxr: afterRxo.find((s) => s.name === 'RXR'), timing, components: afterRxo.filter((s) => s.name === 'RXC'), observations: afterRxo };
   });
 }
 
@@ -155,7 +157,7 @@ export function translateOrm(job: Job): void {
 function translateOrderGroups(
   job: Job,
   fields: OrderSegmentFields,
-  locate: (group: OrderGroup) => { rxr: Hl7Segment | undefined; timing: Timing[]; components: Hl7Segment[] },
+  locate: (group: OrderGroup) => { rxr: Hl7Segment | undefined; timing: Timing[]; components: Hl7Segment[]; observations: Hl7Segment[] },
 ): void {
   const r = job.r;
   const { groups } = orderGroups(r.segments);
@@ -177,7 +179,7 @@ function translateOrderGroups(
       r.issue(100, { seg: orc }, `order group ${gi + 1} of ${job.messageType} has no ${fields.name}`);
       return;
     }
-    const { rxr, timing, components } = locate({ orc, order, segments });
+    const { rxr, timing, components, observations } = locate({ orc, order, segments });
     const codes = job.drugCodes(order, fields.code, fields.codeLabel);
     const dispenseAmount = r.num({ seg: order, field: fields.dispenseAmount });
     const dispenseUnit = unitOf(r, order, fields.dispenseUnit);
@@ -203,6 +205,7 @@ function translateOrderGroups(
         },
         dispense: { amount: dispenseAmount, unit: dispenseUnit },
         components: readComponents(job, components),
+        observations: readObservations(job, observations),
         refills: r.count({ seg: order, field: fields.refills }),
         refills_remaining: fields.refillsRemaining === undefined ? undefined : r.count({ seg: order, field: fields.refillsRemaining }),
         ...routeOf(job, rxr),

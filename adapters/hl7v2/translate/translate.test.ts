@@ -709,6 +709,37 @@ describe('components of compounded and IV products (RXC)', () => {
   });
 });
 
+describe('observations an order carries (OBX): what a dose depends on', () => {
+  const WEIGHT = seg('OBX', { 1: '1', 2: 'NM', 3: '29463-7^Body weight^LN', 5: '72.5', 6: 'kg^kilogram^UCUM', 11: 'F', 14: '20240501080000-0400' });
+  const EGFR = seg('OBX', { 1: '2', 2: 'SN', 3: '33914-3^eGFR^LN', 5: '>^60', 6: 'mL/min/{1.73_m2}', 8: 'N', 11: 'F' });
+  const RATIO = seg('OBX', { 1: '3', 2: 'SN', 3: '5206-8^Titer^LN', 5: '^1^:^128' });
+  const PREGNANT = seg('OBX', { 1: '4', 2: 'CWE', 3: '82810-3^Pregnancy status^LN', 5: '77386006^Pregnant^SCT', 11: 'F' });
+  const NOTE = seg('OBX', { 1: '5', 2: 'ST', 3: '8251-1^Service comment^LN', 5: 'lives with daughter Zebedee' });
+
+  it('RDE: numbers, structured numbers and codes of the OBXs after the RXE; never text', () => {
+    const result = run([msh('RDE^O11^RDE_O11'), PID, ORC('NW'), RXE(), RXR, WEIGHT, EGFR, RATIO, PREGNANT, NOTE]);
+    expect(result.errors).toEqual([]);
+    expect(result.events[0]!.payload.observations).toEqual([
+      { code: { code: '29463-7', display: 'Body weight', system: 'LN' }, value: 72.5, unit: 'kg', status: 'F', observed_at: '2024-05-01T12:00:00.000Z' },
+      { code: { code: '33914-3', display: 'eGFR', system: 'LN' }, comparator: '>', value: 60, unit: 'mL/min/{1.73_m2}', abnormal: 'N', status: 'F' },
+      { code: { code: '5206-8', display: 'Titer', system: 'LN' }, value: 1, separator: ':', value2: 128 },
+      { code: { code: '82810-3', display: 'Pregnancy status', system: 'LN' }, value_coded: { code: '77386006', display: 'Pregnant', system: 'SCT' }, status: 'F' },
+    ]);
+    expect(JSON.stringify(result.events)).not.toContain('daughter');
+  });
+
+  it('OMP: the OBXs after the RXO; an order without any has none', () => {
+    const omp = run([msh('OMP^O09^OMP_O09'), PID, ORC('NW'), seg('RXO', { 1: '00591-0369-01^Warfarin 5 MG Tab^NDC', 2: '5', 4: 'mg' }), RXR, seg('OBX', { 1: '1', 2: 'NM', 3: '34714-6^INR^LN', 5: '2.4' })]);
+    expect(omp.events[0]!.payload.observations).toEqual([{ code: { code: '34714-6', display: 'INR', system: 'LN' }, value: 2.4 }]);
+    expect(run([msh('RDE^O11^RDE_O11'), PID, ORC('NW'), RXE(), RXR]).events[0]!.payload).not.toHaveProperty('observations');
+  });
+
+  it('answers a number that is not one (NM) with 102 at OBX-5', () => {
+    const result = run([msh('RDE^O11^RDE_O11'), PID, ORC('NW'), RXE(), RXR, seg('OBX', { 1: '1', 2: 'NM', 3: '29463-7^Body weight^LN', 5: 'seventy' })]);
+    expect(result.errors.map((e) => [e.code, e.location.segment, e.location.field])).toEqual([[102, 'OBX', 5]]);
+  });
+});
+
 describe('the visit (PV1-19) as an encounter token', () => {
   const pv1 = (visit: string) => seg('PV1', { 1: '1', 2: 'I', 3: '4W^412^B^HOSP', 19: visit });
   const VISIT = encounterToken(TOKEN_KEY, { authority: 'HOSP', type: 'VN', value: 'V7781' });

@@ -1,0 +1,47 @@
+import type { Hl7Segment } from '../message.ts';
+import { cweFirst, unitOf } from './codes.ts';
+import type { Job } from './job.ts';
+
+/**
+ * The observations an order carries (OBX of the order group, HL7 v2.5 §7.4.2): the weight, height, creatinine or
+ * eGFR a pharmacist doses by. Only values that are numbers (NM), structured numbers (SN: `>60`, `1:128`) or codes
+ * (CE, CWE, CNE) are carried; text (ST, TX, FT), documents and anything else can hold free text, and are not.
+ */
+const CODED_TYPES: ReadonlySet<string> = new Set(['CE', 'CWE', 'CNE']);
+
+export function readObservations(job: Job, segments: readonly Hl7Segment[]): Record<string, unknown>[] {
+  const r = job.r;
+  const out: Record<string, unknown>[] = [];
+  for (const obx of segments) {
+    if (obx.name !== 'OBX') continue;
+    const code = cweFirst(r, obx, 3);
+    if (!code) continue; // OBX-3 is required: the message is already answered for it (validate.ts)
+    const type = r.val(obx, 2).toUpperCase();
+    let value: Record<string, unknown>;
+    if (type === 'NM') {
+      value = { value: r.num({ seg: obx, field: 5 }) };
+    } else if (type === 'SN') {
+      // comparator ^ number ^ separator or suffix ^ number: `>^60`, `^1^:^128`
+      value = {
+        comparator: r.val(obx, 5, 1) || undefined,
+        value: r.num({ seg: obx, field: 5, component: 2 }),
+        separator: r.val(obx, 5, 3) || undefined,
+        value2: r.num({ seg: obx, field: 5, component: 4 }),
+      };
+    } else if (CODED_TYPES.has(type)) {
+      value = { value_coded: cweFirst(r, obx, 5) };
+    } else {
+      continue;
+    }
+    if (value.value === undefined && value.value_coded === undefined) continue;
+    out.push({
+      code,
+      ...value,
+      unit: unitOf(r, obx, 6),
+      abnormal: r.val(obx, 8) || undefined,
+      status: r.val(obx, 11) || undefined,
+      observed_at: r.dtm({ seg: obx, field: 14, component: 1 }),
+    });
+  }
+  return out;
+}
