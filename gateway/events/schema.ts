@@ -97,6 +97,13 @@ const giveSchema = z.looseObject({
   amount_max: z.number().optional(),
   unit: z.string().optional(),
   dosage_form: codedSchema.optional(),
+  /** the time unit the amount is given per (HL7: `H1` an hour, `M30` half a minute) */
+  per: z.string().optional(),
+  /** an infusion's rate and its unit (`23` `mL/hr`) */
+  rate: z.number().optional(),
+  rate_unit: z.string().optional(),
+  strength: z.number().optional(),
+  strength_unit: z.string().optional(),
 });
 
 /**
@@ -179,6 +186,8 @@ export const rxOrderPayloadSchema = z.looseObject({
   dispense: z.looseObject({ amount: z.number().optional(), unit: z.string().optional() }).optional(),
   /** the base and additives of a compounded or IV order (RXC) */
   components: z.array(componentSchema).optional(),
+  /** substitution allowed or made: RXE-9 (table 0167: N none, G generic, T therapeutic) or RXO-9 (table 0161) */
+  substitution: z.string().optional(),
   /** what the order says of the patient that a dose depends on (OBX: weight, height, renal function) */
   observations: z.array(observationSchema).optional(),
   refills: countSchema.optional(),
@@ -191,6 +200,8 @@ export const rxOrderPayloadSchema = z.looseObject({
   /** whether prescriber_dea is a well-formed DEA number, or missing on a controlled drug (adapters/hl7v2/translate/dea-check.ts) */
   prescriber_dea_check: z.enum(['valid', 'invalid', 'missing']).optional(),
   verifier: providerRefSchema.optional(),
+  /** HL7 table 0004: I inpatient, O outpatient, E emergency, … (PV1-2) */
+  patient_class: z.string().optional(),
   /** the visit the order belongs to (PV1-19, tokenised) */
   encounter_ref: encounterRefSchema.optional(),
   /** where the patient is (PV1-3) */

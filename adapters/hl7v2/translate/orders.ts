@@ -65,6 +65,14 @@ interface OrderSegmentFields {
   refillsRemaining?: number;
   /** where the pharmacy is to send the doses: the PL field, then the LA1 field of v2.5 it replaced */
   deliverTo: readonly number[];
+  /** RXE-9 substitution status (table 0167) / RXO-9 allow substitutions (table 0161) */
+  substitution: number;
+  /** give per time unit (`H1`), rate amount (ST) and units (an infusion's `mL/hr`), strength and its units */
+  givePer: number;
+  rateAmount: number;
+  rateUnit: number;
+  strength: number;
+  strengthUnit: number;
 }
 
 const RXE_FIELDS: OrderSegmentFields = {
@@ -83,6 +91,12 @@ const RXE_FIELDS: OrderSegmentFields = {
   prescriptionNumber: 15,
   refillsRemaining: 16,
   deliverTo: [42, 8],
+  substitution: 9,
+  givePer: 22,
+  rateAmount: 23,
+  rateUnit: 24,
+  strength: 25,
+  strengthUnit: 26,
 };
 
 const RXO_FIELDS: OrderSegmentFields = {
@@ -98,6 +112,12 @@ const RXO_FIELDS: OrderSegmentFields = {
   refills: 13,
   prescriberDea: 14,
   deliverTo: [34, 8],
+  substitution: 9,
+  givePer: 17,
+  rateAmount: 21,
+  rateUnit: 22,
+  strength: 18,
+  strengthUnit: 19,
 };
 
 /** The segments of one ORC group around its order segment, from which route and timing are read. */
@@ -202,7 +222,13 @@ function translateOrderGroups(
           amount_max: r.num({ seg: order, field: fields.amountMax }),
           unit: unitOf(r, order, fields.giveUnit),
           dosage_form: cweFirst(r, order, fields.dosageForm),
+          per: r.val(order, fields.givePer) || undefined,
+          rate: r.numInText({ seg: order, field: fields.rateAmount }),
+          rate_unit: unitOf(r, order, fields.rateUnit),
+          strength: r.num({ seg: order, field: fields.strength }),
+          strength_unit: unitOf(r, order, fields.strengthUnit),
         },
+        substitution: r.val(order, fields.substitution) || undefined,
         dispense: { amount: dispenseAmount, unit: dispenseUnit },
         components: readComponents(job, components),
         observations: readObservations(job, observations),
@@ -215,6 +241,7 @@ function translateOrderGroups(
         prescriber_dea_check: prescriberDeaCheck(prescriberDea, drug?.schedule),
         verifier: fields.verifier === undefined ? undefined : providerOf(r, order, fields.verifier),
         encounter_ref: job.encounter()?.token,
+        patient_class: r.val(job.message.segment('PV1'), 2) || undefined,
         location,
         deliver_to: firstCareLocation(r, order, fields.deliverTo),
         allergies,

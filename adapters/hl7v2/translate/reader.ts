@@ -134,6 +134,15 @@ export class Reader {
     return Number(text);
   }
 
+  /**
+   * A number held in an ST field (a give rate: `23`): the number when the text is one, else nothing and no issue —
+   * the field may hold text (`5-10`, `titrate`), which, like all free text, is not carried.
+   */
+  numInText(loc: Loc): number | undefined {
+    const text = this.read(loc);
+    return NM.test(text) ? Number(text) : undefined;
+  }
+
   /** An NM that must be a whole number ≥ 0 (refill counts). */
   count(loc: Loc): number | undefined {
     const n = this.num(loc);

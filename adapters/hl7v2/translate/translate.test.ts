@@ -122,6 +122,7 @@ describe('RDE^O11 / RDE^O25 → rx.order.*', () => {
         ],
         give: { amount_min: 1, amount_max: 2, unit: 'CAP', dosage_form: { code: 'CAP', display: 'Capsule', system: 'HL70292' } },
         dispense: { amount: 60, unit: 'CAP' },
+        substitution: 'G', // RXE-9: generic substitution
         refills: 3,
         refills_remaining: 2,
         route: { code: 'PO', display: 'Oral', system: 'HL70162' },
@@ -141,7 +142,8 @@ describe('RDE^O11 / RDE^O25 → rx.order.*', () => {
         // A, B, then 123456 → 1+3+5 + 2×(2+4+6) = 33: check digit 3
         prescriber_dea_check: 'valid',
         verifier: { id: 'PH001' },
-        // PV1-3 W9^12^A^WARD9: where the patient is, where the doses go
+        // PV1-2 and PV1-3 W9^12^A^WARD9: an inpatient, and where
+        patient_class: 'I',
         location: { point_of_care: 'W9', room: '12', bed: 'A', facility: 'WARD9' },
         hl7v2: { message_type: 'RDE^O11', order_control: 'NW', group: 1 },
       },
@@ -651,6 +653,32 @@ describe('where the doses go: deliver-to, dispense-to and administered-at places
       bed: 'B',
       facility: 'GENHOS',
     });
+  });
+});
+
+describe('how a dose is given: per time unit, infusion rate, strength; substitution', () => {
+  it('RDE: RXE-22 per, RXE-23/24 rate (a number in an ST field), RXE-25/26 strength, RXE-9 substitution', () => {
+    const drip = run([msh('RDE^O11^RDE_O11'), PID, ORC('NW'), RXE({ 9: 'N', 22: 'H1', 23: '18', 24: 'mL/h^milliliter per hour^UCUM', 25: '100', 26: 'U/mL^units per mL^UCUM' }), RXR]);
+    expect(drip.errors).toEqual([]);
+    expect(drip.events[0]!.payload.give).toMatchObject({ per: 'H1', rate: 18, rate_unit: 'mL/h', strength: 100, strength_unit: 'U/mL' });
+    expect(drip.events[0]!.payload.substitution).toBe('N');
+    // RXE-23 is ST: text such as "titrate" is not an error, and, like all free text, not carried.
+    const titrated = run([msh('RDE^O11^RDE_O11'), PID, ORC('NW'), RXE({ 23: 'titrate to MAP 65', 24: 'mL/h' }), RXR]);
+    expect(titrated.errors).toEqual([]);
+    expect(titrated.events[0]!.payload.give).not.toHaveProperty('rate');
+    expect(JSON.stringify(titrated.events)).not.toContain('MAP 65');
+  });
+
+  it('OMP: RXO-17 per, RXO-21/22 rate, RXO-18/19 strength, RXO-9 allow substitutions; RGV: RXG-14…18', () => {
+    const omp = run([msh('OMP^O09^OMP_O09'), PID, ORC('NW'), seg('RXO', { 1: '0409-7620-03^Heparin^NDC', 2: '1000', 4: 'U', 9: 'T', 17: 'H1', 18: '100', 19: 'U/mL', 21: '10', 22: 'mL/h' })]);
+    expect(omp.events[0]!.payload).toMatchObject({ substitution: 'T', give: { amount_min: 1000, unit: 'U', per: 'H1', rate: 10, rate_unit: 'mL/h', strength: 100, strength_unit: 'U/mL' } });
+    const rgv = run([msh('RGV^O15^RGV_O15'), PID, ORC('NW'), seg('RXG', { 1: '1', 4: '0409-7620-03^Heparin^NDC', 5: '1000', 7: 'U', 14: 'H1', 15: '10', 16: 'mL/h', 17: '100', 18: 'U/mL' })]);
+    expect(rgv.events[0]!.payload.give).toMatchObject({ per: 'H1', rate: 10, rate_unit: 'mL/h', strength: 100, strength_unit: 'U/mL' });
+  });
+
+  it('reports a give strength that is not a number (102 at RXE-25)', () => {
+    const result = run([msh('RDE^O11^RDE_O11'), PID, ORC('NW'), RXE({ 25: 'strong' }), RXR]);
+    expect(result.errors.map((e) => [e.code, e.location.segment, e.location.field])).toEqual([[102, 'RXE', 25]]);
   });
 });
 
