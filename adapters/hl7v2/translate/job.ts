@@ -1,14 +1,14 @@
 import { idempotencyKey } from '../../../gateway/events/ids.ts';
 import { canonicalEventSchema, facilityIdSchema, type CanonicalEvent, type EventType } from '../../../gateway/events/schema.ts';
+import { isResponse } from '../ack-plan.ts';
 import type { Hl7Message, Hl7Segment } from '../message.ts';
 import { senderOf } from '../sender.ts';
 import { cweCodes, drugSystem, firstNdc, toDrugCodes, type Coded } from './codes.ts';
 import { hl7DtmToIso, isValidTimeZone } from './datetime.ts';
-import { resolveFacility } from './facility.ts';
 import { readEncounter, type EncounterRead } from './encounter.ts';
+import { resolveFacility } from './facility.ts';
 import { readPatient, type PatientRead } from './patient.ts';
 import { Reader, type Loc } from './reader.ts';
-import { isResponse } from '../ack-plan.ts';
 import type { DrugResolution, PhiEntry, RefusalIssue, TranslateContext, TranslationResult } from './types.ts';
 import { unhandledAction } from './unhandled-policy.ts';
 

@@ -120,7 +120,7 @@ const RXO_FIELDS: OrderSegmentFields = {
   strengthUnit: 19,
 };
 
-/** The segments of one ORC group around its order segment, from which route and timing are read. */
+/** The segments of one ORC group around its order segment, from which route, timing, components and observations are read. */
 interface OrderGroup {
   orc: Hl7Segment;
   order: Hl7Segment;
@@ -172,7 +172,8 @@ export function translateOrm(job: Job): void {
 
 /**
  * One order event per ORC group that changes an order's state, read from the group's order segment; `locate`
- * finds the group's route (RXR) and timing, which the two message structures place differently.
+ * finds the group's route (RXR), timing, components (RXC) and observations (OBX), which the two message structures
+ * place differently.
  */
 function translateOrderGroups(
   job: Job,
@@ -186,7 +187,9 @@ function translateOrderGroups(
     return;
   }
   const allergies = readAllergies(job);
-  const location = careLocation(r, job.message.segment('PV1'), 3);
+  const pv1 = job.message.segment('PV1');
+  const location = careLocation(r, pv1, 3);
+  const patientClass = r.val(pv1, 2) || undefined;
   groups.forEach(({ orc, segments }, gi) => {
     const oc = orderControlOf(job, orc);
     if (!oc) return;
@@ -241,7 +244,7 @@ function translateOrderGroups(
         prescriber_dea_check: prescriberDeaCheck(prescriberDea, drug?.schedule),
         verifier: fields.verifier === undefined ? undefined : providerOf(r, order, fields.verifier),
         encounter_ref: job.encounter()?.token,
-        patient_class: r.val(job.message.segment('PV1'), 2) || undefined,
+        patient_class: patientClass,
         location,
         deliver_to: firstCareLocation(r, order, fields.deliverTo),
         allergies,
