@@ -19,29 +19,30 @@ export function deaCheckDigit(first6: string): number {
   return (d(0) + d(2) + d(4) + 2 * (d(1) + d(3) + d(5))) % 10;
 }
 
+/** Whether a text is a well-formed DEA number; no exception, as the translator asks it of every order. */
 export function isValidDeaNumber(text: string): boolean {
-  try {
-    parseDeaNumber(text);
-    return true;
-  } catch {
-    return false;
-  }
+  return deaNumberProblem(text) === undefined;
 }
 
 /** Returns the DEA number (trimmed, upper case) or throws DeaNumberError naming the field. */
 export function parseDeaNumber(text: string, field = 'dea_number', position?: InputPosition): string {
+  const problem = deaNumberProblem(text);
+  if (problem) throw new DeaNumberError(problem.code, field, problem.message, position);
+  return text.trim().toUpperCase();
+}
+
+/** What is wrong with a DEA number as written, or undefined when nothing is. */
+function deaNumberProblem(text: string): { code: 'dea_number_format' | 'dea_number_check_digit'; message: string } | undefined {
   const dea = text.trim().toUpperCase();
   const m = /^([A-Z])([A-Z9])(\d{7})$/.exec(dea);
-  if (!m) {
-    throw new DeaNumberError('dea_number_format', field, `${JSON.stringify(text.trim())} is not a DEA number: two letters and seven digits expected`, position);
-  }
+  if (!m) return { code: 'dea_number_format', message: `${JSON.stringify(text.trim())} is not a DEA number: two letters and seven digits expected` };
   if (!DEA_REGISTRANT_TYPES.includes(m[1]!)) {
-    throw new DeaNumberError('dea_number_format', field, `DEA number ${dea} starts with ${m[1]}, which is not a registrant type (${DEA_REGISTRANT_TYPES.split('').join(', ')})`, position);
+    return { code: 'dea_number_format', message: `DEA number ${dea} starts with ${m[1]}, which is not a registrant type (${DEA_REGISTRANT_TYPES.split('').join(', ')})` };
   }
   const digits = m[3]!;
   const expected = deaCheckDigit(digits.slice(0, 6));
   if (expected !== digits.charCodeAt(6) - 48) {
-    throw new DeaNumberError('dea_number_check_digit', field, `DEA number ${dea} has check digit ${digits[6]}; its digits give ${expected}`, position);
+    return { code: 'dea_number_check_digit', message: `DEA number ${dea} has check digit ${digits[6]}; its digits give ${expected}` };
   }
-  return dea;
+  return undefined;
 }
