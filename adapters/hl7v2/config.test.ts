@@ -27,6 +27,14 @@ describe('HL7 adapter settings', () => {
     }
   });
 
+  it('reads HL7_ORDER_OBSERVATIONS as all (the default), none, or a list of OBX-3 codes, local ones with spaces included', () => {
+    expect(parse('HL7_ORDER_OBSERVATIONS', 'all').data).toBe('all');
+    expect(parse('HL7_ORDER_OBSERVATIONS', ' none ').data).toBe('none');
+    expect(parse('HL7_ORDER_OBSERVATIONS', '29463-7, 8302-2,Most Current Weight').data).toEqual(new Set(['29463-7', '8302-2', 'Most Current Weight']));
+    expect((hl7ConfigShape.HL7_ORDER_OBSERVATIONS as z.ZodType).parse(undefined)).toBe('all');
+    for (const bad of ['', ',', '29463-7,,8302-2', '29463-7,']) expect(parse('HL7_ORDER_OBSERVATIONS', bad).success, bad).toBe(false);
+  });
+
   it('reads HL7_UNHANDLED rules by message type, code or *, upper-casing the types', () => {
     expect(parse('HL7_UNHANDLED', 'ORU^R01=keep, siu=refuse,*=record').data).toEqual({ 'ORU^R01': 'keep', SIU: 'refuse', '*': 'record' });
     for (const bad of ['SIU', 'SIU=drop', 'SIU^=refuse', 'SIUX=refuse', 'S I U=refuse', 'SIU^S12^SIU_S12=refuse', '**=keep']) {

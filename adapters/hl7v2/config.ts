@@ -85,6 +85,15 @@ export const hl7ConfigShape = {
   HL7_UNHANDLED: unhandledRules
     .optional()
     .describe('what becomes of messages of a type the gateway does not translate, by type: `keep` (an hl7v2.unhandled event holding the text: the default), `record` (the event without the text: type, sender, MSH-10 and the SHA-256 of the bytes), `refuse` (AR with ERR 200/201, the copy in quarantine); the most specific rule wins: `ORU^R01=keep,SIU=refuse,*=record`'),
+  HL7_ORDER_OBSERVATIONS: z
+    .string()
+    .regex(/^\s*(all|none|[^,\s](?:[^,]*[^,\s])?(\s*,\s*[^,\s](?:[^,]*[^,\s])?)*)\s*$/, '`all`, `none`, or OBX-3 codes separated by commas')
+    .default('all')
+    .transform((text): 'all' | 'none' | ReadonlySet<string> => {
+      const t = text.trim();
+      return t === 'all' || t === 'none' ? t : new Set(t.split(',').map((code) => code.trim()));
+    })
+    .describe('which observations (OBX) of an order its events carry: `all`, `none`, or the OBX-3 codes to keep (`29463-7,8302-2,2160-0,33914-3,34714-6`: weight, height, creatinine, eGFR, INR); numbers and codes only, never text'),
   HL7_OUTBOUND_TARGETS: z
     .string()
     .transform((text, ctx) => {

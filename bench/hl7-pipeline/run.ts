@@ -87,11 +87,13 @@ async function translateCase(timeZone: string): Promise<void> {
     schedules: DRUGS.map(([ndc11, description]) => ({ ndc11, schedule: benchSchedule(description) })),
   });
   const facilities = ['GENHOSP1', 'GENHOSP2', 'GENHOSP3', 'GENHOSP4'];
-  const configured: Pick<TranslateContext, 'facility' | 'tokenKey' | 'drugs' | 'defaultTimeZone'> = {
+  const configured: Pick<TranslateContext, 'facility' | 'tokenKey' | 'drugs' | 'defaultTimeZone' | 'orderObservations'> = {
     facility: { defaultId: 'GENHOSP1', map: Object.fromEntries(facilities.map((f) => [f, f])) },
     tokenKey: Buffer.alloc(32, 7),
     drugs,
     defaultTimeZone: timeZone,
+    // the gateway's default (all) unless the run sets HL7_ORDER_OBSERVATIONS=none
+    orderObservations: process.env.HL7_ORDER_OBSERVATIONS === 'none' ? 'none' : 'all',
   };
   const once = (i: number) => {
     const payload = payloads[i % payloads.length]!;

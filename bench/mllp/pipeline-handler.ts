@@ -41,6 +41,8 @@ export async function createMllpBenchHandler(): Promise<MllpBenchHandler> {
       LOG_LEVEL: 'warn',
       ACK_POINT: ACK_POINT,
       HEAP_GROWING_PERCENT,
+      // the gateway's own default unless the run sets it (`HL7_ORDER_OBSERVATIONS=none` for orders without their OBX)
+      HL7_ORDER_OBSERVATIONS: process.env.HL7_ORDER_OBSERVATIONS,
     }),
     // stdout belongs to the receiver's ready line; the gateway logs to stderr.
     pino({ level: 'warn' }, pino.destination(2)),

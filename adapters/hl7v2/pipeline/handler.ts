@@ -41,7 +41,7 @@ export interface Hl7PipelineDeps {
   /** MSH-11.1 values taken (HL7_PROCESSING_IDS); others are refused with AR and ERR 202 */
   processingIds: readonly string[];
   /** The configured, message-independent part of the translation context. */
-  translation: Pick<TranslateContext, 'facility' | 'tokenKey' | 'drugs' | 'defaultTimeZone' | 'facilityTimeZones' | 'unhandled'>;
+  translation: Pick<TranslateContext, 'facility' | 'tokenKey' | 'drugs' | 'defaultTimeZone' | 'facilityTimeZones' | 'unhandled' | 'orderObservations'>;
   /**
    * Told of each message accepted (not of repeats), after its answer is decided and without holding it up: what
    * else the gateway learns from a message beyond its events (an EHR's application ACK of a dispense sent to it).

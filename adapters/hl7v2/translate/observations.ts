@@ -6,16 +6,21 @@ import type { Job } from './job.ts';
  * The observations an order carries (OBX of the order group, HL7 v2.5 §7.4.2): the weight, height, creatinine or
  * eGFR a pharmacist doses by. Only values that are numbers (NM), structured numbers (SN: `>60`, `1:128`) or codes
  * (CE, CWE, CNE) are carried; text (ST, TX, FT), documents and anything else can hold free text, and are not.
+ * HL7_ORDER_OBSERVATIONS narrows them to the codes a pharmacy uses (`ctx.orderObservations`), or to none: what an
+ * order's events carry stays in the ledger for good, and every one costs its share of each write.
  */
 const CODED_TYPES: ReadonlySet<string> = new Set(['CE', 'CWE', 'CNE']);
 
 export function readObservations(job: Job, segments: readonly Hl7Segment[]): Record<string, unknown>[] {
   const r = job.r;
+  const wanted = job.ctx.orderObservations ?? 'all';
   const out: Record<string, unknown>[] = [];
+  if (wanted === 'none') return out;
   for (const obx of segments) {
     if (obx.name !== 'OBX') continue;
     const code = cweFirst(r, obx, 3);
     if (!code) continue; // OBX-3 is required: the message is already answered for it (validate.ts)
+    if (wanted !== 'all' && !wanted.has(code.code)) continue;
     const type = r.val(obx, 2).toUpperCase();
     let value: Record<string, unknown>;
     if (type === 'NM') {

@@ -762,6 +762,16 @@ describe('observations an order carries (OBX): what a dose depends on', () => {
     expect(run([msh('RDE^O11^RDE_O11'), PID, ORC('NW'), RXE(), RXR]).events[0]!.payload).not.toHaveProperty('observations');
   });
 
+  it('carries only the observations HL7_ORDER_OBSERVATIONS names, or none', () => {
+    const lines = [msh('RDE^O11^RDE_O11'), PID, ORC('NW'), RXE(), RXR, WEIGHT, EGFR, PREGNANT];
+    const chosen = run(lines, { orderObservations: new Set(['29463-7', '33914-3']) });
+    expect((chosen.events[0]!.payload.observations as { code: { code: string } }[]).map((o) => o.code.code)).toEqual(['29463-7', '33914-3']);
+    expect(run(lines, { orderObservations: 'none' }).events[0]!.payload).not.toHaveProperty('observations');
+    // A number that is not one is not read, so not reported, when its observation is not carried.
+    const skipped = run([msh('RDE^O11^RDE_O11'), PID, ORC('NW'), RXE(), RXR, seg('OBX', { 1: '1', 2: 'NM', 3: '2160-0^Creatinine^LN', 5: 'high' })], { orderObservations: 'none' });
+    expect(skipped.errors).toEqual([]);
+  });
+
   it('answers a number that is not one (NM) with 102 at OBX-5', () => {
     const result = run([msh('RDE^O11^RDE_O11'), PID, ORC('NW'), RXE(), RXR, seg('OBX', { 1: '1', 2: 'NM', 3: '29463-7^Body weight^LN', 5: 'seventy' })]);
     expect(result.errors.map((e) => [e.code, e.location.segment, e.location.field])).toEqual([[102, 'OBX', 5]]);

@@ -35,6 +35,8 @@ export interface TranslateContext {
   facilityTimeZones?: Readonly<Record<string, string>>;
   /** what becomes of a message whose type is not translated (HL7_UNHANDLED); absent: every one is kept whole */
   unhandled?: UnhandledRules;
+  /** which OBX of an order are carried (HL7_ORDER_OBSERVATIONS): all, none, or those whose OBX-3.1 is listed; absent: all */
+  orderObservations?: 'all' | 'none' | ReadonlySet<string>;
 }
 
 /**
