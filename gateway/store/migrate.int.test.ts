@@ -52,4 +52,12 @@ describe.each(stores)('migrateStore on $kind', ({ kind, store, databaseUrl }) =>
     );
     expect(triggers.map((t) => t.name)).toEqual(['ledger_refuse_truncate', 'ledger_refuse_update_delete']);
   });
+
+  it('compresses large events with lz4 where the server has it (PostgreSQL), and keeps the default where not (PGlite)', async () => {
+    const [column] = await store.rows<{ compression: string }>(
+      sql`select attcompression::text as compression from pg_attribute where attrelid = 'ledger'::regclass and attname = 'event'`,
+    );
+    // pg_attribute.attcompression: 'l' lz4, 'p' pglz, '' the server's default_toast_compression (pglz)
+    expect(column!.compression).toBe(kind === 'postgres' ? 'l' : '');
+  });
 });
