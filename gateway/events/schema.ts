@@ -120,6 +120,15 @@ const allergySchema = z.looseObject({
   /** HL7 table 0128: SV severe, MO moderate, MI mild, U unknown */
   severity: z.string().optional(),
   identified_on: z.iso.date().optional(),
+  /** what to do with the patient's list (an allergy update, HL7 IAM-6, table 0323): A add, D delete, U update, X no change */
+  action: z.string().optional(),
+  /** HL7 table 0436: AL allergy, AD adverse reaction, FI food intolerance, CT contraindication, … */
+  sensitivity: z.string().optional(),
+  /** when it began, to the precision known: `2018`, `2018-05`, `2018-05-14` */
+  onset: z.string().regex(/^\d{4}(-\d{2}(-\d{2})?)?$/, 'a date: YYYY, YYYY-MM or YYYY-MM-DD').optional(),
+  reported_at: isoInstant.optional(),
+  /** HL7 table 0438: C confirmed, P pending, S suspect, E erroneous, … */
+  clinical_status: z.string().optional(),
 });
 
 /**
@@ -296,6 +305,7 @@ export const PATIENT_UPDATE_ACTIONS = [
   'cancel_pre_admit',
   'add_person',
   'update_person',
+  'update_allergies',
 ] as const;
 export type PatientUpdateAction = (typeof PATIENT_UPDATE_ACTIONS)[number];
 

@@ -24,6 +24,7 @@ export const PATIENT_UPDATE_TRIGGERS: Readonly<Record<string, PatientUpdateActio
   A28: 'add_person',
   A31: 'update_person',
   A38: 'cancel_pre_admit',
+  A60: 'update_allergies',
 };
 
 /**

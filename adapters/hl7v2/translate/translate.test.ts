@@ -1039,6 +1039,48 @@ describe('AL1 → the allergies on patient updates and orders', () => {
 
 // ---- everything else -------------------------------------------------------------------------------------------
 
+describe('ADT^A60: allergy updates (IAM)', () => {
+  const iam = (fields: Record<number, string>) => seg('IAM', { 1: '1', 2: 'DA^Drug allergy^HL70127', 3: '7980^Penicillin G^RXNORM', 4: 'SV^Severe^HL70128', 5: 'hives after first dose', ...fields });
+
+  it('gives a patient update whose allergies say what to do with each: add, update, delete', () => {
+    const result = run([
+      msh('ADT^A60^ADT_A60'),
+      seg('EVN', { 2: '20240501083000' }),
+      PID,
+      iam({ 6: 'A^Add/Insert^HL70323', 9: 'AL^Allergy^HL70436', 11: '20180514', 13: '20240501080000-0400', 14: 'Doe^Rosallie', 17: 'C^Confirmed' }),
+      iam({ 1: '2', 3: '2670^Codeine^RXNORM', 4: '', 6: 'D^Delete', 11: '2019' }),
+      seg('IAM', { 1: '3', 2: 'FA', 3: '^shellfish', 6: 'U' }),
+    ]);
+    expect(result.errors).toEqual([]);
+    const e = result.events[0]!;
+    expect(e).toMatchObject({ type: 'patient.update', patient_ref: PATIENT, payload: { action: 'update_allergies', trigger: 'A60' } });
+    expect(e.payload.allergies).toEqual([
+      {
+        type: 'DA',
+        allergen: { code: '7980', display: 'Penicillin G', system: 'RXNORM' },
+        severity: 'SV',
+        action: 'A',
+        sensitivity: 'AL',
+        onset: '2018-05-14',
+        reported_at: '2024-05-01T12:00:00.000Z',
+        clinical_status: 'C',
+      },
+      { type: 'DA', allergen: { code: '2670', display: 'Codeine', system: 'RXNORM' }, action: 'D', onset: '2019' },
+      { type: 'FA', allergen: { display: 'shellfish' }, action: 'U' },
+    ]);
+    // Reactions are free text and the reporter is a person: neither is carried.
+    expect(JSON.stringify(result.events)).not.toMatch(/hives|Rosallie/);
+    expect(leaksPhi(result)).toEqual([]);
+  });
+
+  it('answers an onset that is not a date (YYYY, YYYYMM or YYYYMMDD) with 102 at IAM-11', () => {
+    for (const bad of ['2018-05', '201813', '20180230', 'spring']) {
+      const result = run([msh('ADT^A60^ADT_A60'), PID, iam({ 6: 'A', 11: bad })]);
+      expect(result.errors.map((e) => [e.code, e.location.segment, e.location.field]), bad).toEqual([[102, 'IAM', 11]]);
+    }
+  });
+});
+
 describe('other message types → hl7v2.unhandled', () => {
   it('keeps an ORU^R01 whole, with its raw text, its patient token and the message time', () => {
     const lines = [msh('ORU^R01^ORU_R01'), PID, seg('OBR', { 1: '1', 4: '24331-1^Lipid panel^LN' }), seg('OBX', { 1: '1', 2: 'NM', 3: '2093-3^Cholesterol^LN', 5: '182' })];
@@ -1062,9 +1104,9 @@ describe('other message types → hl7v2.unhandled', () => {
     expect(result.events[0]!.occurred_at).toBe('2024-05-01T12:00:00.000Z');
   });
 
-  it('treats a known code with an untranslated trigger (RRE^O12, ADT^A14, ADT^A60) as unhandled', () => {
+  it('treats a known code with an untranslated trigger (RRE^O12, ADT^A14, ADT^A21) as unhandled', () => {
     expect(run([msh('ADT^A14'), PID]).events.map((e) => e.type)).toEqual(['hl7v2.unhandled']);
-    expect(run([msh('ADT^A60'), PID]).events.map((e) => e.type)).toEqual(['hl7v2.unhandled']);
+    expect(run([msh('ADT^A21'), PID]).events.map((e) => e.type)).toEqual(['hl7v2.unhandled']);
     expect(run([msh('RRE^O12'), PID]).events.map((e) => e.type)).toEqual(['hl7v2.unhandled']);
   });
 });
