@@ -218,6 +218,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Runn
         await Promise.all([observeConsumerBacklogs(bus, metrics, eventConsumers(), Date.now()), observeStreamSizes(bus, metrics)]);
       },
       mappings: { module: mappings, importMaxBytes: config.MAPPINGS_IMPORT_MAX_BYTES },
+      phi: { tokenKey: phiKeys.tokenKey, vault: phiVault },
     });
     const server = await listen(app.fetch, config.HTTP_HOST, config.HTTP_PORT);
     cleanup.push(() => closeServer(server.server));

@@ -723,6 +723,57 @@ describe('HL7 v2 over MLLP, end to end', () => {
     }
   });
 
+  it("reads a patient's and a stay's history in the ledger by their tokens, which POST /api/tokens gives for the MRN and the visit number", async () => {
+    const mrn = 'ZZHIST-MRN-77';
+    const visit = 'ZZHIST-VISIT-5';
+    const message = (controlId: string, rx: string, visitNumber: string) =>
+      [
+        `MSH|^~\\&|PHARM|HOSP1|EHR|HOSP1|20261121101500||RDS^O13^RDS_O13|${controlId}|P|2.5`,
+        `PID|1||${mrn}^^^HOSP1^MR||ZZHISTORY^PAT`,
+        `PV1|1|I|4W^412^B^HOSP1${'|'.repeat(16)}${visitNumber}^^^HOSP1^VN`,
+        'ORC|RE|ORD-H',
+        `RXD|1|00591-0369-01^Hydrocodone^NDC|20261121101000|30|TAB||${rx}`,
+      ].join('\r');
+    const sender = await connectNodeHl7Client({ port: gw.mllp.port! });
+    try {
+      expect((await sender.send(message('HIST-1', 'RX-H1', visit))).code).toBe('AA');
+      expect((await sender.send(message('HIST-2', 'RX-H2', 'ZZHIST-VISIT-6'))).code).toBe('AA');
+    } finally {
+      await sender.close();
+    }
+    const api = async (method: string, path: string, token: string, body?: unknown) => {
+      const res = await fetch(`${baseUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    const patient = await api('POST', '/api/tokens', COMPLIANCE, { patient: { value: mrn, authority: 'HOSP1', type: 'MR' } });
+    expect(patient).toEqual({ status: 200, body: { patient_ref: expect.stringMatching(/^pt_[0-9a-f]{64}$/), known: true } });
+    const stay = await api('POST', '/api/tokens', COMPLIANCE, { encounter: { value: visit, authority: 'HOSP1' } });
+    expect(stay).toEqual({ status: 200, body: { encounter_ref: expect.stringMatching(/^enc_[0-9a-f]{64}$/), known: true } });
+
+    const rx = async (query: string) =>
+      ((await api('GET', `/api/ledger?${query}`, COMPLIANCE)).body.entries as { event: { payload: { prescription_number: string } } }[]).map((e) => e.event.payload.prescription_number);
+    expect(await rx(`patient_ref=${patient.body.patient_ref}`)).toEqual(['RX-H1', 'RX-H2']);
+    expect(await rx(`encounter_ref=${stay.body.encounter_ref}`)).toEqual(['RX-H1']);
+    expect(await rx(`patient_ref=${patient.body.patient_ref}&encounter_ref=${stay.body.encounter_ref}`)).toEqual(['RX-H1']);
+
+    // An identifier the gateway never received has a token all the same, and no history.
+    const stranger = await api('POST', '/api/tokens', COMPLIANCE, { patient: { value: 'ZZNOBODY', authority: 'HOSP1', type: 'MR' } });
+    expect(stranger.body.known).toBe(false);
+    expect(await rx(`patient_ref=${stranger.body.patient_ref}`)).toEqual([]);
+    // Only those who may read the ledger may ask; a bad request names its field; the identifier is not echoed.
+    expect((await api('POST', '/api/tokens', ANALYST, { patient: { value: mrn } })).status).toBe(403);
+    const bad = await api('POST', '/api/tokens', COMPLIANCE, { patient: { authority: 'HOSP1', value: '' } });
+    expect(bad.status).toBe(422);
+    expect(JSON.stringify(bad.body)).toContain('patient');
+    expect((await api('POST', '/api/tokens', COMPLIANCE, { patient: { value: mrn }, encounter: { value: visit } })).status).toBe(422);
+    expect((await api('GET', '/api/ledger?patient_ref=MRN1234', COMPLIANCE)).status).toBe(422);
+    expect(logLines.join('\n')).not.toMatch(/ZZHIST-MRN-77|ZZHIST-VISIT-5|ZZNOBODY/);
+  });
+
   it('logs correlation ids and never a patient identifier', () => {
     expect(logLines.length).toBeGreaterThan(5);
     for (const line of logLines) {

@@ -10,6 +10,7 @@ import { listQuarantine, replayQuarantined, type QuarantineReplayer } from '../b
 import { BusFullError } from '../bus/jetstream-publisher.ts';
 import type { IntakeDeps } from '../intake/accept.ts';
 import type { Metrics } from '../metrics.ts';
+import type { PhiVault } from '../phi/vault.ts';
 import type { Store } from '../store/db.ts';
 import { findSourceOfEvent } from '../store/ledger.ts';
 import { rootMessage } from '../store/pg-errors.ts';
@@ -26,6 +27,7 @@ import { eventRoutes } from './routes/events.ts';
 import { dlqRoutes, quarantineRoutes } from './routes/evidence.ts';
 import { healthRoutes, schemaRoutes } from './routes/health.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
+import { tokenRoutes } from './routes/tokens.ts';
 import { traceRoutes } from './routes/trace.ts';
 import { outboundRoutes } from './routes/outbound.ts';
 import { ROUTE_ROLES } from './route-roles.ts';
@@ -56,6 +58,8 @@ export interface AppDeps {
   refreshGauges: () => Promise<void>;
   /** signs and verifies the ledger checkpoints (/api/ledger/checkpoints, /api/ledger/verify) */
   checkpointKeys: CheckpointKeys;
+  /** the patient token key and the PHI vault, for POST /api/tokens */
+  phi: { tokenKey: Buffer; vault: Pick<PhiVault, 'get'> };
   /** the mapping engine (mappings/module.ts): /api/mappings/* and the web UI at /ui when present */
   mappings?: { module: Pick<Mappings, 'service' | 'pending' | 'diagnostics'>; importMaxBytes: number };
 }
@@ -94,6 +98,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   };
   app.get('/api/mllp/status', requireRole(deps.grants, ...ROUTE_ROLES.status), async (c) => c.json(await deps.mllpStatus()));
   app.route('/api/outbound', outboundRoutes({ grants: deps.grants, resends: deps.resends }));
+
+  app.use('/api/tokens', requireRole(deps.grants, ...ROUTE_ROLES.tokens));
+  app.route('/api/tokens', tokenRoutes(deps.phi));
 
   app.use('/api/trace', requireRole(deps.grants, ...ROUTE_ROLES.trace));
   app.route('/api/trace', traceRoutes(traceDeps));

@@ -19,6 +19,8 @@ export const ROUTE_ROLES = {
   status: ['analyst', 'compliance'],
   /** sending dispenses from the ledger to an EHR again */
   outboundResend: ['analyst'],
+  /** the token of a patient identifier or visit number, to read that history in the ledger: the request holds PHI */
+  tokens: ['compliance', 'pharmacist'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type RouteRoles = keyof typeof ROUTE_ROLES;

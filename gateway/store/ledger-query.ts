@@ -30,6 +30,10 @@ export interface LedgerListQuery {
   types?: readonly string[];
   /** only these events */
   eventIds?: readonly string[];
+  /** one patient's events (their token, `pt_…`) */
+  patientRef?: string;
+  /** one stay's events (the visit's token, `enc_…`) */
+  encounterRef?: string;
   /** recorded_at >= since */
   since?: Date;
   /** recorded_at < until */
@@ -63,6 +67,9 @@ function ledgerFilter(q: Omit<LedgerListQuery, 'limit'>) {
     q.type !== undefined ? eq(ledger.type, q.type) : undefined,
     q.types !== undefined ? inArray(ledger.type, [...q.types]) : undefined,
     q.eventIds !== undefined ? inArray(ledger.eventId, [...q.eventIds]) : undefined,
+    // The same expressions as the ledger's patient and encounter indexes (schema.ts), so that they are used.
+    q.patientRef !== undefined ? sql`(${ledger.event}->>'patient_ref') = ${q.patientRef}` : undefined,
+    q.encounterRef !== undefined ? sql`(${ledger.event}->'payload'->>'encounter_ref') = ${q.encounterRef}` : undefined,
     q.since !== undefined ? gte(ledger.recordedAt, iso(q.since, 'since')) : undefined,
     q.until !== undefined ? lt(ledger.recordedAt, iso(q.until, 'until')) : undefined,
     q.after !== undefined ? gt(ledger.position, q.after) : undefined,

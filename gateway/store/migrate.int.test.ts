@@ -40,8 +40,10 @@ describe.each(stores)('migrateStore on $kind', ({ kind, store, databaseUrl }) =>
     expect(indexes.map((i) => i.name)).toEqual([
       'ledger_chain_position_idx',
       'ledger_chain_seq_key',
+      'ledger_encounter_ref_position_idx',
       'ledger_event_id_idx',
       'ledger_idempotency_key_key',
+      'ledger_patient_ref_position_idx',
       'ledger_pkey',
       'ledger_recorded_at_idx',
       'ledger_source_message_id_idx',

@@ -40,6 +40,9 @@ export const ledger = pgTable(
     index('ledger_event_id_idx').on(t.eventId),
     // A message trace (GET /api/trace) finds the events of a sender's message by the id the sender gave it.
     index('ledger_source_message_id_idx').on(sql`(${t.event}->'source'->>'message_id')`),
+    // A patient's or a stay's history (GET /api/ledger?patient_ref= / ?encounter_ref=), in ledger order.
+    index('ledger_patient_ref_position_idx').on(sql`(${t.event}->>'patient_ref')`, t.position),
+    index('ledger_encounter_ref_position_idx').on(sql`(${t.event}->'payload'->>'encounter_ref')`, t.position),
     check('ledger_seq_positive', sql`${t.seq} >= 1`),
     check('ledger_class_known', sql`${t.class} in ('ctl', 'gen', 'unm')`),
     check('ledger_hash_hex', sql`${t.hash} ~ '^[0-9a-f]{64}$' and ${t.prevHash} ~ '^[0-9a-f]{64}$'`),

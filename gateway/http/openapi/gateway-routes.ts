@@ -1,6 +1,7 @@
 import { ROUTE_ROLES } from '../route-roles.ts';
 import { ledgerListQuery, ledgerVerifyQuery } from '../routes/ledger.ts';
 import { dlqQuery, quarantineQuery } from '../routes/evidence.ts';
+import { tokenRequest } from '../routes/tokens.ts';
 import { traceQuery } from '../routes/trace.ts';
 import { resendBody } from '../routes/outbound.ts';
 import { pageQuery } from '../paging.ts';
@@ -120,6 +121,23 @@ export const GATEWAY_ROUTE_DOCS: readonly RouteDoc[] = [
     summary: 'hands the message to the consumer that gave up on it, and only that one',
     roles: ROUTE_ROLES.evidenceReplay,
     responses: { 200: 'replayed', 404: 'no such dead letter', 409: 'that consumer is not known here', 422: 'the replay failed again' },
+  },
+  {
+    method: 'post',
+    path: '/api/tokens',
+    summary:
+      'the token of a patient identifier (patient_ref, pt_…) or a visit number (encounter_ref, enc_…), to read that patient\'s or stay\'s ' +
+      'history in the ledger (GET /api/ledger?patient_ref= / ?encounter_ref=); known: whether a message with it has reached the gateway. ' +
+      'The identifier is PHI: it is not logged, kept or echoed',
+    roles: ROUTE_ROLES.tokens,
+    body: tokenRequest,
+    responses: {
+      200: '{patient_ref, known} or {encounter_ref, known}',
+      400: 'not JSON',
+      413: 'body too large',
+      415: 'not application/json',
+      422: 'names each bad field',
+    },
   },
   {
     method: 'get',

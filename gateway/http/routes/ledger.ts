@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { EVENT_TYPES, facilityIdSchema } from '../../events/schema.ts';
+import { encounterRefSchema, EVENT_TYPES, facilityIdSchema, patientRefSchema } from '../../events/schema.ts';
 import type { Store } from '../../store/db.ts';
 import { listLedger } from '../../store/ledger.ts';
 import { rawPublicKey, type CheckpointKeys } from '../../checkpoints/keys.ts';
@@ -13,6 +13,8 @@ import { parseInput } from '../validate.ts';
 export const ledgerListQuery = pageQuery.extend({
   facility: facilityIdSchema.optional(),
   type: z.enum(EVENT_TYPES).optional(),
+  patient_ref: patientRefSchema.optional(),
+  encounter_ref: encounterRefSchema.optional(),
   since: z.iso.datetime({ offset: true }).optional(),
   until: z.iso.datetime({ offset: true }).optional(),
 });
@@ -29,10 +31,12 @@ export function ledgerRoutes(deps: { store: Store; checkpointKeys: CheckpointKey
   app.get('/', async (c) => {
     const q = parseInput(c, ledgerListQuery, c.req.query());
     if (!q.ok) return q.response;
-    const { facility, type, since, until, after, limit } = q.value;
+    const { facility, type, patient_ref, encounter_ref, since, until, after, limit } = q.value;
     const page = await listLedger(deps.store, {
       facility,
       type,
+      patientRef: patient_ref,
+      encounterRef: encounter_ref,
       since: since ? new Date(since) : undefined,
       until: until ? new Date(until) : undefined,
       after,

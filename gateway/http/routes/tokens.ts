@@ -1,0 +1,46 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { jsonBody, jsonLimit } from '../../../mappings/routes/common.ts';
+import { encounterToken, patientToken } from '../../phi/token.ts';
+import type { PhiVault } from '../../phi/vault.ts';
+import { isStorableText } from '../../store/unstorable-text.ts';
+import type { AppEnv } from '../context.ts';
+
+const part = (max: number) => z.string().trim().max(max).refine(isStorableText, 'must not contain NUL characters or unpaired surrogates');
+
+/** An identifier as the EHR writes it (HL7 CX): its value, assigning authority (CX-4) and type (CX-5). */
+const identifier = z
+  .object({
+    value: part(256).pipe(z.string().min(1, 'the identifier itself is required')),
+    /** CX-4: the namespace id, or the universal id (an OID) when the sender gives no namespace */
+    authority: part(256).default(''),
+    /** CX-5: MR for a medical record number, VN for a visit number, … */
+    type: part(32).default(''),
+  })
+  .strict();
+
+export const tokenRequest = z.union([z.object({ patient: identifier }).strict(), z.object({ encounter: identifier }).strict()], {
+  error: 'give either patient or encounter: an identifier with value, authority and type',
+});
+
+/**
+ * POST /api/tokens: the token the gateway gives a patient identifier (`pt_…`) or a visit number (`enc_…`), so that
+ * a pharmacist or compliance officer can read that patient's or stay's history in the ledger
+ * (`GET /api/ledger?patient_ref=` / `?encounter_ref=`), which holds tokens only. `known` says whether the PHI vault
+ * holds the token, i.e. whether a message with that identifier has reached the gateway. The identifier is PHI: it
+ * is not logged, kept or echoed.
+ */
+export function tokenRoutes(deps: { tokenKey: Buffer; vault: Pick<PhiVault, 'get'> }) {
+  const app = new Hono<AppEnv>();
+  app.post('/', jsonLimit, async (c) => {
+    const body = await jsonBody(c, tokenRequest);
+    if (!body.ok) return body.response;
+    if ('patient' in body.value) {
+      const token = patientToken(deps.tokenKey, body.value.patient);
+      return c.json({ patient_ref: token, known: (await deps.vault.get(token)) !== undefined });
+    }
+    const token = encounterToken(deps.tokenKey, { ...body.value.encounter, type: body.value.encounter.type || 'VN' });
+    return c.json({ encounter_ref: token, known: (await deps.vault.get(token)) !== undefined });
+  });
+  return app;
+}

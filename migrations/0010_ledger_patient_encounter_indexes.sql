@@ -1,0 +1,2 @@
+CREATE INDEX "ledger_patient_ref_position_idx" ON "ledger" USING btree (("event"->>'patient_ref'),"position");--> statement-breakpoint
+CREATE INDEX "ledger_encounter_ref_position_idx" ON "ledger" USING btree (("event"->'payload'->>'encounter_ref'),"position");
