@@ -10,6 +10,7 @@ import { listQuarantine, replayQuarantined, type QuarantineReplayer } from '../b
 import { BusFullError } from '../bus/jetstream-publisher.ts';
 import type { IntakeDeps } from '../intake/accept.ts';
 import type { Metrics } from '../metrics.ts';
+import { patientHistory } from '../history/patient-history.ts';
 import type { PhiVault } from '../phi/vault.ts';
 import type { Store } from '../store/db.ts';
 import { findSourceOfEvent } from '../store/ledger.ts';
@@ -115,6 +116,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         mappings: deps.mappings.module,
         importMaxBytes: deps.mappings.importMaxBytes,
         trace: (q) => traceMessage(traceDeps, q),
+        history: patientHistory({ store: deps.store, ...deps.phi }),
         mllpStatus: deps.mllpStatus,
         resends: deps.resends,
         quarantine: {

@@ -20,11 +20,15 @@ export function patientToken(key: Buffer, id: PatientIdentifier): string {
 
 /**
  * A visit (encounter) number — HL7 PV1-19, an account-like identifier — as a keyed token, by the same rule under
- * its own domain: a visit number never gets the token of a patient identifier written the same way.
+ * its own domain: a visit number never gets the token of a patient identifier written the same way. One without a
+ * type is a `VN`, so `V1^^^HOSP` and `V1^^^HOSP^VN` are the same visit.
  */
 export function encounterToken(key: Buffer, id: PatientIdentifier): string {
-  return `enc_${identifierMac(key, ['encounter'], id)}`;
+  return `enc_${identifierMac(key, ['encounter'], { ...id, type: id.type.trim() || VISIT_NUMBER_TYPE })}`;
 }
+
+/** The identifier type of a visit number (HL7 table 0203), taken when the sender gives none. */
+export const VISIT_NUMBER_TYPE = 'VN';
 
 function identifierMac(key: Buffer, domain: readonly string[], id: PatientIdentifier): string {
   const mac = createHmac('sha256', key);

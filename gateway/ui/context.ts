@@ -6,6 +6,7 @@ import type { DeadLetterView } from '../bus/dead-letter.ts';
 import type { QuarantineReplayOutcome, QuarantineView } from '../bus/quarantine.ts';
 import type { RequestVariables } from '../http/context.ts';
 import { ROUTE_ROLES, type RouteRoles } from '../http/route-roles.ts';
+import type { HistoryQuery, PatientHistory } from '../history/patient-history.ts';
 import type { MessageQuery, MessageTrace } from '../trace/message-trace.ts';
 import type { Mappings } from '../../mappings/module.ts';
 import { mayDo, type MappingAction } from '../../mappings/permissions.ts';
@@ -33,6 +34,8 @@ export interface UiDeps {
   mllpStatus: () => Promise<MllpStatus>;
   /** resends of dispenses to EHRs (POST /api/outbound/{facility}/resend); absent without outbound targets */
   resends?: Pick<OutboundResends, 'start' | 'preview' | 'list' | 'cancel'> | undefined;
+  /** one patient's or stay's events in the ledger, by the identifier (gateway/history/); absent: no such page */
+  history?: ((q: HistoryQuery) => Promise<PatientHistory>) | undefined;
   /** the dead letters as GET /api/dlq lists them and POST /api/dlq/{id}/replay replays one */
   deadLetters: {
     list(q: { consumer?: string | undefined; after?: number | undefined; limit: number }): Promise<{ entries: DeadLetterView[]; next_after?: number | undefined }>;

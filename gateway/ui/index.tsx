@@ -15,6 +15,7 @@ import { importRoutes } from './routes/import.tsx';
 import { pendingRoutes } from './routes/pending.tsx';
 import { quarantineRoutes } from './routes/quarantine.tsx';
 import { tablesRoutes } from './routes/tables.tsx';
+import { patientRoutes } from './routes/patients.tsx';
 import { traceRoutes } from './routes/trace.tsx';
 import { SessionStore } from './session.ts';
 
@@ -75,6 +76,7 @@ export function uiRoutes(deps: UiDeps) {
   app.route('/', pendingRoutes(full));
   app.route('/', importRoutes(full));
   app.route('/', traceRoutes(full));
+  app.route('/', patientRoutes(full));
   app.route('/', quarantineRoutes(full));
   app.route('/', deadLetterRoutes(full));
   app.route('/', connectionRoutes(full));

@@ -17,6 +17,10 @@ import type { MllpStatus } from '../../adapters/hl7v2/mllp-status.ts';
 import { OutboundResends } from '../../adapters/hl7v2/outbound/resends.ts';
 import { uuidv7 } from '../events/ids.ts';
 import { appendEvents } from '../store/ledger.ts';
+import { patientHistory } from '../history/patient-history.ts';
+import { loadPhiKeys } from '../phi/keys.ts';
+import { encounterToken, patientToken } from '../phi/token.ts';
+import { PhiVault } from '../phi/vault.ts';
 import { testEvent } from '../store/test-fixtures/canonical-events.ts';
 
 /**
@@ -32,6 +36,10 @@ const TOKENS = {
   admin: 'admin-token-0123456789',
   system: 'system-token-0123456789',
 };
+/** The patient of the history page's tests: their MRN as the EHR writes it, and one visit. */
+const HISTORY_MRN = { authority: 'GENHOSP1', type: 'MR', value: 'ZZHISTMRN1' };
+const HISTORY_VISIT = { authority: 'GENHOSP1', type: 'VN', value: 'ZZHISTVISIT1' };
+const HISTORY_PATIENT_REF = (key: Buffer) => patientToken(key, HISTORY_MRN);
 const grants = parseTokens(Object.entries(TOKENS).map(([r, t]) => `${r}:${t}`).join(','), 'AUTH_TOKENS');
 const logger = pino({ level: 'silent' });
 
@@ -281,6 +289,18 @@ describe('web UI routes', () => {
       newId: uuidv7,
     });
     await appendEvents(ts.store, [testEvent('HELD', 1)], () => new Date('2026-11-21T08:00:00.000Z'));
+    // A patient the gateway has seen: their identifiers in the vault, two dispenses under their token, one of a visit.
+    const keys = await loadPhiKeys({ PHI_TOKEN_KEY: '11'.repeat(32), PHI_VAULT_KEY: '22'.repeat(32), DATA_DIR: '/nonexistent' });
+    const vault = new PhiVault(ts.store, keys);
+    await vault.put(HISTORY_PATIENT_REF(keys.tokenKey), { identifiers: [HISTORY_MRN] });
+    await appendEvents(
+      ts.store,
+      [
+        testEvent('HISTFAC', 31, { patient_ref: HISTORY_PATIENT_REF(keys.tokenKey), drug: { ndc11: '00591036901', schedule: 'II' } }),
+        testEvent('HISTFAC', 32, { patient_ref: HISTORY_PATIENT_REF(keys.tokenKey), payload: { encounter_ref: encounterToken(keys.tokenKey, HISTORY_VISIT) } }),
+      ],
+      () => new Date('2026-11-21T09:00:00.000Z'),
+    );
     app = new Hono<AppEnv>();
     app.use('*', requestContext(logger));
     app.route(
@@ -316,6 +336,7 @@ describe('web UI routes', () => {
         },
         mllpStatus: async () => mllp,
         resends,
+        history: patientHistory({ store: ts.store, tokenKey: keys.tokenKey, vault }),
         trace: async (q) => {
           traced.push(q);
           if (q.message_id === 'KNOWN-1') return knownTrace;
@@ -856,6 +877,41 @@ describe('web UI routes', () => {
     expect(read.html).toContain(`Resends (${(await resends.list()).length}), newest first`);
     expect(read.html).not.toContain('Send dispenses again');
     expect((await compliance.post('/ui/connections/resend', { facility: 'GENHOSP1', since: '2026-11-20T00:00:00Z', reason: 'x' }, { csrfFrom: read.html })).status).toBe(403);
+  });
+
+  it("shows a pharmacist one patient's or one visit's events, found by the identifier posted, never put in an address", async () => {
+    const pharmacist = new Browser(app);
+    await pharmacist.login(TOKENS.pharmacist);
+    const form = await pharmacist.get('/ui/patients');
+    expect(form.status).toBe(200);
+    expect(form.html).toContain('<a href="/ui/patients" aria-current="page">Patient history</a>');
+    expect(form.html).toContain('<form method="post" action="/ui/patients"');
+
+    const found = await pharmacist.post('/ui/patients', { kind: 'patient', value: 'ZZHISTMRN1', authority: 'GENHOSP1', type: 'MR' }, { csrfFrom: form.html });
+    expect(found.status).toBe(200);
+    expect(found.html).toContain('A message with this patient has reached the gateway');
+    expect(found.html).toContain('2 events below.');
+    expect(found.html).toContain('<a href="/ui/trace?message_id=MSG-HISTFAC-31&amp;sender=PHARM%5EHOSP&amp;adapter=hl7v2">MSG-HISTFAC-31</a>');
+    expect(found.html).toMatch(/<td class="mono">00591036901<\/td><td>II<\/td>/);
+    expect(found.headers.get('location')).toBeNull();
+
+    const visit = await pharmacist.post('/ui/patients', { kind: 'encounter', value: 'ZZHISTVISIT1', authority: 'GENHOSP1', type: '' }, { csrfFrom: form.html });
+    expect(visit.html).toContain('1 event below.');
+    expect(visit.html).toContain('MSG-HISTFAC-32');
+    expect(visit.html).toContain('No message with this visit has reached the gateway'); // the vault keeps visits the translator saw
+
+    const stranger = await pharmacist.post('/ui/patients', { kind: 'patient', value: 'ZZNOBODY', authority: 'GENHOSP1', type: 'MR' }, { csrfFrom: form.html });
+    expect(stranger.html).toContain('The ledger holds no event under it.');
+
+    const bad = await pharmacist.post('/ui/patients', { kind: 'patient', value: '  ', authority: '', type: '' }, { csrfFrom: form.html });
+    expect(bad.status).toBe(422);
+    expect(bad.html).toContain('the identifier itself is required');
+    expect(bad.html).toContain('aria-invalid="true"');
+
+    const analyst = new Browser(app);
+    await analyst.login(TOKENS.analyst);
+    expect((await analyst.get('/ui/patients')).status).toBe(403);
+    expect((await analyst.get('/ui')).html).not.toContain('Patient history');
   });
 
   it('sends security headers and no script; unknown pages are 404 pages once logged in', async () => {

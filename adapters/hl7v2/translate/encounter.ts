@@ -1,4 +1,4 @@
-import { encounterToken } from '../../../gateway/phi/token.ts';
+import { encounterToken, VISIT_NUMBER_TYPE } from '../../../gateway/phi/token.ts';
 import type { PhiRecord } from '../../../gateway/phi/vault.ts';
 import type { Hl7Segment } from '../message.ts';
 import { cx } from './patient.ts';
@@ -15,13 +15,10 @@ export interface EncounterRead {
   record: PhiRecord;
 }
 
-/** Type code of a visit number when the sender gives none (HL7 table 0203 VN). */
-const VISIT_NUMBER = 'VN';
-
 export function readEncounter(r: Reader, pv1: Hl7Segment | undefined, tokenKey: Buffer): EncounterRead | undefined {
   if (!pv1) return undefined;
   const id = cx(r, pv1, 19, 0);
   if (!id) return undefined;
-  const identifier = { ...id, type: id.type || VISIT_NUMBER };
+  const identifier = { ...id, type: id.type || VISIT_NUMBER_TYPE };
   return { token: encounterToken(tokenKey, identifier), record: { identifiers: [identifier] } };
 }

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { jsonBody, jsonLimit } from '../../../mappings/routes/common.ts';
-import { encounterToken, patientToken } from '../../phi/token.ts';
+import { tokenOf } from '../../history/patient-history.ts';
 import type { PhiVault } from '../../phi/vault.ts';
 import { isStorableText } from '../../store/unstorable-text.ts';
 import type { AppEnv } from '../context.ts';
@@ -9,7 +9,7 @@ import type { AppEnv } from '../context.ts';
 const part = (max: number) => z.string().trim().max(max).refine(isStorableText, 'must not contain NUL characters or unpaired surrogates');
 
 /** An identifier as the EHR writes it (HL7 CX): its value, assigning authority (CX-4) and type (CX-5). */
-const identifier = z
+export const identifierSchema = z
   .object({
     value: part(256).pipe(z.string().min(1, 'the identifier itself is required')),
     /** CX-4: the namespace id, or the universal id (an OID) when the sender gives no namespace */
@@ -19,7 +19,7 @@ const identifier = z
   })
   .strict();
 
-export const tokenRequest = z.union([z.object({ patient: identifier }).strict(), z.object({ encounter: identifier }).strict()], {
+export const tokenRequest = z.union([z.object({ patient: identifierSchema }).strict(), z.object({ encounter: identifierSchema }).strict()], {
   error: 'give either patient or encounter: an identifier with value, authority and type',
 });
 
@@ -35,12 +35,10 @@ export function tokenRoutes(deps: { tokenKey: Buffer; vault: Pick<PhiVault, 'get
   app.post('/', jsonLimit, async (c) => {
     const body = await jsonBody(c, tokenRequest);
     if (!body.ok) return body.response;
-    if ('patient' in body.value) {
-      const token = patientToken(deps.tokenKey, body.value.patient);
-      return c.json({ patient_ref: token, known: (await deps.vault.get(token)) !== undefined });
-    }
-    const token = encounterToken(deps.tokenKey, { ...body.value.encounter, type: body.value.encounter.type || 'VN' });
-    return c.json({ encounter_ref: token, known: (await deps.vault.get(token)) !== undefined });
+    const [kind, identifier] = 'patient' in body.value ? (['patient', body.value.patient] as const) : (['encounter', body.value.encounter] as const);
+    const token = tokenOf(deps.tokenKey, kind, identifier);
+    const known = (await deps.vault.get(token)) !== undefined;
+    return c.json(kind === 'patient' ? { patient_ref: token, known } : { encounter_ref: token, known });
   });
   return app;
 }

@@ -5,7 +5,7 @@ import { CSS } from '../styles.ts';
 import { CsrfField } from './csrf-field.tsx';
 import { FlashMessage } from './flash-message.tsx';
 
-export type NavItem = 'tables' | 'pending' | 'import' | 'trace' | 'quarantine' | 'dead-letters' | 'connections';
+export type NavItem = 'tables' | 'pending' | 'import' | 'trace' | 'patients' | 'quarantine' | 'dead-letters' | 'connections';
 
 /**
  * Every page: a skip link, the header with the navigation the user's role allows and the log-out button, the
@@ -44,6 +44,7 @@ export function Layout(props: { title: string; page?: PageContext; current?: Nav
                   {page.may('pendingRead') ? navLink('pending', uiPath(['pending']), 'Pending codes') : null}
                   {page.may('importPreview') ? navLink('import', uiPath(['import']), 'Import') : null}
                   {page.mayUse('trace') ? navLink('trace', uiPath(['trace']), 'Trace a message') : null}
+                  {page.mayUse('tokens') ? navLink('patients', uiPath(['patients']), 'Patient history') : null}
                   {page.mayUse('evidenceList') ? navLink('quarantine', uiPath(['quarantine']), 'Quarantine') : null}
                   {page.mayUse('evidenceList') ? navLink('dead-letters', uiPath(['dead-letters']), 'Dead letters') : null}
                   {page.mayUse('status') ? navLink('connections', uiPath(['connections']), 'Connections') : null}
