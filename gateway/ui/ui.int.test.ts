@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectNodeHl7Client } from '../../adapters/hl7v2/mllp/testkit/node-hl7-client-sender.ts';
 import { startNodeHl7ServerPeer, type NodeHl7ServerPeer } from '../../adapters/hl7v2/mllp/testkit/node-hl7-server-peer.ts';
 import { parseMessage } from '../../adapters/hl7v2/parse.ts';
-import { handWrittenRds } from '../../adapters/hl7v2/testing/rds-message.ts';
+import { handWrittenRds, RDS_PATIENT } from '../../adapters/hl7v2/testing/rds-message.ts';
 import type { RunningGateway } from '../main.ts';
 import { startTestGateway } from '../test-support.ts';
 
@@ -417,5 +417,27 @@ describe('web UI in chromium', () => {
     const again = ehr.received.slice(before).map((t) => parseMessage(t).controlId);
     expect(again).toHaveLength(found);
     expect(again.every((id) => ehr.received.slice(0, before).some((t) => parseMessage(t).controlId === id))).toBe(true);
+  });
+
+  it("an admin reads one patient's dispenses on the Patient history page, by the MRN the EHR sent", async () => {
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForURL(`${base}/ui/login?out=1`);
+    await page.getByLabel('API token').fill(TOKENS.admin);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('link', { name: 'Patient history' }).click();
+    await page.waitForURL(`${base}/ui/patients`);
+    await checkPage();
+    await page.getByLabel('Identifier (required)').fill(RDS_PATIENT.mrn);
+    await page.getByLabel('Assigning authority').fill('HOSP1');
+    await page.getByLabel('Identifier type').fill('MR');
+    await page.getByRole('button', { name: 'Find' }).click();
+    // The form posts: the MRN is in no address.
+    await page.waitForURL(`${base}/ui/patients`);
+    const result = page.getByRole('region', { name: 'Events of this patient' });
+    expect(await result.getByRole('status').innerText()).toMatch(/^A message with this patient has reached the gateway; its token is pt_[0-9a-f]{64}\. \d+ events? below\.$/);
+    expect(await result.locator('tbody').innerText()).toContain('UI-RESEND-1');
+    expect(page.url()).not.toContain(RDS_PATIENT.mrn);
+    await checkPage();
+    await shot('19-patient-history');
   });
 });

@@ -33,7 +33,7 @@ export function PatientHistoryPage(props: { page: PageContext; form?: HistoryFor
       <h1>Patient history</h1>
       <p>
         The ledger keeps patients and visits as tokens, never their identifiers. Give the identifier as the EHR writes it — its value, the
-        assigning authority and the type — and the gateway finds the token it gave it and the events recorded under it, oldest first. The
+        assigning authority and the type — and the gateway finds the token it gave it and the events recorded under it, in the order the ledger recorded them. The
         identifier is not kept or logged.
       </p>
       <form method="post" action={uiPath(['patients'])} class="search">
@@ -78,7 +78,7 @@ function HistoryResult(props: { page: PageContext; form: HistoryForm; history: P
       {history.entries.length > 0 ? (
         <div class="table-wrap">
           <table>
-            <caption>In the ledger, oldest first</caption>
+            <caption>In the ledger, in the order recorded</caption>
             <thead>
               <tr>
                 <th scope="col">Recorded</th>
