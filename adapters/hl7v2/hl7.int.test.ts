@@ -764,7 +764,7 @@ describe('HL7 v2 over MLLP, end to end', () => {
     const stranger = await api('POST', '/api/tokens', COMPLIANCE, { patient: { value: 'ZZNOBODY', authority: 'HOSP1', type: 'MR' } });
     expect(stranger.body.known).toBe(false);
     expect(await rx(`patient_ref=${stranger.body.patient_ref}`)).toEqual([]);
-    // Only those who may read the ledger may ask; a bad request names its field; the identifier is not echoed.
+    // Only those who may read the ledger may ask; a bad request names its field.
     expect((await api('POST', '/api/tokens', ANALYST, { patient: { value: mrn } })).status).toBe(403);
     const bad = await api('POST', '/api/tokens', COMPLIANCE, { patient: { authority: 'HOSP1', value: '' } });
     expect(bad.status).toBe(422);

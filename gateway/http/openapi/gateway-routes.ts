@@ -128,7 +128,7 @@ export const GATEWAY_ROUTE_DOCS: readonly RouteDoc[] = [
     summary:
       'the token of a patient identifier (patient_ref, pt_…) or a visit number (encounter_ref, enc_…), to read that patient\'s or stay\'s ' +
       'history in the ledger (GET /api/ledger?patient_ref= / ?encounter_ref=); known: whether a message with it has reached the gateway. ' +
-      'The identifier is PHI: it is not logged, kept or echoed',
+      'The identifier is PHI: it is not logged or kept',
     roles: ROUTE_ROLES.tokens,
     body: tokenRequest,
     responses: {

@@ -28,7 +28,7 @@ export const tokenRequest = z.union([z.object({ patient: identifierSchema }).str
  * a pharmacist or compliance officer can read that patient's or stay's history in the ledger
  * (`GET /api/ledger?patient_ref=` / `?encounter_ref=`), which holds tokens only. `known` says whether the PHI vault
  * holds the token, i.e. whether a message with that identifier has reached the gateway. The identifier is PHI: it
- * is not logged, kept or echoed.
+ * is not logged or kept.
  */
 export function tokenRoutes(deps: { tokenKey: Buffer; vault: Pick<PhiVault, 'get'> }) {
   const app = new Hono<AppEnv>();
