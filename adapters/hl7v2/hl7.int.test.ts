@@ -750,7 +750,7 @@ describe('HL7 v2 over MLLP, end to end', () => {
       return { status: res.status, body: (await res.json()) as Record<string, unknown> };
     };
     const patient = await api('POST', '/api/tokens', COMPLIANCE, { patient: { value: mrn, authority: 'HOSP1', type: 'MR' } });
-    expect(patient).toEqual({ status: 200, body: { patient_ref: expect.stringMatching(/^pt_[0-9a-f]{64}$/), known: true } });
+    expect(patient).toEqual({ status: 200, body: { patient_ref: expect.stringMatching(/^pt_[0-9a-f]{64}$/), known: true, merged_from: [] } });
     const stay = await api('POST', '/api/tokens', COMPLIANCE, { encounter: { value: visit, authority: 'HOSP1' } });
     expect(stay).toEqual({ status: 200, body: { encounter_ref: expect.stringMatching(/^enc_[0-9a-f]{64}$/), known: true } });
 
@@ -764,6 +764,9 @@ describe('HL7 v2 over MLLP, end to end', () => {
     const stranger = await api('POST', '/api/tokens', COMPLIANCE, { patient: { value: 'ZZNOBODY', authority: 'HOSP1', type: 'MR' } });
     expect(stranger.body.known).toBe(false);
     expect(await rx(`patient_ref=${stranger.body.patient_ref}`)).toEqual([]);
+    // Several tokens at once (a patient and those merged into them: merged_from), separated by commas.
+    expect(await rx(`patient_ref=${stranger.body.patient_ref},${patient.body.patient_ref}`)).toEqual(['RX-H1', 'RX-H2']);
+    expect((await api('GET', `/api/ledger?patient_ref=${patient.body.patient_ref},MRN1234`, COMPLIANCE)).status).toBe(422);
     // Only those who may read the ledger may ask; a bad request names its field.
     expect((await api('POST', '/api/tokens', ANALYST, { patient: { value: mrn } })).status).toBe(403);
     const bad = await api('POST', '/api/tokens', COMPLIANCE, { patient: { authority: 'HOSP1', value: '' } });

@@ -10,7 +10,7 @@ import { listQuarantine, replayQuarantined, type QuarantineReplayer } from '../b
 import { BusFullError } from '../bus/jetstream-publisher.ts';
 import type { IntakeDeps } from '../intake/accept.ts';
 import type { Metrics } from '../metrics.ts';
-import { patientHistory } from '../history/patient-history.ts';
+import { patientHistory, type HistoryDeps } from '../history/patient-history.ts';
 import type { PhiVault } from '../phi/vault.ts';
 import type { Store } from '../store/db.ts';
 import { findSourceOfEvent } from '../store/ledger.ts';
@@ -100,8 +100,17 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.get('/api/mllp/status', requireRole(deps.grants, ...ROUTE_ROLES.status), async (c) => c.json(await deps.mllpStatus()));
   app.route('/api/outbound', outboundRoutes({ grants: deps.grants, resends: deps.resends }));
 
+  // A patient's history follows the merges the `patients` mapping table records, when the mapping engine runs.
+  const service = deps.mappings?.module.service;
+  const historyDeps: HistoryDeps = {
+    store: deps.store,
+    ...deps.phi,
+    mergedInto: service
+      ? async (token) => (await service.list('patients', { filters: { merged_into: token, status: 'merged' }, limit: 1000 })).entries.map((e) => e.key)
+      : undefined,
+  };
   app.use('/api/tokens', requireRole(deps.grants, ...ROUTE_ROLES.tokens));
-  app.route('/api/tokens', tokenRoutes(deps.phi));
+  app.route('/api/tokens', tokenRoutes(historyDeps));
 
   app.use('/api/trace', requireRole(deps.grants, ...ROUTE_ROLES.trace));
   app.route('/api/trace', traceRoutes(traceDeps));
@@ -116,7 +125,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         mappings: deps.mappings.module,
         importMaxBytes: deps.mappings.importMaxBytes,
         trace: (q) => traceMessage(traceDeps, q),
-        history: patientHistory({ store: deps.store, ...deps.phi }),
+        history: patientHistory(historyDeps),
         mllpStatus: deps.mllpStatus,
         resends: deps.resends,
         quarantine: {

@@ -30,8 +30,8 @@ export interface LedgerListQuery {
   types?: readonly string[];
   /** only these events */
   eventIds?: readonly string[];
-  /** one patient's events (their token, `pt_…`) */
-  patientRef?: string;
+  /** one patient's events (their token, `pt_…`), or those of any of these tokens (a patient and those merged into them) */
+  patientRef?: string | readonly string[];
   /** one stay's events (the visit's token, `enc_…`) */
   encounterRef?: string;
   /** recorded_at >= since */
@@ -68,7 +68,11 @@ function ledgerFilter(q: Omit<LedgerListQuery, 'limit'>) {
     q.types !== undefined ? inArray(ledger.type, [...q.types]) : undefined,
     q.eventIds !== undefined ? inArray(ledger.eventId, [...q.eventIds]) : undefined,
     // The same expressions as the ledger's patient and encounter indexes (schema.ts), so that they are used.
-    q.patientRef !== undefined ? sql`(${ledger.event}->>'patient_ref') = ${q.patientRef}` : undefined,
+    q.patientRef !== undefined
+      ? typeof q.patientRef === 'string'
+        ? sql`(${ledger.event}->>'patient_ref') = ${q.patientRef}`
+        : sql`(${ledger.event}->>'patient_ref') in (${sql.join(q.patientRef.map((ref) => sql`${ref}`), sql`, `)})`
+      : undefined,
     q.encounterRef !== undefined ? sql`(${ledger.event}->'payload'->>'encounter_ref') = ${q.encounterRef}` : undefined,
     q.since !== undefined ? gte(ledger.recordedAt, iso(q.since, 'since')) : undefined,
     q.until !== undefined ? lt(ledger.recordedAt, iso(q.until, 'until')) : undefined,

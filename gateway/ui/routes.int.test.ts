@@ -40,6 +40,7 @@ const TOKENS = {
 const HISTORY_MRN = { authority: 'GENHOSP1', type: 'MR', value: 'ZZHISTMRN1' };
 const HISTORY_VISIT = { authority: 'GENHOSP1', type: 'VN', value: 'ZZHISTVISIT1' };
 const HISTORY_PATIENT_REF = (key: Buffer) => patientToken(key, HISTORY_MRN);
+const HISTORY_PRIOR_REF = `pt_${'c'.repeat(64)}`;
 const grants = parseTokens(Object.entries(TOKENS).map(([r, t]) => `${r}:${t}`).join(','), 'AUTH_TOKENS');
 const logger = pino({ level: 'silent' });
 
@@ -298,9 +299,13 @@ describe('web UI routes', () => {
       [
         testEvent('HISTFAC', 31, { patient_ref: HISTORY_PATIENT_REF(keys.tokenKey), drug: { ndc11: '00591036901', schedule: 'II' } }),
         testEvent('HISTFAC', 32, { patient_ref: HISTORY_PATIENT_REF(keys.tokenKey), payload: { encounter_ref: encounterToken(keys.tokenKey, HISTORY_VISIT) } }),
+        // recorded under an earlier record of the same patient, since merged into theirs (below)
+        testEvent('HISTFAC', 33, { patient_ref: HISTORY_PRIOR_REF }),
       ],
       () => new Date('2026-11-21T09:00:00.000Z'),
     );
+    const seed = { actor: 'system:patient-merges', reason: 'A40 merge' };
+    await service.create('patients', { token: HISTORY_PRIOR_REF, status: 'merged', merged_into: HISTORY_PATIENT_REF(keys.tokenKey) }, seed);
     app = new Hono<AppEnv>();
     app.use('*', requestContext(logger));
     app.route(
@@ -336,7 +341,12 @@ describe('web UI routes', () => {
         },
         mllpStatus: async () => mllp,
         resends,
-        history: patientHistory({ store: ts.store, tokenKey: keys.tokenKey, vault }),
+        history: patientHistory({
+          store: ts.store,
+          tokenKey: keys.tokenKey,
+          vault,
+          mergedInto: async (token) => (await service.list('patients', { filters: { merged_into: token, status: 'merged' }, limit: 100 })).entries.map((e) => e.key),
+        }),
         trace: async (q) => {
           traced.push(q);
           if (q.message_id === 'KNOWN-1') return knownTrace;
@@ -890,7 +900,9 @@ describe('web UI routes', () => {
     const found = await pharmacist.post('/ui/patients', { kind: 'patient', value: 'ZZHISTMRN1', authority: 'GENHOSP1', type: 'MR' }, { csrfFrom: form.html });
     expect(found.status).toBe(200);
     expect(found.html).toContain('A message with this patient has reached the gateway');
-    expect(found.html).toContain('2 events below.');
+    expect(found.html).toContain('3 events below.');
+    expect(found.html).toContain(`One earlier record was merged into this patient; their events are included: <span class="mono">${HISTORY_PRIOR_REF}</span>`);
+    expect(found.html).toContain('MSG-HISTFAC-33');
     expect(found.html).toContain('<a href="/ui/trace?message_id=MSG-HISTFAC-31&amp;sender=PHARM%5EHOSP&amp;adapter=hl7v2">MSG-HISTFAC-31</a>');
     expect(found.html).toMatch(/<td class="mono">00591036901<\/td><td>II<\/td>/);
     expect(found.headers.get('location')).toBeNull();

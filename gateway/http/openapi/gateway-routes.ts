@@ -132,7 +132,7 @@ export const GATEWAY_ROUTE_DOCS: readonly RouteDoc[] = [
     roles: ROUTE_ROLES.tokens,
     body: tokenRequest,
     responses: {
-      200: '{patient_ref, known} or {encounter_ref, known}',
+      200: '{patient_ref, known, merged_from} or {encounter_ref, known}',
       400: 'not JSON',
       413: 'body too large',
       415: 'not application/json',

@@ -13,7 +13,12 @@ import { parseInput } from '../validate.ts';
 export const ledgerListQuery = pageQuery.extend({
   facility: facilityIdSchema.optional(),
   type: z.enum(EVENT_TYPES).optional(),
-  patient_ref: patientRefSchema.optional(),
+  /** one token, or several separated by commas (a patient and those merged into them: POST /api/tokens' merged_from) */
+  patient_ref: z
+    .string()
+    .transform((text) => text.split(',').map((ref) => ref.trim()))
+    .pipe(z.array(patientRefSchema).min(1).max(100))
+    .optional(),
   encounter_ref: encounterRefSchema.optional(),
   since: z.iso.datetime({ offset: true }).optional(),
   until: z.iso.datetime({ offset: true }).optional(),

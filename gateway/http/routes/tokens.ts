@@ -1,8 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { jsonBody, jsonLimit } from '../../../mappings/routes/common.ts';
-import { tokenOf } from '../../history/patient-history.ts';
-import type { PhiVault } from '../../phi/vault.ts';
+import { mergedInto, tokenOf, type HistoryDeps } from '../../history/patient-history.ts';
 import { isStorableText } from '../../store/unstorable-text.ts';
 import type { AppEnv } from '../context.ts';
 
@@ -27,18 +26,22 @@ export const tokenRequest = z.union([z.object({ patient: identifierSchema }).str
  * POST /api/tokens: the token the gateway gives a patient identifier (`pt_…`) or a visit number (`enc_…`), so that
  * a pharmacist or compliance officer can read that patient's or stay's history in the ledger
  * (`GET /api/ledger?patient_ref=` / `?encounter_ref=`), which holds tokens only. `known` says whether the PHI vault
- * holds the token, i.e. whether a message with that identifier has reached the gateway. The identifier is PHI: it
+ * holds the token, i.e. whether a message with that identifier has reached the gateway; `merged_from` lists the tokens
+ * merged into a patient's (their earlier events are recorded under those). The identifier is PHI: it
  * is not logged or kept.
  */
-export function tokenRoutes(deps: { tokenKey: Buffer; vault: Pick<PhiVault, 'get'> }) {
+export function tokenRoutes(deps: Pick<HistoryDeps, 'tokenKey' | 'vault' | 'mergedInto'>) {
   const app = new Hono<AppEnv>();
   app.post('/', jsonLimit, async (c) => {
     const body = await jsonBody(c, tokenRequest);
     if (!body.ok) return body.response;
-    const [kind, identifier] = 'patient' in body.value ? (['patient', body.value.patient] as const) : (['encounter', body.value.encounter] as const);
-    const token = tokenOf(deps.tokenKey, kind, identifier);
-    const known = (await deps.vault.get(token)) !== undefined;
-    return c.json(kind === 'patient' ? { patient_ref: token, known } : { encounter_ref: token, known });
+    if ('encounter' in body.value) {
+      const token = tokenOf(deps.tokenKey, 'encounter', body.value.encounter);
+      return c.json({ encounter_ref: token, known: (await deps.vault.get(token)) !== undefined });
+    }
+    const token = tokenOf(deps.tokenKey, 'patient', body.value.patient);
+    const [record, mergedFrom] = await Promise.all([deps.vault.get(token), deps.mergedInto ? mergedInto(deps.mergedInto, token) : []]);
+    return c.json({ patient_ref: token, known: record !== undefined, merged_from: mergedFrom });
   });
   return app;
 }

@@ -75,6 +75,18 @@ function HistoryResult(props: { page: PageContext; form: HistoryForm; history: P
         {history.known ? `A message with this ${what} has reached the gateway` : `No message with this ${what} has reached the gateway (or it was written differently)`};{' '}
         its token is <span class="mono">{history.ref}</span>. {history.entries.length === 0 ? 'The ledger holds no event under it.' : `${history.entries.length} event${history.entries.length === 1 ? '' : 's'} below.`}
       </p>
+      {history.merged_from.length > 0 ? (
+        <p>
+          {history.merged_from.length === 1 ? 'One earlier record was' : `${history.merged_from.length} earlier records were`} merged into this patient; their events
+          are included: {history.merged_from.map((ref, i) => (
+            <>
+              {i > 0 ? ', ' : ''}
+              <span class="mono">{ref}</span>
+            </>
+          ))}
+          .
+        </p>
+      ) : null}
       {history.entries.length > 0 ? (
         <div class="table-wrap">
           <table>
