@@ -93,7 +93,7 @@ export const hl7ConfigShape = {
       const t = text.trim();
       return t === 'all' || t === 'none' ? t : new Set(t.split(',').map((code) => code.trim()));
     })
-    .describe('which observations (OBX) of an order its events carry: `all`, `none`, or the OBX-3 codes to keep (`29463-7,8302-2,2160-0,33914-3,34714-6`: weight, height, creatinine, eGFR, INR); numbers and codes only, never text'),
+    .describe('which observations (OBX) of an order its events carry: `all`, `none`, or the OBX-3 codes to keep, primary or alternate (`29463-7,8302-2,2160-0,33914-3,34714-6`: weight, height, creatinine, eGFR, INR); numbers and codes only, never text'),
   HL7_OUTBOUND_TARGETS: z
     .string()
     .transform((text, ctx) => {

@@ -1,5 +1,5 @@
 import type { Hl7Segment } from '../message.ts';
-import { cweFirst, unitOf } from './codes.ts';
+import { cweCodes, cweFirst, unitOf } from './codes.ts';
 import type { Job } from './job.ts';
 
 /**
@@ -20,7 +20,8 @@ export function readObservations(job: Job, segments: readonly Hl7Segment[]): Rec
     if (obx.name !== 'OBX') continue;
     const code = cweFirst(r, obx, 3);
     if (!code) continue; // OBX-3 is required: the message is already answered for it (validate.ts)
-    if (wanted !== 'all' && !wanted.has(code.code)) continue;
+    // A listed code may be the primary one or the alternate (a local code with its LOINC beside it, OBX-3.4).
+    if (wanted !== 'all' && !wanted.has(code.code) && !cweCodes(r, obx, 3).some((c) => wanted.has(c.code))) continue;
     const type = r.val(obx, 2).toUpperCase();
     let value: Record<string, unknown>;
     if (type === 'NM') {

@@ -767,6 +767,10 @@ describe('observations an order carries (OBX): what a dose depends on', () => {
     const chosen = run(lines, { orderObservations: new Set(['29463-7', '33914-3']) });
     expect((chosen.events[0]!.payload.observations as { code: { code: string } }[]).map((o) => o.code.code)).toEqual(['29463-7', '33914-3']);
     expect(run(lines, { orderObservations: 'none' }).events[0]!.payload).not.toHaveProperty('observations');
+    // A local code with its LOINC as the alternate (OBX-3.4) is carried when the LOINC is listed.
+    const local = seg('OBX', { 1: '1', 2: 'NM', 3: 'WTKG^Weight^L^29463-7^Body weight^LN', 5: '80', 6: 'kg' });
+    const byAlternate = run([msh('RDE^O11^RDE_O11'), PID, ORC('NW'), RXE(), RXR, local], { orderObservations: new Set(['29463-7']) });
+    expect(byAlternate.events[0]!.payload.observations).toEqual([{ code: { code: 'WTKG', display: 'Weight', system: 'L' }, value: 80, unit: 'kg' }]);
     // A number that is not one is not read, so not reported, when its observation is not carried.
     const skipped = run([msh('RDE^O11^RDE_O11'), PID, ORC('NW'), RXE(), RXR, seg('OBX', { 1: '1', 2: 'NM', 3: '2160-0^Creatinine^LN', 5: 'high' })], { orderObservations: 'none' });
     expect(skipped.errors).toEqual([]);
