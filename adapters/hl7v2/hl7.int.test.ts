@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { listQuarantine } from '../../gateway/bus/quarantine.ts';
 import { loadConfig } from '../../gateway/config.ts';
 import { createLogger } from '../../gateway/log.ts';
@@ -18,6 +18,7 @@ import { openRawSocket } from './mllp/testkit/raw-socket.ts';
 import { CLIENT_CN, makeTestCertificates } from './mllp/testkit/certs.ts';
 import { startHl7Adapter } from './module.ts';
 import { mllpSend } from '../../gateway/cli/mllp-send.ts';
+import { main as cli } from '../../gateway/cli/main.ts';
 import { connect as tlsConnect } from 'node:tls';
 import { parseBatch, parseMessage } from './parse.ts';
 import { corpusFiles, readCorpusBytes, readCorpusText } from './testing/corpus.ts';
@@ -775,6 +776,37 @@ describe('HL7 v2 over MLLP, end to end', () => {
     expect((await api('POST', '/api/tokens', COMPLIANCE, { patient: { value: mrn }, encounter: { value: visit } })).status).toBe(422);
     expect((await api('GET', '/api/ledger?patient_ref=MRN1234', COMPLIANCE)).status).toBe(422);
     expect(logLines.join('\n')).not.toMatch(/ZZHIST-MRN-77|ZZHIST-VISIT-5|ZZNOBODY/);
+
+    // The same from the command line, as a compliance officer would ask it.
+    const printed: string[] = [];
+    const out = vi.spyOn(console, 'log').mockImplementation((line: string) => void printed.push(line));
+    const err = vi.spyOn(console, 'error').mockImplementation((line: string) => void printed.push(line));
+    vi.stubEnv('GATEWAY_URL', baseUrl);
+    vi.stubEnv('GATEWAY_TOKEN', COMPLIANCE);
+    try {
+      expect(await cli(['history', '--patient', mrn, '--authority', 'HOSP1', '--type', 'MR'])).toBe(0);
+      const answer = JSON.parse(printed.at(-1)!) as { patient_ref: string; known: boolean; entries: { event: { payload: { prescription_number: string } } }[] };
+      expect(answer).toMatchObject({ patient_ref: patient.body.patient_ref, known: true, merged_from: [] });
+      expect(answer.entries.map((e) => e.event.payload.prescription_number)).toEqual(['RX-H1', 'RX-H2']);
+      expect(await cli(['history', '--visit', visit, '--authority', 'HOSP1'])).toBe(0);
+      expect((JSON.parse(printed.at(-1)!) as typeof answer).entries.map((e) => e.event.payload.prescription_number)).toEqual(['RX-H1']);
+      expect(await cli(['history', '--authority', 'HOSP1'])).toBe(2);
+      expect(printed.at(-1)).toMatch(/history needs either --patient ID or --visit ID/);
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+      vi.unstubAllEnvs();
+    }
+    // `-` reads the identifier from standard input, so that it stays out of the shell's history and `ps`.
+    const child = execFile(process.execPath, [join(import.meta.dirname, '../../bin/gateway.js'), 'history', '--patient', '-', '--authority', 'HOSP1', '--type', 'MR'], {
+      env: { ...process.env, GATEWAY_URL: baseUrl, GATEWAY_TOKEN: COMPLIANCE, LOG_LEVEL: 'silent' },
+      timeout: 30_000,
+    });
+    let stdout = '';
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stdin!.end(`${mrn}\n`);
+    expect(await new Promise((resolve) => child.on('close', resolve))).toBe(0);
+    expect((JSON.parse(stdout) as { patient_ref: string }).patient_ref).toBe(patient.body.patient_ref);
   });
 
   it('logs correlation ids and never a patient identifier', () => {

@@ -24,6 +24,10 @@ const USAGE = `usage: gateway <command>
   trace <message-id> [--sender S] [--adapter A]
                                 what became of a sender's message (HL7 MSH-10; sender as MSH-3^MSH-4): its answer,
                                 ledger entries, parked events, quarantined copies and deliveries to EHRs
+  history (--patient ID | --visit ID) [--authority A] [--type T] [--after N] [--limit N]
+                                one patient's (or visit's) events in the ledger, by the identifier as the EHR writes
+                                it (PID-3 / PV1-19: value, assigning authority, type), earlier merged records included;
+                                ID - reads it from standard input, out of the shell's history and the process list
   mllp-status                   the MLLP listener and who is connected to it now
   outbound resend <facility> (--since T [--until T] | --event ID…) --reason R [--dry-run]
                                 send a facility's dispenses to its EHR again, from the ledger: those recorded from
@@ -35,7 +39,7 @@ const USAGE = `usage: gateway <command>
                                 send HL7 v2 files over MLLP (default: this gateway's MLLP_HOST:MLLP_PORT, or
                                 MLLP_TLS_PORT with TLS), print each ACK
 
-Settings come from the environment (see the README). quarantine, dlq, trace, mllp-status and outbound talk to the running gateway's API at
+Settings come from the environment (see the README). quarantine, dlq, trace, history, mllp-status and outbound talk to the running gateway's API at
 GATEWAY_URL (default http://127.0.0.1:HTTP_PORT) with GATEWAY_TOKEN (default: the token in DATA_DIR/admin.token).`;
 
 /** Returns the process exit code. Errors the user can fix are printed as one line, without a stack. */
@@ -58,6 +62,8 @@ export async function main(argv: string[]): Promise<number> {
         return await evidence(loadConfig(), command, rest);
       case 'trace':
         return await trace(loadConfig(), rest);
+      case 'history':
+        return await history(loadConfig(), rest);
       case 'mllp-status':
         console.log(JSON.stringify(await api(loadConfig(), 'GET', '/api/mllp/status'), null, 2));
         return 0;
@@ -203,6 +209,33 @@ async function trace(config: Config, args: string[]): Promise<number> {
   for (const [k, v] of Object.entries(values)) if (v !== undefined) q.set(k, v);
   console.log(JSON.stringify(await api(config, 'GET', `/api/trace?${q}`), null, 2));
   return 0;
+}
+
+async function history(config: Config, args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { patient: { type: 'string' }, visit: { type: 'string' }, authority: { type: 'string' }, type: { type: 'string' }, after: { type: 'string' }, limit: { type: 'string' } },
+  });
+  if ((values.patient === undefined) === (values.visit === undefined)) throw new CliError('history needs either --patient ID or --visit ID (- to read it from standard input)');
+  const given = (values.patient ?? values.visit)!;
+  const value = given === '-' ? (await readStdin()).trim() : given;
+  const identifier = { value, authority: values.authority ?? '', type: values.type ?? '' };
+  const kind = values.patient !== undefined ? 'patient' : 'encounter';
+  const token = (await api(config, 'POST', '/api/tokens', { [kind]: identifier })) as { patient_ref?: string; encounter_ref?: string; known: boolean; merged_from?: string[] };
+  const q = new URLSearchParams(
+    kind === 'patient' ? { patient_ref: [token.patient_ref!, ...(token.merged_from ?? [])].join(',') } : { encounter_ref: token.encounter_ref! },
+  );
+  if (values.after !== undefined) q.set('after', values.after);
+  if (values.limit !== undefined) q.set('limit', values.limit);
+  const page = (await api(config, 'GET', `/api/ledger?${q}`)) as { entries: unknown[]; next_after?: number };
+  console.log(JSON.stringify({ ...token, ...page }, null, 2));
+  return 0;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 async function outbound(config: Config, args: string[]): Promise<number> {
