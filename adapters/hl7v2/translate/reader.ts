@@ -35,8 +35,8 @@ export class Reader {
   readonly issues: TranslateIssue[] = [];
   /** index and occurrence of every segment, made when the first issue needs them (most messages have none) */
   private positions: Map<Hl7Segment, { index: number; sequence: number }> | undefined;
-  /** DTM text → UTC ISO, for the times this message has already converted (only those that converted) */
-  private readonly isoTimes = new Map<string, string>();
+  /** DTM text → UTC ISO, for the times this message has already converted (only those that converted); made at the first */
+  private isoTimes: Map<string, string> | undefined;
 
   constructor(
     readonly message: Hl7Message,
@@ -111,11 +111,11 @@ export class Reader {
     const text = this.read(loc);
     if (text === '') return undefined;
     // A message repeats its times (every OBX of a panel, every RXD of a batch): each is converted once.
-    const known = this.isoTimes.get(text);
+    const known = this.isoTimes?.get(text);
     if (known !== undefined) return known;
     const r = hl7DtmToIso(text, this.timeZone);
     if (r.ok) {
-      this.isoTimes.set(text, r.iso);
+      (this.isoTimes ??= new Map()).set(text, r.iso);
       return r.iso;
     }
     this.issue(102, loc, `${Reader.where(loc)} is ${r.reason}`);
