@@ -583,12 +583,12 @@ describe('HL7 v2 over MLLP, end to end', () => {
   });
 
   it('keeps, records or refuses messages it does not translate as HL7_UNHANDLED says: a refused SIU is answered AR 200 and kept in quarantine, an MDM recorded without its text', async () => {
-    const adapter = await secondAdapter({ MLLP_PORT: '0', HL7_FACILITY_MAP: 'HOSP1=HOSP1,REDDING HOSPITAL=REDDING', HL7_UNHANDLED: 'SIU=refuse,ADT^A14=refuse,*=record' });
+    const adapter = await secondAdapter({ MLLP_PORT: '0', HL7_FACILITY_MAP: 'HOSP1=HOSP1,REDDING HOSPITAL=REDDING', HL7_UNHANDLED: 'SIU=refuse,ADT^A35=refuse,*=record' });
     // The MDM^T02 of the corpus: a transcribed document (its text in OBX-5) with the patient's name and address.
     // Its own MSH-10: the corpus test sends the file as it is to the same bus, and a repeat would make no new event.
     const mdm = readCorpusText('hl7v2tofhir__Message.hl7_MDM_T02.txt').replace(/\r?\n/g, '\r').trim().replace('|10819306|', '|UNH-MDM|');
     const siu = ['MSH|^~\\&|SCHED|HOSP1|RXGATE|PHARM|20261121100000||SIU^S12^SIU_S12|UNH-SIU|P|2.5', 'SCH|10001^SCHED||||||ROUTINE', `PID|1||${MRN}^^^HOSP1^MR||${RDS_PATIENT.family}^Ann`].join('\r');
-    const a14 = ['MSH|^~\\&|ADT|HOSP1|RXGATE|PHARM|20261121100000||ADT^A14^ADT_A01|UNH-A14|P|2.5', 'EVN|A14|20261121100000', `PID|1||${MRN}^^^HOSP1^MR||${RDS_PATIENT.family}^Ann`].join('\r');
+    const a35 = ['MSH|^~\\&|ADT|HOSP1|RXGATE|PHARM|20261121100000||ADT^A35^ADT_A30|UNH-A35|P|2.5', 'EVN|A35|20261121100000', `PID|1||${MRN}^^^HOSP1^MR||${RDS_PATIENT.family}^Ann`].join('\r');
     try {
       const sender = await connectNodeHl7Client({ port: adapter.listener.address.plain!.port });
       try {
@@ -597,20 +597,20 @@ describe('HL7 v2 over MLLP, end to end', () => {
         const err = refused.text.split('\r').find((segment) => segment.startsWith('ERR|'))!.split('|');
         expect(err[2]).toBe('MSH^1^9^1'); // ERL: segment, its sequence, field, repetition
         expect(err[3]!.split('^')[0]).toBe('200');
-        const pending = await sender.send(a14);
-        expect(pending.code).toBe('AR');
-        expect(pending.text.split('\r').find((segment) => segment.startsWith('ERR|'))!.split('|')[3]!.split('^')[0]).toBe('201');
+        const refusedTrigger = await sender.send(a35);
+        expect(refusedTrigger.code).toBe('AR');
+        expect(refusedTrigger.text.split('\r').find((segment) => segment.startsWith('ERR|'))!.split('|')[3]!.split('^')[0]).toBe('201');
         expect((await sender.send(mdm)).code).toBe('AA');
         expect((await sender.send(rds('UNH-RDS'))).code).toBe('AA');
       } finally {
         await sender.close();
       }
       const kept = await listQuarantine(gw.bus, { limit: 500, adapter: 'hl7v2', reason: 'unsupported_type' });
-      expect(kept.entries.map((e) => e.source?.message_id).sort()).toEqual(['UNH-A14', 'UNH-SIU']);
+      expect(kept.entries.map((e) => e.source?.message_id).sort()).toEqual(['UNH-A35', 'UNH-SIU']);
       const hosp1 = (await ledger('HOSP1')).map((r) => r.event.source.message_id);
       expect(hosp1).toContain('UNH-RDS');
       expect(hosp1).not.toContain('UNH-SIU');
-      expect(hosp1).not.toContain('UNH-A14');
+      expect(hosp1).not.toContain('UNH-A35');
       const [recorded] = (await ledger('REDDING')).filter((r) => r.event.source.message_id === 'UNH-MDM');
       expect(recorded!.event).toMatchObject({ type: 'hl7v2.unhandled', source: { sender: 'HIE^REDDING HOSPITAL' }, payload: { message_type: 'MDM^T02' } });
       expect(recorded!.event.payload).not.toHaveProperty('raw');

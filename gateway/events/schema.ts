@@ -154,6 +154,8 @@ const componentSchema = z.looseObject({
  */
 const observationSchema = z.looseObject({
   code: codedSchema,
+  /** OBX-3's alternate codes (components 4–6, and 10–12 from v2.7): a local code's LOINC */
+  alternate_codes: z.array(codedSchema).optional(),
   value: z.number().optional(),
   comparator: z.string().optional(),
   separator: z.string().optional(),
@@ -287,8 +289,10 @@ export const rxAdministrationPayloadSchema = z.looseObject({
 
 /**
  * What happened to the patient or the stay: admissions, transfers and discharges (and their cancellations) tell a
- * pharmacy which unit to supply and when to stop a patient's orders; `update`, `add_person` and `update_person`
- * change demographics only.
+ * pharmacy which unit to supply and when to stop a patient's orders; the pending ones, what to prepare (discharge
+ * medicines before a pending discharge, the new unit's supply before a pending transfer); a leave of absence, when
+ * to hold the doses due while the patient is away; `update`, `add_person` and `update_person` change demographics
+ * only.
  */
 export const PATIENT_UPDATE_ACTIONS = [
   'admit',
@@ -303,6 +307,16 @@ export const PATIENT_UPDATE_ACTIONS = [
   'cancel_transfer',
   'cancel_discharge',
   'cancel_pre_admit',
+  'pending_admit',
+  'pending_transfer',
+  'pending_discharge',
+  'cancel_pending_admit',
+  'cancel_pending_transfer',
+  'cancel_pending_discharge',
+  'leave_of_absence',
+  'return_from_leave_of_absence',
+  'cancel_leave_of_absence',
+  'cancel_return_from_leave_of_absence',
   'add_person',
   'update_person',
   'update_allergies',
@@ -321,8 +335,16 @@ export const patientUpdatePayloadSchema = z.looseObject({
   location: careLocationSchema.optional(),
   /** where the patient was before a transfer */
   prior_location: careLocationSchema.optional(),
+  /** where a pending transfer will take the patient (PV1-42) */
+  pending_location: careLocationSchema.optional(),
   admitted_at: isoInstant.optional(),
   discharged_at: isoInstant.optional(),
+  /** when a pending admission is expected (PV2-8) */
+  expected_admit_at: isoInstant.optional(),
+  /** when the patient is expected to leave (PV2-9): the time discharge medicines must be ready by */
+  expected_discharge_at: isoInstant.optional(),
+  /** when a patient on leave of absence is expected back (PV2-47) */
+  expected_return_at: isoInstant.optional(),
   /** the patient's allergies as this message lists them (absent: the message listed none) */
   allergies: z.array(allergySchema).optional(),
   hl7v2: hl7v2OriginSchema.optional(),

@@ -6,8 +6,8 @@ import { careLocation } from './location.ts';
 import { readPrior } from './patient.ts';
 
 /**
- * The ADT triggers translated to `patient.update` and what each means (v2.5 chapter 3). The pending events (A14–A16,
- * A25–A27), leaves of absence and the account and visit triggers stay untranslated (`hl7v2.unhandled`).
+ * The ADT triggers translated to `patient.update` and what each means (v2.5 chapter 3). The account and visit
+ * triggers, tracking (A09/A10, A32/A33), bed status (A20) and swaps (A17) stay untranslated (`hl7v2.unhandled`).
  */
 export const PATIENT_UPDATE_TRIGGERS: Readonly<Record<string, PatientUpdateAction>> = {
   A01: 'admit',
@@ -21,9 +21,19 @@ export const PATIENT_UPDATE_TRIGGERS: Readonly<Record<string, PatientUpdateActio
   A11: 'cancel_admit',
   A12: 'cancel_transfer',
   A13: 'cancel_discharge',
+  A14: 'pending_admit',
+  A15: 'pending_transfer',
+  A16: 'pending_discharge',
+  A21: 'leave_of_absence',
+  A22: 'return_from_leave_of_absence',
+  A25: 'cancel_pending_discharge',
+  A26: 'cancel_pending_transfer',
+  A27: 'cancel_pending_admit',
   A28: 'add_person',
   A31: 'update_person',
   A38: 'cancel_pre_admit',
+  A52: 'cancel_leave_of_absence',
+  A53: 'cancel_return_from_leave_of_absence',
   A60: 'update_allergies',
 };
 
@@ -59,6 +69,7 @@ export function translatePatientUpdate(job: Job): void {
     return;
   }
   const pv1 = job.message.segment('PV1');
+  const pv2 = job.message.segment('PV2');
   const trigger = job.message.triggerEvent.trim();
   job.add({
     type: 'patient.update',
@@ -72,8 +83,12 @@ export function translatePatientUpdate(job: Job): void {
       encounter_ref: job.encounter()?.token,
       location: careLocation(r, pv1, 3),
       prior_location: careLocation(r, pv1, 6),
+      pending_location: careLocation(r, pv1, 42),
       admitted_at: pv1 ? r.dtm({ seg: pv1, field: 44, component: 1 }) : undefined,
       discharged_at: pv1 ? r.dtm({ seg: pv1, field: 45, component: 1 }) : undefined,
+      expected_admit_at: pv2 ? r.dtm({ seg: pv2, field: 8, component: 1 }) : undefined,
+      expected_discharge_at: pv2 ? r.dtm({ seg: pv2, field: 9, component: 1 }) : undefined,
+      expected_return_at: pv2 ? r.dtm({ seg: pv2, field: 47, component: 1 }) : undefined,
       allergies: readAllergies(job),
       hl7v2: { message_type: job.messageType, event_type_code: r.val(job.message.segment('EVN'), 1) || undefined },
     },

@@ -18,10 +18,11 @@ export function readObservations(job: Job, segments: readonly Hl7Segment[]): Rec
   if (wanted === 'none') return out;
   for (const obx of segments) {
     if (obx.name !== 'OBX') continue;
-    const code = cweFirst(r, obx, 3);
+    const codes = cweCodes(r, obx, 3);
+    const code = codes[0] ?? cweFirst(r, obx, 3);
     if (!code) continue; // OBX-3 is required: the message is already answered for it (validate.ts)
-    // A listed code may be the primary one or the alternate (a local code with its LOINC beside it, OBX-3.4).
-    if (wanted !== 'all' && !wanted.has(code.code) && !cweCodes(r, obx, 3).some((c) => wanted.has(c.code))) continue;
+    // A listed code may be the primary one or an alternate (a local code with its LOINC beside it, OBX-3.4).
+    if (wanted !== 'all' && !wanted.has(code.code) && !codes.some((c) => wanted.has(c.code))) continue;
     const type = r.val(obx, 2).toUpperCase();
     let value: Record<string, unknown>;
     if (type === 'NM') {
@@ -42,6 +43,8 @@ export function readObservations(job: Job, segments: readonly Hl7Segment[]): Rec
     if (value.value === undefined && value.value_coded === undefined) continue;
     out.push({
       code,
+      // the same observation in other code systems: what lets a reader that knows LOINC read a local code
+      alternate_codes: codes.length > 1 ? codes.slice(1) : undefined,
       ...value,
       unit: unitOf(r, obx, 6),
       abnormal: r.val(obx, 8) || undefined,

@@ -770,7 +770,14 @@ describe('observations an order carries (OBX): what a dose depends on', () => {
     // A local code with its LOINC as the alternate (OBX-3.4) is carried when the LOINC is listed.
     const local = seg('OBX', { 1: '1', 2: 'NM', 3: 'WTKG^Weight^L^29463-7^Body weight^LN', 5: '80', 6: 'kg' });
     const byAlternate = run([msh('RDE^O11^RDE_O11'), PID, ORC('NW'), RXE(), RXR, local], { orderObservations: new Set(['29463-7']) });
-    expect(byAlternate.events[0]!.payload.observations).toEqual([{ code: { code: 'WTKG', display: 'Weight', system: 'L' }, value: 80, unit: 'kg' }]);
+    expect(byAlternate.events[0]!.payload.observations).toEqual([
+      { code: { code: 'WTKG', display: 'Weight', system: 'L' }, alternate_codes: [{ code: '29463-7', display: 'Body weight', system: 'LN' }], value: 80, unit: 'kg' },
+    ]);
+    // v2.7's second alternate (OBX-3.10–12) too
+    const second = seg('OBX', { 1: '1', 2: 'NM', 3: 'WT^Weight^L^^^^^^^29463-7^Body weight^LN', 5: '80' });
+    expect(run([msh('RDE^O11^RDE_O11'), PID, ORC('NW'), RXE(), RXR, second]).events[0]!.payload.observations).toEqual([
+      { code: { code: 'WT', display: 'Weight', system: 'L' }, alternate_codes: [{ code: '29463-7', display: 'Body weight', system: 'LN' }], value: 80 },
+    ]);
     // A number that is not one is not read, so not reported, when its observation is not carried.
     const skipped = run([msh('RDE^O11^RDE_O11'), PID, ORC('NW'), RXE(), RXR, seg('OBX', { 1: '1', 2: 'NM', 3: '2160-0^Creatinine^LN', 5: 'high' })], { orderObservations: 'none' });
     expect(skipped.errors).toEqual([]);
@@ -872,9 +879,19 @@ describe('ADT → patient.update / patient.merge', () => {
     ['A11', 'cancel_admit'],
     ['A12', 'cancel_transfer'],
     ['A13', 'cancel_discharge'],
+    ['A14', 'pending_admit'],
+    ['A15', 'pending_transfer'],
+    ['A16', 'pending_discharge'],
+    ['A21', 'leave_of_absence'],
+    ['A22', 'return_from_leave_of_absence'],
+    ['A25', 'cancel_pending_discharge'],
+    ['A26', 'cancel_pending_transfer'],
+    ['A27', 'cancel_pending_admit'],
     ['A28', 'add_person'],
     ['A31', 'update_person'],
     ['A38', 'cancel_pre_admit'],
+    ['A52', 'cancel_leave_of_absence'],
+    ['A53', 'cancel_return_from_leave_of_absence'],
   ])('ADT^%s → patient.update with action %s, PHI only in the vault list', (trigger, action) => {
     const result = run([msh(`ADT^${trigger}`), seg('EVN', { 1: trigger, 2: '20240501080000-0400' }), PID, seg('PV1', { 1: '1', 2: 'I' })]);
     expect(result.errors).toEqual([]);
@@ -905,10 +922,50 @@ describe('ADT → patient.update / patient.merge', () => {
     expect(JSON.stringify(result.events[0])).not.toContain('VISIT0099');
   });
 
+  it('reads what a pending event expects: the pending location (PV1-42), expected admit and discharge (PV2-8/9)', () => {
+    const transfer = run([
+      msh('ADT^A15^ADT_A15'),
+      seg('EVN', { 1: 'A15', 2: '20240501080000-0400' }),
+      PID,
+      seg('PV1', { 1: '1', 2: 'I', 3: '4W^412^B^GENHOS', 42: 'ONC^22^A^GENHOS' }),
+    ]);
+    expect(transfer.errors).toEqual([]);
+    expect(transfer.events[0]!.payload).toMatchObject({
+      action: 'pending_transfer',
+      location: { point_of_care: '4W', room: '412', bed: 'B', facility: 'GENHOS' },
+      pending_location: { point_of_care: 'ONC', room: '22', bed: 'A', facility: 'GENHOS' },
+    });
+    const discharge = run([
+      msh('ADT^A16^ADT_A16'),
+      seg('EVN', { 1: 'A16', 2: '20240501080000-0400' }),
+      PID,
+      seg('PV1', { 1: '1', 2: 'I', 3: '4W^412^B^GENHOS', 19: 'VISIT0099^^^HOSP^VN' }),
+      seg('PV2', { 8: '20240428', 9: '202405021400-0400' }),
+    ]);
+    expect(discharge.errors).toEqual([]);
+    const payload = discharge.events[0]!.payload;
+    expect(payload.action).toBe('pending_discharge');
+    expect(payload.expected_discharge_at).toBe('2024-05-02T18:00:00.000Z');
+    // a date alone is the start of that day in the sender's zone (UTC here)
+    expect(payload.expected_admit_at).toBe('2024-04-28T00:00:00.000Z');
+    expect(payload.encounter_ref).toBe(encounterToken(TOKEN_KEY, { authority: 'HOSP', type: 'VN', value: 'VISIT0099' }));
+    expect(leaksPhi(discharge)).toEqual([]);
+  });
+
+  it('reads when a patient on leave of absence is expected back (PV2-47), and answers a malformed one with 102', () => {
+    const leave = run([msh('ADT^A21^ADT_A21'), seg('EVN', { 1: 'A21', 2: '20240501080000-0400' }), PID, seg('PV1', { 1: '1', 2: 'I' }), seg('PV2', { 47: '20240503180000-0400' })]);
+    expect(leave.errors).toEqual([]);
+    expect(leave.events[0]!.payload).toMatchObject({ action: 'leave_of_absence', expected_return_at: '2024-05-03T22:00:00.000Z' });
+    const bad = run([msh('ADT^A21^ADT_A21'), PID, seg('PV1', { 1: '1', 2: 'I' }), seg('PV2', { 47: 'tomorrow' })]);
+    expect(bad.errors.map((e) => [e.code, e.location.segment, e.location.field])).toEqual([[102, 'PV2', 47]]);
+  });
+
   it('leaves location and times out when PV1 has none, and when there is no PV1', () => {
     for (const lines of [[msh('ADT^A28'), PID, seg('PV1', { 1: '1', 2: 'N' })], [msh('ADT^A28'), PID]]) {
       const payload = run(lines).events[0]!.payload;
-      for (const key of ['location', 'prior_location', 'admitted_at', 'discharged_at']) expect(payload).not.toHaveProperty(key);
+      for (const key of ['location', 'prior_location', 'pending_location', 'admitted_at', 'discharged_at', 'expected_discharge_at']) {
+        expect(payload).not.toHaveProperty(key);
+      }
     }
   });
 
@@ -1108,9 +1165,9 @@ describe('other message types → hl7v2.unhandled', () => {
     expect(result.events[0]!.occurred_at).toBe('2024-05-01T12:00:00.000Z');
   });
 
-  it('treats a known code with an untranslated trigger (RRE^O12, ADT^A14, ADT^A21) as unhandled', () => {
-    expect(run([msh('ADT^A14'), PID]).events.map((e) => e.type)).toEqual(['hl7v2.unhandled']);
-    expect(run([msh('ADT^A21'), PID]).events.map((e) => e.type)).toEqual(['hl7v2.unhandled']);
+  it('treats a known code with an untranslated trigger (RRE^O12, ADT^A20, ADT^A35) as unhandled', () => {
+    expect(run([msh('ADT^A20'), PID]).events.map((e) => e.type)).toEqual(['hl7v2.unhandled']);
+    expect(run([msh('ADT^A35'), PID]).events.map((e) => e.type)).toEqual(['hl7v2.unhandled']);
     expect(run([msh('RRE^O12'), PID]).events.map((e) => e.type)).toEqual(['hl7v2.unhandled']);
   });
 });
@@ -1140,8 +1197,8 @@ describe('HL7_UNHANDLED: keep, record or refuse the messages that are not transl
     expect(siu.errors).toEqual([]);
     expect(siu.refused).toMatchObject({ code: 200, location: { segment: 'MSH', field: 9 } });
     expect(siu.refused!.detail).toBe('message type SIU^S12 is not translated; this gateway does not take it (HL7_UNHANDLED)');
-    const a14 = run([msh('ADT^A14'), PID], rules({ 'ADT^A14': 'refuse' }));
-    expect(a14.refused).toMatchObject({ code: 201, location: { segment: 'MSH', field: 9 } });
+    const a35 = run([msh('ADT^A35'), PID], rules({ 'ADT^A35': 'refuse' }));
+    expect(a35.refused).toMatchObject({ code: 201, location: { segment: 'MSH', field: 9 } });
   });
 
   it('takes the most specific rule: CODE^TRIGGER, then CODE, then *, else keep', () => {
