@@ -27,13 +27,16 @@ describe('HL7 adapter settings', () => {
     }
   });
 
-  it('reads HL7_ORDER_OBSERVATIONS as all (the default), none, or a list of OBX-3 codes, local ones with spaces included', () => {
-    expect(parse('HL7_ORDER_OBSERVATIONS', 'all').data).toBe('all');
-    expect(parse('HL7_ORDER_OBSERVATIONS', ' none ').data).toBe('none');
-    expect(parse('HL7_ORDER_OBSERVATIONS', '29463-7, 8302-2,Most Current Weight').data).toEqual(new Set(['29463-7', '8302-2', 'Most Current Weight']));
-    expect((hl7ConfigShape.HL7_ORDER_OBSERVATIONS as z.ZodType).parse(undefined)).toBe('all');
-    for (const bad of ['', ',', '29463-7,,8302-2', '29463-7,']) expect(parse('HL7_ORDER_OBSERVATIONS', bad).success, bad).toBe(false);
-  });
+  it.each(['HL7_ORDER_OBSERVATIONS', 'HL7_ADMINISTRATION_OBSERVATIONS'] as const)(
+    'reads %s as all (the default), none, or a list of OBX-3 codes, local ones with spaces included',
+    (name) => {
+      expect(parse(name, 'all').data).toBe('all');
+      expect(parse(name, ' none ').data).toBe('none');
+      expect(parse(name, '29463-7, 8302-2,Most Current Weight').data).toEqual(new Set(['29463-7', '8302-2', 'Most Current Weight']));
+      expect((hl7ConfigShape[name] as z.ZodType).parse(undefined)).toBe('all');
+      for (const bad of ['', ',', '29463-7,,8302-2', '29463-7,']) expect(parse(name, bad).success, bad).toBe(false);
+    },
+  );
 
   it('reads HL7_UNHANDLED rules by message type, code or *, upper-casing the types', () => {
     expect(parse('HL7_UNHANDLED', 'ORU^R01=keep, siu=refuse,*=record').data).toEqual({ 'ORU^R01': 'keep', SIU: 'refuse', '*': 'record' });

@@ -88,6 +88,7 @@ export async function startHl7Adapter(deps: {
     facilityTimeZones: config.HL7_TIME_ZONE_MAP,
     unhandled: config.HL7_UNHANDLED,
     orderObservations: config.HL7_ORDER_OBSERVATIONS,
+    administrationObservations: config.HL7_ADMINISTRATION_OBSERVATIONS,
   };
   const problems = checkTranslateConfig(translation);
   if (problems.length > 0) throw new Hl7ConfigError(problems);

@@ -76,6 +76,8 @@ export const encounterRefSchema = z.string().regex(/^enc_[0-9a-f]{64}$/, 'an enc
  * the adapter (`hl7v2`). No body holds patient names, identifiers, birth dates or addresses: patients appear only
  * as tokens (patient_ref, prior_patient_ref).
  */
+/** A date to the precision its sender knew: `2018`, `2018-05` or `2018-05-14`. */
+const partialDate = z.string().regex(/^\d{4}(-\d{2}(-\d{2})?)?$/, 'a date: YYYY, YYYY-MM or YYYY-MM-DD');
 const codedSchema = z.looseObject({ code: z.string().min(1), display: z.string().optional(), system: z.string().optional() });
 /** A prescriber, pharmacist or nurse by identifier (NPI, DEA, local id); never by name. */
 const providerRefSchema = z.looseObject({ id: z.string().min(1), id_type: z.string().optional(), authority: z.string().optional() });
@@ -125,7 +127,7 @@ const allergySchema = z.looseObject({
   /** HL7 table 0436: AL allergy, AD adverse reaction, FI food intolerance, CT contraindication, … */
   sensitivity: z.string().optional(),
   /** when it began, to the precision known: `2018`, `2018-05`, `2018-05-14` */
-  onset: z.string().regex(/^\d{4}(-\d{2}(-\d{2})?)?$/, 'a date: YYYY, YYYY-MM or YYYY-MM-DD').optional(),
+  onset: partialDate.optional(),
   reported_at: isoInstant.optional(),
   /** HL7 table 0438: C confirmed, P pending, S suspect, E erroneous, … */
   clinical_status: z.string().optional(),
@@ -161,6 +163,10 @@ const observationSchema = z.looseObject({
   separator: z.string().optional(),
   value2: z.number().optional(),
   value_coded: codedSchema.optional(),
+  /** a date (DT), to the precision written */
+  value_date: partialDate.optional(),
+  /** a time (TS, DTM) */
+  value_time: isoInstant.optional(),
   unit: z.string().optional(),
   /** HL7 table 0078: L low, H high, A abnormal, … */
   abnormal: z.string().optional(),
@@ -276,6 +282,8 @@ export const rxAdministrationPayloadSchema = z.looseObject({
   timing: z.array(timingSchema).optional(),
   route: codedSchema.optional(),
   site: codedSchema.optional(),
+  /** what was observed with the dose (administered: the OBXs after the RXA) */
+  observations: z.array(observationSchema).optional(),
   /** the visit the dose belongs to (PV1-19, tokenised) */
   encounter_ref: encounterRefSchema.optional(),
   /** where the patient is (PV1-3) */

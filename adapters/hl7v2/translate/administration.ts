@@ -3,6 +3,7 @@ import { cweFirst, providersOf, unitOf, type Coded } from './codes.ts';
 import type { Job } from './job.ts';
 import { readComponents } from './components.ts';
 import { careLocation, firstCareLocation } from './location.ts';
+import { readObservations } from './observations.ts';
 import { orderControlOf, orderIds } from './orders.ts';
 import { orderGroups } from './reader.ts';
 import { fromTq, fromTq1, type Timing } from './timing.ts';
@@ -43,7 +44,8 @@ function segmentsToTranslate(job: Job, name: string) {
 }
 
 /**
- * RAS^O17 and VXU^V04: one `rx.administration` (payload.kind `administered`) per RXA. Administrations that did not
+ * RAS^O17 and VXU^V04: one `rx.administration` (payload.kind `administered`) per RXA, with the observations (OBX)
+ * that follow it. Administrations that did not
  * happen are still events: RXA-20 completion status (`NA` not administered, `RE` refused, `PA` partial) and
  * RXA-21 action code (`D` delete, `U` update) are in the payload for consumers to act on.
  */
@@ -51,7 +53,8 @@ export function translateAdministrations(job: Job): void {
   const r = job.r;
   const location = careLocation(r, job.message.segment('PV1'), 3);
   for (const { seg: rxa, orc, segments, gi, code } of segmentsToTranslate(job, 'RXA')) {
-    const rxr = r.following(segments, rxa, ['RXA', 'ORC']).find((s) => s.name === 'RXR');
+    const after = r.following(segments, rxa, ['RXA', 'ORC']);
+    const rxr = after.find((s) => s.name === 'RXR');
     const codes = job.drugCodes(rxa, 5, 'administered code');
     const amount = r.num({ seg: rxa, field: 6 });
     const unit = unitOf(r, rxa, 7);
@@ -85,6 +88,8 @@ export function translateAdministrations(job: Job): void {
         action_code: r.val(rxa, 21) || undefined,
         route: cweFirst(r, rxr, 1),
         site: cweFirst(r, rxr, 2),
+        // the OBXs after the RXA: a vaccine's funding and eligibility, the VIS presented, a score taken with the dose
+        observations: readObservations(job, after, job.ctx.administrationObservations),
         encounter_ref: job.encounter()?.token,
         location,
         // RXA-27 (PL) of v2.7, else RXA-11 (LA2) of v2.5: the ward or clinic where the dose was given

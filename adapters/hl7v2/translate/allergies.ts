@@ -44,7 +44,7 @@ export function readAllergies(job: Job): Allergy[] | undefined {
         ...common,
         action: r.val(seg, 6) || undefined,
         sensitivity: r.val(seg, 9) || undefined,
-        onset: partialDate(job, seg, 11),
+        onset: r.partialDate({ seg, field: 11 }),
         reported_at: r.dtm({ seg, field: 13, component: 1 }),
         clinical_status: r.val(seg, 17) || undefined,
       },
@@ -58,19 +58,4 @@ function allergenOf(job: Job, seg: Hl7Segment): Allergy['allergen'] | undefined 
   if (coded) return coded;
   const text = job.r.val(seg, 3, 2);
   return text ? { display: text } : undefined;
-}
-
-/** A DT to the precision written: `2018`, `2018-05` or `2018-05-14`; 102 when it is not a date. */
-function partialDate(job: Job, seg: Hl7Segment, field: number): string | undefined {
-  const text = job.r.val(seg, field);
-  if (text === '') return undefined;
-  const m = /^(\d{4})(?:(\d{2})(\d{2})?)?$/.exec(text);
-  const month = m?.[2] === undefined ? 1 : Number(m[2]);
-  const day = m?.[3] === undefined ? 1 : Number(m[3]);
-  const valid = m !== null && month >= 1 && month <= 12 && day >= 1 && day <= new Date(Date.UTC(Number(m[1]), month, 0)).getUTCDate();
-  if (!valid) {
-    job.r.issue(102, { seg, field }, `${seg.name}-${field} is not a date (YYYY, YYYYMM or YYYYMMDD)`);
-    return undefined;
-  }
-  return [m[1], m[2], m[3]].filter((part) => part !== undefined).join('-');
 }

@@ -1,19 +1,22 @@
 import type { Hl7Segment } from '../message.ts';
 import { cweCodes, cweFirst, unitOf } from './codes.ts';
 import type { Job } from './job.ts';
+import type { ObservationFilter } from './types.ts';
 
 /**
- * The observations an order carries (OBX of the order group, HL7 v2.5 §7.4.2): the weight, height, creatinine or
- * eGFR a pharmacist doses by. Only values that are numbers (NM), structured numbers (SN: `>60`, `1:128`) or codes
- * (CE, CWE, CNE) are carried; text (ST, TX, FT), documents and anything else can hold free text, and are not.
- * HL7_ORDER_OBSERVATIONS narrows them to the codes a pharmacy uses (`ctx.orderObservations`), or to none: what an
- * order's events carry stays in the ledger for good, and every one costs its share of each write.
+ * The observations an order or an administration carries (OBX of its group, HL7 v2.5 §4A, §4.13): the weight,
+ * height, creatinine or eGFR a pharmacist doses by; the vaccine funding source and eligibility and the date the
+ * VIS was presented that an immunisation record needs; the pain score taken before a dose. Only values that are
+ * numbers (NM), structured numbers (SN: `>60`, `1:128`), codes (CE, CWE, CNE) or dates and times (DT, TS, DTM) are
+ * carried; text (ST, TX, FT), documents and anything else can hold free text, and are not. HL7_ORDER_OBSERVATIONS and
+ * HL7_ADMINISTRATION_OBSERVATIONS narrow them to the codes a pharmacy uses, or to none: what an event carries stays
+ * in the ledger for good, and every observation costs its share of each write.
  */
 const CODED_TYPES: ReadonlySet<string> = new Set(['CE', 'CWE', 'CNE']);
+const TIME_TYPES: ReadonlySet<string> = new Set(['TS', 'DTM']);
 
-export function readObservations(job: Job, segments: readonly Hl7Segment[]): Record<string, unknown>[] {
+export function readObservations(job: Job, segments: readonly Hl7Segment[], wanted: ObservationFilter = 'all'): Record<string, unknown>[] {
   const r = job.r;
-  const wanted = job.ctx.orderObservations ?? 'all';
   const out: Record<string, unknown>[] = [];
   if (wanted === 'none') return out;
   for (const obx of segments) {
@@ -37,10 +40,14 @@ export function readObservations(job: Job, segments: readonly Hl7Segment[]): Rec
       };
     } else if (CODED_TYPES.has(type)) {
       value = { value_coded: cweFirst(r, obx, 5) };
+    } else if (type === 'DT') {
+      value = { value_date: r.partialDate({ seg: obx, field: 5 }) };
+    } else if (TIME_TYPES.has(type)) {
+      value = { value_time: r.dtm({ seg: obx, field: 5, component: 1 }) };
     } else {
       continue;
     }
-    if (value.value === undefined && value.value_coded === undefined) continue;
+    if (value.value === undefined && value.value_coded === undefined && value.value_date === undefined && value.value_time === undefined) continue;
     out.push({
       code,
       // the same observation in other code systems: what lets a reader that knows LOINC read a local code

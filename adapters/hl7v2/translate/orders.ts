@@ -234,7 +234,7 @@ function translateOrderGroups(
         substitution: r.val(order, fields.substitution) || undefined,
         dispense: { amount: dispenseAmount, unit: dispenseUnit },
         components: readComponents(job, components),
-        observations: readObservations(job, observations),
+        observations: readObservations(job, observations, job.ctx.orderObservations),
         refills: r.count({ seg: order, field: fields.refills }),
         refills_remaining: fields.refillsRemaining === undefined ? undefined : r.count({ seg: order, field: fields.refillsRemaining }),
         ...routeOf(job, rxr),

@@ -131,6 +131,24 @@ export class Reader {
     return d;
   }
 
+  /**
+   * A DT to the precision written: `2018`, `2018-05` or `2018-05-14` (an allergy's onset, an observed date); 102 when
+   * it is not a date. Unlike `date`, a month or a year is not stretched to its last day.
+   */
+  partialDate(loc: Loc): string | undefined {
+    const text = this.read(loc);
+    if (text === '') return undefined;
+    const m = /^(\d{4})(?:(\d{2})(\d{2})?)?$/.exec(text);
+    const month = m?.[2] === undefined ? 1 : Number(m[2]);
+    const day = m?.[3] === undefined ? 1 : Number(m[3]);
+    const valid = m !== null && month >= 1 && month <= 12 && day >= 1 && day <= new Date(Date.UTC(Number(m[1]), month, 0)).getUTCDate();
+    if (!valid) {
+      this.issue(102, loc, `${Reader.where(loc)} is not a date (YYYY, YYYYMM or YYYYMMDD)`);
+      return undefined;
+    }
+    return [m[1], m[2], m[3]].filter((part) => part !== undefined).join('-');
+  }
+
   /** An NM value; 102 when not a number. */
   num(loc: Loc): number | undefined {
     const text = this.read(loc);

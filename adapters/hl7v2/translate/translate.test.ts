@@ -546,6 +546,39 @@ describe('RAS^O17, VXU^V04, RGV^O15 → rx.administration', () => {
     expect(leaksPhi(result)).toEqual([]);
   });
 
+  it('RAS: the OBXs after each RXA are its observations — numbers, codes, dates and times, never text', () => {
+    const lines = [
+      msh('RAS^O17^RAS_O17'),
+      PID,
+      ORC('RE'),
+      seg('RXA', { 1: '0', 2: '1', 3: '20240501140500-0400', 5: '00409-1234-01^Morphine^NDC', 6: '2', 7: 'mg' }),
+      seg('RXR', { 1: 'IV' }),
+      seg('OBX', { 1: '1', 2: 'NM', 3: '72514-3^Pain severity 0-10^LN', 5: '7', 11: 'F', 14: '20240501140000-0400' }),
+      seg('OBX', { 1: '2', 2: 'ST', 3: '8251-1^Comment^LN', 5: 'asked for her daughter Zebedee' }),
+      seg('RXA', { 1: '0', 2: '2', 3: '20240501200000-0400', 5: '00409-1234-01^Morphine^NDC', 6: '2', 7: 'mg' }),
+      seg('OBX', { 1: '1', 2: 'DT', 3: '29769-7^VIS presented^LN', 5: '202405' }),
+      seg('OBX', { 1: '2', 2: 'TS', 3: '30952-6^Date and time of vaccination^LN', 5: '20240501195500-0400' }),
+    ];
+    const result = run(lines);
+    expect(result.errors).toEqual([]);
+    expect(result.events.map((e) => e.payload.observations)).toEqual([
+      [{ code: { code: '72514-3', display: 'Pain severity 0-10', system: 'LN' }, value: 7, status: 'F', observed_at: '2024-05-01T18:00:00.000Z' }],
+      [
+        // a DT keeps the precision it was written to: a month is not a day
+        { code: { code: '29769-7', display: 'VIS presented', system: 'LN' }, value_date: '2024-05' },
+        { code: { code: '30952-6', display: 'Date and time of vaccination', system: 'LN' }, value_time: '2024-05-01T23:55:00.000Z' },
+      ],
+    ]);
+    expect(JSON.stringify(result.events)).not.toContain('daughter');
+    // HL7_ADMINISTRATION_OBSERVATIONS narrows them; HL7_ORDER_OBSERVATIONS is another setting and does not
+    const narrowed = run(lines, { administrationObservations: new Set(['29769-7']), orderObservations: 'none' });
+    expect(narrowed.events.map((e) => e.payload.observations)).toEqual([undefined, [{ code: { code: '29769-7', display: 'VIS presented', system: 'LN' }, value_date: '2024-05' }]]);
+    expect(run(lines, { administrationObservations: 'none' }).events.every((e) => !('observations' in e.payload))).toBe(true);
+    // a date or time that is not one is a 102 at OBX-5
+    const bad = run([msh('RAS^O17^RAS_O17'), PID, ORC('RE'), lines[3]!, seg('OBX', { 1: '1', 2: 'DT', 3: '29769-7^VIS presented^LN', 5: '2024-05-01' })]);
+    expect(bad.errors.map((e) => [e.code, e.location.segment, e.location.field])).toEqual([[102, 'OBX', 5]]);
+  });
+
   it('VXU without ORC: RXA still translates', () => {
     const result = run([msh('VXU^V04^VXU_V04'), PID, seg('RXA', { 1: '0', 2: '1', 3: '20240301', 5: '08^HepB^CVX', 6: '0.5', 7: 'mL' })]);
     expect(result.errors).toEqual([]);

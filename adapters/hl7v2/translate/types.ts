@@ -35,9 +35,14 @@ export interface TranslateContext {
   facilityTimeZones?: Readonly<Record<string, string>>;
   /** what becomes of a message whose type is not translated (HL7_UNHANDLED); absent: every one is kept whole */
   unhandled?: UnhandledRules;
-  /** which OBX of an order are carried (HL7_ORDER_OBSERVATIONS): all, none, or those whose OBX-3.1 is listed; absent: all */
-  orderObservations?: 'all' | 'none' | ReadonlySet<string>;
+  /** which OBX of an order are carried (HL7_ORDER_OBSERVATIONS); absent: all */
+  orderObservations?: ObservationFilter;
+  /** which OBX of an administration are carried (HL7_ADMINISTRATION_OBSERVATIONS); absent: all */
+  administrationObservations?: ObservationFilter;
 }
+
+/** Which observations (OBX) are carried: all, none, or those whose OBX-3 (primary or alternate code) is listed. */
+export type ObservationFilter = 'all' | 'none' | ReadonlySet<string>;
 
 /**
  * HL7 table 0357 codes that translation raises: 100 (a required segment is missing), 101 (required field
