@@ -19,9 +19,19 @@ function prng(seed: number): () => number {
 
 const dir = resolve(import.meta.dirname, '../../../conformance/hl7v2');
 const pharmacy = /RDE|RDS|OMP|VXU|IZ_|ADT/;
-const corpus = readdirSync(dir)
+const files = readdirSync(dir)
   .filter((f) => /\.(hl7|er7)$/.test(f) && pharmacy.test(f))
   .map((f) => readFileSync(join(dir, f), 'latin1'));
+// The corpus has no pending or leave-of-absence ADT: its admissions (those without a byte-order mark) retold as those,
+// their PV2 (PV2-8, 9 and 47 empty) replaced by one with expected admit, discharge (PV2-8/9) and return (PV2-47) times.
+const pv2 = `PV2${'|'.repeat(8)}20240501|202405021400${'|'.repeat(38)}20240503`;
+const pending = files
+  .filter((text) => text.startsWith('MSH|') && /\|ADT\^A0[1-8]/.test(text))
+  .flatMap((text) => {
+    const lines = text.split(/\r\n|\r|\n/).filter((line) => line.trim() !== '' && !line.startsWith('PV2|'));
+    return ['A15', 'A16', 'A21'].map((trigger) => [...lines, pv2].join('\r').replace(/\|ADT\^A0\d/, `|ADT^${trigger}`));
+  });
+const corpus = [...files, ...pending];
 const pieces = ['|', '^', '~', '&', '\\', '""', '\r', 'ZZ', '20241301', '99999999999999+9999', 'CA', 'RF', '-', '0093005801', 'x'.repeat(80), ''];
 
 function damage(text: string, rnd: () => number): string {
@@ -36,6 +46,15 @@ function damage(text: string, rnd: () => number): string {
 }
 
 describe('translate on damaged messages', () => {
+  it('starts from pending and leave-of-absence seeds that translate undamaged', () => {
+    const ctx = testContext({ defaultTimeZone: 'America/Chicago' });
+    expect(pending.length).toBeGreaterThanOrEqual(6);
+    for (const text of pending) {
+      const [event] = translate(parseMessage(text), ctx).events;
+      expect(event?.payload).toMatchObject({ expected_discharge_at: '2024-05-02T19:00:00.000Z', expected_return_at: '2024-05-03T05:00:00.000Z' });
+    }
+  });
+
   it('never throws and only emits schema-valid events (3,000 mutations, seed 7)', () => {
     const rnd = prng(7);
     const ctx = testContext({ drugs: resolverWith([{ ndc11: '00093005801', schedule: 'II' }]), defaultTimeZone: 'America/Chicago' });
