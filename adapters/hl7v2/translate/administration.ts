@@ -45,9 +45,9 @@ function segmentsToTranslate(job: Job, name: string) {
 
 /**
  * RAS^O17 and VXU^V04: one `rx.administration` (payload.kind `administered`) per RXA, with the observations (OBX)
- * that follow it. Administrations that did not
- * happen are still events: RXA-20 completion status (`NA` not administered, `RE` refused, `PA` partial) and
- * RXA-21 action code (`D` delete, `U` update) are in the payload for consumers to act on.
+ * that follow it. Administrations that did not happen are still events: RXA-20 completion status (`NA` not
+ * administered, `RE` refused, `PA` partial) and RXA-21 action code (`D` delete, `U` update) are in the payload for
+ * consumers to act on.
  */
 export function translateAdministrations(job: Job): void {
   const r = job.r;
