@@ -48,16 +48,17 @@ export function readObservations(job: Job, segments: readonly Hl7Segment[], want
       continue;
     }
     if (value.value === undefined && value.value_coded === undefined && value.value_date === undefined && value.value_time === undefined) continue;
-    out.push({
+    const observation: Record<string, unknown> = {
       code,
-      // the same observation in other code systems: what lets a reader that knows LOINC read a local code
-      alternate_codes: codes.length > 1 ? codes.slice(1) : undefined,
       ...value,
       unit: unitOf(r, obx, 6),
       abnormal: r.val(obx, 8) || undefined,
       status: r.val(obx, 11) || undefined,
       observed_at: r.dtm({ seg: obx, field: 14, component: 1 }),
-    });
+    };
+    // the same observation in other code systems: what lets a reader that knows LOINC read a local code
+    if (codes.length > 1) observation.alternate_codes = codes.slice(1);
+    out.push(observation);
   }
   return out;
 }
