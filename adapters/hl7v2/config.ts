@@ -27,7 +27,7 @@ const facilityMap = pairList('[^=,\\s](?:[^=,]*[^=,\\s])?', FACILITY_ID, 'KEY=FA
 const facilityZones = pairList(FACILITY_ID, '[^=,\\s]+', 'FACILITY=ZONE pairs separated by commas');
 
 /**
- * A message type (`SIU^S12`), a message code (`ORU`, any trigger) or `*` → what becomes of such messages when they
+ * A message type (`SIU^S12`), a message code (`MDM`, any trigger) or `*` → what becomes of such messages when they
  * are not translated (translate/unhandled-policy.ts). Upper-cased, as MSH-9 is matched.
  */
 const unhandledRules = pairList('(?:\\*|[A-Za-z0-9]{3}(?:\\^[A-Za-z0-9]{3})?)', '(?:keep|record|refuse)', 'TYPE=keep|record|refuse pairs separated by commas, TYPE being CODE^TRIGGER, CODE or *').transform(
@@ -95,12 +95,15 @@ export const hl7ConfigShape = {
     .describe('facilities whose HL7 date/times without an offset are in another zone than HL7_TIME_ZONE: `FAC2=America/Denver,FAC3=America/Phoenix`'),
   HL7_UNHANDLED: unhandledRules
     .optional()
-    .describe('what becomes of messages of a type the gateway does not translate, by type: `keep` (an hl7v2.unhandled event holding the text: the default), `record` (the event without the text: type, sender, MSH-10 and the SHA-256 of the bytes), `refuse` (AR with ERR 200/201, the copy in quarantine); the most specific rule wins: `ORU^R01=keep,SIU=refuse,*=record`'),
+    .describe('what becomes of messages of a type the gateway does not translate, by type: `keep` (an hl7v2.unhandled event holding the text: the default), `record` (the event without the text: type, sender, MSH-10 and the SHA-256 of the bytes), `refuse` (AR with ERR 200/201, the copy in quarantine); the most specific rule wins: `MDM^T02=keep,SIU=refuse,*=record`'),
   HL7_ORDER_OBSERVATIONS: observationFilter.describe(
     'which observations (OBX) of an order its events carry: `all`, `none`, or the OBX-3 codes to keep, primary or alternate (`29463-7,8302-2,2160-0,33914-3,34714-6`: weight, height, creatinine, eGFR, INR); numbers, codes and dates only, never text',
   ),
   HL7_ADMINISTRATION_OBSERVATIONS: observationFilter.describe(
     'which observations (OBX) of an administration (RAS, VXU) its events carry, as HL7_ORDER_OBSERVATIONS (`30963-3,64994-7,29769-7`: vaccine funding source, funding eligibility, date the VIS was presented)',
+  ),
+  HL7_RESULT_OBSERVATIONS: observationFilter.describe(
+    'which results (OBX) of an ORU^R01 reach the ledger as patient.observation events, as HL7_ORDER_OBSERVATIONS (`2160-0,33914-3,6301-6,2823-3`: creatinine, eGFR, INR, potassium); `none` leaves result messages untranslated (HL7_UNHANDLED)',
   ),
   HL7_OUTBOUND_TARGETS: z
     .string()

@@ -317,6 +317,47 @@ describe('HL7 v2 over MLLP, end to end', () => {
     for (const needle of [MRN, RDS_PATIENT.family, 'VN-1', '19700101']) expect(JSON.stringify(rows)).not.toContain(needle);
   });
 
+  it('records a lab result from node-hl7-client (ORU^R01) as the patient\'s observations: numbers and codes, no text', async () => {
+    // Written by hand from HL7 v2.5 §7.3.1: a renal panel and an INR for the patient of the dispenses above.
+    const oru = [
+      'MSH|^~\\&|LIS|HOSP1|RXGATE|PHARM|20261121091500||ORU^R01^ORU_R01|ORU-1|P|2.5.1',
+      `PID|1||${MRN}^^^HOSP1^MR||${RDS_PATIENT.family}^PATIENT||19700101|F`,
+      'PV1|1|I|5W^512^A^HOSP1||||||||||||||||VN-1^^^HOSP1^VN',
+      'OBR|1|PL1^EHR|F1^LIS|24362-6^Renal function panel^LN|||20261121063000|||||||||||||||20261121090000|||F',
+      'OBX|1|NM|2160-0^Creatinine^LN||2.4|mg/dL|0.6-1.2|H|||F|||20261121063000',
+      'OBX|2|SN|33914-3^eGFR^LN||<^25|mL/min/{1.73_m2}|>60|L|||F',
+      `OBX|3|TX|8251-1^Comment^LN||Called to Dr ${RDS_PATIENT.family}||||||F`,
+      'OBR|2||F2^LIS|6301-6^INR^LN|||20261121064500|||||||||||||||20261121091000|||F',
+      'OBX|1|NM|6301-6^INR^LN||3.1||2.0-3.0|H|||F',
+    ].join('\r');
+    const sender = await connectNodeHl7Client({ port: gw.mllp.port! });
+    try {
+      expect((await sender.send(oru)).code).toBe('AA');
+    } finally {
+      await sender.close();
+    }
+    const rows = (await ledger('HOSP1')).filter((r) => r.event.source.message_id === 'ORU-1');
+    expect(rows.map((r) => [r.event.type, r.event.occurred_at, r.event.payload.panel])).toEqual([
+      ['patient.observation', '2026-11-21T06:30:00.000Z', { code: '24362-6', display: 'Renal function panel', system: 'LN' }],
+      ['patient.observation', '2026-11-21T06:45:00.000Z', { code: '6301-6', display: 'INR', system: 'LN' }],
+    ]);
+    expect(rows.map((r) => r.event.payload.observations)).toEqual([
+      [
+        { code: { code: '2160-0', display: 'Creatinine', system: 'LN' }, value: 2.4, unit: 'mg/dL', abnormal: 'H', status: 'F', observed_at: '2026-11-21T06:30:00.000Z' },
+        { code: { code: '33914-3', display: 'eGFR', system: 'LN' }, comparator: '<', value: 25, unit: 'mL/min/{1.73_m2}', abnormal: 'L', status: 'F' },
+      ],
+      [{ code: { code: '6301-6', display: 'INR', system: 'LN' }, value: 3.1, abnormal: 'H', status: 'F' }],
+    ]);
+    // the same patient and visit tokens as the patient's dispenses and admission; the text and identifiers nowhere
+    const dispense = (await ledger('HOSP1')).find((r) => r.event.source.message_id === 'RDS-1')!;
+    const admission = (await ledger('HOSP1')).find((r) => r.event.source.message_id === 'ADT-1')!;
+    for (const row of rows) {
+      expect(row.event.patient_ref).toBe(dispense.event.patient_ref);
+      expect(row.event.payload.encounter_ref).toBe(admission.event.payload.encounter_ref);
+    }
+    for (const needle of [MRN, RDS_PATIENT.family, 'VN-1', 'Called']) expect(JSON.stringify(rows)).not.toContain(needle);
+  });
+
   it('parks a dispense of an unmapped drug, answers AA, and opens a pending mapping', async () => {
     const sender = await connectNodeHl7Client({ port: gw.mllp.port! });
     try {
@@ -419,9 +460,10 @@ describe('HL7 v2 over MLLP, end to end', () => {
     // AL|ER → CA and no application ACK on success, ER|AL → no commit ACK on success and an AA, AL|AL → both,
     // NE|NE → no answer at all. An OBX without OBX-3.1 (required in every version) is an error: ORU-R01-01 (AL|NE)
     // gets CE, and in the bad batch (both OBX-3.1 blanked) each message gets an AE inside the batch ACK, errors being
-    // always reported in a batch. The "empty" batch (BTS-1 says 2, none present) is rejected whole; the good batch
-    // gets its envelope with the ACKs its messages asked for (none: NE|NE). Everything else is in original
-    // mode and accepted: pharmacy types translated, the rest kept as hl7v2.unhandled.
+    // always reported in a batch. The "empty" batch (BTS-1 says 2, none present) is rejected whole. The realm
+    // messages' OBR-22 (2008081830-0700) has hour 30, a data type error (102) now that results are translated:
+    // answered AE inside the "good" batch's envelope too, and not at all alone (NE|NE). Everything else is in
+    // original mode and accepted: pharmacy types and results translated, the rest kept as hl7v2.unhandled.
     const expected: Record<string, string[]> = {
       'lfh__OMP_O09_identifiers.hl7': ['CA'],
       'lfh__RDE_O11_identifiers.hl7': ['CA'],
@@ -433,7 +475,7 @@ describe('HL7 v2 over MLLP, end to end', () => {
       'rubyhl7__adt_a01.hl7': ['CA'],
       'rubyhl7__obxobr.hl7': ['CA', 'AA'],
       'rubyhl7__realm_realm-bad-batch.hl7': ['batch:AE,AE'],
-      'rubyhl7__realm_realm-batch.hl7': ['batch:'],
+      'rubyhl7__realm_realm-batch.hl7': ['batch:AE,AE'],
       'rubyhl7__empty-batch.hl7': ['AR'],
       'rubyhl7__realm_realm-cj.hl7': [],
       'rubyhl7__realm_realm-lead-laboratory-result.hl7': [],

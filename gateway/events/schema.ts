@@ -24,6 +24,7 @@ export const EVENT_TYPES = [
   'supply.inventory_advice',
   'patient.update',
   'patient.merge',
+  'patient.observation',
   'medlist.snapshot',
   'mapping.change',
   'hl7v2.unhandled',
@@ -358,6 +359,29 @@ export const patientUpdatePayloadSchema = z.looseObject({
   hl7v2: hl7v2OriginSchema.optional(),
 });
 
+/**
+ * One order's results (HL7 ORU^R01: an OBR and its OBXs): the values a pharmacist doses and monitors by —
+ * creatinine, eGFR, INR, potassium, a drug level. Numbers, codes, dates and times; never a report's text.
+ */
+export const patientObservationPayloadSchema = z.looseObject({
+  /** what was ordered (OBR-4): the panel or test */
+  panel: codedSchema.optional(),
+  order: orderRefSchema.optional(),
+  /** when the specimen was taken or the observation made (OBR-7) */
+  observed_at: isoInstant.optional(),
+  /** when the results were reported or last changed (OBR-22) */
+  reported_at: isoInstant.optional(),
+  /** HL7 table 0123: F final, P preliminary, C corrected, X cancelled, … (OBR-25) */
+  result_status: z.string().optional(),
+  observations: z.array(observationSchema).min(1),
+  patient_class: z.string().optional(),
+  /** the visit the results belong to (PV1-19, tokenised) */
+  encounter_ref: encounterRefSchema.optional(),
+  /** where the patient is (PV1-3) */
+  location: careLocationSchema.optional(),
+  hl7v2: hl7v2OriginSchema.optional(),
+});
+
 /** `merge`: two records of one patient became one; `change_identifier`: the prior identifier was wrong and is replaced. */
 export const PATIENT_MERGE_ACTIONS = ['merge', 'change_identifier'] as const;
 export type PatientMergeAction = (typeof PATIENT_MERGE_ACTIONS)[number];
@@ -404,6 +428,7 @@ const specificPayloads: Partial<Record<EventType, z.ZodType<Record<string, unkno
   'rx.administration': rxAdministrationPayloadSchema,
   'patient.update': patientUpdatePayloadSchema,
   'patient.merge': patientMergePayloadSchema,
+  'patient.observation': patientObservationPayloadSchema,
   'hl7v2.unhandled': hl7v2UnhandledPayloadSchema,
   'outbound.resend': outboundResendPayloadSchema,
 };

@@ -176,6 +176,6 @@ describe('HL7 v2 corpus → canonical events (hand-written expectations)', () =>
       expect(result.events[0]!.payload.raw, f).toBe(message.toString());
       seen++;
     }
-    expect(seen).toBeGreaterThan(10);
+    expect(seen).toBeGreaterThan(5); // eight since result messages (ORU^R01) are translated
   });
 });

@@ -18,7 +18,7 @@ function prng(seed: number): () => number {
 }
 
 const dir = resolve(import.meta.dirname, '../../../conformance/hl7v2');
-const pharmacy = /RDE|RDS|OMP|VXU|IZ_|ADT/;
+const pharmacy = /RDE|RDS|OMP|VXU|IZ_|ADT|ORU|LRI|realm|nist/;
 const files = readdirSync(dir)
   .filter((f) => /\.(hl7|er7)$/.test(f) && pharmacy.test(f))
   .map((f) => readFileSync(join(dir, f), 'latin1'));

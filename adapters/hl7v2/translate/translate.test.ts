@@ -822,6 +822,91 @@ describe('observations an order carries (OBX): what a dose depends on', () => {
   });
 });
 
+describe('ORU^R01 → patient.observation: the results a pharmacist doses by', () => {
+  const PV1 = seg('PV1', { 1: '1', 2: 'I', 3: '4W^412^B^HOSP', 19: 'V7781^^^HOSP^VN' });
+  const BMP = seg('OBR', { 1: '1', 2: 'PL55^EHR', 3: 'LAB88^LIS', 4: '24323-8^Comprehensive metabolic panel^LN', 7: '20240501063000-0400', 22: '20240501081500-0400', 25: 'F' });
+  const CREATININE = seg('OBX', { 1: '1', 2: 'NM', 3: '2160-0^Creatinine^LN', 5: '2.1', 6: 'mg/dL', 8: 'H', 11: 'F' });
+  const EGFR = seg('OBX', { 1: '2', 2: 'SN', 3: '33914-3^eGFR^LN', 5: '<^30', 6: 'mL/min/{1.73_m2}', 8: 'L', 11: 'F' });
+  const COMMENT = seg('OBX', { 1: '3', 2: 'TX', 3: '8251-1^Comment^LN', 5: 'called to Dr Quincy' });
+  const COAG = seg('OBR', { 1: '2', 3: 'LAB89^LIS', 4: '34714-6^INR^LN', 7: '20240501064500-0400', 25: 'P' });
+  const INR = seg('OBX', { 1: '1', 2: 'NM', 3: '34714-6^INR^LN', 5: '3.4', 8: 'H', 11: 'P' });
+  const visit = encounterToken(TOKEN_KEY, { authority: 'HOSP', type: 'VN', value: 'V7781' });
+
+  it('one event per OBR with the numbers and codes after it, never text; the panel, order, times and status', () => {
+    const result = run([msh('ORU^R01^ORU_R01'), PID, PV1, BMP, CREATININE, EGFR, COMMENT, COAG, INR]);
+    expect(result.errors).toEqual([]);
+    expect(result.unhandled).toBeUndefined();
+    expect(result.events.map((e) => [e.type, e.patient_ref, e.occurred_at])).toEqual([
+      ['patient.observation', PATIENT, '2024-05-01T10:30:00.000Z'],
+      ['patient.observation', PATIENT, '2024-05-01T10:45:00.000Z'],
+    ]);
+    expect(result.events[0]!.payload).toEqual({
+      panel: { code: '24323-8', display: 'Comprehensive metabolic panel', system: 'LN' },
+      order: { placer: 'PL55^EHR', filler: 'LAB88^LIS' },
+      observed_at: '2024-05-01T10:30:00.000Z',
+      reported_at: '2024-05-01T12:15:00.000Z',
+      result_status: 'F',
+      observations: [
+        { code: { code: '2160-0', display: 'Creatinine', system: 'LN' }, value: 2.1, unit: 'mg/dL', abnormal: 'H', status: 'F' },
+        { code: { code: '33914-3', display: 'eGFR', system: 'LN' }, comparator: '<', value: 30, unit: 'mL/min/{1.73_m2}', abnormal: 'L', status: 'F' },
+      ],
+      patient_class: 'I',
+      encounter_ref: visit,
+      location: { point_of_care: '4W', room: '412', bed: 'B', facility: 'HOSP' },
+      hl7v2: { message_type: 'ORU^R01', group: 1 },
+    });
+    expect(result.events[1]!.payload).toMatchObject({
+      order: { filler: 'LAB89^LIS' },
+      result_status: 'P',
+      observations: [{ code: { code: '34714-6' }, value: 3.4, abnormal: 'H', status: 'P' }],
+      hl7v2: { group: 2 },
+    });
+    expect(result.phi.map((p) => [p.source, p.token])).toEqual([
+      ['PID', PATIENT],
+      ['PV1', visit],
+    ]);
+    expect(JSON.stringify(result.events)).not.toMatch(/Quincy|V7781/);
+    expect(leaksPhi(result)).toEqual([]);
+  });
+
+  it("gives each patient's results that patient's token and visit, when a message holds several", () => {
+    const other = seg('PID', { 1: '2', 3: 'MRN7777^^^HOSP^MR', 5: 'Other^Person' });
+    const result = run([msh('ORU^R01^ORU_R01'), PID, PV1, BMP, CREATININE, other, COAG, INR]);
+    expect(result.errors).toEqual([]);
+    const second = patientToken(TOKEN_KEY, { authority: 'HOSP', type: 'MR', value: 'MRN7777' });
+    expect(result.events.map((e) => [e.patient_ref, e.payload.encounter_ref])).toEqual([
+      [PATIENT, visit],
+      [second, undefined], // the PV1 before the second PID is the first patient's
+    ]);
+    expect(JSON.stringify(result.events)).not.toContain('MRN7777');
+  });
+
+  it('HL7_RESULT_OBSERVATIONS: a group with no result carried gives no event; a message with none is untranslated', () => {
+    const lines = [msh('ORU^R01^ORU_R01'), PID, PV1, BMP, CREATININE, EGFR, COMMENT, COAG, INR];
+    const inrOnly = run(lines, { resultObservations: new Set(['34714-6']) });
+    expect(inrOnly.events.map((e) => [e.type, e.payload.hl7v2])).toEqual([['patient.observation', { message_type: 'ORU^R01', group: 2 }]]);
+    // none carried: HL7_UNHANDLED decides, as for a type never translated — kept (the default), recorded or refused
+    const none = run(lines, { resultObservations: 'none' });
+    expect(none.events.map((e) => e.type)).toEqual(['hl7v2.unhandled']);
+    expect(none.events[0]!.payload.raw).toBe(text(lines));
+    const refused = run(lines, { resultObservations: 'none', unhandled: { ORU: 'refuse' } });
+    expect(refused.events).toEqual([]);
+    expect(refused.refused).toMatchObject({ code: 200, location: { segment: 'MSH', field: 9 } });
+    // a report of text only is the same
+    const report = run([msh('ORU^R01^ORU_R01'), PID, BMP, COMMENT], { unhandled: { '*': 'record' } });
+    expect(report.events.map((e) => [e.type, e.payload.raw])).toEqual([['hl7v2.unhandled', undefined]]);
+  });
+
+  it('needs an OBR (100), a PID before it (100) with an identifier (101); a malformed number is a 102', () => {
+    expect(run([msh('ORU^R01^ORU_R01'), PID]).errors.map((e) => [e.code, e.location.segment])).toEqual([[100, 'MSH']]);
+    expect(run([msh('ORU^R01^ORU_R01'), BMP, CREATININE]).errors.map((e) => [e.code, e.location.segment])).toEqual([[100, 'OBR']]);
+    const noId = run([msh('ORU^R01^ORU_R01'), seg('PID', { 1: '1', 5: 'Doe^Jo' }), BMP, CREATININE]);
+    expect(noId.errors.map((e) => [e.code, e.location.segment, e.location.field])).toEqual([[101, 'PID', 3]]);
+    const bad = run([msh('ORU^R01^ORU_R01'), PID, BMP, seg('OBX', { 1: '1', 2: 'NM', 3: '2160-0^Creatinine^LN', 5: 'high' })]);
+    expect(bad.errors.map((e) => [e.code, e.location.segment, e.location.field])).toEqual([[102, 'OBX', 5]]);
+  });
+});
+
 describe('the visit (PV1-19) as an encounter token', () => {
   const pv1 = (visit: string) => seg('PV1', { 1: '1', 2: 'I', 3: '4W^412^B^HOSP', 19: visit });
   const VISIT = encounterToken(TOKEN_KEY, { authority: 'HOSP', type: 'VN', value: 'V7781' });
@@ -1176,8 +1261,8 @@ describe('ADT^A60: allergy updates (IAM)', () => {
 });
 
 describe('other message types → hl7v2.unhandled', () => {
-  it('keeps an ORU^R01 whole, with its raw text, its patient token and the message time', () => {
-    const lines = [msh('ORU^R01^ORU_R01'), PID, seg('OBR', { 1: '1', 4: '24331-1^Lipid panel^LN' }), seg('OBX', { 1: '1', 2: 'NM', 3: '2093-3^Cholesterol^LN', 5: '182' })];
+  it('keeps a DFT^P03 whole, with its raw text, its patient token and the message time', () => {
+    const lines = [msh('DFT^P03^DFT_P03'), PID, seg('FT1', { 1: '1', 4: '20240501', 6: 'CG', 7: '99213^Office visit^CPT' })];
     const result = run(lines);
     expect(result.errors).toEqual([]);
     expect(result.unhandled).toBe(true);
@@ -1187,7 +1272,7 @@ describe('other message types → hl7v2.unhandled', () => {
       occurred_at: '2024-05-01T12:30:00.000Z',
       facility_id: 'fac-hosp',
       patient_ref: PATIENT,
-      payload: { message_type: 'ORU^R01', structure: 'ORU_R01', version: '2.5.1', raw: text(lines) },
+      payload: { message_type: 'DFT^P03', structure: 'DFT_P03', version: '2.5.1', raw: text(lines) },
     });
     expect(result.phi.map((p) => p.token)).toEqual([PATIENT]);
   });
@@ -1206,11 +1291,11 @@ describe('other message types → hl7v2.unhandled', () => {
 });
 
 describe('HL7_UNHANDLED: keep, record or refuse the messages that are not translated', () => {
-  const ORU = [msh('ORU^R01^ORU_R01'), PID, seg('OBR', { 1: '1', 4: '24331-1^Lipid panel^LN' }), seg('OBX', { 1: '1', 2: 'NM', 3: '2093-3^Cholesterol^LN', 5: '182' })];
+  const DFT = [msh('DFT^P03^DFT_P03'), PID, seg('FT1', { 1: '1', 4: '20240501', 6: 'CG', 7: '99213^Office visit^CPT' })];
   const rules = (unhandled: TranslateContext['unhandled']) => ({ unhandled });
 
   it('record: the event names the message (type, version, source with the SHA-256 of the bytes) without its text', () => {
-    const result = run(ORU, rules({ '*': 'record' }));
+    const result = run(DFT, rules({ '*': 'record' }));
     expect(result.errors).toEqual([]);
     expect(result.refused).toBeUndefined();
     const [event] = result.events;
@@ -1218,10 +1303,10 @@ describe('HL7_UNHANDLED: keep, record or refuse the messages that are not transl
       type: 'hl7v2.unhandled',
       patient_ref: PATIENT,
       source: { adapter: 'hl7v2', sender: 'EHR^HOSP', message_id: 'CTRL1', raw_sha256: RAW_SHA },
-      payload: { message_type: 'ORU^R01', structure: 'ORU_R01', version: '2.5.1', reason: 'message type ORU^R01 is not translated; its text is not kept (HL7_UNHANDLED)' },
+      payload: { message_type: 'DFT^P03', structure: 'DFT_P03', version: '2.5.1', reason: 'message type DFT^P03 is not translated; its text is not kept (HL7_UNHANDLED)' },
     });
     expect(event!.payload).not.toHaveProperty('raw');
-    expect(JSON.stringify(event)).not.toMatch(/Cholesterol|182|Zebedee/);
+    expect(JSON.stringify(event)).not.toMatch(/Office visit|99213|Zebedee/);
   });
 
   it('refuse: no event, and a refusal at MSH-9 — 200 for a message code never translated, 201 for an untranslated trigger of one that is', () => {
@@ -1235,9 +1320,9 @@ describe('HL7_UNHANDLED: keep, record or refuse the messages that are not transl
   });
 
   it('takes the most specific rule: CODE^TRIGGER, then CODE, then *, else keep', () => {
-    const policy = rules({ 'ORU^R01': 'keep', ORU: 'refuse', '*': 'record' });
-    expect(run(ORU, policy).events[0]!.payload.raw).toBe(text(ORU));
-    expect(run([msh('ORU^R30'), PID], policy).refused?.code).toBe(200);
+    const policy = rules({ 'DFT^P03': 'keep', DFT: 'refuse', '*': 'record' });
+    expect(run(DFT, policy).events[0]!.payload.raw).toBe(text(DFT));
+    expect(run([msh('DFT^P11'), PID], policy).refused?.code).toBe(200);
     expect(run([msh('MDM^T02'), PID], policy).events[0]!.payload).not.toHaveProperty('raw');
     expect(run([msh('MDM^T02'), PID], rules({ SIU: 'refuse' })).events[0]!.payload.raw).toBe(text([msh('MDM^T02'), PID]));
     expect(run([msh('MDM^T02'), PID], rules({ siu: 'refuse' } as never)).refused).toBeUndefined();

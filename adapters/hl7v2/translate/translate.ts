@@ -6,6 +6,7 @@ import { translateRds } from './dispense.ts';
 import { checkFacilityRule } from './facility.ts';
 import { Job } from './job.ts';
 import { translateOmp, translateOrm, translateRde } from './orders.ts';
+import { translateResults } from './results.ts';
 import type { TranslateContext, TranslationResult } from './types.ts';
 
 type Handler = (job: Job) => void;
@@ -27,6 +28,7 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
   'VXU^V04': translateAdministrations,
   'RGV^O15': translateGives,
   'RGV^O01': translateGives,
+  'ORU^R01': translateResults,
   ...Object.fromEntries(Object.keys(PATIENT_UPDATE_TRIGGERS).map((trigger) => [`ADT^${trigger}`, translatePatientUpdate])),
   ...Object.fromEntries(Object.keys(PATIENT_MERGE_TRIGGERS).map((trigger) => [`ADT^${trigger}`, translateMerge])),
 };

@@ -39,6 +39,8 @@ export interface TranslateContext {
   orderObservations?: ObservationFilter;
   /** which OBX of an administration are carried (HL7_ADMINISTRATION_OBSERVATIONS); absent: all */
   administrationObservations?: ObservationFilter;
+  /** which OBX of a result message are carried (HL7_RESULT_OBSERVATIONS); absent: all */
+  resultObservations?: ObservationFilter;
 }
 
 /** Which observations (OBX) are carried: all, none, or those whose OBX-3 (primary or alternate code) is listed. */
