@@ -40,13 +40,14 @@ export function translateResults(job: Job): void {
       r.issue(100, { seg }, `OBR ${group} of ${job.messageType} has no PID before it`);
       continue;
     }
+    // The results first: a patient none of whose results is carried leaves nothing in the vault either.
+    const observations = readObservations(job, r.following(segments, seg, ['OBR', 'ORC', 'PID']), job.ctx.resultObservations);
+    if (observations.length === 0) continue;
     const patient = job.readPid(pid);
     if (!patient) {
       r.issue(101, { seg: pid, field: 3 }, 'PID-3 (patient identifier list) has no identifier');
       continue;
     }
-    const observations = readObservations(job, r.following(segments, seg, ['OBR', 'ORC', 'PID']), job.ctx.resultObservations);
-    if (observations.length === 0) continue;
     const encounter = readEncounter(r, pv1, job.ctx.tokenKey);
     if (encounter) job.addPhi({ token: encounter.token, record: encounter.record, source: 'PV1' });
     const observedAt = r.dtm({ seg, field: 7, component: 1 });

@@ -879,6 +879,10 @@ describe('ORU^R01 → patient.observation: the results a pharmacist doses by', (
       [second, undefined], // the PV1 before the second PID is the first patient's
     ]);
     expect(JSON.stringify(result.events)).not.toContain('MRN7777');
+    // a patient none of whose results is carried is not put in the vault either
+    const creatinineOnly = run([msh('ORU^R01^ORU_R01'), PID, PV1, BMP, CREATININE, other, COAG, INR], { resultObservations: new Set(['2160-0']) });
+    expect(creatinineOnly.events.map((e) => e.patient_ref)).toEqual([PATIENT]);
+    expect(creatinineOnly.phi.map((p) => p.token)).toEqual([PATIENT, visit]);
   });
 
   it('HL7_RESULT_OBSERVATIONS: a group with no result carried gives no event; a message with none is untranslated', () => {
