@@ -27,7 +27,7 @@ describe('HL7 adapter settings', () => {
     }
   });
 
-  it.each(['HL7_ORDER_OBSERVATIONS', 'HL7_ADMINISTRATION_OBSERVATIONS'] as const)(
+  it.each(['HL7_ORDER_OBSERVATIONS', 'HL7_ADMINISTRATION_OBSERVATIONS', 'HL7_ADT_OBSERVATIONS', 'HL7_RESULT_OBSERVATIONS'] as const)(
     'reads %s as all (the default), none, or a list of OBX-3 codes, local ones with spaces included',
     (name) => {
       expect(parse(name, 'all').data).toBe('all');

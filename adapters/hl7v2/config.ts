@@ -102,6 +102,9 @@ export const hl7ConfigShape = {
   HL7_ADMINISTRATION_OBSERVATIONS: observationFilter.describe(
     'which observations (OBX) of an administration (RAS, VXU) its events carry, as HL7_ORDER_OBSERVATIONS (`30963-3,64994-7,29769-7`: vaccine funding source, funding eligibility, date the VIS was presented)',
   ),
+  HL7_ADT_OBSERVATIONS: observationFilter.describe(
+    'which observations (OBX) of an ADT message its patient.update carries, as HL7_ORDER_OBSERVATIONS (`29463-7,3141-9,8302-2`: body weight measured and stated, height): the admission weight a dose is calculated by',
+  ),
   HL7_RESULT_OBSERVATIONS: observationFilter.describe(
     'which results (OBX) of an ORU^R01 reach the ledger as patient.observation events, as HL7_ORDER_OBSERVATIONS (`2160-0,33914-3,6301-6,2823-3`: creatinine, eGFR, INR, potassium); `none` leaves result messages untranslated (HL7_UNHANDLED)',
   ),

@@ -89,6 +89,7 @@ export async function startHl7Adapter(deps: {
     unhandled: config.HL7_UNHANDLED,
     orderObservations: config.HL7_ORDER_OBSERVATIONS,
     administrationObservations: config.HL7_ADMINISTRATION_OBSERVATIONS,
+    adtObservations: config.HL7_ADT_OBSERVATIONS,
     resultObservations: config.HL7_RESULT_OBSERVATIONS,
   };
   const problems = checkTranslateConfig(translation);

@@ -356,6 +356,8 @@ export const patientUpdatePayloadSchema = z.looseObject({
   expected_return_at: isoInstant.optional(),
   /** the patient's allergies as this message lists them (absent: the message listed none) */
   allergies: z.array(allergySchema).optional(),
+  /** what the message observed of the patient (its OBXs): the weight and height doses are calculated by */
+  observations: z.array(observationSchema).optional(),
   hl7v2: hl7v2OriginSchema.optional(),
 });
 

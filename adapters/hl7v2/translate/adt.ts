@@ -3,6 +3,7 @@ import type { Hl7Segment } from '../message.ts';
 import type { Job } from './job.ts';
 import { readAllergies } from './allergies.ts';
 import { careLocation } from './location.ts';
+import { readObservations } from './observations.ts';
 import { readPrior } from './patient.ts';
 
 /**
@@ -53,8 +54,9 @@ export const PATIENT_MERGE_TRIGGERS: Readonly<Record<string, PatientMergeAction>
 
 /**
  * ADT admissions, transfers, discharges, registrations and person updates (PATIENT_UPDATE_TRIGGERS) → one
- * `patient.update`. The event carries the token, what happened, the patient class and where the patient is; the
- * identifiers and demographics go to the PHI vault list only.
+ * `patient.update`. The event carries the token, what happened, the patient class, where the patient is, the
+ * allergies and the observations (weight, height) the message lists; the identifiers and demographics go to the PHI
+ * vault list only.
  */
 export function translatePatientUpdate(job: Job): void {
   const r = job.r;
@@ -90,6 +92,8 @@ export function translatePatientUpdate(job: Job): void {
       expected_discharge_at: pv2 ? r.dtm({ seg: pv2, field: 9, component: 1 }) : undefined,
       expected_return_at: pv2 ? r.dtm({ seg: pv2, field: 47, component: 1 }) : undefined,
       allergies: readAllergies(job),
+      // the OBXs of an ADT are the patient's: the weight and height a dose is calculated by
+      observations: readObservations(job, r.segments, job.ctx.adtObservations),
       hl7v2: { message_type: job.messageType, event_type_code: r.val(job.message.segment('EVN'), 1) || undefined },
     },
   });

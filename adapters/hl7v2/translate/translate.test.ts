@@ -1082,6 +1082,29 @@ describe('ADT → patient.update / patient.merge', () => {
     expect(bad.errors.map((e) => [e.code, e.location.segment, e.location.field])).toEqual([[102, 'PV2', 47]]);
   });
 
+  it('carries the OBXs of an ADT as the patient\'s observations (weight, height), never text; HL7_ADT_OBSERVATIONS narrows them', () => {
+    const lines = [
+      msh('ADT^A01^ADT_A01'),
+      EVN,
+      PID,
+      seg('PV1', { 1: '1', 2: 'I' }),
+      seg('OBX', { 1: '1', 2: 'NM', 3: '29463-7^Body weight^LN', 5: '81.2', 6: 'kg^kilogram^UCUM', 11: 'F', 14: '20240501080000-0400' }),
+      seg('OBX', { 1: '2', 2: 'NM', 3: '8302-2^Body height^LN', 5: '178', 6: 'cm', 11: 'F' }),
+      seg('OBX', { 1: '3', 2: 'ST', 3: '8251-1^Comment^LN', 5: 'weighed by daughter Juniper' }),
+      seg('AL1', { 1: '1', 2: 'DA', 3: '70618^Penicillin^RXNORM' }),
+    ];
+    const result = run(lines);
+    expect(result.errors).toEqual([]);
+    expect(result.events[0]!.payload.observations).toEqual([
+      { code: { code: '29463-7', display: 'Body weight', system: 'LN' }, value: 81.2, unit: 'kg', status: 'F', observed_at: '2024-05-01T12:00:00.000Z' },
+      { code: { code: '8302-2', display: 'Body height', system: 'LN' }, value: 178, unit: 'cm', status: 'F' },
+    ]);
+    expect(JSON.stringify(result.events)).not.toContain('Juniper');
+    const weightOnly = run(lines, { adtObservations: new Set(['29463-7']), orderObservations: 'none', resultObservations: 'none' });
+    expect((weightOnly.events[0]!.payload.observations as { value: number }[]).map((o) => o.value)).toEqual([81.2]);
+    expect(run(lines, { adtObservations: 'none' }).events[0]!.payload).not.toHaveProperty('observations');
+  });
+
   it('leaves location and times out when PV1 has none, and when there is no PV1', () => {
     for (const lines of [[msh('ADT^A28'), PID, seg('PV1', { 1: '1', 2: 'N' })], [msh('ADT^A28'), PID]]) {
       const payload = run(lines).events[0]!.payload;

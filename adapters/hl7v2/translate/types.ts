@@ -39,6 +39,8 @@ export interface TranslateContext {
   orderObservations?: ObservationFilter;
   /** which OBX of an administration are carried (HL7_ADMINISTRATION_OBSERVATIONS); absent: all */
   administrationObservations?: ObservationFilter;
+  /** which OBX of an ADT message are carried (HL7_ADT_OBSERVATIONS); absent: all */
+  adtObservations?: ObservationFilter;
   /** which OBX of a result message are carried (HL7_RESULT_OBSERVATIONS); absent: all */
   resultObservations?: ObservationFilter;
 }
