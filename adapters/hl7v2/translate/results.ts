@@ -40,8 +40,9 @@ export function translateResults(job: Job): void {
       r.issue(100, { seg }, `OBR ${group} of ${job.messageType} has no PID before it`);
       continue;
     }
-    // The results first: a patient none of whose results is carried leaves nothing in the vault either.
-    const observations = readObservations(job, r.following(segments, seg, ['OBR', 'ORC', 'PID']), job.ctx.resultObservations);
+    // The results first: a patient none of whose results is carried leaves nothing in the vault either. The OBXs
+    // after an SPM describe the specimen (its volume, its condition), not a result: the group's results end there.
+    const observations = readObservations(job, r.following(segments, seg, ['OBR', 'ORC', 'PID', 'SPM']), job.ctx.resultObservations);
     if (observations.length === 0) continue;
     const patient = job.readPid(pid);
     if (!patient) {

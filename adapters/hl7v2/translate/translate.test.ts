@@ -833,7 +833,9 @@ describe('ORU^R01 → patient.observation: the results a pharmacist doses by', (
   const visit = encounterToken(TOKEN_KEY, { authority: 'HOSP', type: 'VN', value: 'V7781' });
 
   it('one event per OBR with the numbers and codes after it, never text; the panel, order, times and status', () => {
-    const result = run([msh('ORU^R01^ORU_R01'), PID, PV1, BMP, CREATININE, EGFR, COMMENT, COAG, INR]);
+    // the OBX after the SPM is the specimen's (its volume), not a result
+    const SPECIMEN = [seg('SPM', { 1: '1', 4: '119364003^Serum^SCT' }), seg('OBX', { 1: '1', 2: 'NM', 3: '3128-7^Specimen volume^LN', 5: '5', 6: 'mL' })];
+    const result = run([msh('ORU^R01^ORU_R01'), PID, PV1, BMP, CREATININE, EGFR, COMMENT, ...SPECIMEN, COAG, INR]);
     expect(result.errors).toEqual([]);
     expect(result.unhandled).toBeUndefined();
     expect(result.events.map((e) => [e.type, e.patient_ref, e.occurred_at])).toEqual([
