@@ -298,7 +298,16 @@ describe('web UI routes', () => {
       ts.store,
       [
         testEvent('HISTFAC', 31, { patient_ref: HISTORY_PATIENT_REF(keys.tokenKey), drug: { ndc11: '00591036901', schedule: 'II' } }),
-        testEvent('HISTFAC', 32, { patient_ref: HISTORY_PATIENT_REF(keys.tokenKey), payload: { encounter_ref: encounterToken(keys.tokenKey, HISTORY_VISIT) } }),
+        testEvent('HISTFAC', 32, {
+          type: 'patient.observation',
+          patient_ref: HISTORY_PATIENT_REF(keys.tokenKey),
+          drug: undefined,
+          quantity: undefined,
+          payload: {
+            encounter_ref: encounterToken(keys.tokenKey, HISTORY_VISIT),
+            observations: [{ code: { code: '2160-0', display: 'Creatinine', system: 'LN' }, value: 2.4, unit: 'mg/dL', abnormal: 'H' }],
+          },
+        }),
         // recorded under an earlier record of the same patient, since merged into theirs (below)
         testEvent('HISTFAC', 33, { patient_ref: HISTORY_PRIOR_REF }),
       ],
@@ -905,6 +914,8 @@ describe('web UI routes', () => {
     expect(found.html).toContain('MSG-HISTFAC-33');
     expect(found.html).toContain('<a href="/ui/trace?message_id=MSG-HISTFAC-31&amp;sender=PHARM%5EHOSP&amp;adapter=hl7v2">MSG-HISTFAC-31</a>');
     expect(found.html).toMatch(/<td class="mono">00591036901<\/td><td>II<\/td>/);
+    // what each event was about: the results with their values and flags
+    expect(found.html).toMatch(/<th scope="row">patient.observation<\/th><td>Creatinine 2.4 mg\/dL H<\/td>/);
     expect(found.headers.get('location')).toBeNull();
 
     const visit = await pharmacist.post('/ui/patients', { kind: 'encounter', value: 'ZZHISTVISIT1', authority: 'GENHOSP1', type: '' }, { csrfFrom: form.html });

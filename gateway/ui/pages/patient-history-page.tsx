@@ -1,3 +1,4 @@
+import { eventSummary } from '../../history/event-summary.ts';
 import type { PatientHistory } from '../../history/patient-history.ts';
 import type { LedgerEntry } from '../../store/ledger.ts';
 import { CsrfField } from '../components/csrf-field.tsx';
@@ -96,6 +97,7 @@ function HistoryResult(props: { page: PageContext; form: HistoryForm; history: P
                 <th scope="col">Recorded</th>
                 <th scope="col">Facility</th>
                 <th scope="col">Type</th>
+                <th scope="col">What</th>
                 <th scope="col">Drug</th>
                 <th scope="col">Schedule</th>
                 <th scope="col" class="num">
@@ -136,6 +138,9 @@ function HistoryRow(props: { entry: LedgerEntry }) {
       </td>
       <td>{props.entry.chain}</td>
       <th scope="row">{event.type}</th>
+      <td>
+        <Value v={eventSummary(event)} />
+      </td>
       <td class="mono">
         <Value v={event.drug?.ndc11 ?? event.drug?.rxnorm} />
       </td>
