@@ -344,6 +344,9 @@ export const patientUpdatePayloadSchema = z.looseObject({
   location: careLocationSchema.optional(),
   /** where the patient was before a transfer */
   prior_location: careLocationSchema.optional(),
+  /** the attending and admitting doctors (PV1-7, PV1-17): whom a pharmacist asks about the patient's orders */
+  attending: providerRefSchema.optional(),
+  admitting: providerRefSchema.optional(),
   /** where a pending transfer will take the patient (PV1-42) */
   pending_location: careLocationSchema.optional(),
   admitted_at: isoInstant.optional(),
@@ -375,6 +378,8 @@ export const patientObservationPayloadSchema = z.looseObject({
   reported_at: isoInstant.optional(),
   /** HL7 table 0123: F final, P preliminary, C corrected, X cancelled, … (OBR-25) */
   result_status: z.string().optional(),
+  /** who ordered the tests (OBR-16): whom a pharmacist calls about a critical value */
+  ordering_provider: providerRefSchema.optional(),
   observations: z.array(observationSchema).min(1),
   patient_class: z.string().optional(),
   /** the visit the results belong to (PV1-19, tokenised) */

@@ -1,5 +1,6 @@
 import type { PatientMergeAction, PatientUpdateAction } from '../../../gateway/events/schema.ts';
 import type { Hl7Segment } from '../message.ts';
+import { providerOf } from './codes.ts';
 import type { Job } from './job.ts';
 import { readAllergies } from './allergies.ts';
 import { careLocation } from './location.ts';
@@ -85,6 +86,8 @@ export function translatePatientUpdate(job: Job): void {
       encounter_ref: job.encounter()?.token,
       location: careLocation(r, pv1, 3),
       prior_location: careLocation(r, pv1, 6),
+      attending: providerOf(r, pv1, 7),
+      admitting: providerOf(r, pv1, 17),
       pending_location: careLocation(r, pv1, 42),
       admitted_at: pv1 ? r.dtm({ seg: pv1, field: 44, component: 1 }) : undefined,
       discharged_at: pv1 ? r.dtm({ seg: pv1, field: 45, component: 1 }) : undefined,

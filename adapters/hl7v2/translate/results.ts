@@ -1,5 +1,5 @@
 import type { Hl7Segment } from '../message.ts';
-import { cweFirst, entityId } from './codes.ts';
+import { cweFirst, entityId, providerOf } from './codes.ts';
 import { readEncounter } from './encounter.ts';
 import type { Job } from './job.ts';
 import { careLocation } from './location.ts';
@@ -63,6 +63,7 @@ export function translateResults(job: Job): void {
         observed_at: observedAt,
         reported_at: reportedAt,
         result_status: r.val(seg, 25) || undefined,
+        ordering_provider: providerOf(r, seg, 16),
         observations,
         patient_class: r.val(pv1, 2) || undefined,
         encounter_ref: encounter?.token,

@@ -824,7 +824,16 @@ describe('observations an order carries (OBX): what a dose depends on', () => {
 
 describe('ORU^R01 → patient.observation: the results a pharmacist doses by', () => {
   const PV1 = seg('PV1', { 1: '1', 2: 'I', 3: '4W^412^B^HOSP', 19: 'V7781^^^HOSP^VN' });
-  const BMP = seg('OBR', { 1: '1', 2: 'PL55^EHR', 3: 'LAB88^LIS', 4: '24323-8^Comprehensive metabolic panel^LN', 7: '20240501063000-0400', 22: '20240501081500-0400', 25: 'F' });
+  const BMP = seg('OBR', {
+    1: '1',
+    2: 'PL55^EHR',
+    3: 'LAB88^LIS',
+    4: '24323-8^Comprehensive metabolic panel^LN',
+    7: '20240501063000-0400',
+    16: '1234^Welby^Marcus^^^Dr^^^HOSP^L^^^NPI',
+    22: '20240501081500-0400',
+    25: 'F',
+  });
   const CREATININE = seg('OBX', { 1: '1', 2: 'NM', 3: '2160-0^Creatinine^LN', 5: '2.1', 6: 'mg/dL', 8: 'H', 11: 'F' });
   const EGFR = seg('OBX', { 1: '2', 2: 'SN', 3: '33914-3^eGFR^LN', 5: '<^30', 6: 'mL/min/{1.73_m2}', 8: 'L', 11: 'F' });
   const COMMENT = seg('OBX', { 1: '3', 2: 'TX', 3: '8251-1^Comment^LN', 5: 'called to Dr Quincy' });
@@ -848,6 +857,7 @@ describe('ORU^R01 → patient.observation: the results a pharmacist doses by', (
       observed_at: '2024-05-01T10:30:00.000Z',
       reported_at: '2024-05-01T12:15:00.000Z',
       result_status: 'F',
+      ordering_provider: { id: '1234', id_type: 'NPI', authority: 'HOSP' },
       observations: [
         { code: { code: '2160-0', display: 'Creatinine', system: 'LN' }, value: 2.1, unit: 'mg/dL', abnormal: 'H', status: 'F' },
         { code: { code: '33914-3', display: 'eGFR', system: 'LN' }, comparator: '<', value: 30, unit: 'mL/min/{1.73_m2}', abnormal: 'L', status: 'F' },
@@ -867,7 +877,7 @@ describe('ORU^R01 → patient.observation: the results a pharmacist doses by', (
       ['PID', PATIENT],
       ['PV1', visit],
     ]);
-    expect(JSON.stringify(result.events)).not.toMatch(/Quincy|V7781/);
+    expect(JSON.stringify(result.events)).not.toMatch(/Quincy|V7781|Welby/);
     expect(leaksPhi(result)).toEqual([]);
   });
 
@@ -1031,6 +1041,8 @@ describe('ADT → patient.update / patient.merge', () => {
       2: 'I',
       3: '4W&1.2.3&ISO^412^B^GENHOS&2.16.840.1.5&ISO^^N^TOWER A^4',
       6: 'ICU^7^^GENHOS',
+      7: '4411^House^Gregory^^^Dr^^^HOSP^L^^^NPI',
+      17: '5522^Quinn^Michaela^^^Dr^^^HOSP',
       19: 'VISIT0099^^^HOSP^VN',
       44: '20240428221500-0400',
       45: '202405011000-0400',
@@ -1040,6 +1052,10 @@ describe('ADT → patient.update / patient.merge', () => {
     const payload = result.events[0]!.payload;
     expect(payload.location).toEqual({ point_of_care: '4W', room: '412', bed: 'B', facility: 'GENHOS', building: 'TOWER A', floor: '4' });
     expect(payload.prior_location).toEqual({ point_of_care: 'ICU', room: '7', facility: 'GENHOS' });
+    // the doctors by identifier only
+    expect(payload.attending).toEqual({ id: '4411', id_type: 'NPI', authority: 'HOSP' });
+    expect(payload.admitting).toEqual({ id: '5522', authority: 'HOSP' });
+    expect(JSON.stringify(result.events[0])).not.toMatch(/House|Quinn/);
     expect(payload.admitted_at).toBe('2024-04-29T02:15:00.000Z');
     expect(payload.discharged_at).toBe('2024-05-01T14:00:00.000Z');
     // the visit number is an identifier: it stays out of the event
