@@ -4,13 +4,14 @@ import type { Job } from './job.ts';
 import type { ObservationFilter } from './types.ts';
 
 /**
- * The observations an order or an administration carries (OBX of its group, HL7 v2.5 §4A, §4.13): the weight,
- * height, creatinine or eGFR a pharmacist doses by; the vaccine funding source and eligibility and the date the
- * VIS was presented that an immunisation record needs; the pain score taken before a dose. Only values that are
- * numbers (NM), structured numbers (SN: `>60`, `1:128`), codes (CE, CWE, CNE) or dates and times (DT, TS, DTM) are
- * carried; text (ST, TX, FT), documents and anything else can hold free text, and are not. HL7_ORDER_OBSERVATIONS and
- * HL7_ADMINISTRATION_OBSERVATIONS narrow them to the codes a pharmacy uses, or to none: what an event carries stays
- * in the ledger for good, and every observation costs its share of each write.
+ * The observations (OBX) an order, an administration, an ADT message or a result carries (HL7 v2.5 §4A, §4.13, §3,
+ * §7): the weight, height, creatinine or eGFR a pharmacist doses by; the vaccine funding source and eligibility and
+ * the date the VIS was presented that an immunisation record needs; the pain score taken before a dose. Only values
+ * that are numbers (NM), structured numbers (SN: `>60`, `1:128`), codes (CE, CWE, CNE) or dates and times (DT, TS,
+ * DTM) are carried; text (ST, TX, FT), documents and anything else can hold free text, and are not. `wanted` (one
+ * of HL7_ORDER_, HL7_ADMINISTRATION_, HL7_ADT_ and HL7_RESULT_OBSERVATIONS) narrows them to the codes a pharmacy
+ * uses, or to none: what an event carries stays in the ledger for good, and every observation costs its share of
+ * each write.
  */
 const CODED_TYPES: ReadonlySet<string> = new Set(['CE', 'CWE', 'CNE']);
 const TIME_TYPES: ReadonlySet<string> = new Set(['TS', 'DTM']);
