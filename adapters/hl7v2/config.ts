@@ -106,7 +106,7 @@ export const hl7ConfigShape = {
     'which observations (OBX) of an ADT message its patient.update carries, as HL7_ORDER_OBSERVATIONS (`29463-7,3141-9,8302-2`: body weight measured and stated, height): the admission weight a dose is calculated by',
   ),
   HL7_RESULT_OBSERVATIONS: observationFilter.describe(
-    'which results (OBX) of an ORU^R01 reach the ledger as patient.observation events, as HL7_ORDER_OBSERVATIONS (`2160-0,33914-3,6301-6,2823-3`: creatinine, eGFR, INR, potassium); `none` leaves result messages untranslated (HL7_UNHANDLED)',
+    'which results (OBX) of an ORU^R01 reach the ledger as patient.observation events, as HL7_ORDER_OBSERVATIONS (`2160-0,33914-3,6301-6,2823-3`: creatinine, eGFR, INR, potassium); a message with none of them goes the way HL7_UNHANDLED says, so pair a list with `ORU=record` there; `none` leaves result messages untranslated',
   ),
   HL7_OUTBOUND_TARGETS: z
     .string()

@@ -25,6 +25,7 @@ import { Lanes } from './pipeline/lanes.ts';
 import { SeenMessages } from './pipeline/seen-messages.ts';
 import { parseAllowList } from './pipeline/sender-allow-list.ts';
 import { checkTranslateConfig } from './translate/index.ts';
+import { unhandledAction } from './translate/unhandled-policy.ts';
 
 /** The HL7 v2 adapter as the composition root starts it: the MLLP listeners with the pipeline behind them. */
 
@@ -64,6 +65,16 @@ export function dedupeWindowWarning(config: { HL7_DEDUPE_WINDOW_S: number; DUPLI
   return 'HL7_DEDUPE_WINDOW_S is longer than DUPLICATE_WINDOW_S: past the latter, a resend with other bytes under a known MSH-10 becomes a new event';
 }
 
+/**
+ * A list in HL7_RESULT_OBSERVATIONS says which results the pharmacy takes; a result message none of whose results is
+ * listed then goes the way HL7_UNHANDLED says, and its default keeps the message whole, text and all — the opposite
+ * of what the list was for.
+ */
+export function resultFilterWarning(config: Pick<Hl7Config, 'HL7_RESULT_OBSERVATIONS' | 'HL7_UNHANDLED'>): string | undefined {
+  if (!(config.HL7_RESULT_OBSERVATIONS instanceof Set) || unhandledAction(config.HL7_UNHANDLED, 'ORU', 'R01') !== 'keep') return undefined;
+  return 'HL7_RESULT_OBSERVATIONS lists the results to carry, but HL7_UNHANDLED keeps a result message none of whose results is listed whole, with its text: add ORU=record (or ORU=refuse) to HL7_UNHANDLED to keep only a record of it';
+}
+
 const REPLAY_CONNECTION: MllpConnectionInfo = { id: 'quarantine-replay', remoteAddress: 'replay', remotePort: 0, tls: false };
 
 export async function startHl7Adapter(deps: {
@@ -96,6 +107,8 @@ export async function startHl7Adapter(deps: {
   if (problems.length > 0) throw new Hl7ConfigError(problems);
   const windowWarning = dedupeWindowWarning(config);
   if (windowWarning) deps.logger.warn({ HL7_DEDUPE_WINDOW_S: config.HL7_DEDUPE_WINDOW_S, DUPLICATE_WINDOW_S: config.DUPLICATE_WINDOW_S }, windowWarning);
+  const resultWarning = resultFilterWarning(config);
+  if (resultWarning) deps.logger.warn(resultWarning);
 
   const seen = await SeenMessages.open(deps.bus, config.HL7_DEDUPE_WINDOW_S * 1000);
   const targets = config.HL7_OUTBOUND_TARGETS ?? [];
