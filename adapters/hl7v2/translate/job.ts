@@ -117,9 +117,15 @@ export class Job {
   /** The visit of the message (PV1-19), tokenised; its identifier goes to the vault list once. */
   encounter(): EncounterRead | undefined {
     if (this.encounterRead !== null) return this.encounterRead;
-    this.encounterRead = readEncounter(this.r, this.message.segment('PV1'), this.ctx.tokenKey);
-    if (this.encounterRead) this.addPhi({ token: this.encounterRead.token, record: this.encounterRead.record, source: 'PV1' });
+    this.encounterRead = this.readVisit(this.message.segment('PV1'));
     return this.encounterRead;
+  }
+
+  /** The visit of one PV1 (a message of several patients has several), tokenised; its identifier to the vault list. */
+  readVisit(pv1: Hl7Segment | undefined): EncounterRead | undefined {
+    const visit = readEncounter(this.r, pv1, this.ctx.tokenKey);
+    if (visit) this.addPhi({ token: visit.token, record: visit.record, source: 'PV1' });
+    return visit;
   }
 
   readPid(pid: Hl7Segment): PatientRead | undefined {

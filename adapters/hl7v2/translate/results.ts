@@ -1,6 +1,5 @@
 import type { Hl7Segment } from '../message.ts';
 import { cweFirst, entityId, providerOf } from './codes.ts';
-import { readEncounter } from './encounter.ts';
 import type { Job } from './job.ts';
 import { careLocation } from './location.ts';
 import { readObservations } from './observations.ts';
@@ -25,6 +24,9 @@ export function translateResults(job: Job): void {
   }
   let pid: Hl7Segment | undefined;
   let pv1: Hl7Segment | undefined;
+  // each PID and PV1 is read once, however many OBRs follow it
+  const patients = new Map<Hl7Segment, ReturnType<Job['readPid']>>();
+  const visits = new Map<Hl7Segment | undefined, ReturnType<Job['readVisit']>>();
   let group = 0;
   let translated = 0;
   for (const seg of segments) {
@@ -44,13 +46,14 @@ export function translateResults(job: Job): void {
     // after an SPM describe the specimen (its volume, its condition), not a result: the group's results end there.
     const observations = readObservations(job, r.following(segments, seg, ['OBR', 'ORC', 'PID', 'SPM']), job.ctx.resultObservations);
     if (observations.length === 0) continue;
-    const patient = job.readPid(pid);
+    if (!patients.has(pid)) patients.set(pid, job.readPid(pid));
+    const patient = patients.get(pid);
     if (!patient) {
       r.issue(101, { seg: pid, field: 3 }, 'PID-3 (patient identifier list) has no identifier');
       continue;
     }
-    const encounter = readEncounter(r, pv1, job.ctx.tokenKey);
-    if (encounter) job.addPhi({ token: encounter.token, record: encounter.record, source: 'PV1' });
+    if (!visits.has(pv1)) visits.set(pv1, job.readVisit(pv1));
+    const encounter = visits.get(pv1);
     const observedAt = r.dtm({ seg, field: 7, component: 1 });
     const reportedAt = r.dtm({ seg, field: 22, component: 1 });
     job.add({
