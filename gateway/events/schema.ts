@@ -300,8 +300,8 @@ export const rxAdministrationPayloadSchema = z.looseObject({
  * What happened to the patient or the stay: admissions, transfers and discharges (and their cancellations) tell a
  * pharmacy which unit to supply and when to stop a patient's orders; the pending ones, what to prepare (discharge
  * medicines before a pending discharge, the new unit's supply before a pending transfer); a leave of absence, when
- * to hold the doses due while the patient is away; `update`, `add_person` and `update_person` change demographics
- * only.
+ * to hold the doses due while the patient is away; a swap (two patients exchanging beds, one event each), where
+ * each one's doses now go; `update`, `add_person` and `update_person` change demographics only.
  */
 export const PATIENT_UPDATE_ACTIONS = [
   'admit',
@@ -326,6 +326,7 @@ export const PATIENT_UPDATE_ACTIONS = [
   'return_from_leave_of_absence',
   'cancel_leave_of_absence',
   'cancel_return_from_leave_of_absence',
+  'swap',
   'add_person',
   'update_person',
   'update_allergies',

@@ -8,8 +8,9 @@ import { readObservations } from './observations.ts';
 import { readPrior } from './patient.ts';
 
 /**
- * The ADT triggers translated to `patient.update` and what each means (v2.5 chapter 3). The account and visit
- * triggers, tracking (A09/A10, A32/A33), bed status (A20) and swaps (A17) stay untranslated (`hl7v2.unhandled`).
+ * The ADT triggers translated to `patient.update` and what each means (v2.5 chapter 3); a swap (A17), of two
+ * patients in one message, has its own translator. The account and visit triggers, tracking (A09/A10, A32/A33) and
+ * bed status (A20) stay untranslated (`hl7v2.unhandled`).
  */
 export const PATIENT_UPDATE_TRIGGERS: Readonly<Record<string, PatientUpdateAction>> = {
   A01: 'admit',
@@ -71,8 +72,6 @@ export function translatePatientUpdate(job: Job): void {
     r.issue(101, { seg: pid, field: 3 }, 'PID-3 (patient identifier list) has no identifier');
     return;
   }
-  const pv1 = job.message.segment('PV1');
-  const pv2 = job.message.segment('PV2');
   const trigger = job.message.triggerEvent.trim();
   job.add({
     type: 'patient.update',
@@ -82,24 +81,76 @@ export function translatePatientUpdate(job: Job): void {
       action: PATIENT_UPDATE_TRIGGERS[trigger],
       trigger,
       identifier_types: patient.identifierTypes,
-      patient_class: r.val(pv1, 2) || undefined,
-      encounter_ref: job.encounter()?.token,
-      location: careLocation(r, pv1, 3),
-      prior_location: careLocation(r, pv1, 6),
-      attending: providerOf(r, pv1, 7),
-      admitting: providerOf(r, pv1, 17),
-      pending_location: careLocation(r, pv1, 42),
-      admitted_at: pv1 ? r.dtm({ seg: pv1, field: 44, component: 1 }) : undefined,
-      discharged_at: pv1 ? r.dtm({ seg: pv1, field: 45, component: 1 }) : undefined,
-      expected_admit_at: pv2 ? r.dtm({ seg: pv2, field: 8, component: 1 }) : undefined,
-      expected_discharge_at: pv2 ? r.dtm({ seg: pv2, field: 9, component: 1 }) : undefined,
-      expected_return_at: pv2 ? r.dtm({ seg: pv2, field: 47, component: 1 }) : undefined,
+      ...visitFields(job, job.message.segment('PV1'), job.message.segment('PV2'), job.encounter()?.token),
       allergies: readAllergies(job),
       // the OBXs of an ADT are the patient's: the weight and height a dose is calculated by
       observations: readObservations(job, r.segments, job.ctx.adtObservations),
       hl7v2: { message_type: job.messageType, event_type_code: r.val(job.message.segment('EVN'), 1) || undefined },
     },
   });
+}
+
+/**
+ * ADT^A17 (v2.5 §3.3.17): two patients exchange beds, and the message repeats PID, PV1 (PV2, OBX) for each. One
+ * `patient.update` per patient, action `swap`, each with its own token, visit, place and observations, read as the
+ * two transfers (A02) the swap stands for: PV1-3 where the patient is now, PV1-6 where they were — the reading
+ * interface engines take when they split an A17 for systems that cannot take one. A patient without a PV1 is a 100:
+ * a swap says nothing else.
+ */
+export function translateSwap(job: Job): void {
+  const r = job.r;
+  const pids = r.segments.filter((s) => s.name === 'PID');
+  if (pids.length < 2) {
+    r.issue(100, { seg: pids[0] ?? job.msh }, `${job.messageType} swaps two patients: ${pids.length === 0 ? 'it has no PID' : 'the second PID is missing'}`);
+    return;
+  }
+  const occurred = job.eventTime();
+  const eventTypeCode = r.val(job.message.segment('EVN'), 1) || undefined;
+  pids.forEach((pid, i) => {
+    const group = r.following(r.segments, pid, ['PID']);
+    const pv1 = group.find((s) => s.name === 'PV1');
+    if (!pv1) {
+      r.issue(100, { seg: pid }, `patient ${i + 1} of ${job.messageType} has no PV1`);
+      return;
+    }
+    const patient = job.readPid(pid);
+    if (!patient) {
+      r.issue(101, { seg: pid, field: 3 }, 'PID-3 (patient identifier list) has no identifier');
+      return;
+    }
+    job.add({
+      type: 'patient.update',
+      occurred_at: occurred,
+      patient_ref: patient.token,
+      payload: {
+        action: 'swap',
+        trigger: 'A17',
+        identifier_types: patient.identifierTypes,
+        ...visitFields(job, pv1, group.find((s) => s.name === 'PV2'), job.readVisit(pv1)?.token),
+        observations: readObservations(job, group, job.ctx.adtObservations),
+        hl7v2: { message_type: job.messageType, event_type_code: eventTypeCode, pair: i + 1 },
+      },
+    });
+  });
+}
+
+/** What a PV1 and PV2 say of one patient's stay: class, places, doctors and expected times. */
+function visitFields(job: Job, pv1: Hl7Segment | undefined, pv2: Hl7Segment | undefined, encounterRef: string | undefined) {
+  const r = job.r;
+  return {
+    patient_class: r.val(pv1, 2) || undefined,
+    encounter_ref: encounterRef,
+    location: careLocation(r, pv1, 3),
+    prior_location: careLocation(r, pv1, 6),
+    attending: providerOf(r, pv1, 7),
+    admitting: providerOf(r, pv1, 17),
+    pending_location: careLocation(r, pv1, 42),
+    admitted_at: pv1 ? r.dtm({ seg: pv1, field: 44, component: 1 }) : undefined,
+    discharged_at: pv1 ? r.dtm({ seg: pv1, field: 45, component: 1 }) : undefined,
+    expected_admit_at: pv2 ? r.dtm({ seg: pv2, field: 8, component: 1 }) : undefined,
+    expected_discharge_at: pv2 ? r.dtm({ seg: pv2, field: 9, component: 1 }) : undefined,
+    expected_return_at: pv2 ? r.dtm({ seg: pv2, field: 47, component: 1 }) : undefined,
+  };
 }
 
 /**

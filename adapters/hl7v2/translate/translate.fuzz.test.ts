@@ -31,7 +31,15 @@ const pending = files
     const lines = text.split(/\r\n|\r|\n/).filter((line) => line.trim() !== '' && !line.startsWith('PV2|'));
     return ['A15', 'A16', 'A21'].map((trigger) => [...lines, pv2].join('\r').replace(/\|ADT\^A0\d/, `|ADT^${trigger}`));
   });
-const corpus = [...files, ...pending];
+// Nor a swap (A17): the same admissions with their patient group (PID onwards) told twice, as the swap's two patients.
+const swaps = files
+  .filter((text) => text.startsWith('MSH|') && /\|ADT\^A0[1-8]/.test(text))
+  .map((text) => {
+    const lines = text.split(/\r\n|\r|\n/).filter((line) => line.trim() !== '');
+    const patientGroup = lines.slice(lines.findIndex((line) => line.startsWith('PID|')));
+    return [...lines, ...patientGroup].join('\r').replace(/\|ADT\^A0\d/, '|ADT^A17');
+  });
+const corpus = [...files, ...pending, ...swaps];
 const pieces = ['|', '^', '~', '&', '\\', '""', '\r', 'ZZ', '20241301', '99999999999999+9999', 'CA', 'RF', '-', '0093005801', 'x'.repeat(80), ''];
 
 function damage(text: string, rnd: () => number): string {
@@ -52,6 +60,19 @@ describe('translate on damaged messages', () => {
     for (const text of pending) {
       const [event] = translate(parseMessage(text), ctx).events;
       expect(event?.payload).toMatchObject({ expected_discharge_at: '2024-05-02T19:00:00.000Z', expected_return_at: '2024-05-03T05:00:00.000Z' });
+    }
+  });
+
+  it('starts from swap seeds that translate undamaged', () => {
+    const ctx = testContext({ defaultTimeZone: 'America/Chicago' });
+    expect(swaps.length).toBeGreaterThanOrEqual(2);
+    for (const text of swaps) {
+      const result = translate(parseMessage(text), ctx);
+      expect(result.errors).toEqual([]);
+      expect(result.events.map((e) => [e.payload.action, (e.payload.hl7v2 as { pair: number }).pair])).toEqual([
+        ['swap', 1],
+        ['swap', 2],
+      ]);
     }
   });
 

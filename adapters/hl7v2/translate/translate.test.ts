@@ -1162,6 +1162,63 @@ describe('ADT → patient.update / patient.merge', () => {
     expect(run([msh('ADT^A08'), PID]).events[0]!.occurred_at).toBe('2024-05-01T12:30:00.000Z');
   });
 
+  // v2.5 §3.3.17: MSH EVN, then PID PV1 [PV2] [OBX] for each of the two patients
+  it('ADT^A17 → one patient.update (swap) per patient, each with its own token, visit, places and observations', () => {
+    const result = run([
+      msh('ADT^A17^ADT_A17'),
+      seg('EVN', { 1: 'A17', 2: '20240501080000-0400' }),
+      PID,
+      seg('PV1', { 1: '1', 2: 'I', 3: '4W^412^B^GENHOS', 6: '4W^415^A^GENHOS', 19: 'VISIT0099^^^HOSP^VN' }),
+      seg('OBX', { 1: '1', 2: 'NM', 3: '29463-7^Body weight^LN', 5: '81.2', 6: 'kg', 11: 'F' }),
+      seg('PID', { 1: '2', 3: 'MRN7777^^^HOSP^MR', 5: 'Other^Person' }),
+      seg('PV1', { 1: '1', 2: 'I', 3: '4W^415^A^GENHOS', 6: '4W^412^B^GENHOS', 19: 'VISIT0100^^^HOSP^VN' }),
+      seg('PV2', { 9: '202405021400-0400' }),
+    ]);
+    expect(result.errors).toEqual([]);
+    const second = patientToken(TOKEN_KEY, { authority: 'HOSP', type: 'MR', value: 'MRN7777' });
+    expect(result.events.map((e) => [e.type, e.patient_ref, e.payload.action, e.payload.trigger])).toEqual([
+      ['patient.update', PATIENT, 'swap', 'A17'],
+      ['patient.update', second, 'swap', 'A17'],
+    ]);
+    const [one, two] = result.events.map((e) => e.payload);
+    expect(one).toMatchObject({
+      location: { point_of_care: '4W', room: '412', bed: 'B', facility: 'GENHOS' },
+      prior_location: { point_of_care: '4W', room: '415', bed: 'A', facility: 'GENHOS' },
+      encounter_ref: encounterToken(TOKEN_KEY, { authority: 'HOSP', type: 'VN', value: 'VISIT0099' }),
+      observations: [{ code: { code: '29463-7', display: 'Body weight', system: 'LN' }, value: 81.2, unit: 'kg', status: 'F' }],
+      hl7v2: { message_type: 'ADT^A17', event_type_code: 'A17', pair: 1 },
+    });
+    expect(two).toMatchObject({
+      location: { point_of_care: '4W', room: '415', bed: 'A', facility: 'GENHOS' },
+      prior_location: { point_of_care: '4W', room: '412', bed: 'B', facility: 'GENHOS' },
+      encounter_ref: encounterToken(TOKEN_KEY, { authority: 'HOSP', type: 'VN', value: 'VISIT0100' }),
+      expected_discharge_at: '2024-05-02T18:00:00.000Z',
+      hl7v2: { pair: 2 },
+    });
+    // the first patient's weight is not the second's
+    expect(two).not.toHaveProperty('observations');
+    expect(result.events.every((e) => e.occurred_at === '2024-05-01T12:00:00.000Z')).toBe(true);
+    expect(result.phi.map((p) => [p.source, p.token])).toEqual([
+      ['PID', PATIENT],
+      ['PV1', one!.encounter_ref],
+      ['PID', second],
+      ['PV1', two!.encounter_ref],
+    ]);
+    expect(JSON.stringify(result.events)).not.toMatch(/MRN7777|Other|VISIT0100/);
+    expect(leaksPhi(result)).toEqual([]);
+  });
+
+  it('answers an A17 without its second patient, or a patient of it without a PV1, with 100', () => {
+    const one = run([msh('ADT^A17^ADT_A17'), EVN, PID, seg('PV1', { 1: '1', 2: 'I', 3: '4W^412^B' })]);
+    expect(one.events).toEqual([]);
+    expect(one.errors.map((e) => [e.code, e.location.segment])).toEqual([[100, 'PID']]);
+    expect(one.errors[0]!.detail).toContain('second PID');
+    const noPv1 = run([msh('ADT^A17^ADT_A17'), EVN, PID, seg('PV1', { 1: '1', 2: 'I', 3: '4W^412^B' }), seg('PID', { 1: '2', 3: 'MRN7777^^^HOSP^MR' })]);
+    expect(noPv1.errors.map((e) => [e.code, e.location.segment, e.location.segmentIndex])).toEqual([[100, 'PID', 5]]);
+    expect(noPv1.errors[0]!.detail).toBe('patient 2 of ADT^A17 has no PV1');
+    expect(run([msh('ADT^A17'), EVN]).errors.map((e) => [e.code, e.location.segment])).toEqual([[100, 'MSH']]);
+  });
+
   it('ADT^A40 → patient.merge from the prior (MRG-1) token to the surviving (PID-3) token, per PID/MRG pair', () => {
     const result = run([
       msh('ADT^A40^ADT_A39'),

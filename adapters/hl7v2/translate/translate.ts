@@ -1,6 +1,6 @@
 import type { Hl7Message } from '../message.ts';
 import { translateAdministrations, translateGives } from './administration.ts';
-import { PATIENT_MERGE_TRIGGERS, PATIENT_UPDATE_TRIGGERS, translateMerge, translatePatientUpdate } from './adt.ts';
+import { PATIENT_MERGE_TRIGGERS, PATIENT_UPDATE_TRIGGERS, translateMerge, translatePatientUpdate, translateSwap } from './adt.ts';
 import { isValidTimeZone } from './datetime.ts';
 import { translateRds } from './dispense.ts';
 import { checkFacilityRule } from './facility.ts';
@@ -31,6 +31,7 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
   'ORU^R01': translateResults,
   ...Object.fromEntries(Object.keys(PATIENT_UPDATE_TRIGGERS).map((trigger) => [`ADT^${trigger}`, translatePatientUpdate])),
   ...Object.fromEntries(Object.keys(PATIENT_MERGE_TRIGGERS).map((trigger) => [`ADT^${trigger}`, translateMerge])),
+  'ADT^A17': translateSwap,
 };
 
 /** Message codes of which some trigger is translated: another trigger of one is an unsupported event (201). */
