@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { CodeList } from './translate/code-list.ts';
 import { hl7ConfigShape } from './config.ts';
 
 const parse = (name: keyof typeof hl7ConfigShape, value: string) => (hl7ConfigShape[name] as z.ZodType).safeParse(value);
@@ -27,12 +28,15 @@ describe('HL7 adapter settings', () => {
     }
   });
 
-  it.each(['HL7_ORDER_OBSERVATIONS', 'HL7_ADMINISTRATION_OBSERVATIONS', 'HL7_ADT_OBSERVATIONS', 'HL7_RESULT_OBSERVATIONS'] as const)(
-    'reads %s as all (the default), none, or a list of OBX-3 codes, local ones with spaces included',
+  it.each(['HL7_ORDER_OBSERVATIONS', 'HL7_ADMINISTRATION_OBSERVATIONS', 'HL7_ADT_OBSERVATIONS', 'HL7_RESULT_OBSERVATIONS', 'HL7_ADT_DIAGNOSES'] as const)(
+    'reads %s as all (the default), none, or a list of codes and prefixes, local codes with spaces included',
     (name) => {
       expect(parse(name, 'all').data).toBe('all');
       expect(parse(name, ' none ').data).toBe('none');
-      expect(parse(name, '29463-7, 8302-2,Most Current Weight').data).toEqual(new Set(['29463-7', '8302-2', 'Most Current Weight']));
+      const list = parse(name, '29463-7, 8302-2,Most Current Weight, N18*').data;
+      expect(list).toBeInstanceOf(CodeList);
+      expect((list as CodeList).entries()).toEqual(['29463-7', '8302-2', 'Most Current Weight', 'N18*']);
+      expect((list as CodeList).has('N18.4')).toBe(true);
       expect((hl7ConfigShape[name] as z.ZodType).parse(undefined)).toBe('all');
       for (const bad of ['', ',', '29463-7,,8302-2', '29463-7,']) expect(parse(name, bad).success, bad).toBe(false);
     },

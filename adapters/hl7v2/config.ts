@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { OutboundTargetsError, parseOutboundTargets } from './outbound/targets.ts';
 import type { UnhandledAction } from './translate/unhandled-policy.ts';
-import type { ObservationFilter } from './translate/types.ts';
+import { CodeList } from './translate/code-list.ts';
+import type { CodeFilter } from './translate/types.ts';
 
 /**
  * The HL7 v2 adapter's settings. gateway/config.ts spreads this shape into the one configuration schema, so the
@@ -37,15 +38,20 @@ const unhandledRules = pairList('(?:\\*|[A-Za-z0-9]{3}(?:\\^[A-Za-z0-9]{3})?)', 
 /** An HD value of our own MSH-3/MSH-4: `^` separates its components (namespace id^universal id^type). */
 const hdText = z.string().regex(/^[^|~\\&\r\n]{1,180}$/, 'an HD value (no | ~ \\ & or line breaks)');
 
-/** `all`, `none`, or OBX-3 codes separated by commas (a local code may hold spaces) → what translation keeps. */
-const observationFilter = z
-  .string()
-  .regex(/^\s*(all|none|[^,\s](?:[^,]*[^,\s])?(\s*,\s*[^,\s](?:[^,]*[^,\s])?)*)\s*$/, '`all`, `none`, or OBX-3 codes separated by commas')
-  .default('all')
-  .transform((text): ObservationFilter => {
-    const t = text.trim();
-    return t === 'all' || t === 'none' ? t : new Set(t.split(',').map((code) => code.trim()));
-  });
+/**
+ * `all`, `none`, or codes separated by commas (a local code may hold spaces; `N18*` is every code beginning N18,
+ * translate/code-list.ts) → what translation keeps.
+ */
+const codeFilter = (what: string) =>
+  z
+    .string()
+    .regex(/^\s*(all|none|[^,\s](?:[^,]*[^,\s])?(\s*,\s*[^,\s](?:[^,]*[^,\s])?)*)\s*$/, `\`all\`, \`none\`, or ${what} codes separated by commas`)
+    .default('all')
+    .transform((text): CodeFilter => {
+      const t = text.trim();
+      return t === 'all' || t === 'none' ? t : new CodeList(t.split(',').map((code) => code.trim()));
+    });
+const observationFilter = codeFilter('OBX-3');
 
 export const hl7ConfigShape = {
   MLLP_PORT: port.default(2575).describe('MLLP listener for HL7 v2 (0 picks a free port)'),
@@ -97,7 +103,7 @@ export const hl7ConfigShape = {
     .optional()
     .describe('what becomes of messages of a type the gateway does not translate, by type: `keep` (an hl7v2.unhandled event holding the text: the default), `record` (the event without the text: type, sender, MSH-10 and the SHA-256 of the bytes), `refuse` (AR with ERR 200/201, the copy in quarantine); the most specific rule wins: `MDM^T02=keep,SIU=refuse,*=record`'),
   HL7_ORDER_OBSERVATIONS: observationFilter.describe(
-    'which observations (OBX) of an order its events carry: `all`, `none`, or the OBX-3 codes to keep, primary or alternate (`29463-7,8302-2,2160-0,33914-3,34714-6`: weight, height, creatinine, eGFR, INR); numbers, codes and dates only, never text',
+    'which observations (OBX) of an order its events carry: `all`, `none`, or the OBX-3 codes to keep, primary or alternate, a trailing `*` taking every code that begins so (`29463-7,8302-2,2160-0,33914-3,34714-6`: weight, height, creatinine, eGFR, INR); numbers, codes and dates only, never text',
   ),
   HL7_ADMINISTRATION_OBSERVATIONS: observationFilter.describe(
     'which observations (OBX) of an administration (RAS, VXU) its events carry, as HL7_ORDER_OBSERVATIONS (`30963-3,64994-7,29769-7`: vaccine funding source, funding eligibility, date the VIS was presented)',
@@ -107,6 +113,9 @@ export const hl7ConfigShape = {
   ),
   HL7_RESULT_OBSERVATIONS: observationFilter.describe(
     'which results (OBX) of an ORU^R01 reach the ledger as patient.observation events, as HL7_ORDER_OBSERVATIONS (`2160-0,33914-3,6301-6,2823-3`: creatinine, eGFR, INR, potassium); a message with none of them goes the way HL7_UNHANDLED says, so pair a list with `ORU=record` there; `none` leaves result messages untranslated',
+  ),
+  HL7_ADT_DIAGNOSES: codeFilter('DG1-3').describe(
+    'which diagnoses (DG1) of an ADT message its patient.update carries: `all`, `none`, or the DG1-3 codes to keep, primary or alternate, a trailing `*` taking every code that begins so (`N17*,N18*,N19*,K72*,K74*,O*,Z33*`: kidney failure, liver failure and cirrhosis, pregnancy); codes only, never the description, and never one its sender marks confidential (DG1-18 Y)',
   ),
   HL7_OUTBOUND_TARGETS: z
     .string()

@@ -24,6 +24,7 @@ import { hl7AnswerLookup } from './pipeline/answer-lookup.ts';
 import { Lanes } from './pipeline/lanes.ts';
 import { SeenMessages } from './pipeline/seen-messages.ts';
 import { parseAllowList } from './pipeline/sender-allow-list.ts';
+import { CodeList } from './translate/code-list.ts';
 import { checkTranslateConfig } from './translate/index.ts';
 import { unhandledAction } from './translate/unhandled-policy.ts';
 
@@ -71,7 +72,7 @@ export function dedupeWindowWarning(config: { HL7_DEDUPE_WINDOW_S: number; DUPLI
  * of what the list was for.
  */
 export function resultFilterWarning(config: Pick<Hl7Config, 'HL7_RESULT_OBSERVATIONS' | 'HL7_UNHANDLED'>): string | undefined {
-  if (!(config.HL7_RESULT_OBSERVATIONS instanceof Set) || unhandledAction(config.HL7_UNHANDLED, 'ORU', 'R01') !== 'keep') return undefined;
+  if (!(config.HL7_RESULT_OBSERVATIONS instanceof CodeList) || unhandledAction(config.HL7_UNHANDLED, 'ORU', 'R01') !== 'keep') return undefined;
   return 'HL7_RESULT_OBSERVATIONS lists the results to carry, but HL7_UNHANDLED keeps a result message none of whose results is listed whole, with its text: add ORU=record (or ORU=refuse) to HL7_UNHANDLED to keep only a record of it';
 }
 
@@ -102,6 +103,7 @@ export async function startHl7Adapter(deps: {
     administrationObservations: config.HL7_ADMINISTRATION_OBSERVATIONS,
     adtObservations: config.HL7_ADT_OBSERVATIONS,
     resultObservations: config.HL7_RESULT_OBSERVATIONS,
+    adtDiagnoses: config.HL7_ADT_DIAGNOSES,
   };
   const problems = checkTranslateConfig(translation);
   if (problems.length > 0) throw new Hl7ConfigError(problems);

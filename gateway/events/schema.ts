@@ -176,6 +176,30 @@ const observationSchema = z.looseObject({
   observed_at: isoInstant.optional(),
 });
 
+/**
+ * A diagnosis of the patient (HL7 DG1): its code and what kind it is, never its description. A diagnosis the sender
+ * marks confidential is not carried.
+ */
+const diagnosisSchema = z.looseObject({
+  code: codedSchema,
+  /** the same diagnosis in other code systems (DG1-3's alternate triplets) */
+  alternate_codes: z.array(codedSchema).optional(),
+  /** HL7 table 0052: A admitting, W working, F final */
+  type: z.string().optional(),
+  /** HL7 table 0359: 1 the primary diagnosis, 2 and on the ranked others, 0 not ranked */
+  priority: z.string().optional(),
+  diagnosed_at: isoInstant.optional(),
+  /** who made the diagnosis, by identifier */
+  clinician: providerRefSchema.optional(),
+  /** HL7 table 0206: A add, D delete, U update (of the diagnosis `id`) */
+  action: z.string().optional(),
+  /** the sender's identifier of this diagnosis (DG1-20), which a later update or delete names */
+  id: z.string().optional(),
+});
+
+/** Why a drug is ordered, dispensed or given (RXE-27, RXO-20, RXD-21, RXA-19, RXG-22): coded reasons only, never text. */
+const indicationsSchema = z.array(codedSchema);
+
 const hl7v2OriginSchema = z.looseObject({
   message_type: z.string().min(1),
   order_control: z.string().optional(),
@@ -204,6 +228,7 @@ export const rxOrderPayloadSchema = z.looseObject({
   dispense: z.looseObject({ amount: z.number().optional(), unit: z.string().optional() }).optional(),
   /** the base and additives of a compounded or IV order (RXC) */
   components: z.array(componentSchema).optional(),
+  indications: indicationsSchema.optional(),
   /** substitution allowed or made: RXE-9 (table 0167: N none, G generic, T therapeutic) or RXO-9 (table 0161) */
   substitution: z.string().optional(),
   /** what the order says of the patient that a dose depends on (OBX: weight, height, renal function) */
@@ -241,6 +266,7 @@ export const rxDispensePayloadSchema = z.looseObject({
   dosage_form: codedSchema.optional(),
   /** the base and additives dispensed (RXC after the RXD) */
   components: z.array(componentSchema).optional(),
+  indications: indicationsSchema.optional(),
   refills_remaining: countSchema.optional(),
   dispensing_provider: providerRefSchema.optional(),
   substitution: z.string().optional(),
@@ -271,6 +297,7 @@ export const rxAdministrationPayloadSchema = z.looseObject({
   give: giveSchema.optional(),
   /** the base and additives of the dose to give (RXC after the RXG) */
   components: z.array(componentSchema).optional(),
+  indications: indicationsSchema.optional(),
   start: isoInstant.optional(),
   end: isoInstant.optional(),
   administering_providers: z.array(providerRefSchema).optional(),
@@ -362,6 +389,8 @@ export const patientUpdatePayloadSchema = z.looseObject({
   allergies: z.array(allergySchema).optional(),
   /** what the message observed of the patient (its OBXs): the weight and height doses are calculated by */
   observations: z.array(observationSchema).optional(),
+  /** the patient's diagnoses as the message lists them (DG1): what an order's indication and dose are checked against */
+  diagnoses: z.array(diagnosisSchema).optional(),
   hl7v2: hl7v2OriginSchema.optional(),
 });
 

@@ -1,5 +1,5 @@
 import type { Hl7Segment } from '../message.ts';
-import { cweFirst, providersOf, unitOf, type Coded } from './codes.ts';
+import { codedRepetitions, cweFirst, providersOf, unitOf, type Coded } from './codes.ts';
 import type { Job } from './job.ts';
 import { readComponents } from './components.ts';
 import { careLocation, firstCareLocation } from './location.ts';
@@ -84,6 +84,7 @@ export function translateAdministrations(job: Job): void {
         administering_providers: providersOf(r, rxa, 10),
         notes,
         manufacturer: cweFirst(r, rxa, 17),
+        indications: codedRepetitions(r, rxa, 19),
         completion_status: r.val(rxa, 20) || undefined,
         action_code: r.val(rxa, 21) || undefined,
         route: cweFirst(r, rxr, 1),
@@ -137,6 +138,7 @@ export function translateGives(job: Job): void {
           strength_unit: unitOf(r, rxg, 18),
         },
         components: readComponents(job, after),
+        indications: codedRepetitions(r, rxg, 22),
         give_sub_id: r.num({ seg: rxg, field: 1 }),
         dispense_sub_id: r.num({ seg: rxg, field: 2 }),
         timing,

@@ -3,6 +3,7 @@ import type { Hl7Segment } from '../message.ts';
 import { providerOf } from './codes.ts';
 import type { Job } from './job.ts';
 import { readAllergies } from './allergies.ts';
+import { readDiagnoses } from './diagnoses.ts';
 import { careLocation } from './location.ts';
 import { readObservations } from './observations.ts';
 import { readPrior } from './patient.ts';
@@ -57,7 +58,7 @@ export const PATIENT_MERGE_TRIGGERS: Readonly<Record<string, PatientMergeAction>
 /**
  * ADT admissions, transfers, discharges, registrations and person updates (PATIENT_UPDATE_TRIGGERS) → one
  * `patient.update`. The event carries the token, what happened, the patient class, where the patient is, the
- * allergies and the observations (weight, height) the message lists; the identifiers and demographics go to the PHI
+ * allergies, observations (weight, height) and diagnoses the message lists; the identifiers and demographics go to the PHI
  * vault list only.
  */
 export function translatePatientUpdate(job: Job): void {
@@ -85,6 +86,7 @@ export function translatePatientUpdate(job: Job): void {
       allergies: readAllergies(job),
       // the OBXs of an ADT are the patient's: the weight and height a dose is calculated by
       observations: readObservations(job, r.segments, job.ctx.adtObservations),
+      diagnoses: readDiagnoses(job, r.segments, job.ctx.adtDiagnoses),
       hl7v2: { message_type: job.messageType, event_type_code: r.val(job.message.segment('EVN'), 1) || undefined },
     },
   });

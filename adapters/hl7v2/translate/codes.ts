@@ -39,6 +39,17 @@ export function cweFirst(r: Reader, seg: Hl7Segment | undefined, field: number, 
   return text ? { code: text } : undefined;
 }
 
+/** The first coded triplet of every repetition of a CWE field; a repetition of text alone is skipped (never carried). */
+export function codedRepetitions(r: Reader, seg: Hl7Segment | undefined, field: number): Coded[] {
+  if (!seg) return [];
+  const out: Coded[] = [];
+  for (let i = 0; i < r.reps(seg, field); i++) {
+    const first = cweCodes(r, seg, field, i)[0];
+    if (first) out.push(first);
+  }
+  return out;
+}
+
 /**
  * A unit (CWE): its identifier, or its text when the identifier is empty. Some senders put the unit in the first
  * subcomponent of the text component (`2^&cap`): that is read too.

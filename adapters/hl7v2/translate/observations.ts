@@ -1,7 +1,7 @@
 import type { Hl7Segment } from '../message.ts';
 import { cweCodes, cweFirst, unitOf } from './codes.ts';
 import type { Job } from './job.ts';
-import type { ObservationFilter } from './types.ts';
+import type { CodeFilter } from './types.ts';
 
 /**
  * The observations (OBX) an order, an administration, an ADT message or a result carries (HL7 v2.5 §4A, §4.13, §3,
@@ -16,7 +16,7 @@ import type { ObservationFilter } from './types.ts';
 const CODED_TYPES: ReadonlySet<string> = new Set(['CE', 'CWE', 'CNE']);
 const TIME_TYPES: ReadonlySet<string> = new Set(['TS', 'DTM']);
 
-export function readObservations(job: Job, segments: readonly Hl7Segment[], wanted: ObservationFilter = 'all'): Record<string, unknown>[] {
+export function readObservations(job: Job, segments: readonly Hl7Segment[], wanted: CodeFilter = 'all'): Record<string, unknown>[] {
   const r = job.r;
   const out: Record<string, unknown>[] = [];
   if (wanted === 'none') return out;

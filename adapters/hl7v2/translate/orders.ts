@@ -1,6 +1,6 @@
 import type { EventType } from '../../../gateway/events/schema.ts';
 import type { Hl7Segment } from '../message.ts';
-import { cweFirst, entityId, providerOf, unitOf } from './codes.ts';
+import { codedRepetitions, cweFirst, entityId, providerOf, unitOf } from './codes.ts';
 import type { Job } from './job.ts';
 import { ORDER_CONTROL, type OrderControl } from './order-control.ts';
 import { readAllergies } from './allergies.ts';
@@ -67,6 +67,8 @@ interface OrderSegmentFields {
   deliverTo: readonly number[];
   /** RXE-9 substitution status (table 0167) / RXO-9 allow substitutions (table 0161) */
   substitution: number;
+  /** RXE-27 give indication / RXO-20 indication */
+  indication: number;
   /** give per time unit (`H1`), rate amount (ST) and units (an infusion's `mL/hr`), strength and its units */
   givePer: number;
   rateAmount: number;
@@ -92,6 +94,7 @@ const RXE_FIELDS: OrderSegmentFields = {
   refillsRemaining: 16,
   deliverTo: [42, 8],
   substitution: 9,
+  indication: 27,
   givePer: 22,
   rateAmount: 23,
   rateUnit: 24,
@@ -113,6 +116,7 @@ const RXO_FIELDS: OrderSegmentFields = {
   prescriberDea: 14,
   deliverTo: [34, 8],
   substitution: 9,
+  indication: 20,
   givePer: 17,
   rateAmount: 21,
   rateUnit: 22,
@@ -234,6 +238,7 @@ function translateOrderGroups(
         substitution: r.val(order, fields.substitution) || undefined,
         dispense: { amount: dispenseAmount, unit: dispenseUnit },
         components: readComponents(job, components),
+        indications: codedRepetitions(r, order, fields.indication),
         observations: readObservations(job, observations, job.ctx.orderObservations),
         refills: r.count({ seg: order, field: fields.refills }),
         refills_remaining: fields.refillsRemaining === undefined ? undefined : r.count({ seg: order, field: fields.refillsRemaining }),

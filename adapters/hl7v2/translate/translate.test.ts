@@ -3,6 +3,7 @@ import { idempotencyKey } from '../../../gateway/events/ids.ts';
 import { canonicalEventSchema, payloadSchemas } from '../../../gateway/events/schema.ts';
 import { encounterToken, patientToken } from '../../../gateway/phi/token.ts';
 import { parseMessage } from '../parse.ts';
+import { CodeList } from './code-list.ts';
 import { checkTranslateConfig, translate } from './translate.ts';
 import { RAW_SHA, TOKEN_KEY, resolverWith, spying, testContext } from './test-support.ts';
 import type { TranslateContext, TranslationResult } from './types.ts';
@@ -571,7 +572,7 @@ describe('RAS^O17, VXU^V04, RGV^O15 → rx.administration', () => {
     ]);
     expect(JSON.stringify(result.events)).not.toContain('daughter');
     // HL7_ADMINISTRATION_OBSERVATIONS narrows them; HL7_ORDER_OBSERVATIONS is another setting and does not
-    const narrowed = run(lines, { administrationObservations: new Set(['29769-7']), orderObservations: 'none' });
+    const narrowed = run(lines, { administrationObservations: new CodeList(['29769-7']), orderObservations: 'none' });
     expect(narrowed.events.map((e) => e.payload.observations)).toEqual([undefined, [{ code: { code: '29769-7', display: 'VIS presented', system: 'LN' }, value_date: '2024-05' }]]);
     expect(run(lines, { administrationObservations: 'none' }).events.every((e) => !('observations' in e.payload))).toBe(true);
     // a date or time that is not one is a 102 at OBX-5
@@ -715,6 +716,33 @@ describe('how a dose is given: per time unit, infusion rate, strength; substitut
   });
 });
 
+describe('why the drug is given: indications (RXE-27, RXO-20, RXD-21, RXA-19, RXG-22)', () => {
+  // a repetition of text alone (`^pain after fall at home`) is free text and is never carried
+  const INDICATIONS = 'I48.91^Atrial fibrillation^I10~^pain after fall at home~49436004^Atrial fibrillation^SCT';
+  const CODED = [
+    { code: 'I48.91', display: 'Atrial fibrillation', system: 'I10' },
+    { code: '49436004', display: 'Atrial fibrillation', system: 'SCT' },
+  ];
+
+  it('carries the coded indications of an order, a dispense, an administration and a give; never text alone', () => {
+    const rde = run([msh('RDE^O11^RDE_O11'), PID, ORC('NW'), RXE({ 27: INDICATIONS }), RXR]);
+    const omp = run([msh('OMP^O09^OMP_O09'), PID, ORC('NW'), seg('RXO', { 1: '00591-0369-01^Warfarin 5 MG Tab^NDC', 2: '5', 4: 'mg', 20: INDICATIONS })]);
+    const rds = run([msh('RDS^O13^RDS_O13'), PID, ORC('RE'), RXE(), RXD({ 21: INDICATIONS }), RXR]);
+    const ras = run([msh('RAS^O17^RAS_O17'), PID, ORC('RE'), seg('RXA', { 1: '0', 2: '1', 3: '20240501140500-0400', 5: '00591-0369-01^Warfarin^NDC', 6: '5', 7: 'mg', 19: INDICATIONS })]);
+    const rgv = run([msh('RGV^O15^RGV_O15'), PID, ORC('NW'), seg('RXG', { 1: '1', 4: '00591-0369-01^Warfarin^NDC', 5: '5', 7: 'mg', 22: INDICATIONS })]);
+    for (const result of [rde, omp, rds, ras, rgv]) {
+      expect(result.errors).toEqual([]);
+      expect(result.events[0]!.payload.indications).toEqual(CODED);
+      expect(JSON.stringify(result.events)).not.toContain('fall at home');
+      expectValid(result);
+    }
+    // RDS's RXE-27 is the order's, not the dispense's
+    expect(run([msh('RDS^O13^RDS_O13'), PID, ORC('RE'), RXE({ 27: INDICATIONS }), RXD(), RXR]).events[0]!.payload).not.toHaveProperty('indications');
+    // an order without any has none
+    expect(run([msh('RDE^O11^RDE_O11'), PID, ORC('NW'), RXE(), RXR]).events[0]!.payload).not.toHaveProperty('indications');
+  });
+});
+
 describe('components of compounded and IV products (RXC)', () => {
   // A hydromorphone PCA: the give code is the pharmacy's own compound code; the controlled substance is an additive.
   const BASE = seg('RXC', { 1: 'B', 2: '0338-0049-04^Sodium chloride 0.9% 100 mL^NDC', 3: '100', 4: 'mL^milliliter^UCUM' });
@@ -797,12 +825,12 @@ describe('observations an order carries (OBX): what a dose depends on', () => {
 
   it('carries only the observations HL7_ORDER_OBSERVATIONS names, or none', () => {
     const lines = [msh('RDE^O11^RDE_O11'), PID, ORC('NW'), RXE(), RXR, WEIGHT, EGFR, PREGNANT];
-    const chosen = run(lines, { orderObservations: new Set(['29463-7', '33914-3']) });
+    const chosen = run(lines, { orderObservations: new CodeList(['29463-7', '33914-3']) });
     expect((chosen.events[0]!.payload.observations as { code: { code: string } }[]).map((o) => o.code.code)).toEqual(['29463-7', '33914-3']);
     expect(run(lines, { orderObservations: 'none' }).events[0]!.payload).not.toHaveProperty('observations');
     // A local code with its LOINC as the alternate (OBX-3.4) is carried when the LOINC is listed.
     const local = seg('OBX', { 1: '1', 2: 'NM', 3: 'WTKG^Weight^L^29463-7^Body weight^LN', 5: '80', 6: 'kg' });
-    const byAlternate = run([msh('RDE^O11^RDE_O11'), PID, ORC('NW'), RXE(), RXR, local], { orderObservations: new Set(['29463-7']) });
+    const byAlternate = run([msh('RDE^O11^RDE_O11'), PID, ORC('NW'), RXE(), RXR, local], { orderObservations: new CodeList(['29463-7']) });
     expect(byAlternate.events[0]!.payload.observations).toEqual([
       { code: { code: 'WTKG', display: 'Weight', system: 'L' }, alternate_codes: [{ code: '29463-7', display: 'Body weight', system: 'LN' }], value: 80, unit: 'kg' },
     ]);
@@ -892,14 +920,14 @@ describe('ORU^R01 → patient.observation: the results a pharmacist doses by', (
     ]);
     expect(JSON.stringify(result.events)).not.toContain('MRN7777');
     // a patient none of whose results is carried is not put in the vault either
-    const creatinineOnly = run([msh('ORU^R01^ORU_R01'), PID, PV1, BMP, CREATININE, other, COAG, INR], { resultObservations: new Set(['2160-0']) });
+    const creatinineOnly = run([msh('ORU^R01^ORU_R01'), PID, PV1, BMP, CREATININE, other, COAG, INR], { resultObservations: new CodeList(['2160-0']) });
     expect(creatinineOnly.events.map((e) => e.patient_ref)).toEqual([PATIENT]);
     expect(creatinineOnly.phi.map((p) => p.token)).toEqual([PATIENT, visit]);
   });
 
   it('HL7_RESULT_OBSERVATIONS: a group with no result carried gives no event; a message with none is untranslated', () => {
     const lines = [msh('ORU^R01^ORU_R01'), PID, PV1, BMP, CREATININE, EGFR, COMMENT, COAG, INR];
-    const inrOnly = run(lines, { resultObservations: new Set(['34714-6']) });
+    const inrOnly = run(lines, { resultObservations: new CodeList(['34714-6']) });
     expect(inrOnly.events.map((e) => [e.type, e.payload.hl7v2])).toEqual([['patient.observation', { message_type: 'ORU^R01', group: 2 }]]);
     // none carried: HL7_UNHANDLED decides, as for a type never translated — kept (the default), recorded or refused
     const none = run(lines, { resultObservations: 'none' });
@@ -1118,7 +1146,7 @@ describe('ADT → patient.update / patient.merge', () => {
       { code: { code: '8302-2', display: 'Body height', system: 'LN' }, value: 178, unit: 'cm', status: 'F' },
     ]);
     expect(JSON.stringify(result.events)).not.toContain('Juniper');
-    const weightOnly = run(lines, { adtObservations: new Set(['29463-7']), orderObservations: 'none', resultObservations: 'none' });
+    const weightOnly = run(lines, { adtObservations: new CodeList(['29463-7']), orderObservations: 'none', resultObservations: 'none' });
     expect((weightOnly.events[0]!.payload.observations as { value: number }[]).map((o) => o.value)).toEqual([81.2]);
     expect(run(lines, { adtObservations: 'none' }).events[0]!.payload).not.toHaveProperty('observations');
   });
@@ -1276,6 +1304,63 @@ describe('ADT → patient.update / patient.merge', () => {
 });
 
 // ---- allergies -------------------------------------------------------------------------------------------------
+
+describe('DG1 → the diagnoses on patient updates', () => {
+  const EVN = seg('EVN', { 1: 'A08', 2: '20240501080000-0400' });
+  const CKD = seg('DG1', {
+    1: '1',
+    3: 'N18.4^Chronic kidney disease, stage 4^I10^431857002^CKD stage 4^SCT',
+    4: 'kidneys failing per daughter Juniper',
+    5: '20240415-0400',
+    6: 'F',
+    15: '1',
+    16: '1234567890^Welby^Marcus^^^^^^NPI&2.16.840.1.113883.4.6&ISO^L^^^NPI',
+    20: 'DX778^EHR',
+    21: 'A',
+  });
+  const DIABETES = seg('DG1', { 1: '2', 3: 'E11.9^Type 2 diabetes mellitus without complications^I10', 6: 'W' });
+  const CONFIDENTIAL = seg('DG1', { 1: '3', 3: 'B20^HIV disease^I10', 6: 'F', 18: 'Y' });
+  const TEXT_ONLY = seg('DG1', { 1: '4', 3: '^fell at home', 4: 'fell at home', 6: 'A' });
+  const lines = [msh('ADT^A08^ADT_A01'), EVN, PID, seg('PV1', { 1: '1', 2: 'I' }), CKD, DIABETES, CONFIDENTIAL, TEXT_ONLY];
+
+  it('carries each coded diagnosis with its type, priority, time, clinician by id, action and identifier; never the description', () => {
+    const result = run(lines);
+    expect(result.errors).toEqual([]);
+    expect(result.events[0]!.payload.diagnoses).toEqual([
+      {
+        code: { code: 'N18.4', display: 'Chronic kidney disease, stage 4', system: 'I10' },
+        alternate_codes: [{ code: '431857002', display: 'CKD stage 4', system: 'SCT' }],
+        type: 'F',
+        priority: '1',
+        diagnosed_at: '2024-04-15T04:00:00.000Z',
+        clinician: { id: '1234567890', id_type: 'NPI', authority: 'NPI' },
+        action: 'A',
+        id: 'DX778^EHR',
+      },
+      { code: { code: 'E11.9', display: 'Type 2 diabetes mellitus without complications', system: 'I10' }, type: 'W' },
+    ]);
+    const text = JSON.stringify(result.events);
+    // the one its sender marks confidential (DG1-18 Y) is not carried at all; descriptions and text-only codes neither
+    expect(text).not.toMatch(/B20|HIV|Juniper|fell at home|Welby/);
+    expect(leaksPhi(result)).toEqual([]);
+    expectValid(result);
+  });
+
+  it('HL7_ADT_DIAGNOSES narrows them by code or prefix (primary or alternate), or leaves them out', () => {
+    const renal = run(lines, { adtDiagnoses: new CodeList(['N17*', 'N18*']) });
+    expect((renal.events[0]!.payload.diagnoses as { code: { code: string } }[]).map((d) => d.code.code)).toEqual(['N18.4']);
+    const bySnomed = run(lines, { adtDiagnoses: new CodeList(['431857002']) });
+    expect((bySnomed.events[0]!.payload.diagnoses as { code: { code: string } }[]).map((d) => d.code.code)).toEqual(['N18.4']);
+    // a confidential diagnosis stays out even when listed
+    expect(run(lines, { adtDiagnoses: new CodeList(['B20']) }).events[0]!.payload).not.toHaveProperty('diagnoses');
+    expect(run(lines, { adtDiagnoses: 'none' }).events[0]!.payload).not.toHaveProperty('diagnoses');
+  });
+
+  it('answers a malformed diagnosis time with 102 at DG1-5', () => {
+    const bad = run([msh('ADT^A08^ADT_A01'), EVN, PID, seg('DG1', { 1: '1', 3: 'N18.4^CKD 4^I10', 5: 'last spring' })]);
+    expect(bad.errors.map((e) => [e.code, e.location.segment, e.location.field])).toEqual([[102, 'DG1', 5]]);
+  });
+});
 
 describe('AL1 → the allergies on patient updates and orders', () => {
   // v2.5 §3.4.6: AL1-2 type (table 0127), AL1-3 allergen (CE), AL1-4 severity (table 0128), AL1-5 reactions (ST),

@@ -2,6 +2,7 @@ import type { CanonicalEvent } from '../../../gateway/events/schema.ts';
 import type { PhiRecord } from '../../../gateway/phi/vault.ts';
 import type { DrugResolver } from '../../../mappings/resolver.ts';
 import type { Hl7ErrorCode, Hl7Location } from '../errors.ts';
+import type { CodeList } from './code-list.ts';
 import type { UnhandledRules } from './unhandled-policy.ts';
 
 /** The drug resolver's contract (mappings/resolver.ts); the composition root injects the real CachedDrugResolver. */
@@ -36,17 +37,22 @@ export interface TranslateContext {
   /** what becomes of a message whose type is not translated (HL7_UNHANDLED); absent: every one is kept whole */
   unhandled?: UnhandledRules;
   /** which OBX of an order are carried (HL7_ORDER_OBSERVATIONS); absent: all */
-  orderObservations?: ObservationFilter;
+  orderObservations?: CodeFilter;
   /** which OBX of an administration are carried (HL7_ADMINISTRATION_OBSERVATIONS); absent: all */
-  administrationObservations?: ObservationFilter;
+  administrationObservations?: CodeFilter;
   /** which OBX of an ADT message are carried (HL7_ADT_OBSERVATIONS); absent: all */
-  adtObservations?: ObservationFilter;
+  adtObservations?: CodeFilter;
   /** which OBX of a result message are carried (HL7_RESULT_OBSERVATIONS); absent: all */
-  resultObservations?: ObservationFilter;
+  resultObservations?: CodeFilter;
+  /** which DG1 of an ADT message are carried (HL7_ADT_DIAGNOSES); absent: all */
+  adtDiagnoses?: CodeFilter;
 }
 
-/** Which observations (OBX) are carried: all, none, or those whose OBX-3 (primary or alternate code) is listed. */
-export type ObservationFilter = 'all' | 'none' | ReadonlySet<string>;
+/**
+ * Which coded items (observations by OBX-3, diagnoses by DG1-3) are carried: all, none, or those whose code —
+ * primary or alternate — the list takes.
+ */
+export type CodeFilter = 'all' | 'none' | CodeList;
 
 /**
  * HL7 table 0357 codes that translation raises: 100 (a required segment is missing), 101 (required field
