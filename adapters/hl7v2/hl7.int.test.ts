@@ -278,19 +278,33 @@ describe('HL7 v2 over MLLP, end to end', () => {
     ]);
   });
 
-  it('records an ADT feed from node-hl7-client (admit, transfer, discharge) as patient updates in order, the patient only as a token', async () => {
-    // Written by hand from HL7 v2.5 chapter 3 (ADT_A01, ADT_A02, ADT_A03): the patient of the dispenses above.
-    const adt = (trigger: string, structure: string, id: string, pv1: string) =>
-      [
-        `MSH|^~\\&|ADT|HOSP1|RXGATE|PHARM|20261121080000||ADT^${trigger}^${structure}|${id}|P|2.5`,
-        `EVN|${trigger}|20261121080000`,
-        `PID|1||${MRN}^^^HOSP1^MR||${RDS_PATIENT.family}^PATIENT||19700101|F`,
-        pv1,
-      ].join('\r');
+  it('records an ADT feed from node-hl7-client (admit, transfer, swap, discharge) as patient updates in order, the patient only as a token', async () => {
+    // Written by hand from HL7 v2.5 chapter 3 (ADT_A01, ADT_A02, ADT_A17, ADT_A03): the patient of the dispenses above.
+    const header = (trigger: string, structure: string, id: string) => [
+      `MSH|^~\\&|ADT|HOSP1|RXGATE|PHARM|20261121080000||ADT^${trigger}^${structure}|${id}|P|2.5`,
+      `EVN|${trigger}|20261121080000`,
+    ];
+    const pid = `PID|1||${MRN}^^^HOSP1^MR||${RDS_PATIENT.family}^PATIENT||19700101|F`;
+    const adt = (trigger: string, structure: string, id: string, ...rest: string[]) => [...header(trigger, structure, id), pid, ...rest].join('\r');
     const feed = [
-      adt('A01', 'ADT_A01', 'ADT-1', 'PV1|1|I|5W^512^A^HOSP1||||||||||||||||VN-1^^^HOSP1^VN|||||||||||||||||||||||||20261121073000'),
+      adt(
+        'A01',
+        'ADT_A01',
+        'ADT-1',
+        'PV1|1|I|5W^512^A^HOSP1||||||||||||||||VN-1^^^HOSP1^VN|||||||||||||||||||||||||20261121073000',
+        // DG1-18 Y: the sender marks the second diagnosis confidential
+        'DG1|1||I48.91^Unspecified atrial fibrillation^I10|irregular heartbeat per son|20261121070000|A',
+        'DG1|2||F10.20^Alcohol dependence, uncomplicated^I10||20261121070000|A||||||||||||Y',
+      ),
       adt('A02', 'ADT_A02', 'ADT-2', 'PV1|1|I|ICU^3^^HOSP1|||5W^512^A^HOSP1|||||||||||||VN-1^^^HOSP1^VN|||||||||||||||||||||||||20261121073000'),
-      adt('A03', 'ADT_A03', 'ADT-3', 'PV1|1|I|ICU^3^^HOSP1||||||||||||||||VN-1^^^HOSP1^VN|||||||||||||||||||||||||20261121073000|20261123110000'),
+      [
+        ...header('A17', 'ADT_A17', 'ADT-SWAP'),
+        pid,
+        'PV1|1|I|ICU^4^^HOSP1|||ICU^3^^HOSP1|||||||||||||VN-1^^^HOSP1^VN',
+        'PID|2||MRN-NEIGHBOUR^^^HOSP1^MR||NEIGHBOUR^PAT',
+        'PV1|1|I|ICU^3^^HOSP1|||ICU^4^^HOSP1|||||||||||||VN-2^^^HOSP1^VN',
+      ].join('\r'),
+      adt('A03', 'ADT_A03', 'ADT-3', 'PV1|1|I|ICU^4^^HOSP1||||||||||||||||VN-1^^^HOSP1^VN|||||||||||||||||||||||||20261121073000|20261123110000'),
     ];
     const sender = await connectNodeHl7Client({ port: gw.mllp.port! });
     try {
@@ -302,19 +316,29 @@ describe('HL7 v2 over MLLP, end to end', () => {
     expect(rows.map((r) => [r.event.source.message_id, r.event.type, r.event.payload.action])).toEqual([
       ['ADT-1', 'patient.update', 'admit'],
       ['ADT-2', 'patient.update', 'transfer'],
+      ['ADT-SWAP', 'patient.update', 'swap'],
+      ['ADT-SWAP', 'patient.update', 'swap'],
       ['ADT-3', 'patient.update', 'discharge'],
     ]);
     expect(rows.map((r) => r.event.payload.location)).toEqual([
       { point_of_care: '5W', room: '512', bed: 'A', facility: 'HOSP1' },
       { point_of_care: 'ICU', room: '3', facility: 'HOSP1' },
+      { point_of_care: 'ICU', room: '4', facility: 'HOSP1' },
       { point_of_care: 'ICU', room: '3', facility: 'HOSP1' },
+      { point_of_care: 'ICU', room: '4', facility: 'HOSP1' },
     ]);
     expect(rows[1]!.event.payload.prior_location).toEqual({ point_of_care: '5W', room: '512', bed: 'A', facility: 'HOSP1' });
-    expect(rows[2]!.event.payload).toMatchObject({ admitted_at: '2026-11-21T07:30:00.000Z', discharged_at: '2026-11-23T11:00:00.000Z' });
-    // One patient, one token, the same one the dispenses of this patient carry; the identifiers only in the vault.
+    expect(rows[4]!.event.payload).toMatchObject({ admitted_at: '2026-11-21T07:30:00.000Z', discharged_at: '2026-11-23T11:00:00.000Z' });
+    // the diagnosis a pharmacist checks an anticoagulant against, by code; the confidential one not at all
+    expect(rows[0]!.event.payload.diagnoses).toEqual([
+      { code: { code: 'I48.91', display: 'Unspecified atrial fibrillation', system: 'I10' }, type: 'A', diagnosed_at: '2026-11-21T07:00:00.000Z' },
+    ]);
+    // One patient, one token, the same one the dispenses of this patient carry; the neighbour of the swap has their own.
     const dispense = (await ledger('HOSP1')).find((r) => r.event.source.message_id === 'RDS-1')!;
-    expect(new Set(rows.map((r) => r.event.patient_ref))).toEqual(new Set([dispense.event.patient_ref]));
-    for (const needle of [MRN, RDS_PATIENT.family, 'VN-1', '19700101']) expect(JSON.stringify(rows)).not.toContain(needle);
+    const neighbour = rows[3]!.event.patient_ref;
+    expect(neighbour).not.toBe(dispense.event.patient_ref);
+    expect(new Set(rows.filter((r) => r !== rows[3]).map((r) => r.event.patient_ref))).toEqual(new Set([dispense.event.patient_ref]));
+    for (const needle of [MRN, RDS_PATIENT.family, 'VN-1', 'VN-2', '19700101', 'NEIGHBOUR', 'F10.20', 'Alcohol', 'per son']) expect(JSON.stringify(rows)).not.toContain(needle);
   });
 
   it('records a lab result from node-hl7-client (ORU^R01) as the patient\'s observations: numbers and codes, no text', async () => {
