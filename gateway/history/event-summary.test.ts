@@ -8,6 +8,8 @@ describe('eventSummary: one line for a person reading a patient history', () => 
     );
     expect(eventSummary({ type: 'patient.update', payload: { action: 'update' } })).toBe('update');
     expect(eventSummary({ type: 'patient.update', payload: {} })).toBeUndefined();
+    const diagnoses = ['I48.91', 'N18.4', 'E11.9', 'I10'].map((code, i) => ({ code: { code, display: i === 2 ? undefined : `Dx ${code}` } }));
+    expect(eventSummary({ type: 'patient.update', payload: { action: 'admit', diagnoses } })).toBe('admit · diagnoses: Dx I48.91, Dx N18.4, E11.9, 1 more');
     expect(eventSummary({ type: 'patient.merge', payload: { action: 'change_identifier', prior_patient_ref: 'pt_00' } })).toBe('change identifier');
   });
 
@@ -34,5 +36,10 @@ describe('eventSummary: one line for a person reading a patient history', () => 
     expect(eventSummary({ type: 'rx.administration', payload: { kind: 'give' } })).toBe('to give');
     expect(eventSummary({ type: 'hl7v2.unhandled', payload: { message_type: 'MDM^T02', reason: 'x' } })).toBe('MDM^T02, not translated');
     expect(eventSummary({ type: 'rx.dispense', payload: {} })).toBeUndefined();
+    // why the drug was ordered or dispensed, when the message says
+    const afib = { code: 'I48.91', display: 'Atrial fibrillation' };
+    expect(eventSummary({ type: 'rx.order.new', payload: { indications: [afib] } })).toBe('for Atrial fibrillation');
+    expect(eventSummary({ type: 'rx.dispense', payload: { indications: [afib, { code: '49436004' }] } })).toBe('for Atrial fibrillation, 49436004');
+    expect(eventSummary({ type: 'rx.order.cancel', payload: { indications: [afib] } })).toBeUndefined();
   });
 });

@@ -1,7 +1,8 @@
 import type { CanonicalEvent } from '../events/schema.ts';
 
-/** How many observations a summary names before it says how many more there are. */
+/** How many observations, diagnoses or indications a summary names before it says how many more there are. */
 const OBSERVATIONS_SHOWN = 4;
+const CODES_SHOWN = 3;
 
 interface Coded {
   code: string;
@@ -31,6 +32,13 @@ interface Place {
 const COMPLETION: Readonly<Record<string, string>> = { CP: 'given', PA: 'partly given', RE: 'refused', NA: 'not given' };
 
 const name = (c: Coded) => c.display ?? c.code;
+
+/** `Atrial fibrillation, CKD stage 4, 2 more`: the first few by name, then how many are left. */
+function codedList(items: readonly Coded[]): string {
+  const shown = items.slice(0, CODES_SHOWN).map(name);
+  if (items.length > CODES_SHOWN) shown.push(`${items.length - CODES_SHOWN} more`);
+  return shown.join(', ');
+}
 const place = (p: Place | undefined) => (p ? [p.point_of_care, p.room, p.bed].filter(Boolean).join(' ') : '');
 
 /** `Creatinine 2.4 mg/dL H`, `eGFR <25`, `Titer 1:128`, `Pregnancy status: Pregnant`. */
@@ -57,7 +65,8 @@ export function eventSummary(event: Pick<CanonicalEvent, 'type' | 'payload'>): s
     case 'patient.update': {
       const where = place(p.location as Place | undefined);
       const action = typeof p.action === 'string' ? p.action.replaceAll('_', ' ') : undefined;
-      return [action, where].filter(Boolean).join(' · ') || undefined;
+      const diagnoses = ((p.diagnoses as { code: Coded }[] | undefined) ?? []).map((d) => d.code);
+      return [action, where, diagnoses.length > 0 ? `diagnoses: ${codedList(diagnoses)}` : undefined].filter(Boolean).join(' · ') || undefined;
     }
     case 'patient.merge':
       return typeof p.action === 'string' ? p.action.replaceAll('_', ' ') : 'merge';
@@ -71,6 +80,12 @@ export function eventSummary(event: Pick<CanonicalEvent, 'type' | 'payload'>): s
       if (p.kind === 'give') return 'to give';
       const status = typeof p.completion_status === 'string' ? p.completion_status : 'CP';
       return COMPLETION[status] ?? `completion status ${status}`;
+    }
+    case 'rx.order.new':
+    case 'rx.order.change':
+    case 'rx.dispense': {
+      const indications = (p.indications as Coded[] | undefined) ?? [];
+      return indications.length > 0 ? `for ${codedList(indications)}` : undefined;
     }
     case 'hl7v2.unhandled':
       return typeof p.message_type === 'string' ? `${p.message_type}, not translated` : undefined;
