@@ -84,9 +84,11 @@ const codedSchema = z.looseObject({ code: z.string().min(1), display: z.string()
 const providerRefSchema = z.looseObject({ id: z.string().min(1), id_type: z.string().optional(), authority: z.string().optional() });
 const orderRefSchema = z.looseObject({ placer: z.string().optional(), filler: z.string().optional(), group: z.string().optional() });
 const countSchema = z.number().int().nonnegative();
+/** An amount with its unit when the message gives one (HL7 CQ) */
+const amountSchema = z.looseObject({ value: z.number(), unit: z.string().optional() });
 const timingSchema = z.looseObject({
   source: z.string().optional(),
-  quantity: z.looseObject({ value: z.number(), unit: z.string().optional() }).optional(),
+  quantity: amountSchema.optional(),
   repeat: z.array(z.string()).optional(),
   explicit_times: z.array(z.string()).optional(),
   duration: z.string().optional(),
@@ -229,6 +231,10 @@ export const rxOrderPayloadSchema = z.looseObject({
   /** the base and additives of a compounded or IV order (RXC) */
   components: z.array(componentSchema).optional(),
   indications: indicationsSchema.optional(),
+  /** the most the patient is to get in a day (RXE-19): what a maximum-dose check compares against */
+  total_daily_dose: amountSchema.optional(),
+  /** the sender asks a pharmacist to review the order before it is filled (RXE-20, RXO-16: Y/N) */
+  needs_review: z.boolean().optional(),
   /** substitution allowed or made: RXE-9 (table 0167: N none, G generic, T therapeutic) or RXO-9 (table 0161) */
   substitution: z.string().optional(),
   /** what the order says of the patient that a dose depends on (OBX: weight, height, renal function) */
@@ -267,6 +273,10 @@ export const rxDispensePayloadSchema = z.looseObject({
   /** the base and additives dispensed (RXC after the RXD) */
   components: z.array(componentSchema).optional(),
   indications: indicationsSchema.optional(),
+  /** RXD-12 */
+  total_daily_dose: amountSchema.optional(),
+  /** RXD-14: Y/N */
+  needs_review: z.boolean().optional(),
   refills_remaining: countSchema.optional(),
   dispensing_provider: providerRefSchema.optional(),
   substitution: z.string().optional(),
@@ -298,6 +308,8 @@ export const rxAdministrationPayloadSchema = z.looseObject({
   /** the base and additives of the dose to give (RXC after the RXG) */
   components: z.array(componentSchema).optional(),
   indications: indicationsSchema.optional(),
+  /** give: RXG-12, Y/N */
+  needs_review: z.boolean().optional(),
   start: isoInstant.optional(),
   end: isoInstant.optional(),
   administering_providers: z.array(providerRefSchema).optional(),

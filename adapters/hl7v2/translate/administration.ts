@@ -1,5 +1,5 @@
 import type { Hl7Segment } from '../message.ts';
-import { codedRepetitions, cweFirst, providersOf, unitOf, type Coded } from './codes.ts';
+import { codedRepetitions, cweFirst, providersOf, unitOf, yesNo, type Coded } from './codes.ts';
 import type { Job } from './job.ts';
 import { readComponents } from './components.ts';
 import { careLocation, firstCareLocation } from './location.ts';
@@ -139,6 +139,7 @@ export function translateGives(job: Job): void {
         },
         components: readComponents(job, after),
         indications: codedRepetitions(r, rxg, 22),
+        needs_review: yesNo(r, rxg, 12),
         give_sub_id: r.num({ seg: rxg, field: 1 }),
         dispense_sub_id: r.num({ seg: rxg, field: 2 }),
         timing,

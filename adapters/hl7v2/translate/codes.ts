@@ -39,6 +39,21 @@ export function cweFirst(r: Reader, seg: Hl7Segment | undefined, field: number, 
   return text ? { code: text } : undefined;
 }
 
+/** A CQ field (quantity ^ units, the units a CWE in subcomponents): `60^mg&milligram&UCUM`; 102 when not a number. */
+export function quantityOf(r: Reader, seg: Hl7Segment | undefined, field: number): { value: number; unit?: string } | undefined {
+  if (!seg) return undefined;
+  const value = r.num({ seg, field, component: 1 });
+  if (value === undefined) return undefined;
+  const unit = unitOf(r, seg, field, 2);
+  return unit ? { value, unit } : { value };
+}
+
+/** HL7 table 0136 (Y/N) → a boolean; anything else, nothing. */
+export function yesNo(r: Reader, seg: Hl7Segment | undefined, field: number): boolean | undefined {
+  const v = r.val(seg, field).toUpperCase();
+  return v === 'Y' ? true : v === 'N' ? false : undefined;
+}
+
 /** The first coded triplet of every repetition of a CWE field; a repetition of text alone is skipped (never carried). */
 export function codedRepetitions(r: Reader, seg: Hl7Segment | undefined, field: number): Coded[] {
   if (!seg) return [];

@@ -1,5 +1,5 @@
 import type { Hl7Segment } from '../message.ts';
-import { codedRepetitions, cweFirst, providerOf, unitOf } from './codes.ts';
+import { codedRepetitions, cweFirst, providerOf, quantityOf, unitOf, yesNo } from './codes.ts';
 import type { Job } from './job.ts';
 import { DISPENSE_REVERSAL_CODES } from './order-control.ts';
 import { orderControlOf, orderIds } from './orders.ts';
@@ -60,6 +60,8 @@ export function translateRds(job: Job): void {
           dosage_form: cweFirst(r, rxd, 6),
           components: readComponents(job, afterRxd),
           indications: codedRepetitions(r, rxd, 21),
+          total_daily_dose: quantityOf(r, rxd, 12),
+          needs_review: yesNo(r, rxd, 14),
           refills_remaining: r.count({ seg: rxd, field: 8 }),
           dispensing_provider: providerOf(r, rxd, 10),
           substitution: r.val(rxd, 11) || undefined,

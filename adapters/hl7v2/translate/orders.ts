@@ -1,6 +1,6 @@
 import type { EventType } from '../../../gateway/events/schema.ts';
 import type { Hl7Segment } from '../message.ts';
-import { codedRepetitions, cweFirst, entityId, providerOf, unitOf } from './codes.ts';
+import { codedRepetitions, cweFirst, entityId, providerOf, quantityOf, unitOf, yesNo } from './codes.ts';
 import type { Job } from './job.ts';
 import { ORDER_CONTROL, type OrderControl } from './order-control.ts';
 import { readAllergies } from './allergies.ts';
@@ -69,6 +69,10 @@ interface OrderSegmentFields {
   substitution: number;
   /** RXE-27 give indication / RXO-20 indication */
   indication: number;
+  /** RXE-20 / RXO-16 needs human review (Y/N) */
+  needsReview: number;
+  /** RXE-19 total daily dose (CQ); RXO has none */
+  totalDailyDose?: number;
   /** give per time unit (`H1`), rate amount (ST) and units (an infusion's `mL/hr`), strength and its units */
   givePer: number;
   rateAmount: number;
@@ -95,6 +99,8 @@ const RXE_FIELDS: OrderSegmentFields = {
   deliverTo: [42, 8],
   substitution: 9,
   indication: 27,
+  needsReview: 20,
+  totalDailyDose: 19,
   givePer: 22,
   rateAmount: 23,
   rateUnit: 24,
@@ -117,6 +123,7 @@ const RXO_FIELDS: OrderSegmentFields = {
   deliverTo: [34, 8],
   substitution: 9,
   indication: 20,
+  needsReview: 16,
   givePer: 17,
   rateAmount: 21,
   rateUnit: 22,
@@ -239,6 +246,8 @@ function translateOrderGroups(
         dispense: { amount: dispenseAmount, unit: dispenseUnit },
         components: readComponents(job, components),
         indications: codedRepetitions(r, order, fields.indication),
+        total_daily_dose: fields.totalDailyDose === undefined ? undefined : quantityOf(r, order, fields.totalDailyDose),
+        needs_review: yesNo(r, order, fields.needsReview),
         observations: readObservations(job, observations, job.ctx.orderObservations),
         refills: r.count({ seg: order, field: fields.refills }),
         refills_remaining: fields.refillsRemaining === undefined ? undefined : r.count({ seg: order, field: fields.refillsRemaining }),

@@ -1,5 +1,5 @@
 import type { Hl7Segment } from '../message.ts';
-import { unitOf } from './codes.ts';
+import { quantityOf, unitOf } from './codes.ts';
 import type { Reader } from './reader.ts';
 
 /**
@@ -23,12 +23,8 @@ export interface Timing {
 
 export function fromTq1(r: Reader, tq1: Hl7Segment): Timing {
   const t: Timing = { source: 'TQ1' };
-  const qty = r.num({ seg: tq1, field: 2, component: 1 });
-  if (qty !== undefined) {
-    t.quantity = { value: qty };
-    const unit = unitOf(r, tq1, 2, 2);
-    if (unit) t.quantity.unit = unit;
-  }
+  const quantity = quantityOf(r, tq1, 2);
+  if (quantity) t.quantity = quantity;
   const repeat: string[] = [];
   for (let i = 0; i < r.reps(tq1, 3); i++) {
     const code = r.val(tq1, 3, 1, 1, i);

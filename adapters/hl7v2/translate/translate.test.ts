@@ -743,6 +743,29 @@ describe('why the drug is given: indications (RXE-27, RXO-20, RXD-21, RXA-19, RX
   });
 });
 
+describe('what a pharmacist checks before filling: total daily dose (RXE-19, RXD-12) and review asked (RXE-20, RXO-16, RXD-14, RXG-12)', () => {
+  it('carries the total daily dose with its unit and the review flag as a boolean', () => {
+    const rde = run([msh('RDE^O11^RDE_O11'), PID, ORC('NW'), RXE({ 19: '3000^mg&milligram&UCUM', 20: 'Y' }), RXR]);
+    expect(rde.errors).toEqual([]);
+    expect(rde.events[0]!.payload).toMatchObject({ total_daily_dose: { value: 3000, unit: 'mg' }, needs_review: true });
+    const omp = run([msh('OMP^O09^OMP_O09'), PID, ORC('NW'), seg('RXO', { 1: '00591-0369-01^Warfarin^NDC', 2: '5', 4: 'mg', 16: 'N' })]);
+    expect(omp.events[0]!.payload.needs_review).toBe(false);
+    expect(omp.events[0]!.payload).not.toHaveProperty('total_daily_dose');
+    const rds = run([msh('RDS^O13^RDS_O13'), PID, ORC('RE'), RXE({ 19: '9999^mg' }), RXD({ 12: '2^CAP', 14: 'Y' }), RXR]);
+    // the dispense's own dose, not the order's
+    expect(rds.events[0]!.payload).toMatchObject({ total_daily_dose: { value: 2, unit: 'CAP' }, needs_review: true });
+    const rgv = run([msh('RGV^O15^RGV_O15'), PID, ORC('NW'), seg('RXG', { 1: '1', 4: '00591-0369-01^Warfarin^NDC', 5: '5', 7: 'mg', 12: 'y' })]);
+    expect(rgv.events[0]!.payload.needs_review).toBe(true);
+    for (const result of [rde, omp, rds, rgv]) expectValid(result);
+  });
+
+  it('leaves out a review flag that is neither Y nor N, and answers a dose that is not a number with 102 at RXE-19', () => {
+    expect(run([msh('RDE^O11^RDE_O11'), PID, ORC('NW'), RXE({ 20: 'maybe' }), RXR]).events[0]!.payload).not.toHaveProperty('needs_review');
+    const bad = run([msh('RDE^O11^RDE_O11'), PID, ORC('NW'), RXE({ 19: 'three grams^mg' }), RXR]);
+    expect(bad.errors.map((e) => [e.code, e.location.segment, e.location.field])).toEqual([[102, 'RXE', 19]]);
+  });
+});
+
 describe('components of compounded and IV products (RXC)', () => {
   // A hydromorphone PCA: the give code is the pharmacy's own compound code; the controlled substance is an additive.
   const BASE = seg('RXC', { 1: 'B', 2: '0338-0049-04^Sodium chloride 0.9% 100 mL^NDC', 3: '100', 4: 'mL^milliliter^UCUM' });
