@@ -199,6 +199,15 @@ const diagnosisSchema = z.looseObject({
   id: z.string().optional(),
 });
 
+/**
+ * What a dose is checked against besides the weight, on orders, results and patient updates: sex (HL7 table 0001)
+ * and age in whole years on the day of the message, 90 meaning 90 or older. Never the birth date.
+ */
+const patientFactsShape = {
+  sex: z.string().optional(),
+  age_years: z.number().int().min(0).max(90).optional(),
+};
+
 /** Why a drug is ordered, dispensed or given (RXE-27, RXO-20, RXD-21, RXA-19, RXG-22): coded reasons only, never text. */
 const indicationsSchema = z.array(codedSchema);
 
@@ -259,6 +268,7 @@ export const rxOrderPayloadSchema = z.looseObject({
   deliver_to: careLocationSchema.optional(),
   /** the patient's allergies as the order message lists them, to check the order against */
   allergies: z.array(allergySchema).optional(),
+  ...patientFactsShape,
   hl7v2: hl7v2OriginSchema.optional(),
 });
 
@@ -403,6 +413,7 @@ export const patientUpdatePayloadSchema = z.looseObject({
   observations: z.array(observationSchema).optional(),
   /** the patient's diagnoses as the message lists them (DG1): what an order's indication and dose are checked against */
   diagnoses: z.array(diagnosisSchema).optional(),
+  ...patientFactsShape,
   hl7v2: hl7v2OriginSchema.optional(),
 });
 
@@ -428,6 +439,7 @@ export const patientObservationPayloadSchema = z.looseObject({
   encounter_ref: encounterRefSchema.optional(),
   /** where the patient is (PV1-3) */
   location: careLocationSchema.optional(),
+  ...patientFactsShape,
   hl7v2: hl7v2OriginSchema.optional(),
 });
 

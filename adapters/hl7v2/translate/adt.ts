@@ -87,6 +87,7 @@ export function translatePatientUpdate(job: Job): void {
       // the OBXs of an ADT are the patient's: the weight and height a dose is calculated by
       observations: readObservations(job, r.segments, job.ctx.adtObservations),
       diagnoses: readDiagnoses(job, r.segments, job.ctx.adtDiagnoses),
+      ...patient.facts,
       hl7v2: { message_type: job.messageType, event_type_code: r.val(job.message.segment('EVN'), 1) || undefined },
     },
   });
@@ -130,6 +131,7 @@ export function translateSwap(job: Job): void {
         identifier_types: patient.identifierTypes,
         ...visitFields(job, pv1, group.find((s) => s.name === 'PV2'), job.readVisit(pv1)?.token),
         observations: readObservations(job, group, job.ctx.adtObservations),
+        ...patient.facts,
         hl7v2: { message_type: job.messageType, event_type_code: eventTypeCode, pair: i + 1 },
       },
     });

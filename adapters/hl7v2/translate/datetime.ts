@@ -202,3 +202,17 @@ export function hl7DateToIsoDate(text: string): string | undefined {
   }
   return `${pad(parts.year, 4)}-${pad(month)}-${pad(day)}`;
 }
+
+/**
+ * Whole years from one calendar date to another, each read as written (no time-zone shift: an HL7 date/time is
+ * written in the sender's local time, and so is a birth date); undefined unless both give at least a day, or when the
+ * second comes before the first.
+ */
+export function wholeYearsBetween(from: string, to: string): number | undefined {
+  const a = parseDtm(from);
+  const b = parseDtm(to);
+  if (!a || !b || a.precision < 3 || b.precision < 3) return undefined;
+  const monthDay = (p: DtmParts) => p.month * 100 + p.day;
+  const years = b.year - a.year - (monthDay(b) < monthDay(a) ? 1 : 0);
+  return years < 0 ? undefined : years;
+}

@@ -106,6 +106,16 @@ export class Job {
     return this.evnTime;
   }
 
+  /**
+   * The day the message is about, as the sender wrote it: EVN-6, else EVN-2, else MSH-7, else the day received (UTC).
+   * Ages are counted to it (patient.ts patientFacts); a malformed value is answered where it is read as a time.
+   */
+  eventDay(): string {
+    const evn = this.message.segment('EVN');
+    const written = [this.r.val(evn, 6, 1), this.r.val(evn, 2, 1), this.r.val(this.msh, 7, 1)].find((t) => t !== '');
+    return written ?? this.ctx.receivedAt.toISOString().slice(0, 10).replaceAll('-', '');
+  }
+
   /** The patient of the message (first PID), tokenised; its PHI goes to the vault list once. */
   patient(): PatientRead | undefined {
     if (this.patientRead !== null) return this.patientRead;
@@ -129,7 +139,7 @@ export class Job {
   }
 
   readPid(pid: Hl7Segment): PatientRead | undefined {
-    const p = readPatient(this.r, pid, this.ctx.tokenKey);
+    const p = readPatient(this.r, pid, this.ctx.tokenKey, this.eventDay());
     if (p) this.addPhi({ token: p.token, record: p.record, source: 'PID' });
     return p;
   }

@@ -262,6 +262,7 @@ function translateOrderGroups(
         location,
         deliver_to: firstCareLocation(r, order, fields.deliverTo),
         allergies,
+        ...job.patient()?.facts,
         hl7v2: { message_type: job.messageType, order_control: oc.code, group: gi + 1 },
       },
     });

@@ -1,6 +1,7 @@
 import { patientToken, type PatientIdentifier } from '../../../gateway/phi/token.ts';
 import type { PhiRecord } from '../../../gateway/phi/vault.ts';
 import type { Hl7Segment } from '../message.ts';
+import { wholeYearsBetween } from './datetime.ts';
 import type { Reader } from './reader.ts';
 
 /**
@@ -43,6 +44,8 @@ export interface PatientRead {
   record: PhiRecord;
   /** identifier type codes present (no values), for the patient.update payload */
   identifierTypes: string[];
+  /** sex and age on the day of the message (patientFacts) */
+  facts: PatientFacts;
 }
 
 /** A DTM's calendar date as written (YYYY-MM-DD, no time-zone shift); other text as is. */
@@ -93,7 +96,8 @@ function allIdentifiers(r: Reader, pid: Hl7Segment): PatientIdentifier[] {
   return ids;
 }
 
-export function readPatient(r: Reader, pid: Hl7Segment, tokenKey: Buffer): PatientRead | undefined {
+/** `onDay`: the date/time of the message as written, the day the age is counted to (Job.eventDay). */
+export function readPatient(r: Reader, pid: Hl7Segment, tokenKey: Buffer, onDay: string): PatientRead | undefined {
   const key = tokenIdentifier(r, pid);
   if (!key) return undefined;
   const identifiers = allIdentifiers(r, pid);
@@ -101,7 +105,7 @@ export function readPatient(r: Reader, pid: Hl7Segment, tokenKey: Buffer): Patie
   const demo = demographics(r, pid);
   if (Object.keys(demo).length > 0) record.demographics = demo;
   const identifierTypes = [...new Set(cxList(r, pid, 3).map((i) => i.type).filter((t) => t !== ''))];
-  return { token: patientToken(tokenKey, key), record, identifierTypes };
+  return { token: patientToken(tokenKey, key), record, identifierTypes, facts: patientFacts(r, pid, onDay) };
 }
 
 /** The prior patient of a merge: MRG-1 by the same rule as PID-3 (MR first), MRG-4 (prior patient id) as fallback. */
@@ -113,4 +117,28 @@ export function readPrior(r: Reader, mrg: Hl7Segment, tokenKey: Buffer): { token
   const account = cx(r, mrg, 3, 0);
   if (account) identifiers.push({ ...account, type: account.type || 'AN' });
   return { token: patientToken(tokenKey, key), record: { identifiers } };
+}
+
+/** HIPAA Safe Harbor (45 CFR 164.514(b)(2)(i)(C)): ages over 89 are one category, "90 or older". */
+const OLDEST_AGE = 90;
+
+/** Sex and age, as every event about a dose or the patient carries them. */
+export interface PatientFacts {
+  sex?: string;
+  age_years?: number;
+}
+
+/**
+ * What a dose is checked against besides the weight: sex (PID-8, HL7 table 0001) and age in whole years on the day of
+ * the message (`onDay`, a date/time as the sender wrote it), never above 90 — a creatinine clearance needs both.
+ * Neither is an identifier: the birth date stays in the vault, an age in years beside the event's date says no more
+ * than the year of birth, and ages over 89 are one category, as Safe Harbor de-identification has them.
+ */
+export function patientFacts(r: Reader, pid: Hl7Segment, onDay: string): PatientFacts {
+  const facts: PatientFacts = {};
+  const sex = r.val(pid, 8, 1);
+  if (sex) facts.sex = sex;
+  const age = wholeYearsBetween(r.val(pid, 7, 1), onDay);
+  if (age !== undefined) facts.age_years = Math.min(age, OLDEST_AGE);
+  return facts;
 }

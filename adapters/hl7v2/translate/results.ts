@@ -71,6 +71,7 @@ export function translateResults(job: Job): void {
         patient_class: r.val(pv1, 2) || undefined,
         encounter_ref: encounter?.token,
         location: careLocation(r, pv1, 3),
+        ...patient.facts,
         hl7v2: { message_type: job.messageType, group },
       },
     });

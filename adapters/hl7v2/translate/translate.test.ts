@@ -146,6 +146,9 @@ describe('RDE^O11 / RDE^O25 → rx.order.*', () => {
         // PV1-2 and PV1-3 W9^12^A^WARD9: an inpatient, and where
         patient_class: 'I',
         location: { point_of_care: 'W9', room: '12', bed: 'A', facility: 'WARD9' },
+        // PID-8 F; PID-7 1970-02-14 to MSH-7 2024-05-01: 54 whole years (the birth date itself only in the vault)
+        sex: 'F',
+        age_years: 54,
         hl7v2: { message_type: 'RDE^O11', order_control: 'NW', group: 1 },
       },
     });
@@ -916,6 +919,8 @@ describe('ORU^R01 → patient.observation: the results a pharmacist doses by', (
       patient_class: 'I',
       encounter_ref: visit,
       location: { point_of_care: '4W', room: '412', bed: 'B', facility: 'HOSP' },
+      sex: 'F',
+      age_years: 54,
       hl7v2: { message_type: 'ORU^R01', group: 1 },
     });
     expect(result.events[1]!.payload).toMatchObject({
@@ -1382,6 +1387,61 @@ describe('DG1 → the diagnoses on patient updates', () => {
   it('answers a malformed diagnosis time with 102 at DG1-5', () => {
     const bad = run([msh('ADT^A08^ADT_A01'), EVN, PID, seg('DG1', { 1: '1', 3: 'N18.4^CKD 4^I10', 5: 'last spring' })]);
     expect(bad.errors.map((e) => [e.code, e.location.segment, e.location.field])).toEqual([[102, 'DG1', 5]]);
+  });
+});
+
+describe('sex and age (PID-8, PID-7): what a dose is checked against, never the birth date', () => {
+  const pid = (dob: string, sex = 'M') => seg('PID', { 1: '1', 3: 'MRN4455^^^HOSP^MR', 5: 'Zebedee^Quincy', 7: dob, 8: sex });
+  const admitOn = (evn6: string, dob: string) => run([msh('ADT^A01^ADT_A01'), seg('EVN', { 1: 'A01', 2: '20240501080000-0400', 6: evn6 }), pid(dob)]);
+
+  it('counts whole years to the day of the event as the sender wrote it, birthday included', () => {
+    expect(admitOn('20240501230000-0400', '19800501').events[0]!.payload).toMatchObject({ sex: 'M', age_years: 44 });
+    // the day before the birthday, in the sender's own time, although it is already the birthday in UTC
+    expect(admitOn('20240430230000-0400', '19800501').events[0]!.payload.age_years).toBe(43);
+    expect(admitOn('20240501', '20240501').events[0]!.payload.age_years).toBe(0);
+    // a birth date with a time, as some senders write it
+    expect(admitOn('20240501', '198005010830').events[0]!.payload.age_years).toBe(44);
+  });
+
+  it('says 90 for anyone 90 or older, as Safe Harbor de-identification groups them', () => {
+    expect(admitOn('20240501', '19340502').events[0]!.payload.age_years).toBe(89);
+    expect(admitOn('20240501', '19340501').events[0]!.payload.age_years).toBe(90);
+    expect(admitOn('20240501', '19120101').events[0]!.payload.age_years).toBe(90);
+  });
+
+  it('gives no age for a birth date without a day, a malformed one, or one after the event; the birth date never appears', () => {
+    for (const dob of ['1980', '198005', '19800231', 'unknown', '20250101']) {
+      const result = admitOn('20240501', dob);
+      expect(result.events[0]!.payload, dob).not.toHaveProperty('age_years');
+    }
+    const result = admitOn('20240501', '19800501');
+    expect(JSON.stringify(result.events)).not.toMatch(/19800501|1980-05-01/);
+    expect(result.phi[0]!.record.demographics).toMatchObject({ birth_date: '1980-05-01', sex: 'M' });
+  });
+
+  it('carries them on orders and results as on patient updates; each patient of a swap or a result message has their own', () => {
+    // every message here is of 2024-05-01, the patient's 44th birthday
+    const order = run([msh('RDE^O11^RDE_O11'), pid('19800501', 'F'), ORC('NW'), RXE(), RXR]);
+    expect(order.events[0]!.payload).toMatchObject({ sex: 'F', age_years: 44 });
+    const swap = run([
+      msh('ADT^A17^ADT_A17'),
+      seg('EVN', { 1: 'A17', 2: '20240501080000-0400' }),
+      pid('19800501', 'F'),
+      seg('PV1', { 1: '1', 2: 'I', 3: '4W^412^B' }),
+      seg('PID', { 1: '2', 3: 'MRN7777^^^HOSP^MR', 7: '20100101', 8: 'M' }),
+      seg('PV1', { 1: '1', 2: 'I', 3: '4W^415^A' }),
+    ]);
+    expect(swap.events.map((e) => [e.payload.sex, e.payload.age_years])).toEqual([
+      ['F', 44],
+      ['M', 14],
+    ]);
+    const results = run([
+      msh('ORU^R01^ORU_R01'),
+      pid('19800501', 'F'),
+      seg('OBR', { 1: '1', 4: '2160-0^Creatinine^LN', 7: '20240501' }),
+      seg('OBX', { 1: '1', 2: 'NM', 3: '2160-0^Creatinine^LN', 5: '1.4', 6: 'mg/dL' }),
+    ]);
+    expect(results.events[0]!.payload).toMatchObject({ sex: 'F', age_years: 44 });
   });
 });
 
