@@ -329,6 +329,8 @@ describe('HL7 v2 over MLLP, end to end', () => {
     ]);
     expect(rows[1]!.event.payload.prior_location).toEqual({ point_of_care: '5W', room: '512', bed: 'A', facility: 'HOSP1' });
     expect(rows[4]!.event.payload).toMatchObject({ admitted_at: '2026-11-21T07:30:00.000Z', discharged_at: '2026-11-23T11:00:00.000Z' });
+    // PID-8 F and PID-7 1970-01-01 to EVN-2 2026-11-21: sex and age, never the birth date
+    expect(rows.map((r) => [r.event.payload.sex, r.event.payload.age_years])).toEqual([['F', 56], ['F', 56], ['F', 56], [undefined, undefined], ['F', 56]]);
     // the diagnosis a pharmacist checks an anticoagulant against, by code; the confidential one not at all
     expect(rows[0]!.event.payload.diagnoses).toEqual([
       { code: { code: 'I48.91', display: 'Unspecified atrial fibrillation', system: 'I10' }, type: 'A', diagnosed_at: '2026-11-21T07:00:00.000Z' },
