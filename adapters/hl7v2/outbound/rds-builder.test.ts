@@ -184,6 +184,19 @@ describe('buildDispenseMessage', () => {
     expect(build().toString().split('\r').find((line) => line.startsWith('RXD|'))).toBe(RXD);
   });
 
+  it('writes the total daily dose in RXD-12 (CQ, the unit as a CWE) and the indications in RXD-21, read back by our translator', () => {
+    const indications = [
+      { code: 'I48.91', display: 'Atrial fibrillation', system: 'I10' },
+      { code: '49436004', system: 'SCT' },
+    ];
+    const text = build({ event: dispense({ payload: { ...dispense().payload, total_daily_dose: { value: 5, unit: 'mg' }, indications } }) }).toString();
+    const rxd = text.split('\r').find((line) => line.startsWith('RXD|'))!.split('|');
+    expect(rxd[12]).toBe('5^mg');
+    expect(rxd[21]).toBe('I48.91^Atrial fibrillation^I10~49436004^^SCT');
+    const [event] = translate(parseMessage(text), testContext({ drugs: resolverWith([{ ndc11: '00591036901', schedule: 'II' }]) })).events;
+    expect(event!.payload).toMatchObject({ total_daily_dose: { value: 5, unit: 'mg' }, indications });
+  });
+
   it('writes a reversal as the same RDS with ORC-1 CA (rds-ca, the default)', () => {
     const text = build({ event: dispense({ type: 'rx.dispense.reversal', occurred_at: '2026-11-22T08:00:00.000Z' }) }).toString();
     const lines = text.split('\r');

@@ -146,9 +146,11 @@ export function buildDispenseMessage(input: DispenseMessageInput): EditableMessa
       8: number(payload.refills_remaining),
       10: provider(payload.dispensing_provider),
       11: payload.substitution,
+      12: payload.total_daily_dose && [number(payload.total_daily_dose.value), payload.total_daily_dose.unit === undefined ? undefined : [payload.total_daily_dose.unit]],
       13: payload.dispense_to && placeComponents(payload.dispense_to),
       18: lots.length === 0 ? undefined : { repetitions: lots.map((l) => l.lot) },
       19: lots.length === 0 ? undefined : { repetitions: lots.map((l) => hl7Date(l.expiry)) },
+      21: payload.indications?.length ? { repetitions: payload.indications.map(coded) } : undefined,
     }));
   } else {
     message.append('RXE', present({
@@ -206,6 +208,8 @@ interface DispensePayload {
   refills_remaining?: number;
   dispensing_provider?: { id: string; id_type?: string; authority?: string };
   substitution?: string;
+  total_daily_dose?: { value: number; unit?: string };
+  indications?: Coded[];
   more_lots?: { lot?: string; expiry?: string }[];
   route?: Coded;
   site?: Coded;
