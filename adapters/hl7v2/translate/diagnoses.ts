@@ -17,7 +17,7 @@ export function readDiagnoses(job: Job, segments: readonly Hl7Segment[], wanted:
   if (wanted === 'none') return out;
   for (const dg1 of segments) {
     if (dg1.name !== 'DG1') continue;
-    if (r.val(dg1, 18).trim().toUpperCase() === 'Y') continue;
+    if (r.val(dg1, 18).toUpperCase() === 'Y') continue;
     const codes = cweCodes(r, dg1, 3);
     if (codes.length === 0) continue;
     if (wanted !== 'all' && !codes.some((c) => wanted.has(c.code))) continue;
