@@ -4,7 +4,7 @@
  * the machine's load), and it is what sets how often the garbage collector runs beside the pipeline.
  *
  *   node --import ./bin/register-typescript.mjs bench/hl7-pipeline/run.ts [--messages 20000] [--runs 5] [--cases translate,pipeline]
- *                                                                   [--in-flight 8]
+ *                                                                   [--in-flight 8] [--alloc-sites 15]
  *
  * (loads the code as bin/gateway.js does; under `npx tsx` every closure is wrapped in a naming call and allocates more)
  *
@@ -19,6 +19,8 @@
  * (objects later collected included), `us_per_msg` is the median of --runs runs, `cpu_ms_per_msg` (pipeline) is by
  * process as bench/mllp reports it, and `per_msg` (pipeline) counts what each message asked of the servers: NATS
  * messages out and in, PostgreSQL commits, and write calls to the two (the messages' ACKs are not written anywhere).
+ * With --alloc-sites N, each case also prints the N functions that allocate most per message (`alloc_sites`: the
+ * function, its file and line as the loader compiled it, and KB per message): where to look before cutting.
  */
 import { readFile } from 'node:fs/promises';
 import type { HeapProfiler } from 'node:inspector';
@@ -45,6 +47,7 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '5' },
     cases: { type: 'string', default: 'translate,pipeline' },
     'in-flight': { type: 'string', default: '8' },
+    'alloc-sites': { type: 'string', default: '0' },
   },
 });
 const messageCount = Number(args.messages);
@@ -72,7 +75,28 @@ async function allocatedPerCall(n: number, work: (i: number) => Promise<unknown>
   } as HeapProfiler.StartSamplingParameterType);
   await work(n);
   const { profile } = await inspector.post('HeapProfiler.stopSampling');
+  lastSites = topSites(profile.head, n);
   return totalSelfSize(profile.head) / n;
+}
+
+/** The sites of the last allocatedPerCall, when --alloc-sites asks for them. */
+let lastSites: { site: string; kb_per_msg: number }[] = [];
+const sitesWanted = Number(args['alloc-sites']);
+
+function topSites(head: HeapProfiler.SamplingHeapProfileNode, calls: number): { site: string; kb_per_msg: number }[] {
+  if (sitesWanted <= 0) return [];
+  const bySite = new Map<string, number>();
+  const visit = (node: HeapProfiler.SamplingHeapProfileNode) => {
+    const f = node.callFrame;
+    const site = `${f.functionName || '(anonymous)'} ${f.url.split('/').slice(-2).join('/')}:${f.lineNumber + 1}`;
+    bySite.set(site, (bySite.get(site) ?? 0) + node.selfSize);
+    node.children.forEach(visit);
+  };
+  visit(head);
+  return [...bySite]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, sitesWanted)
+    .map(([site, bytes]) => ({ site, kb_per_msg: kb(bytes / calls) }));
 }
 
 function totalSelfSize(node: HeapProfiler.SamplingHeapProfileNode): number {
@@ -131,6 +155,7 @@ async function translateCase(timeZone: string): Promise<void> {
       us_per_msg: Number(median(perRun).toFixed(1)),
       kb_allocated_per_msg: kb(bytes),
       ...common,
+      ...(lastSites.length > 0 ? { alloc_sites: lastSites } : {}),
     }),
   );
 }

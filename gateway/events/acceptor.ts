@@ -88,7 +88,11 @@ function build(schema: Schema, compiled: Map<Schema, Acceptor>): Acceptor {
     }
     case 'array': {
       const element = compile(def.element as Schema, compiled);
-      return withChecks((v) => Array.isArray(v) && v.every((item) => element(item)), checks);
+      return withChecks((v) => {
+        if (!Array.isArray(v)) return false;
+        for (let i = 0; i < v.length; i++) if (!element(v[i])) return false;
+        return true;
+      }, checks);
     }
     case 'object':
       return objectAcceptor(schema, def, checks, compiled);
@@ -104,11 +108,13 @@ function objectAcceptor(schema: Schema, def: Def, checks: readonly CheckDef[], c
   const catchall = def.catchall as Schema | undefined;
   if (catchall !== undefined && defOf(catchall).type !== 'unknown') return delegate(schema);
   const shape = def.shape as Record<string, Schema>;
-  const fields = Object.keys(shape).map((key) => [key, compile(shape[key]!, compiled)] as const);
-  const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const keys = Object.keys(shape);
+  const acceptors = keys.map((key) => compile(shape[key]!, compiled));
+  // indexed loops: the walk allocates nothing (a for-of or an every() callback would, per call)
   return withChecks((v) => {
-    if (!isRecord(v)) return false;
-    for (const [key, accepts] of fields) if (!accepts(v[key])) return false;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+    const record = v as Record<string, unknown>;
+    for (let i = 0; i < keys.length; i++) if (!acceptors[i]!(record[keys[i]!])) return false;
     return true;
   }, checks);
 }
@@ -117,7 +123,12 @@ function objectAcceptor(schema: Schema, def: Def, checks: readonly CheckDef[], c
 function unionAcceptor(def: Def, compiled: Map<Schema, Acceptor>): Acceptor {
   const options = (def.options as Schema[]).map((o) => compile(o, compiled));
   const discriminator = def.discriminator as string | undefined;
-  if (discriminator === undefined) return (v) => options.some((accepts) => accepts(v));
+  if (discriminator === undefined) {
+    return (v) => {
+      for (let i = 0; i < options.length; i++) if (options[i]!(v)) return true;
+      return false;
+    };
+  }
   const byValue = new Map<unknown, Acceptor>();
   (def.options as Schema[]).forEach((option, i) => {
     const field = (defOf(option).shape as Record<string, Schema> | undefined)?.[discriminator];
@@ -163,7 +174,11 @@ function checksOf(def: Def): CheckDef[] | undefined {
 function withChecks(base: Acceptor, checks: readonly CheckDef[]): Acceptor {
   if (checks.length === 0) return base;
   const tests = checks.map(checkTest);
-  return (v) => base(v) && tests.every((test) => test(v));
+  return (v) => {
+    if (!base(v)) return false;
+    for (let i = 0; i < tests.length; i++) if (!tests[i]!(v)) return false;
+    return true;
+  };
 }
 
 function checkTest(d: CheckDef): Acceptor {
