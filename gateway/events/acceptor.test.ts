@@ -59,6 +59,11 @@ describe('compileAcceptor: the verdicts of the zod schema it is compiled from', 
     expectSameVerdicts(z.string().transform((s) => s.length), ['abc', 3]);
     expectSameVerdicts(z.ipv6(), ['::1', '2001:db8::1', '1.2.3.4', ':::']);
     expectSameVerdicts(z.string().refine((s) => s.startsWith('x')), ['xy', 'yx']);
+    expectSameVerdicts(z.string().startsWith('x'), ['xy', 'yx']);
+    const superRefined = z.string().superRefine((s, ctx) => {
+      if (s.length > 2) ctx.addIssue({ code: 'custom', message: 'too long' });
+    });
+    expectSameVerdicts(superRefined, ['ab', 'abc']);
   });
 });
 

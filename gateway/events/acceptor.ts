@@ -201,8 +201,15 @@ function checkTest(d: CheckDef): Acceptor {
     case 'less_than':
       return (v) => (d.inclusive ? (v as number) <= d.value! : (v as number) < d.value!);
     case 'custom':
-      // a refinement passes when its function returns true; anything else (false, a promise) is zod's to judge
-      return (v) => d.fn!(v) === true;
+      // a refinement passes when its function returns true; anything else (false, a promise, a throw — a superRefine
+      // expects the context zod passes it) is zod's to judge
+      return (v) => {
+        try {
+          return d.fn!(v) === true;
+        } catch {
+          return false;
+        }
+      };
     default:
       return () => false;
   }
