@@ -27,23 +27,31 @@ export interface Draft {
 /** Limits of the canonical event schema that sender data can exceed (reported as 102: 0357 code 104 "value too long" is not in the set the parser and ACK builder use, errors.ts). */
 const MAX = { ndcRaw: 64, lot: 64, unit: 32, sender: 256, messageId: 256 } as const;
 
-/** Drops undefined members and empty arrays/objects, so payloads carry only what the message said. */
+/**
+ * Drops undefined members and empty arrays/objects, so payloads carry only what the message said. Walks members with
+ * for…in rather than Object.keys, which would allocate an array for every object of every event.
+ */
 export function compact<T>(value: T): T {
   if (Array.isArray(value)) return value.map((v) => compact(v)) as T;
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     const record = value as Record<string, unknown>;
-    for (const k of Object.keys(record)) {
+    for (const k in record) {
+      if (!Object.prototype.hasOwnProperty.call(record, k)) continue;
       const v = record[k];
       if (v === undefined) continue;
       const c = compact(v);
-      if (Array.isArray(c) && c.length === 0) continue;
-      if (c !== null && typeof c === 'object' && !Array.isArray(c) && Object.keys(c).length === 0) continue;
+      if (Array.isArray(c) ? c.length === 0 : c !== null && typeof c === 'object' && isEmptyObject(c)) continue;
       out[k] = c;
     }
     return out as T;
   }
   return value;
+}
+
+function isEmptyObject(o: object): boolean {
+  for (const k in o) if (Object.prototype.hasOwnProperty.call(o, k)) return false;
+  return true;
 }
 
 /** One translation of one message: the reader, the facility, the patient, and the drafts so far. */
