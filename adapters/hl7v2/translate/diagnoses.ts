@@ -1,5 +1,5 @@
 import type { Hl7Segment } from '../message.ts';
-import { cweCodes, entityId, providerOf } from './codes.ts';
+import { cweCodes, entityId, providerOf, yesNo } from './codes.ts';
 import type { Job } from './job.ts';
 import type { CodeFilter } from './types.ts';
 
@@ -17,7 +17,7 @@ export function readDiagnoses(job: Job, segments: readonly Hl7Segment[], wanted:
   if (wanted === 'none') return out;
   for (const dg1 of segments) {
     if (dg1.name !== 'DG1') continue;
-    if (r.val(dg1, 18).toUpperCase() === 'Y') continue;
+    if (yesNo(r, dg1, 18) === true) continue;
     const codes = cweCodes(r, dg1, 3);
     if (codes.length === 0) continue;
     if (wanted !== 'all' && !codes.some((c) => wanted.has(c.code))) continue;

@@ -69,6 +69,8 @@ export class Job {
   private encounterRead: EncounterRead | undefined | null = null;
   /** read once: a malformed EVN time is one issue, however many events use it */
   private evnTime: string | undefined | null = null;
+  /** eventDay(), once read */
+  private eventDayText: string | undefined;
 
   constructor(
     readonly message: Hl7Message,
@@ -119,9 +121,11 @@ export class Job {
    * Ages are counted to it (patient.ts patientFacts); a malformed value is answered where it is read as a time.
    */
   eventDay(): string {
+    if (this.eventDayText !== undefined) return this.eventDayText;
     const evn = this.message.segment('EVN');
     const written = [this.r.val(evn, 6, 1), this.r.val(evn, 2, 1), this.r.val(this.msh, 7, 1)].find((t) => t !== '');
-    return written ?? this.ctx.receivedAt.toISOString().slice(0, 10).replaceAll('-', '');
+    this.eventDayText = written ?? this.ctx.receivedAt.toISOString().slice(0, 10).replaceAll('-', '');
+    return this.eventDayText;
   }
 
   /** The patient of the message (first PID), tokenised; its PHI goes to the vault list once. */
